@@ -1,0 +1,261 @@
+/*
+ * Hermes eBPF engine: validator and interpreter for the Linux eBPF ISA
+ * (RFC 9669, up to ISA v4).
+ *
+ * Copyright (c) 2026 The Hermes authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * This is a freestanding C11 library (it uses only <stdint.h>,
+ * <stdbool.h>, <stddef.h> and <string.h>, never allocates and keeps no
+ * global state), so the QEMU device model, the host tools and the RTL
+ * testbench all share one reference engine.
+ *
+ * Model
+ * -----
+ * A program is an array of 64-bit instruction words.  insns[i] is the
+ * value whose little-endian byte representation is the i-th 8-byte
+ * instruction (on a little-endian host, the instruction bytes can be used
+ * directly as the array).  A wide instruction (lddw) takes two words.
+ *
+ * Programs see *device addresses*, never host pointers: the embedder
+ * describes the memory the program may touch as regions {device address,
+ * length, host pointer, permissions}, and the engine owns a stack of
+ * HERMES_EBPF_MAX_CALL_DEPTH frames at a device address chosen by the
+ * embedder.  Every load, store and atomic is checked to lie entirely within
+ * one region (or the live part of the stack) with the right permission, so
+ * a program's results are identical on the C engine and on the RTL engine.
+ *
+ * Alignment: plain loads and stores may be unaligned (as on x86-64 and
+ * arm64 Linux, and the kernel's interpreter); atomic operations must be
+ * naturally aligned, otherwise the run stops with
+ * HERMES_EBPF_FAULT_MISALIGNED (the kernel verifier enforces this too).
+ *
+ * Usage: call hermes_ebpf_validate() once when a program is loaded, then
+ * hermes_ebpf_run() for each execution.  hermes_ebpf_run() never touches
+ * host memory outside the regions, the stack and the program array even
+ * for a program that did not pass validation (unknown opcodes and wild
+ * jumps then stop the run with a fault); validation is what gives the
+ * early, precise error and enforces the capability set.
+ */
+
+#ifndef HW_MISC_HERMES_EBPF_H
+#define HW_MISC_HERMES_EBPF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest program accepted (instruction words, counting both lddw slots). */
+#define HERMES_EBPF_MAX_INSNS           (1u << 20)
+/* Frames on the engine's stack: the main program plus 7 nested calls. */
+#define HERMES_EBPF_MAX_CALL_DEPTH      8
+/* Bytes per stack frame unless the run config says otherwise. */
+#define HERMES_EBPF_DEFAULT_STACK_SIZE  512
+/* Largest stack frame accepted in a run config. */
+#define HERMES_EBPF_MAX_STACK_SIZE      4096
+/* Instruction budget used when the run config gives 0. */
+#define HERMES_EBPF_DEFAULT_BUDGET      (1ull << 24)
+/* Instructions between two polls of the abort flag (besides jumps back). */
+#define HERMES_EBPF_ABORT_POLL_INTERVAL 4096
+
+/*
+ * Status of validation and of a run.  The numeric values are stable: the
+ * device reports them to the driver and the RTL engine uses the same codes.
+ */
+typedef enum HermesEbpfStatus {
+    HERMES_EBPF_OK = 0,
+    /* validation (and, for the first ones, also at run time) */
+    HERMES_EBPF_ERR_INVALID_INSN = 1,   /* unknown or unsupported opcode */
+    HERMES_EBPF_ERR_BAD_JUMP = 2,       /* jump/call target outside program */
+    HERMES_EBPF_ERR_BAD_LDDW = 3,       /* lddw second slot missing/invalid */
+    HERMES_EBPF_ERR_BAD_REG = 4,        /* register > r10, or r10 written */
+    HERMES_EBPF_ERR_NO_EXIT = 5,        /* last insn is not exit or jump */
+    HERMES_EBPF_ERR_EMPTY = 6,          /* no instructions */
+    HERMES_EBPF_ERR_TOO_LONG = 7,       /* more than caps->max_insns */
+    HERMES_EBPF_ERR_BAD_CONFIG = 8,     /* bad caps / run config argument */
+    /* run-time faults */
+    HERMES_EBPF_FAULT_LOAD = 16,        /* load outside readable memory */
+    HERMES_EBPF_FAULT_STORE = 17,       /* store outside writable memory */
+    HERMES_EBPF_FAULT_MISALIGNED = 18,  /* atomic not naturally aligned */
+    HERMES_EBPF_FAULT_BUDGET = 19,      /* instruction budget exhausted */
+    HERMES_EBPF_FAULT_CALL_DEPTH = 20,  /* more than MAX_CALL_DEPTH frames */
+    HERMES_EBPF_FAULT_HELPER = 21,      /* helper callback returned error */
+    HERMES_EBPF_FAULT_ABORTED = 22,     /* abort flag was set */
+} HermesEbpfStatus;
+
+/* Short constant name of a status ("ok", "load fault", ...). */
+const char *hermes_ebpf_status_name(HermesEbpfStatus status);
+
+/*
+ * Capability set a program is validated against.
+ *
+ * isa_version follows the LLVM -mcpu levels / RFC 9669 conformance groups:
+ *   1: ALU/ALU64 (add..arsh, mov, neg, le/be), JMP with ja, jeq, jgt, jge,
+ *      jset, jne, jsgt, jsge, call, exit, LDX/ST/STX, lddw;
+ *      with @atomics: 64-bit atomic add without fetch.
+ *   2: adds jlt, jle, jslt, jsle.
+ *   3: adds the JMP32 class; with @atomics: 32-bit atomics, the fetch
+ *      forms of add/or/and/xor, xchg and cmpxchg.
+ *   4: adds sdiv/smod (off=1), movsx (off=8/16/32), sign-extending loads
+ *      (BPF_MEMSX), bswap (ALU64|END) and gotol (JMP32|JA).
+ * @division enables div/mod (and sdiv/smod at v4) in both widths.
+ * @helper_calls enables BPF_CALL with src_reg=0 (ids are checked by the
+ *   helper callback at run time); @local_calls enables BPF_PSEUDO_CALL.
+ * @lddw_src_mask: bit n set allows lddw with src_reg n.  Bit 0 is implied.
+ *   The run always loads the 64-bit immediate as is, so an embedder that
+ *   allows e.g. BPF_PSEUDO_MAP_VALUE (2) must have rewritten the immediate
+ *   into a device address before the run.
+ * @max_insns: longest program, 0 means HERMES_EBPF_MAX_INSNS (also the cap).
+ */
+typedef struct HermesEbpfCaps {
+    uint8_t isa_version;
+    bool atomics;
+    bool division;
+    bool helper_calls;
+    bool local_calls;
+    uint32_t lddw_src_mask;
+    uint32_t max_insns;
+} HermesEbpfCaps;
+
+/* Everything the engine implements: v4, atomics, division, both calls. */
+void hermes_ebpf_caps_full(HermesEbpfCaps *caps);
+
+/*
+ * hermes_ebpf_validate: static check of a program before any run.
+ * @insns, @ninsns: the program.
+ * @caps: the capability set (see HermesEbpfCaps).
+ * @bad_pc: if not NULL, set to the index of the offending instruction
+ *   (0 when the error is not about one instruction).
+ * @errmsg, @errlen: if not NULL/0, receives a NUL-terminated message such
+ *   as "insn 12: unknown opcode 0x8d".
+ *
+ * Checks: not empty and not too long; every opcode known and allowed by
+ * @caps (including reserved fields that must be zero); registers r0..r10
+ * with r10 read-only; jump and call targets inside the program and not
+ * into the second slot of an lddw; lddw complete; the last instruction an
+ * exit or an unconditional jump.
+ * Returns HERMES_EBPF_OK or an HERMES_EBPF_ERR_* status.
+ */
+HermesEbpfStatus hermes_ebpf_validate(const uint64_t *insns, uint32_t ninsns,
+                                      const HermesEbpfCaps *caps,
+                                      uint32_t *bad_pc,
+                                      char *errmsg, size_t errlen);
+
+/* Region permissions. */
+#define HERMES_EBPF_MEM_READ   (1u << 0)
+#define HERMES_EBPF_MEM_WRITE  (1u << 1)
+#define HERMES_EBPF_MEM_RW     (HERMES_EBPF_MEM_READ | HERMES_EBPF_MEM_WRITE)
+
+/*
+ * A piece of memory the program may access: device addresses
+ * [addr, addr + len) map to host bytes [host, host + len).  Regions should
+ * not overlap each other or the stack (the stack is looked up first, then
+ * the regions in order).  For atomics to work the host pointer must have
+ * the same alignment modulo 8 as the device address.
+ */
+typedef struct HermesEbpfRegion {
+    uint64_t addr;
+    uint64_t len;
+    void *host;
+    uint32_t flags;             /* HERMES_EBPF_MEM_* */
+} HermesEbpfRegion;
+
+/* Engine state handed to a helper so that it can access program memory. */
+typedef struct HermesEbpfVm HermesEbpfVm;
+
+/*
+ * hermes_ebpf_translate: device address to host pointer, for helpers.
+ * Returns the host pointer of [addr, addr + len) if that range lies in one
+ * region (or the live stack) with the permissions @flags, else NULL.
+ */
+void *hermes_ebpf_translate(HermesEbpfVm *vm, uint64_t addr, uint64_t len,
+                            uint32_t flags);
+
+/* Helper callback return values (negative values are errors). */
+#define HERMES_EBPF_HELPER_CONTINUE 0   /* r0 = *ret, go on */
+#define HERMES_EBPF_HELPER_STOP     1   /* end the program now, r0 = *ret */
+
+/*
+ * A helper call (BPF_CALL, src_reg 0, imm = @id) with @args = r1..r5.
+ * Set *ret and return HERMES_EBPF_HELPER_CONTINUE or _STOP, or return a
+ * negative error: the run then stops with HERMES_EBPF_FAULT_HELPER and the
+ * value in HermesEbpfResult.helper_err.  r1..r5 are left unchanged by the
+ * engine after a helper call (the ABI makes them undefined; keeping them is
+ * what the RTL does too).
+ */
+typedef int (*HermesEbpfHelperFn)(void *opaque, uint32_t id,
+                                  const uint64_t args[5], HermesEbpfVm *vm,
+                                  uint64_t *ret);
+
+/*
+ * Per-run configuration.
+ * @args: r1..r5 at entry (r0, r6..r9 start at 0).
+ * @budget: maximum number of instructions executed (lddw counts as one);
+ *   0 means HERMES_EBPF_DEFAULT_BUDGET.
+ * @stack_addr: device address of the lowest byte of the stack area, which
+ *   is HERMES_EBPF_MAX_CALL_DEPTH * stack_size bytes long.  Frame 0 (the
+ *   main program) is at the top: r10 = stack_addr + MAX_CALL_DEPTH *
+ *   stack_size at entry; each bpf-to-bpf call moves r10 down by stack_size.
+ *   Only the live frames (the current one and its callers) are accessible.
+ *   Each frame is zeroed when it is entered, so runs are deterministic.
+ * @stack_size: bytes per frame, multiple of 8, at most
+ *   HERMES_EBPF_MAX_STACK_SIZE; 0 means HERMES_EBPF_DEFAULT_STACK_SIZE.
+ * @stack_host: host memory backing the stack area (MAX_CALL_DEPTH *
+ *   stack_size bytes, 8-byte aligned), or NULL to use a buffer on the C
+ *   stack of hermes_ebpf_run() (then stack_size must be at most
+ *   HERMES_EBPF_DEFAULT_STACK_SIZE).
+ * @helper, @helper_opaque: helper callback; NULL makes every helper call
+ *   a HERMES_EBPF_FAULT_HELPER with helper_err -1.
+ * @abort_flag: if not NULL, polled (relaxed atomic load) at every backward
+ *   jump, every call and every HERMES_EBPF_ABORT_POLL_INTERVAL
+ *   instructions; when non-zero the run stops with FAULT_ABORTED.
+ */
+typedef struct HermesEbpfRunConfig {
+    uint64_t args[5];
+    uint64_t budget;
+    uint64_t stack_addr;
+    uint32_t stack_size;
+    void *stack_host;
+    HermesEbpfHelperFn helper;
+    void *helper_opaque;
+    const int *abort_flag;
+} HermesEbpfRunConfig;
+
+/*
+ * Outcome of a run.
+ * @status: HERMES_EBPF_OK or the fault.
+ * @r0: the program's return value (on a fault, r0 at the time of it).
+ * @pc: index of the faulting instruction (of the last exit when OK).
+ * @fault_addr, @fault_size: device address and size of the access for
+ *   load/store/misaligned faults, 0 otherwise.
+ * @insns: instructions executed (the device's per-run counter).
+ * @helper_id, @helper_err: for FAULT_HELPER, which helper and its error.
+ */
+typedef struct HermesEbpfResult {
+    HermesEbpfStatus status;
+    uint64_t r0;
+    uint32_t pc;
+    uint64_t fault_addr;
+    uint32_t fault_size;
+    uint64_t insns;
+    uint32_t helper_id;
+    int helper_err;
+} HermesEbpfResult;
+
+/*
+ * hermes_ebpf_run: execute a validated program to its exit or to a fault.
+ * @insns, @ninsns: the program (as passed to hermes_ebpf_validate()).
+ * @regions, @nregions: memory the program may access besides its stack.
+ * @cfg: run configuration.
+ * @res: receives the outcome (always fully written).
+ * Returns res->status.  Thread-safe: concurrent runs may share regions;
+ * atomic instructions use host atomics, plain accesses are not atomic.
+ */
+HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
+                                 const HermesEbpfRegion *regions,
+                                 size_t nregions,
+                                 const HermesEbpfRunConfig *cfg,
+                                 HermesEbpfResult *res);
+
+#endif /* HW_MISC_HERMES_EBPF_H */
