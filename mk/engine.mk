@@ -1,0 +1,47 @@
+# Hermes eBPF engine: host builds of the shared engine
+# (qemu/hw/misc/hermes-ebpf.[ch]), its conformance plugin, unit tests,
+# fuzzer and benchmark.  Works included from the top-level Makefile or
+# standalone: make -f mk/engine.mk check-engine-unit
+
+BUILD ?= $(CURDIR)/build
+SHARED ?= $(abspath $(CURDIR)/../shared)
+
+ENGINE_DIR := $(CURDIR)/qemu/hw/misc
+ENGINE_SRC := $(ENGINE_DIR)/hermes-ebpf.c
+ENGINE_HDR := $(ENGINE_DIR)/hermes-ebpf.h
+ENGINE_TOOLS := $(CURDIR)/tools/engine
+ENGINE_OUT := $(BUILD)/engine
+
+ENGINE_CC ?= ccache gcc
+ENGINE_CLANG ?= clang
+ENGINE_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
+# Host test tools run under UBSan so that the engine stays free of
+# undefined behaviour on every vector and test.
+ENGINE_SAN ?= -fsanitize=undefined,address -fno-sanitize-recover=all
+ENGINE_FUZZ_TIME ?= 60
+
+CHECK_SUITES += engine-conformance engine-unit
+
+.PHONY: engine check-engine check-engine-conformance check-engine-unit
+
+engine: $(ENGINE_OUT)/conformance-plugin $(ENGINE_OUT)/engine-unit
+
+check-engine: check-engine-conformance check-engine-unit
+
+$(ENGINE_OUT)/conformance-plugin: $(ENGINE_TOOLS)/conformance-plugin.c \
+		$(ENGINE_SRC) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) \
+		-o $@ $(ENGINE_TOOLS)/conformance-plugin.c $(ENGINE_SRC)
+
+$(ENGINE_OUT)/engine-unit: $(ENGINE_TOOLS)/engine-unit.c \
+		$(ENGINE_SRC) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) \
+		-o $@ $(ENGINE_TOOLS)/engine-unit.c $(ENGINE_SRC) -lpthread
+
+check-engine-conformance: $(ENGINE_OUT)/conformance-plugin
+	@python3 $(ENGINE_TOOLS)/run-conformance $< $(SHARED)/conformance
+
+check-engine-unit: $(ENGINE_OUT)/engine-unit
+	@$< || echo "not ok 999 - engine-unit exited with status $$?"

@@ -1,0 +1,1324 @@
+/*
+ * Hermes eBPF engine: validator and interpreter for the Linux eBPF ISA
+ * (RFC 9669, up to ISA v4).  See hermes-ebpf.h for the model.
+ *
+ * Copyright (c) 2026 The Hermes authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Written from the ISA specification (RFC 9669 and the kernel's
+ * Documentation/bpf/standardization/instruction-set.rst).  Freestanding
+ * C11: all arithmetic on program values is done on unsigned types, so no
+ * program can trigger undefined behaviour in the engine.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hermes-ebpf.h"
+
+/* Instruction classes */
+#define OP_CLASS(op)    ((op) & 0x07)
+#define CLS_LD          0x00
+#define CLS_LDX         0x01
+#define CLS_ST          0x02
+#define CLS_STX         0x03
+#define CLS_ALU         0x04
+#define CLS_JMP         0x05
+#define CLS_JMP32       0x06
+#define CLS_ALU64       0x07
+
+/* ALU and JMP: operation and source */
+#define OP_CODE(op)     ((op) & 0xf0)
+#define OP_SRC_X        0x08
+
+#define ALU_ADD         0x00
+#define ALU_SUB         0x10
+#define ALU_MUL         0x20
+#define ALU_DIV         0x30
+#define ALU_OR          0x40
+#define ALU_AND         0x50
+#define ALU_LSH         0x60
+#define ALU_RSH         0x70
+#define ALU_NEG         0x80
+#define ALU_MOD         0x90
+#define ALU_XOR         0xa0
+#define ALU_MOV         0xb0
+#define ALU_ARSH        0xc0
+#define ALU_END         0xd0
+
+#define JMP_JA          0x00
+#define JMP_JEQ         0x10
+#define JMP_JGT         0x20
+#define JMP_JGE         0x30
+#define JMP_JSET        0x40
+#define JMP_JNE         0x50
+#define JMP_JSGT        0x60
+#define JMP_JSGE        0x70
+#define JMP_CALL        0x80
+#define JMP_EXIT        0x90
+#define JMP_JLT         0xa0
+#define JMP_JLE         0xb0
+#define JMP_JSLT        0xc0
+#define JMP_JSLE        0xd0
+
+/* Load and store: size and mode */
+#define OP_SIZE(op)     ((op) & 0x18)
+#define SZ_W            0x00
+#define SZ_H            0x08
+#define SZ_B            0x10
+#define SZ_DW           0x18
+#define OP_MODE(op)     ((op) & 0xe0)
+#define MODE_IMM        0x00
+#define MODE_ABS        0x20
+#define MODE_IND        0x40
+#define MODE_MEM        0x60
+#define MODE_MEMSX      0x80
+#define MODE_ATOMIC     0xc0
+
+/* Atomic operations (in imm) */
+#define ATOMIC_FETCH    0x01
+#define ATOMIC_ADD      0x00
+#define ATOMIC_OR       0x40
+#define ATOMIC_AND      0x50
+#define ATOMIC_XOR      0xa0
+#define ATOMIC_XCHG     (0xe0 | ATOMIC_FETCH)
+#define ATOMIC_CMPXCHG  (0xf0 | ATOMIC_FETCH)
+
+/* Call kinds (in src_reg) */
+#define CALL_HELPER     0
+#define CALL_PSEUDO     1
+
+#define OPCODE_LDDW     (CLS_LD | MODE_IMM | SZ_DW)
+
+#define REG_FP          10
+
+/* Instruction fields of a 64-bit word (see the header for the encoding) */
+static inline uint8_t insn_op(uint64_t w)
+{
+    return w & 0xff;
+}
+
+static inline unsigned insn_dst(uint64_t w)
+{
+    return (w >> 8) & 0x0f;
+}
+
+static inline unsigned insn_src(uint64_t w)
+{
+    return (w >> 12) & 0x0f;
+}
+
+static inline int16_t insn_off(uint64_t w)
+{
+    return (int16_t)(uint16_t)(w >> 16);
+}
+
+static inline int32_t insn_imm(uint64_t w)
+{
+    return (int32_t)(uint32_t)(w >> 32);
+}
+
+/* Sign extension of the low @bits bits of @v, without signed overflow */
+static inline uint64_t sext(uint64_t v, unsigned bits)
+{
+    uint64_t m = 1ull << (bits - 1);
+
+    if (bits < 64) {
+        v &= (1ull << bits) - 1;
+    }
+    return (v ^ m) - m;
+}
+
+/* Arithmetic right shift without relying on signed shifts */
+static inline uint64_t arsh64(uint64_t v, unsigned sh)
+{
+    return (v >> 63) ? ~(~v >> sh) : v >> sh;
+}
+
+static inline uint32_t arsh32(uint32_t v, unsigned sh)
+{
+    return (v >> 31) ? ~(~v >> sh) : v >> sh;
+}
+
+static inline bool is_neg64(uint64_t v)
+{
+    return v >> 63;
+}
+
+static inline uint64_t abs64(uint64_t v)
+{
+    return is_neg64(v) ? -v : v;
+}
+
+/* Signed division truncating toward zero; x / 0 = 0 */
+static uint64_t sdiv64(uint64_t a, uint64_t b)
+{
+    uint64_t q;
+
+    if (b == 0) {
+        return 0;
+    }
+    q = abs64(a) / abs64(b);
+    return (is_neg64(a) != is_neg64(b)) ? -q : q;
+}
+
+/* Signed modulo, sign of the dividend; x % 0 = x */
+static uint64_t smod64(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+
+    if (b == 0) {
+        return a;
+    }
+    r = abs64(a) % abs64(b);
+    return is_neg64(a) ? -r : r;
+}
+
+static inline uint16_t bswap16(uint16_t v)
+{
+    return (uint16_t)((v >> 8) | (v << 8));
+}
+
+static inline uint32_t bswap32(uint32_t v)
+{
+    return ((v & 0xff) << 24) | ((v & 0xff00) << 8) |
+           ((v >> 8) & 0xff00) | (v >> 24);
+}
+
+static inline uint64_t bswap64(uint64_t v)
+{
+    return ((uint64_t)bswap32((uint32_t)v) << 32) | bswap32(v >> 32);
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define le16_host(v) bswap16(v)
+#define le32_host(v) bswap32(v)
+#define le64_host(v) bswap64(v)
+#else
+#define le16_host(v) (v)
+#define le32_host(v) (v)
+#define le64_host(v) (v)
+#endif
+
+/* Little-endian loads and stores of program memory (may be unaligned) */
+static inline uint64_t mem_load(const void *p, unsigned size)
+{
+    uint8_t b;
+    uint16_t h;
+    uint32_t w;
+    uint64_t d;
+
+    switch (size) {
+    case 1:
+        memcpy(&b, p, 1);
+        return b;
+    case 2:
+        memcpy(&h, p, 2);
+        return le16_host(h);
+    case 4:
+        memcpy(&w, p, 4);
+        return le32_host(w);
+    default:
+        memcpy(&d, p, 8);
+        return le64_host(d);
+    }
+}
+
+static inline void mem_store(void *p, unsigned size, uint64_t v)
+{
+    uint8_t b = (uint8_t)v;
+    uint16_t h = le16_host((uint16_t)v);
+    uint32_t w = le32_host((uint32_t)v);
+    uint64_t d = le64_host(v);
+
+    switch (size) {
+    case 1:
+        memcpy(p, &b, 1);
+        break;
+    case 2:
+        memcpy(p, &h, 2);
+        break;
+    case 4:
+        memcpy(p, &w, 4);
+        break;
+    default:
+        memcpy(p, &d, 8);
+        break;
+    }
+}
+
+static const unsigned size_bytes[4] = { 4, 2, 1, 8 };
+
+/* ------------------------------------------------------------------ */
+/* Status names and capabilities                                       */
+
+const char *hermes_ebpf_status_name(HermesEbpfStatus status)
+{
+    switch (status) {
+    case HERMES_EBPF_OK:
+        return "ok";
+    case HERMES_EBPF_ERR_INVALID_INSN:
+        return "invalid instruction";
+    case HERMES_EBPF_ERR_BAD_JUMP:
+        return "jump out of range";
+    case HERMES_EBPF_ERR_BAD_LDDW:
+        return "bad lddw";
+    case HERMES_EBPF_ERR_BAD_REG:
+        return "bad register";
+    case HERMES_EBPF_ERR_NO_EXIT:
+        return "no exit at end";
+    case HERMES_EBPF_ERR_EMPTY:
+        return "empty program";
+    case HERMES_EBPF_ERR_TOO_LONG:
+        return "program too long";
+    case HERMES_EBPF_ERR_BAD_CONFIG:
+        return "bad configuration";
+    case HERMES_EBPF_FAULT_LOAD:
+        return "load fault";
+    case HERMES_EBPF_FAULT_STORE:
+        return "store fault";
+    case HERMES_EBPF_FAULT_MISALIGNED:
+        return "misaligned atomic";
+    case HERMES_EBPF_FAULT_BUDGET:
+        return "instruction budget exhausted";
+    case HERMES_EBPF_FAULT_CALL_DEPTH:
+        return "call depth exceeded";
+    case HERMES_EBPF_FAULT_HELPER:
+        return "helper error";
+    case HERMES_EBPF_FAULT_ABORTED:
+        return "aborted";
+    }
+    return "unknown status";
+}
+
+void hermes_ebpf_caps_full(HermesEbpfCaps *caps)
+{
+    memset(caps, 0, sizeof(*caps));
+    caps->isa_version = 4;
+    caps->atomics = true;
+    caps->division = true;
+    caps->helper_calls = true;
+    caps->local_calls = true;
+    caps->lddw_src_mask = 1;
+    caps->max_insns = HERMES_EBPF_MAX_INSNS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                          */
+
+typedef struct MsgBuf {
+    char *buf;
+    size_t len;
+    size_t pos;
+} MsgBuf;
+
+static void msg_str(MsgBuf *m, const char *s)
+{
+    if (!m->buf || m->len == 0) {
+        return;
+    }
+    while (*s && m->pos + 1 < m->len) {
+        m->buf[m->pos++] = *s++;
+    }
+    m->buf[m->pos] = '\0';
+}
+
+static void msg_num(MsgBuf *m, uint64_t v, bool hex)
+{
+    char tmp[24];
+    int i = sizeof(tmp) - 1;
+    unsigned base = hex ? 16 : 10;
+
+    tmp[i] = '\0';
+    do {
+        tmp[--i] = "0123456789abcdef"[v % base];
+        v /= base;
+    } while (v && i > 2);
+    if (hex) {
+        tmp[--i] = 'x';
+        tmp[--i] = '0';
+    }
+    msg_str(m, &tmp[i]);
+}
+
+typedef struct Validator {
+    const uint64_t *insns;
+    uint32_t n;
+    const HermesEbpfCaps *caps;
+    uint32_t pc;
+    MsgBuf msg;
+} Validator;
+
+static HermesEbpfStatus vfail(Validator *v, HermesEbpfStatus st,
+                              const char *what)
+{
+    msg_str(&v->msg, "insn ");
+    msg_num(&v->msg, v->pc, false);
+    msg_str(&v->msg, ": ");
+    msg_str(&v->msg, what);
+    msg_str(&v->msg, " (opcode ");
+    msg_num(&v->msg, insn_op(v->insns[v->pc]), true);
+    msg_str(&v->msg, ")");
+    return st;
+}
+
+/*
+ * Once the first validation pass has checked that the second slot of every
+ * lddw has opcode 0, an instruction with the lddw opcode is always a first
+ * slot, so looking one instruction back is exact.
+ */
+static bool is_lddw_second_slot(const uint64_t *insns, uint32_t pc)
+{
+    return pc > 0 && insn_op(insns[pc - 1]) == OPCODE_LDDW;
+}
+
+static HermesEbpfStatus check_target(Validator *v, int64_t off)
+{
+    int64_t t = (int64_t)v->pc + 1 + off;
+
+    if (t < 0 || t >= (int64_t)v->n) {
+        return vfail(v, HERMES_EBPF_ERR_BAD_JUMP, "target out of program");
+    }
+    if (is_lddw_second_slot(v->insns, (uint32_t)t)) {
+        return vfail(v, HERMES_EBPF_ERR_BAD_JUMP,
+                     "target is the second half of lddw");
+    }
+    return HERMES_EBPF_OK;
+}
+
+static HermesEbpfStatus validate_alu(Validator *v, uint64_t w)
+{
+    uint8_t op = insn_op(w);
+    bool is64 = OP_CLASS(op) == CLS_ALU64;
+    bool x = op & OP_SRC_X;
+    unsigned code = OP_CODE(op);
+    int16_t off = insn_off(w);
+    int32_t imm = insn_imm(w);
+    unsigned isa = v->caps->isa_version;
+
+    if (insn_dst(w) == REG_FP) {
+        return vfail(v, HERMES_EBPF_ERR_BAD_REG, "write to read-only r10");
+    }
+    if (code == ALU_END) {
+        if (insn_src(w) != 0 || off != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        if (is64 && (x || isa < 4)) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "bswap needs ISA v4");
+        }
+        if (imm != 16 && imm != 32 && imm != 64) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "byte swap width not 16/32/64");
+        }
+        return HERMES_EBPF_OK;
+    }
+    if (code == ALU_NEG) {
+        if (x || insn_src(w) != 0 || off != 0 || imm != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        return HERMES_EBPF_OK;
+    }
+    if (code > ALU_END) {
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "unknown ALU op");
+    }
+    if (x ? imm != 0 : insn_src(w) != 0) {
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "reserved fields set");
+    }
+    if (code == ALU_DIV || code == ALU_MOD) {
+        if (!v->caps->division) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "division not supported");
+        }
+        if (off != 0 && !(off == 1 && isa >= 4)) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "bad offset for div/mod");
+        }
+        return HERMES_EBPF_OK;
+    }
+    if (code == ALU_MOV && x && off != 0) {
+        if (isa < 4 ||
+            !(off == 8 || off == 16 || (is64 && off == 32))) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "bad offset for movsx");
+        }
+        return HERMES_EBPF_OK;
+    }
+    if (off != 0) {
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "reserved fields set");
+    }
+    return HERMES_EBPF_OK;
+}
+
+static HermesEbpfStatus validate_jmp(Validator *v, uint64_t w)
+{
+    uint8_t op = insn_op(w);
+    bool is32 = OP_CLASS(op) == CLS_JMP32;
+    bool x = op & OP_SRC_X;
+    unsigned code = OP_CODE(op);
+    int16_t off = insn_off(w);
+    int32_t imm = insn_imm(w);
+    unsigned isa = v->caps->isa_version;
+
+    if (is32 && isa < 3) {
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "JMP32 needs ISA v3");
+    }
+    switch (code) {
+    case JMP_JA:
+        if (x || insn_dst(w) || insn_src(w)) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        if (is32) {
+            if (isa < 4 || off != 0) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "gotol needs ISA v4 and off 0");
+            }
+            return check_target(v, imm);
+        }
+        if (imm != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        return check_target(v, off);
+    case JMP_CALL:
+        if (x) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "callx (call through a register) not supported");
+        }
+        if (is32 || insn_dst(w) || off != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "bad call encoding");
+        }
+        if (insn_src(w) == CALL_HELPER) {
+            if (!v->caps->helper_calls) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "helper calls not supported");
+            }
+            return HERMES_EBPF_OK;
+        }
+        if (insn_src(w) == CALL_PSEUDO) {
+            if (!v->caps->local_calls) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "bpf-to-bpf calls not supported");
+            }
+            return check_target(v, imm);
+        }
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                     "unsupported call kind (kfunc?)");
+    case JMP_EXIT:
+        if (is32 || x || insn_dst(w) || insn_src(w) || off || imm) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "bad exit encoding");
+        }
+        return HERMES_EBPF_OK;
+    case JMP_JLT:
+    case JMP_JLE:
+    case JMP_JSLT:
+    case JMP_JSLE:
+        if (isa < 2) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "jlt/jle/jslt/jsle need ISA v2");
+        }
+        /* fall through */
+    case JMP_JEQ:
+    case JMP_JGT:
+    case JMP_JGE:
+    case JMP_JSET:
+    case JMP_JNE:
+    case JMP_JSGT:
+    case JMP_JSGE:
+        if (x ? imm != 0 : insn_src(w) != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        return check_target(v, off);
+    default:
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "unknown jump op");
+    }
+}
+
+static HermesEbpfStatus validate_mem(Validator *v, uint64_t w)
+{
+    uint8_t op = insn_op(w);
+    unsigned mode = OP_MODE(op);
+    unsigned size = OP_SIZE(op);
+    int32_t imm = insn_imm(w);
+
+    switch (OP_CLASS(op)) {
+    case CLS_LD:
+        if (mode == MODE_ABS || mode == MODE_IND) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "legacy LD_ABS/LD_IND not supported");
+        }
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "unknown LD op");
+    case CLS_LDX:
+        if (insn_dst(w) == REG_FP) {
+            return vfail(v, HERMES_EBPF_ERR_BAD_REG,
+                         "write to read-only r10");
+        }
+        if (imm != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        if (mode == MODE_MEM) {
+            return HERMES_EBPF_OK;
+        }
+        if (mode == MODE_MEMSX && size != SZ_DW) {
+            if (v->caps->isa_version < 4) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "sign-extending load needs ISA v4");
+            }
+            return HERMES_EBPF_OK;
+        }
+        return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "unknown LDX op");
+    case CLS_ST:
+        if (mode != MODE_MEM) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "unknown ST op");
+        }
+        if (insn_src(w) != 0) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "reserved fields set");
+        }
+        return HERMES_EBPF_OK;
+    default: /* CLS_STX */
+        if (mode == MODE_MEM) {
+            if (imm != 0) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "reserved fields set");
+            }
+            return HERMES_EBPF_OK;
+        }
+        if (mode != MODE_ATOMIC || (size != SZ_W && size != SZ_DW)) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN, "unknown STX op");
+        }
+        if (!v->caps->atomics) {
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "atomics not supported");
+        }
+        switch (imm) {
+        case ATOMIC_ADD:
+            if (size == SZ_W && v->caps->isa_version < 3) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "32-bit atomics need ISA v3");
+            }
+            return HERMES_EBPF_OK;
+        case ATOMIC_OR:
+        case ATOMIC_AND:
+        case ATOMIC_XOR:
+        case ATOMIC_ADD | ATOMIC_FETCH:
+        case ATOMIC_OR | ATOMIC_FETCH:
+        case ATOMIC_AND | ATOMIC_FETCH:
+        case ATOMIC_XOR | ATOMIC_FETCH:
+        case ATOMIC_XCHG:
+        case ATOMIC_CMPXCHG:
+            if (v->caps->isa_version < 3) {
+                return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                             "this atomic op needs ISA v3");
+            }
+            return HERMES_EBPF_OK;
+        default:
+            return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
+                         "unknown atomic op");
+        }
+    }
+}
+
+HermesEbpfStatus hermes_ebpf_validate(const uint64_t *insns, uint32_t ninsns,
+                                      const HermesEbpfCaps *caps,
+                                      uint32_t *bad_pc,
+                                      char *errmsg, size_t errlen)
+{
+    Validator v = {
+        .insns = insns, .n = ninsns, .caps = caps, .pc = 0,
+        .msg = { .buf = errmsg, .len = errlen, .pos = 0 },
+    };
+    HermesEbpfStatus st = HERMES_EBPF_OK;
+    uint32_t limit;
+    uint64_t last;
+
+    if (errmsg && errlen) {
+        errmsg[0] = '\0';
+    }
+    if (bad_pc) {
+        *bad_pc = 0;
+    }
+    if (!caps || caps->isa_version < 1 || caps->isa_version > 4) {
+        msg_str(&v.msg, "bad capability set");
+        return HERMES_EBPF_ERR_BAD_CONFIG;
+    }
+    if (ninsns == 0 || !insns) {
+        msg_str(&v.msg, "empty program");
+        return HERMES_EBPF_ERR_EMPTY;
+    }
+    limit = caps->max_insns;
+    if (limit == 0 || limit > HERMES_EBPF_MAX_INSNS) {
+        limit = HERMES_EBPF_MAX_INSNS;
+    }
+    if (ninsns > limit) {
+        msg_str(&v.msg, "program too long: ");
+        msg_num(&v.msg, ninsns, false);
+        msg_str(&v.msg, " > ");
+        msg_num(&v.msg, limit, false);
+        return HERMES_EBPF_ERR_TOO_LONG;
+    }
+    /* Pass 1: lddw and its second slot */
+    for (v.pc = 0; v.pc < ninsns; v.pc++) {
+        uint64_t w = insns[v.pc];
+
+        if (insn_op(w) != OPCODE_LDDW) {
+            continue;
+        }
+        if (insn_dst(w) == REG_FP) {
+            st = vfail(&v, HERMES_EBPF_ERR_BAD_REG, "write to read-only r10");
+            goto out;
+        }
+        if (insn_off(w) != 0 ||
+            !((caps->lddw_src_mask | 1u) & (1u << insn_src(w)))) {
+            st = vfail(&v, HERMES_EBPF_ERR_BAD_LDDW,
+                       "lddw with unsupported src or offset");
+            goto out;
+        }
+        if (v.pc + 1 >= ninsns) {
+            st = vfail(&v, HERMES_EBPF_ERR_BAD_LDDW,
+                       "lddw without second slot");
+            goto out;
+        }
+        if ((insns[v.pc + 1] & 0xffffffffull) != 0) {
+            v.pc++;
+            st = vfail(&v, HERMES_EBPF_ERR_BAD_LDDW,
+                       "lddw second slot has reserved fields set");
+            goto out;
+        }
+        v.pc++;
+    }
+
+    /* Pass 2: every other instruction */
+    for (v.pc = 0; v.pc < ninsns; v.pc++) {
+        uint64_t w = insns[v.pc];
+        uint8_t op = insn_op(w);
+
+        if (op == OPCODE_LDDW || is_lddw_second_slot(insns, v.pc)) {
+            continue;
+        }
+        if (insn_src(w) > REG_FP || insn_dst(w) > REG_FP) {
+            st = vfail(&v, HERMES_EBPF_ERR_BAD_REG, "register above r10");
+            goto out;
+        }
+        switch (OP_CLASS(op)) {
+        case CLS_ALU:
+        case CLS_ALU64:
+            st = validate_alu(&v, w);
+            break;
+        case CLS_JMP:
+        case CLS_JMP32:
+            st = validate_jmp(&v, w);
+            break;
+        default:
+            st = validate_mem(&v, w);
+            break;
+        }
+        if (st != HERMES_EBPF_OK) {
+            goto out;
+        }
+    }
+
+    /* The program must not run off its end */
+    v.pc = ninsns - 1;
+    last = insns[v.pc];
+    if (!(insn_op(last) == (CLS_JMP | JMP_EXIT) ||
+          insn_op(last) == (CLS_JMP | JMP_JA) ||
+          insn_op(last) == (CLS_JMP32 | JMP_JA)) ||
+        is_lddw_second_slot(insns, v.pc)) {
+        st = vfail(&v, HERMES_EBPF_ERR_NO_EXIT,
+                   "last instruction is not exit or ja");
+        goto out;
+    }
+    return HERMES_EBPF_OK;
+
+out:
+    if (bad_pc) {
+        *bad_pc = v.pc;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Execution                                                           */
+
+typedef struct Frame {
+    uint64_t saved[4];          /* r6..r9 of the caller */
+    uint32_t ret_pc;
+} Frame;
+
+struct HermesEbpfVm {
+    const HermesEbpfRegion *regions;
+    size_t nregions;
+    uint8_t *stack_host;
+    uint64_t stack_addr;        /* lowest byte of the whole stack area */
+    uint64_t stack_lo;          /* lowest byte of the current frame */
+    uint64_t stack_top;         /* one past the top of frame 0 */
+};
+
+/* Is [addr, addr + size) inside [base, base + len)?  Overflow-safe. */
+static inline bool range_in(uint64_t addr, uint64_t size,
+                            uint64_t base, uint64_t len)
+{
+    uint64_t off = addr - base;
+
+    return addr >= base && off <= len && size <= len - off;
+}
+
+static inline void *vm_translate(const HermesEbpfVm *vm, uint64_t addr,
+                                 uint64_t size, uint32_t flags)
+{
+    size_t i;
+
+    if (range_in(addr, size, vm->stack_lo, vm->stack_top - vm->stack_lo)) {
+        return vm->stack_host + (addr - vm->stack_addr);
+    }
+    for (i = 0; i < vm->nregions; i++) {
+        const HermesEbpfRegion *r = &vm->regions[i];
+
+        if (range_in(addr, size, r->addr, r->len)) {
+            if ((r->flags & flags) != flags || !r->host) {
+                return NULL;
+            }
+            return (uint8_t *)r->host + (addr - r->addr);
+        }
+    }
+    return NULL;
+}
+
+void *hermes_ebpf_translate(HermesEbpfVm *vm, uint64_t addr, uint64_t len,
+                            uint32_t flags)
+{
+    if (!vm) {
+        return NULL;
+    }
+    return vm_translate(vm, addr, len, flags);
+}
+
+/*
+ * Atomic read-modify-write of a little-endian 32/64-bit value.  A
+ * compare-and-swap loop keeps the memory representation little-endian on
+ * every host and gives one code path for all operations.
+ */
+static uint64_t atomic_rmw(void *p, unsigned size, int32_t aop,
+                           uint64_t src, uint64_t *r0)
+{
+    if (size == 4) {
+        uint32_t *q = p;
+        uint32_t oldm = __atomic_load_n(q, __ATOMIC_RELAXED);
+        uint32_t old, val, newm;
+
+        for (;;) {
+            old = le32_host(oldm);
+            switch (aop & ~ATOMIC_FETCH) {
+            case ATOMIC_ADD:
+                val = old + (uint32_t)src;
+                break;
+            case ATOMIC_OR:
+                val = old | (uint32_t)src;
+                break;
+            case ATOMIC_AND:
+                val = old & (uint32_t)src;
+                break;
+            case ATOMIC_XOR:
+                val = old ^ (uint32_t)src;
+                break;
+            case ATOMIC_XCHG & ~ATOMIC_FETCH:
+                val = (uint32_t)src;
+                break;
+            default: /* cmpxchg */
+                val = (old == (uint32_t)*r0) ? (uint32_t)src : old;
+                break;
+            }
+            newm = le32_host(val);
+            if (__atomic_compare_exchange_n(q, &oldm, newm, false,
+                                            __ATOMIC_SEQ_CST,
+                                            __ATOMIC_RELAXED)) {
+                break;
+            }
+        }
+        return old;
+    } else {
+        uint64_t *q = p;
+        uint64_t oldm = __atomic_load_n(q, __ATOMIC_RELAXED);
+        uint64_t old, val, newm;
+
+        for (;;) {
+            old = le64_host(oldm);
+            switch (aop & ~ATOMIC_FETCH) {
+            case ATOMIC_ADD:
+                val = old + src;
+                break;
+            case ATOMIC_OR:
+                val = old | src;
+                break;
+            case ATOMIC_AND:
+                val = old & src;
+                break;
+            case ATOMIC_XOR:
+                val = old ^ src;
+                break;
+            case ATOMIC_XCHG & ~ATOMIC_FETCH:
+                val = src;
+                break;
+            default: /* cmpxchg */
+                val = (old == *r0) ? src : old;
+                break;
+            }
+            newm = le64_host(val);
+            if (__atomic_compare_exchange_n(q, &oldm, newm, false,
+                                            __ATOMIC_SEQ_CST,
+                                            __ATOMIC_RELAXED)) {
+                break;
+            }
+        }
+        return old;
+    }
+}
+
+static inline bool abort_requested(const int *flag)
+{
+    return flag && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
+}
+
+/* Condition of a conditional jump, on 64-bit or zero-extended 32-bit */
+static inline bool jmp_cond(unsigned code, uint64_t a, uint64_t b,
+                            bool is32)
+{
+    uint64_t sa, sb;
+
+    if (is32) {
+        a = (uint32_t)a;
+        b = (uint32_t)b;
+        sa = sext(a, 32) ^ (1ull << 63);
+        sb = sext(b, 32) ^ (1ull << 63);
+    } else {
+        /* flipping the sign bit maps signed order onto unsigned order */
+        sa = a ^ (1ull << 63);
+        sb = b ^ (1ull << 63);
+    }
+    switch (code) {
+    case JMP_JEQ:
+        return a == b;
+    case JMP_JGT:
+        return a > b;
+    case JMP_JGE:
+        return a >= b;
+    case JMP_JSET:
+        return (a & b) != 0;
+    case JMP_JNE:
+        return a != b;
+    case JMP_JSGT:
+        return sa > sb;
+    case JMP_JSGE:
+        return sa >= sb;
+    case JMP_JLT:
+        return a < b;
+    case JMP_JLE:
+        return a <= b;
+    case JMP_JSLT:
+        return sa < sb;
+    default: /* JMP_JSLE */
+        return sa <= sb;
+    }
+}
+
+/* ALU operation; returns false for an invalid encoding */
+static inline bool alu_op(uint64_t w, uint64_t *reg)
+{
+    uint8_t op = insn_op(w);
+    bool is64 = OP_CLASS(op) == CLS_ALU64;
+    unsigned d = insn_dst(w);
+    int16_t off = insn_off(w);
+    int32_t imm = insn_imm(w);
+    uint64_t a = reg[d];
+    uint64_t b = (op & OP_SRC_X) ? reg[insn_src(w)] : (uint64_t)(int64_t)imm;
+    uint64_t r;
+
+    if (!is64) {
+        a = (uint32_t)a;
+        b = (uint32_t)b;
+    }
+    switch (OP_CODE(op)) {
+    case ALU_ADD:
+        r = a + b;
+        break;
+    case ALU_SUB:
+        r = a - b;
+        break;
+    case ALU_MUL:
+        r = a * b;
+        break;
+    case ALU_DIV:
+        if (off == 1) {
+            r = is64 ? sdiv64(a, b) : sdiv64(sext(a, 32), sext(b, 32));
+        } else {
+            r = b ? a / b : 0;
+        }
+        break;
+    case ALU_MOD:
+        if (off == 1) {
+            r = is64 ? smod64(a, b) : smod64(sext(a, 32), sext(b, 32));
+        } else {
+            r = b ? a % b : a;
+        }
+        break;
+    case ALU_OR:
+        r = a | b;
+        break;
+    case ALU_AND:
+        r = a & b;
+        break;
+    case ALU_LSH:
+        r = a << (b & (is64 ? 63 : 31));
+        break;
+    case ALU_RSH:
+        r = a >> (b & (is64 ? 63 : 31));
+        break;
+    case ALU_ARSH:
+        r = is64 ? arsh64(a, b & 63) : arsh32((uint32_t)a, b & 31);
+        break;
+    case ALU_NEG:
+        r = -a;
+        break;
+    case ALU_XOR:
+        r = a ^ b;
+        break;
+    case ALU_MOV:
+        if ((op & OP_SRC_X) && off) {
+            if (off != 8 && off != 16 && off != 32) {
+                return false;
+            }
+            r = sext(reg[insn_src(w)], off);
+        } else {
+            r = b;
+        }
+        break;
+    case ALU_END:
+        a = reg[d];
+        if (imm != 16 && imm != 32 && imm != 64) {
+            return false;
+        }
+        if (is64 || (op & OP_SRC_X)) {
+            /* bswap (ALU64) or to big endian: swap */
+            if (is64 && (op & OP_SRC_X)) {
+                return false;
+            }
+            r = imm == 16 ? bswap16((uint16_t)a) :
+                imm == 32 ? bswap32((uint32_t)a) : bswap64(a);
+        } else {
+            /* to little endian: the device is little-endian, truncate */
+            r = imm == 16 ? (uint16_t)a : imm == 32 ? (uint32_t)a : a;
+        }
+        reg[d] = r;
+        return true;
+    default:
+        return false;
+    }
+    reg[d] = is64 ? r : (uint32_t)r;
+    return true;
+}
+
+HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
+                                 const HermesEbpfRegion *regions,
+                                 size_t nregions,
+                                 const HermesEbpfRunConfig *cfg,
+                                 HermesEbpfResult *res)
+{
+    uint64_t local_stack[HERMES_EBPF_MAX_CALL_DEPTH *
+                         HERMES_EBPF_DEFAULT_STACK_SIZE / 8];
+    Frame frames[HERMES_EBPF_MAX_CALL_DEPTH];
+    uint64_t reg[16];
+    HermesEbpfVm vm;
+    HermesEbpfStatus st = HERMES_EBPF_OK;
+    uint64_t budget, executed = 0;
+    uint64_t stack_size, total;
+    unsigned depth = 0;
+    uint32_t pc = 0;
+    const int *abort_flag;
+
+    memset(res, 0, sizeof(*res));
+    if (!cfg || !insns || ninsns == 0) {
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        return res->status;
+    }
+    stack_size = cfg->stack_size ? cfg->stack_size
+                                 : HERMES_EBPF_DEFAULT_STACK_SIZE;
+    total = stack_size * HERMES_EBPF_MAX_CALL_DEPTH;
+    if (stack_size % 8 || stack_size > HERMES_EBPF_MAX_STACK_SIZE ||
+        cfg->stack_addr > UINT64_MAX - total ||
+        (!cfg->stack_host && stack_size > HERMES_EBPF_DEFAULT_STACK_SIZE) ||
+        (nregions && !regions)) {
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        return res->status;
+    }
+    budget = cfg->budget ? cfg->budget : HERMES_EBPF_DEFAULT_BUDGET;
+    abort_flag = cfg->abort_flag;
+
+    vm.regions = regions;
+    vm.nregions = nregions;
+    vm.stack_host = cfg->stack_host ? cfg->stack_host
+                                    : (uint8_t *)local_stack;
+    vm.stack_addr = cfg->stack_addr;
+    vm.stack_top = cfg->stack_addr + total;
+    vm.stack_lo = vm.stack_top - stack_size;
+    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0, stack_size);
+
+    memset(reg, 0, sizeof(reg));
+    memcpy(&reg[1], cfg->args, sizeof(cfg->args));
+    reg[REG_FP] = vm.stack_top;
+
+    if (abort_requested(abort_flag)) {
+        st = HERMES_EBPF_FAULT_ABORTED;
+        goto out;
+    }
+
+    for (;;) {
+        uint64_t w, addr;
+        uint8_t op;
+        unsigned size;
+        void *p;
+
+        if (pc >= ninsns) {
+            /* only reachable by an unvalidated program */
+            st = HERMES_EBPF_ERR_BAD_JUMP;
+            break;
+        }
+        if (executed >= budget) {
+            st = HERMES_EBPF_FAULT_BUDGET;
+            break;
+        }
+        executed++;
+        if ((executed % HERMES_EBPF_ABORT_POLL_INTERVAL) == 0 &&
+            abort_requested(abort_flag)) {
+            st = HERMES_EBPF_FAULT_ABORTED;
+            break;
+        }
+        w = insns[pc];
+        op = insn_op(w);
+
+        switch (OP_CLASS(op)) {
+        case CLS_ALU:
+        case CLS_ALU64:
+            if (!alu_op(w, reg)) {
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
+            pc++;
+            break;
+
+        case CLS_JMP:
+        case CLS_JMP32: {
+            unsigned code = OP_CODE(op);
+            bool is32 = OP_CLASS(op) == CLS_JMP32;
+            int64_t off = insn_off(w);
+
+            if (code == JMP_JA) {
+                if (is32) {
+                    off = insn_imm(w);
+                }
+            } else if (code == JMP_EXIT && !is32) {
+                if (depth == 0) {
+                    goto out;
+                }
+                depth--;
+                memcpy(&reg[6], frames[depth].saved, sizeof(frames[0].saved));
+                pc = frames[depth].ret_pc;
+                vm.stack_lo += stack_size;
+                reg[REG_FP] = vm.stack_lo + stack_size;
+                continue;
+            } else if (code == JMP_CALL && !is32) {
+                if (insn_src(w) == CALL_PSEUDO) {
+                    if (depth + 1 >= HERMES_EBPF_MAX_CALL_DEPTH) {
+                        st = HERMES_EBPF_FAULT_CALL_DEPTH;
+                        goto out;
+                    }
+                    if (abort_requested(abort_flag)) {
+                        st = HERMES_EBPF_FAULT_ABORTED;
+                        goto out;
+                    }
+                    memcpy(frames[depth].saved, &reg[6],
+                           sizeof(frames[0].saved));
+                    frames[depth].ret_pc = pc + 1;
+                    depth++;
+                    vm.stack_lo -= stack_size;
+                    reg[REG_FP] = vm.stack_lo + stack_size;
+                    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0,
+                           stack_size);
+                    pc = pc + 1 + (uint32_t)insn_imm(w);
+                    continue;
+                } else if (insn_src(w) == CALL_HELPER) {
+                    uint64_t ret = 0;
+                    int rc;
+
+                    if (!cfg->helper) {
+                        res->helper_id = (uint32_t)insn_imm(w);
+                        res->helper_err = -1;
+                        st = HERMES_EBPF_FAULT_HELPER;
+                        goto out;
+                    }
+                    rc = cfg->helper(cfg->helper_opaque,
+                                     (uint32_t)insn_imm(w), &reg[1], &vm,
+                                     &ret);
+                    if (rc < 0) {
+                        res->helper_id = (uint32_t)insn_imm(w);
+                        res->helper_err = rc;
+                        st = HERMES_EBPF_FAULT_HELPER;
+                        goto out;
+                    }
+                    reg[0] = ret;
+                    if (rc == HERMES_EBPF_HELPER_STOP) {
+                        goto out;
+                    }
+                    if (abort_requested(abort_flag)) {
+                        st = HERMES_EBPF_FAULT_ABORTED;
+                        goto out;
+                    }
+                    pc++;
+                    continue;
+                }
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            } else if (code <= JMP_JSLE && code != JMP_CALL &&
+                       code != JMP_EXIT) {
+                uint64_t b = (op & OP_SRC_X) ? reg[insn_src(w)]
+                                             : (uint64_t)(int64_t)insn_imm(w);
+
+                if (!jmp_cond(code, reg[insn_dst(w)], b, is32)) {
+                    pc++;
+                    break;
+                }
+            } else {
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
+            if (off < 0 && abort_requested(abort_flag)) {
+                st = HERMES_EBPF_FAULT_ABORTED;
+                goto out;
+            }
+            pc = pc + 1 + (uint32_t)off;
+            break;
+        }
+
+        case CLS_LDX:
+            size = size_bytes[OP_SIZE(op) >> 3];
+            addr = reg[insn_src(w)] + (uint64_t)(int64_t)insn_off(w);
+            if (OP_MODE(op) != MODE_MEM &&
+                (OP_MODE(op) != MODE_MEMSX || size == 8)) {
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
+            p = vm_translate(&vm, addr, size, HERMES_EBPF_MEM_READ);
+            if (!p) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                res->fault_addr = addr;
+                res->fault_size = size;
+                goto out;
+            }
+            reg[insn_dst(w)] = mem_load(p, size);
+            if (OP_MODE(op) == MODE_MEMSX) {
+                reg[insn_dst(w)] = sext(reg[insn_dst(w)], size * 8);
+            }
+            pc++;
+            break;
+
+        case CLS_ST:
+        case CLS_STX: {
+            uint64_t val;
+
+            size = size_bytes[OP_SIZE(op) >> 3];
+            addr = reg[insn_dst(w)] + (uint64_t)(int64_t)insn_off(w);
+            val = OP_CLASS(op) == CLS_ST ? (uint64_t)(int64_t)insn_imm(w)
+                                         : reg[insn_src(w)];
+            if (OP_MODE(op) == MODE_ATOMIC && OP_CLASS(op) == CLS_STX &&
+                size >= 4) {
+                int32_t aop = insn_imm(w);
+                uint64_t old;
+
+                switch (aop) {
+                case ATOMIC_ADD:
+                case ATOMIC_OR:
+                case ATOMIC_AND:
+                case ATOMIC_XOR:
+                case ATOMIC_ADD | ATOMIC_FETCH:
+                case ATOMIC_OR | ATOMIC_FETCH:
+                case ATOMIC_AND | ATOMIC_FETCH:
+                case ATOMIC_XOR | ATOMIC_FETCH:
+                case ATOMIC_XCHG:
+                case ATOMIC_CMPXCHG:
+                    break;
+                default:
+                    st = HERMES_EBPF_ERR_INVALID_INSN;
+                    goto out;
+                }
+                res->fault_addr = addr;
+                res->fault_size = size;
+                if (addr & (size - 1)) {
+                    st = HERMES_EBPF_FAULT_MISALIGNED;
+                    goto out;
+                }
+                p = vm_translate(&vm, addr, size, HERMES_EBPF_MEM_RW);
+                if (!p) {
+                    st = HERMES_EBPF_FAULT_STORE;
+                    goto out;
+                }
+                if ((uintptr_t)p & (size - 1)) {
+                    /* host backing misaligned: embedder bug, refuse */
+                    st = HERMES_EBPF_FAULT_MISALIGNED;
+                    goto out;
+                }
+                res->fault_addr = 0;
+                res->fault_size = 0;
+                old = atomic_rmw(p, size, aop, val, &reg[0]);
+                if (aop == ATOMIC_CMPXCHG) {
+                    reg[0] = old;
+                } else if (aop & ATOMIC_FETCH) {
+                    reg[insn_src(w)] = old;
+                }
+                pc++;
+                break;
+            }
+            if (OP_MODE(op) != MODE_MEM) {
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
+            p = vm_translate(&vm, addr, size, HERMES_EBPF_MEM_WRITE);
+            if (!p) {
+                st = HERMES_EBPF_FAULT_STORE;
+                res->fault_addr = addr;
+                res->fault_size = size;
+                goto out;
+            }
+            mem_store(p, size, val);
+            pc++;
+            break;
+        }
+
+        default: /* CLS_LD */
+            if (op != OPCODE_LDDW || pc + 1 >= ninsns) {
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
+            reg[insn_dst(w)] = (uint32_t)(w >> 32) |
+                               (insns[pc + 1] & 0xffffffff00000000ull);
+            pc += 2;
+            break;
+        }
+    }
+
+out:
+    res->status = st;
+    res->r0 = reg[0];
+    res->pc = pc;
+    res->insns = executed;
+    return st;
+}
