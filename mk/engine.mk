@@ -20,13 +20,14 @@ ENGINE_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
 ENGINE_SAN ?= -fsanitize=undefined,address -fno-sanitize-recover=all
 ENGINE_FUZZ_TIME ?= 60
 
-CHECK_SUITES += engine-conformance engine-unit
+CHECK_SUITES += engine-conformance engine-unit engine-fuzz
 
-.PHONY: engine check-engine check-engine-conformance check-engine-unit
+.PHONY: engine check-engine check-engine-conformance check-engine-unit \
+	check-engine-fuzz bench-engine
 
 engine: $(ENGINE_OUT)/conformance-plugin $(ENGINE_OUT)/engine-unit
 
-check-engine: check-engine-conformance check-engine-unit
+check-engine: check-engine-conformance check-engine-unit check-engine-fuzz
 
 $(ENGINE_OUT)/conformance-plugin: $(ENGINE_TOOLS)/conformance-plugin.c \
 		$(ENGINE_SRC) $(ENGINE_HDR)
@@ -45,3 +46,16 @@ check-engine-conformance: $(ENGINE_OUT)/conformance-plugin
 
 check-engine-unit: $(ENGINE_OUT)/engine-unit
 	@$< || echo "not ok 999 - engine-unit exited with status $$?"
+# --- libFuzzer target (clang's libFuzzer, from libclang-rt-14-dev) ---
+$(ENGINE_OUT)/engine-fuzz: $(ENGINE_TOOLS)/engine-fuzz.c \
+		$(ENGINE_SRC) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(ENGINE_CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -I$(ENGINE_DIR) \
+		-o $@ $(ENGINE_TOOLS)/engine-fuzz.c $(ENGINE_SRC)
+
+check-engine-fuzz:
+	@$(ENGINE_TOOLS)/run-fuzz $(ENGINE_OUT) $(SHARED)/conformance \
+		$(ENGINE_FUZZ_TIME) "$(MAKE) -s -f $(CURDIR)/mk/engine.mk \
+		BUILD=$(BUILD) $(ENGINE_OUT)/engine-fuzz"

@@ -1,0 +1,180 @@
+/*
+ * libFuzzer target for the Hermes eBPF engine: random programs and memory
+ * through hermes_ebpf_validate() and hermes_ebpf_run(), under ASan and
+ * UBSan.
+ *
+ * Copyright (c) 2026 The Hermes authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Input: byte 0 selects the capability set and whether a program that
+ * fails validation is run anyway (run must stay memory-safe for any input);
+ * byte 1 is the memory length L; then L bytes of memory; the rest is the
+ * program, 8 bytes (little-endian) per instruction.  tools/engine/run-fuzz
+ * builds the seed corpus from the conformance vectors in this form.
+ *
+ * Besides the sanitizers, the target checks properties the engine
+ * promises: a validated program never meets an invalid instruction or a
+ * jump out of the program at run time, the budget is respected, and a run
+ * is deterministic (same result and memory on a second run).
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hermes-ebpf.h"
+
+#define MEM_ADDR    0x1000ull
+#define RO_ADDR     0x200000000ull
+#define STACK_ADDR  0x7ff00000ull
+#define BUDGET      4096
+
+static const uint8_t ro_data[64] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+static int fuzz_helper(void *opaque, uint32_t id, const uint64_t args[5],
+                       HermesEbpfVm *vm, uint64_t *ret)
+{
+    uint8_t *p;
+    uint64_t i;
+
+    (void)opaque;
+    switch (id) {
+    case 1: /* sum of bytes [r1, r1 + r2) */
+        if (args[1] > 4096) {
+            return -7;
+        }
+        p = hermes_ebpf_translate(vm, args[0], args[1],
+                                  HERMES_EBPF_MEM_READ);
+        if (!p) {
+            return -14;
+        }
+        *ret = 0;
+        for (i = 0; i < args[1]; i++) {
+            *ret += p[i];
+        }
+        return HERMES_EBPF_HELPER_CONTINUE;
+    case 2: /* memset [r1, r1 + r2) to r3 */
+        if (args[1] > 4096) {
+            return -7;
+        }
+        p = hermes_ebpf_translate(vm, args[0], args[1], HERMES_EBPF_MEM_RW);
+        if (!p) {
+            return -14;
+        }
+        memset(p, (int)args[2], args[1]);
+        *ret = 0;
+        return HERMES_EBPF_HELPER_CONTINUE;
+    case 5: /* the conformance suite's unwind */
+        *ret = args[0];
+        return args[0] ? HERMES_EBPF_HELPER_CONTINUE : HERMES_EBPF_HELPER_STOP;
+    default:
+        return -22;
+    }
+}
+
+static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
+                    size_t memlen, HermesEbpfResult *res)
+{
+    HermesEbpfRegion regions[2] = {
+        { MEM_ADDR, memlen, mem, HERMES_EBPF_MEM_RW },
+        { RO_ADDR, sizeof(ro_data), (void *)ro_data, HERMES_EBPF_MEM_READ },
+    };
+    HermesEbpfRunConfig cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.args[0] = MEM_ADDR;
+    cfg.args[1] = memlen;
+    cfg.args[2] = RO_ADDR;
+    cfg.budget = BUDGET;
+    cfg.stack_addr = STACK_ADDR;
+    cfg.helper = fuzz_helper;
+    hermes_ebpf_run(insns, n, regions, 2, &cfg, res);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    HermesEbpfCaps caps;
+    HermesEbpfResult r1, r2;
+    HermesEbpfStatus vst;
+    uint8_t *mem1, *mem2;
+    uint64_t *insns;
+    size_t memlen, i;
+    uint32_t n, bad;
+    char msg[128];
+    uint8_t sel;
+
+    if (size < 2) {
+        return 0;
+    }
+    sel = data[0];
+    memlen = data[1];
+    data += 2;
+    size -= 2;
+    if (memlen > size) {
+        memlen = size;
+    }
+    n = (uint32_t)((size - memlen) / 8);
+    if (n > 4096) {
+        return 0;
+    }
+    insns = malloc((n ? n : 1) * sizeof(*insns));
+    /* exact-size buffers so ASan sees any overrun of the region */
+    mem1 = malloc(memlen ? memlen : 1);
+    mem2 = malloc(memlen ? memlen : 1);
+    if (!insns || !mem1 || !mem2) {
+        abort();
+    }
+    memcpy(mem1, data, memlen);
+    memcpy(mem2, data, memlen);
+    for (i = 0; i < n; i++) {
+        uint64_t v = 0;
+        int b;
+
+        for (b = 7; b >= 0; b--) {
+            v = v << 8 | data[memlen + i * 8 + b];
+        }
+        insns[i] = v;
+    }
+
+    hermes_ebpf_caps_full(&caps);
+    caps.isa_version = 1 + (sel & 3);
+    if (sel & 4) {
+        caps.atomics = false;
+    }
+    if (sel & 8) {
+        caps.division = false;
+    }
+    vst = hermes_ebpf_validate(insns, n, &caps, &bad, msg, sizeof(msg));
+    if (vst != HERMES_EBPF_OK && !(sel & 0x80)) {
+        goto done;
+    }
+    if (vst != HERMES_EBPF_OK && n == 0) {
+        goto done;
+    }
+    if (n == 0 || strlen(msg) >= sizeof(msg)) {
+        abort();
+    }
+
+    one_run(insns, n, mem1, memlen, &r1);
+    if (r1.insns > BUDGET) {
+        abort();
+    }
+    if (vst == HERMES_EBPF_OK &&
+        (r1.status == HERMES_EBPF_ERR_INVALID_INSN ||
+         r1.status == HERMES_EBPF_ERR_BAD_JUMP ||
+         r1.status == HERMES_EBPF_ERR_BAD_CONFIG)) {
+        /* validation let through something the interpreter refuses */
+        abort();
+    }
+    one_run(insns, n, mem2, memlen, &r2);
+    if (r1.status != r2.status || r1.r0 != r2.r0 || r1.pc != r2.pc ||
+        r1.insns != r2.insns || r1.fault_addr != r2.fault_addr ||
+        memcmp(mem1, mem2, memlen) != 0) {
+        abort();
+    }
+done:
+    free(insns);
+    free(mem1);
+    free(mem2);
+    return 0;
+}
