@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# RTL: the eBPF engine and the AWS F1 custom logic (rtl/), simulated with
+# Verilator and Icarus Verilog, synthesised for figures with yosys.
+#
+#   make check-rtl-lint         Verilator -Wall lint and Icarus compile
+#   make check-rtl-conformance  bpf_conformance vectors on the RTL engine
+#   make check-rtl-diff         random and corpus programs, RTL vs C engine
+#   make check-rtl-axi          custom logic driven through AXI like the driver
+#   make bench-rtl              cycles/CPI per program, yosys cell counts
+
+BUILD ?= $(CURDIR)/build
+SHARED ?= $(abspath $(CURDIR)/../shared)
+RTL_DIR ?= $(CURDIR)/rtl
+RTL_OUT ?= $(BUILD)/rtl
+RTL_VECTORS ?= $(SHARED)/conformance
+VERILATOR ?= verilator
+IVERILOG ?= iverilog
+VVP ?= vvp
+YOSYS ?= yosys
+PYTHON3 ?= python3
+# The machine is shared: build and simulate at low priority, one job.
+RTL_NICE ?= nice -n 10
+RTL_VFLAGS ?= --build-jobs 1 -CFLAGS -O1 -Wno-fatal
+RTL_MAKE = $(MAKE) --no-print-directory -s -f $(firstword $(MAKEFILE_LIST))
+
+RTL_ENGINE_SRCS := $(RTL_DIR)/hermes_ebpf_core.v $(RTL_DIR)/hermes_div.v
+RTL_HARNESS := $(RTL_DIR)/sim/engine_harness.cpp $(RTL_DIR)/sim/engine_harness.h
+RTL_CONF_BIN := $(RTL_OUT)/conf/rtl-conformance-plugin
+
+CHECK_SUITES += rtl-lint rtl-conformance
+.PHONY: check-rtl-lint check-rtl-conformance bench-rtl
+
+$(RTL_CONF_BIN): $(RTL_ENGINE_SRCS) $(RTL_HARNESS) $(RTL_DIR)/sim/conformance_plugin.cpp
+	@mkdir -p $(@D)
+	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_VFLAGS) \
+		--top-module hermes_ebpf_core -Mdir $(@D) -o $(@F) \
+		$(RTL_ENGINE_SRCS) $(RTL_DIR)/sim/engine_harness.cpp \
+		$(RTL_DIR)/sim/conformance_plugin.cpp
+
+# A missing simulator is a SKIP, a build failure a "not ok": never silent.
+check-rtl-conformance:
+	@mkdir -p $(RTL_OUT)
+	@if ! command -v $(VERILATOR) >/dev/null; then \
+		echo "ok 1 - rtl-conformance # SKIP verilator not installed"; exit 0; fi; \
+	if ! $(RTL_MAKE) $(RTL_CONF_BIN) >$(RTL_OUT)/conf-build.log 2>&1; then \
+		echo "not ok 1 - rtl-conformance: Verilator build failed ($(RTL_OUT)/conf-build.log)"; \
+		exit 1; fi; \
+	$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS)
+
+check-rtl-lint:
+	@mkdir -p $(RTL_OUT)
+	@n=0; \
+	lint() { n=$$((n + 1)); what=$$1; shift; \
+		if ! command -v $$1 >/dev/null; then \
+			echo "ok $$n - $$what # SKIP $$1 not installed"; \
+		elif "$$@" >$(RTL_OUT)/lint-$$n.log 2>&1; then echo "ok $$n - $$what"; \
+		else echo "not ok $$n - $$what ($(RTL_OUT)/lint-$$n.log)"; \
+			sed 's/^/# /' $(RTL_OUT)/lint-$$n.log | head -20; fi; }; \
+	lint "verilator -Wall lint: engine" $(VERILATOR) --lint-only -Wall \
+		--top-module hermes_ebpf_core $(RTL_ENGINE_SRCS); \
+	lint "icarus -g2005 compiles: engine" $(IVERILOG) -g2005 -Wall \
+		-o $(RTL_OUT)/engine.vvp -s hermes_ebpf_core $(RTL_ENGINE_SRCS)
+
+bench-rtl: $(RTL_CONF_BIN)
+	@echo "== RTL engine: cycles and instructions per conformance program"
+	@$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS) --bench

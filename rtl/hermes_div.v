@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Hermes eBPF engine: multi-cycle divider for DIV/MOD/SDIV/SMOD.
+//
+// Restoring division, one quotient bit per cycle: 64 cycles for 64-bit
+// operations, 32 for 32-bit ones.  One bit per cycle keeps the critical path
+// to a single 65-bit subtract, which is what lets the engine's clock stay at
+// the ALU's speed; division is rare in XDP code, so latency matters less.
+//
+// eBPF semantics live here rather than in the engine so the engine sees a
+// finished 64-bit result:
+//  - x / 0 = 0 and x % 0 = x (RFC 9669 section 4.1), for both signednesses;
+//  - signed division truncates toward zero and the remainder takes the sign
+//    of the dividend; INT_MIN / -1 wraps to INT_MIN and INT_MIN % -1 = 0,
+//    which falls out of the magnitude arithmetic below without a special case;
+//  - 32-bit results are zero-extended to 64 bits.
+module hermes_div (
+    input  wire        clk,
+    input  wire        rst_n,
+    input  wire        start,     // one-cycle pulse, operands valid
+    input  wire [63:0] a,         // dividend
+    input  wire [63:0] b,         // divisor
+    input  wire        is32,      // ALU (32-bit) rather than ALU64
+    input  wire        is_signed, // SDIV/SMOD (offset field 1)
+    input  wire        is_mod,    // MOD rather than DIV
+    output reg         done,      // one-cycle pulse, result valid
+    output reg  [63:0] result
+);
+    // Operands narrowed to the operation width, sign-extended so the
+    // magnitude and sign logic below is width-independent.
+    wire [63:0] an = is32 ? {{32{is_signed & a[31]}}, a[31:0]} : a;
+    wire [63:0] bn = is32 ? {{32{is_signed & b[31]}}, b[31:0]} : b;
+    wire        a_neg = is_signed & an[63];
+    wire        b_neg = is_signed & bn[63];
+    wire [63:0] a_mag = a_neg ? (~an + 64'd1) : an;
+    wire [63:0] b_mag = b_neg ? (~bn + 64'd1) : bn;
+    wire        b_zero = is32 ? (b[31:0] == 32'd0) : (b == 64'd0);
+
+    reg         busy;
+    reg  [6:0]  count;     // iterations left
+    reg  [63:0] dq;        // dividend bits still to consume, quotient bits in
+    reg  [63:0] rem;
+    reg  [63:0] divisor;
+    reg         q_neg, r_neg, r32, rmod;
+
+    // One restoring step: shift the next dividend bit into the remainder and
+    // subtract the divisor when it fits.
+    wire [64:0] rem_sh  = {rem, dq[63]};
+    wire [64:0] rem_sub = rem_sh - {1'b0, divisor};
+    wire        fits    = ~rem_sub[64];
+
+    wire [63:0] q_fin = q_neg ? (~dq + 64'd1) : dq;
+    wire [63:0] r_fin = r_neg ? (~rem + 64'd1) : rem;
+    wire [63:0] res_w = rmod ? r_fin : q_fin;
+
+    always @(posedge clk) begin
+        if (!rst_n) begin
+            busy   <= 1'b0;
+            done   <= 1'b0;
+            result <= 64'd0;
+            count  <= 7'd0;
+            dq     <= 64'd0;
+            rem    <= 64'd0;
+            divisor <= 64'd0;
+            q_neg  <= 1'b0;
+            r_neg  <= 1'b0;
+            r32    <= 1'b0;
+            rmod   <= 1'b0;
+        end else begin
+            done <= 1'b0;
+            if (start) begin
+                if (b_zero) begin
+                    // No iterations: the result is defined by the ISA.
+                    done   <= 1'b1;
+                    result <= is_mod ? (is32 ? {32'd0, a[31:0]} : a) : 64'd0;
+                end else begin
+                    busy    <= 1'b1;
+                    // A 32-bit dividend starts in the top half so that 32
+                    // steps leave the quotient in the low half.
+                    dq      <= is32 ? {a_mag[31:0], 32'd0} : a_mag;
+                    rem     <= 64'd0;
+                    divisor <= b_mag;
+                    count   <= is32 ? 7'd32 : 7'd64;
+                    q_neg   <= a_neg ^ b_neg;
+                    r_neg   <= a_neg;
+                    r32     <= is32;
+                    rmod    <= is_mod;
+                end
+            end else if (busy) begin
+                if (count == 7'd0) begin
+                    busy   <= 1'b0;
+                    done   <= 1'b1;
+                    result <= r32 ? {32'd0, res_w[31:0]} : res_w;
+                end else begin
+                    rem   <= fits ? rem_sub[63:0] : rem_sh[63:0];
+                    dq    <= {dq[62:0], fits};
+                    count <= count - 7'd1;
+                end
+            end
+        end
+    end
+endmodule
