@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Hermes: the single entry point.
+#
+#   make demo     build everything, boot the VM, offload a program, show it
+#   make check    build everything and run every test suite
+#   make deps     install missing Debian packages (tools/build/packages.txt)
+#   make kernel   the VM kernel, modules, libbpf and bpftool (build/linux)
+#   make qemu     QEMU 7.2 with the Hermes device (build/qemu)
+#   make vm CMD="..."   run one command in the VM
+#
+# Every output goes under build/ (ignored by git).  Component fragments in
+# mk/*.mk add their targets and register test suites with CHECK_SUITES.
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+SHARED ?= $(abspath $(CURDIR)/../shared)
+export BUILD SHARED
+
+CHECK_SUITES :=
+
+.PHONY: all deps kernel qemu kselftest build-all check demo vm clean help
+all: build-all
+
+help:
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@tools/build/deps.sh
+
+kernel: deps
+	@tools/build/kernel.sh
+
+qemu: deps
+	@tools/build/qemu.sh
+
+kselftest: kernel
+	@. tools/build/lib.sh && \
+		stage "kselftest: install" tools/testing/kselftest-install.sh
+
+build-all: kernel qemu kselftest
+
+# The VM's kselftests: bpf_offload.py against netdevsim, then the repo's
+# own selftests/ collections.
+HERMES_VM_DEVICES ?= 0
+CHECK_SUITES += kselftest-vm
+check-kselftest-vm:
+	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --timeout 1800 \
+		-- $(BUILD)/kselftest/run_kselftest.sh
+
+-include $(sort $(wildcard mk/*.mk))
+
+check: build-all
+	@tools/testing/run-suites $(CHECK_SUITES)
+
+demo: build-all
+	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- tools/demo.sh
+
+vm: build-all
+	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- sh -c '$(CMD)'
+
+clean:
+	rm -rf $(BUILD)/linux $(BUILD)/qemu $(BUILD)/kselftest $(BUILD)/vm \
+		$(BUILD)/check $(BUILD)/tools $(BUILD)/mods
