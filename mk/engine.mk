@@ -59,3 +59,26 @@ check-engine-fuzz:
 	@$(ENGINE_TOOLS)/run-fuzz $(ENGINE_OUT) $(SHARED)/conformance \
 		$(ENGINE_FUZZ_TIME) "$(MAKE) -s -f $(CURDIR)/mk/engine.mk \
 		BUILD=$(BUILD) $(ENGINE_OUT)/engine-fuzz"
+
+# --- benchmark: engine vs host kernel (BPF_PROG_TEST_RUN) on the same objects
+ENGINE_BENCH_PROGS := csum histogram search parse
+ENGINE_BENCH_BINS := $(ENGINE_BENCH_PROGS:%=$(ENGINE_OUT)/bench/%.bin)
+ENGINE_BPF_CFLAGS ?= -O2 -target bpf -mcpu=v3 -Wall -Werror
+
+$(ENGINE_OUT)/bench/%.o: $(ENGINE_TOOLS)/bench/%.bpf.c \
+		$(ENGINE_TOOLS)/bench/bench.h
+	@mkdir -p $(@D)
+	$(ENGINE_CLANG) $(ENGINE_BPF_CFLAGS) -c $< -o $@
+
+# The programs use no maps or globals, so the raw xdp section is the program.
+$(ENGINE_OUT)/bench/%.bin: $(ENGINE_OUT)/bench/%.o
+	llvm-objcopy -O binary --only-section=xdp $< $@
+
+$(ENGINE_OUT)/bench-engine: $(ENGINE_TOOLS)/bench/bench-engine.c \
+		$(ENGINE_SRC) $(ENGINE_HDR)
+	@mkdir -p $(@D)
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -I$(ENGINE_DIR) -o $@ \
+		$(ENGINE_TOOLS)/bench/bench-engine.c $(ENGINE_SRC)
+
+bench-engine: $(ENGINE_OUT)/bench-engine $(ENGINE_BENCH_BINS)
+	nice $(ENGINE_OUT)/bench-engine $(ENGINE_BENCH_BINS)
