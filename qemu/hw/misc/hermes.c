@@ -1,0 +1,1546 @@
+/*
+ * Hermes eBPF offload accelerator (PCI 1de5:3000), interface version 2
+ *
+ * Copyright (c) 2026 The Hermes authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The device interface is specified in Documentation/hermes/device.rst of
+ * the Hermes tree; this model implements it.
+ *
+ * BAR0 holds the registers, BAR2 a subset of the Xilinx XDMA register space
+ * plus the MSI-X table, BAR4 the device memory (program and data slots).
+ *
+ * Each eBPF engine runs its programs on its own worker thread, without the
+ * BQL: an MMIO write that starts a program only hands the latched request
+ * to the worker, and the worker hands the outcome back to the main loop
+ * with a bottom half, which publishes it and raises MSI-X under the BQL.
+ * DMA descriptor chains are processed in bottom halves in bounded steps.
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/units.h"
+#include "qemu/bswap.h"
+#include "qemu/host-utils.h"
+#include "qemu/atomic.h"
+#include "qemu/thread.h"
+#include "qemu/timer.h"
+#include "qemu/main-loop.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qapi/error.h"
+#include "hw/pci/pci.h"
+#include "hw/pci/msix.h"
+#include "hw/qdev-properties.h"
+#include "migration/vmstate.h"
+#include "qom/object.h"
+#include "hermes-ebpf.h"
+
+#define TYPE_HERMES "hermes"
+OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
+
+#define HERMES_VENDOR_ID        0x1de5
+#define HERMES_DEVICE_ID        0x3000
+#define HERMES_REVISION         0x02
+#define HERMES_CLASS_ACCEL      0x1200
+
+#define HERMES_VERSION          2
+#define HERMES_MAX_ENGINES      24
+#define HERMES_BAR0_SIZE        (32 * MiB)
+#define HERMES_BAR2_SIZE        (64 * KiB)
+#define HERMES_MAX_MEM          (1 * GiB)   /* model limit for BAR4 */
+
+/* BAR0 layout */
+#define EHVER                   0x000
+#define EHBLD                   0x004
+#define EHBLD_LEN               48
+#define EHENG                   0x034
+#define EHPSOFF                 0x038
+#define EHPSSZE                 0x03c
+#define EHDSOFF                 0x040
+#define EHDSSZE                 0x044
+#define EHPSOFF64               0x050
+#define EHDSOFF64               0x058
+#define EHMEMSZ                 0x060
+#define EHDEVCTL                0x080
+#define EHDEVCTL_RESET          (1u << 0)
+
+#define EHCAPSIG                0x100
+#define EHCAPISA                0x104
+#define EHCAPSTACK              0x108
+#define EHCAPDEPTH              0x10c
+#define EHCAPMAXINSN            0x110
+#define EHCAPBUDDEF             0x114
+#define EHCAPBUDMAX             0x118
+#define EHCAPCMDS               0x11c
+#define EHCAPHELPER             0x120
+#define EHCAPHELPER_END         0x140
+
+#define HERMES_CAPSIG           0x534d5248  /* "HRMS" */
+#define CAPISA_ATOMIC           (1u << 8)
+#define CAPISA_DIVMOD           (1u << 9)
+#define CAPISA_HELPERS          (1u << 10)
+#define CAPISA_LOCALCALL        (1u << 11)
+#define CAPCMDS_SLOT            (1u << 0)
+#define CAPCMDS_RUN             (1u << 1)
+
+#define EHCMD_BASE              0x1000
+#define EHCMD_STRIDE            48
+#define EHCMDREQ_SIZE           32
+#define EHCMDRES_SIZE           16
+#define EHCTRL_BASE             0x2000
+#define EHCTRL_STRIDE           8
+#define EHENG_BASE              0x3000
+#define EHENG_STRIDE            128
+
+/* Engine block */
+#define RES_R0                  0x00
+#define RES_INSNS               0x08
+#define RES_TIME                0x10
+#define RES_FADDR               0x18
+#define RES_FPC                 0x20
+#define RES_FAULT               0x24
+#define RES_DOFF                0x28
+#define RES_DLEN                0x2c
+#define RES_ITERS               0x30
+#define RES_STATUS              0x34
+#define CNT_RUNS                0x40
+#define CNT_INSNS               0x48
+#define CNT_ERRORS              0x50
+#define CNT_BUSY                0x58
+
+/* Commands */
+#define OPC_REQUEST_SLOT        0x00
+#define OPC_RELEASE_SLOT        0x01
+#define OPC_RUN                 0x80
+#define RUN_FLAG_WINDOW         (1u << 0)
+#define SLOT_PROG               0
+#define SLOT_DATA               1
+
+enum {
+    ST_SUCCESS = 0x00,
+    ST_NO_SPACE = 0x01,
+    ST_INVALID_PROG_SLOT = 0x02,
+    ST_INVALID_DATA_SLOT = 0x03,
+    ST_INVALID_ADDRESS = 0x04,
+    ST_EBPF_ERROR = 0x05,
+    ST_INVALID_OPCODE = 0x06,
+    ST_INVALID_PROGRAM = 0x07,
+    ST_BUDGET_EXCEEDED = 0x08,
+    ST_ABORTED = 0x09,
+    ST_INVALID_FIELD = 0x0a,
+};
+
+/* Program view of memory */
+#define HERMES_DATA_BASE        0x100000000ULL
+#define HERMES_CTX_BASE         0x200000000ULL
+#define HERMES_STACK_BASE       0x300000000ULL
+#define HERMES_CTX_SIZE         64
+#define HERMES_STACK_FRAME      HERMES_EBPF_DEFAULT_STACK_SIZE
+#define HERMES_STACK_SIZE \
+    (HERMES_EBPF_MAX_CALL_DEPTH * HERMES_STACK_FRAME)
+#define HERMES_BUDGET_MAX       UINT32_MAX
+
+/* Run context (u64 words) */
+#define CTX_DATA                0
+#define CTX_DATA_END            1
+#define CTX_DATA_META           2
+#define CTX_HARD_START          3
+#define CTX_HARD_END            4
+#define CTX_IFINDEX_QUEUE       5
+#define CTX_ITERATION           6
+
+#define BPF_FUNC_XDP_ADJUST_HEAD    44
+#define BPF_FUNC_XDP_ADJUST_TAIL    65
+#define HERMES_ETH_HLEN             14
+#define HERMES_EINVAL               22
+
+/* BAR2: XDMA subset */
+#define XDMA_CHANNELS           4
+#define XDMA_REGS_SIZE          0x8000
+#define XDMA_MSIX_TABLE         0x8000
+#define XDMA_MSIX_PBA           0x8fe0
+#define XDMA_VECTORS            32
+#define XDMA_ENGINE_VECTOR0     8
+
+#define XDMA_BLK_H2C            0
+#define XDMA_BLK_C2H            1
+#define XDMA_BLK_IRQ            2
+#define XDMA_BLK_CONFIG         3
+#define XDMA_BLK_H2C_SGDMA      4
+#define XDMA_BLK_C2H_SGDMA      5
+#define XDMA_BLK_SGDMA_COMMON   6
+
+#define XDMA_ID_H2C             0x1fc00005
+#define XDMA_ID_C2H             0x1fc10005
+#define XDMA_ID_IRQ             0x1fc20005
+#define XDMA_ID_CONFIG          0x1fc30005
+#define XDMA_ID_SGDMA_COMMON    0x1fc60005
+
+#define XDMA_CH_ID              0x00
+#define XDMA_CH_CONTROL         0x04
+#define XDMA_CH_CONTROL_W1S     0x08
+#define XDMA_CH_CONTROL_W1C     0x0c
+#define XDMA_CH_STATUS          0x40
+#define XDMA_CH_STATUS_RC       0x44
+#define XDMA_CH_COMPLETED       0x48
+#define XDMA_CH_ALIGNMENTS      0x4c
+#define XDMA_CH_IE              0x90
+#define XDMA_CH_IE_W1S          0x94
+#define XDMA_CH_IE_W1C          0x98
+#define XDMA_ALIGNMENTS         0x00010140
+
+#define XDMA_CTRL_RUN           (1u << 0)
+
+#define XDMA_ST_BUSY            (1u << 0)
+#define XDMA_ST_DESC_STOPPED    (1u << 1)
+#define XDMA_ST_DESC_COMPLETED  (1u << 2)
+#define XDMA_ST_MAGIC_STOPPED   (1u << 4)
+#define XDMA_ST_INVALID_LENGTH  (1u << 5)
+#define XDMA_ST_READ_ERROR      (1u << 9)
+#define XDMA_ST_WRITE_ERROR     (1u << 14)
+#define XDMA_ST_DESC_ERROR      (1u << 19)
+#define XDMA_ST_CHAIN_LIMIT     (1u << 20)
+#define XDMA_ST_CARD_RANGE      (1u << 21)
+#define XDMA_ST_RC_MASK         0x00fffffe
+
+#define XDMA_SG_DESC_LO         0x80
+#define XDMA_SG_DESC_HI         0x84
+#define XDMA_SG_DESC_ADJ        0x88
+
+#define XDMA_IRQ_USER_IE        0x04
+#define XDMA_IRQ_USER_IE_W1S    0x08
+#define XDMA_IRQ_USER_IE_W1C    0x0c
+#define XDMA_IRQ_CHAN_IE        0x10
+#define XDMA_IRQ_CHAN_IE_W1S    0x14
+#define XDMA_IRQ_CHAN_IE_W1C    0x18
+
+#define XDMA_DESC_SIZE          32
+#define XDMA_DESC_MAGIC         0xad4b
+#define XDMA_DESC_STOP          (1u << 0)
+#define XDMA_DESC_MAX_LEN       0x0fffffff
+#define XDMA_CHAIN_LIMIT        4096
+/* Bytes moved by one run of a channel's bottom half before it yields. */
+#define XDMA_STEP_BYTES         (4 * MiB)
+
+typedef struct HermesState HermesState;
+
+/* What the worker thread computes for one run command. */
+typedef struct HermesOutcome {
+    uint8_t status;
+    uint8_t fault;
+    uint32_t fault_size;
+    uint32_t helper_id;
+    uint32_t fpc;
+    uint64_t faddr;
+    uint64_t r0;
+    uint64_t insns;
+    uint64_t time_ns;
+    uint64_t runs;
+    uint32_t iters;
+    uint32_t doff;
+    uint32_t dlen;
+} HermesOutcome;
+
+/* A run command, latched from the request when it is accepted. */
+typedef struct HermesJob {
+    uint32_t ninsns;
+    uint32_t dslot;
+    uint32_t doff;
+    uint32_t dlen;
+    uint32_t repeat;
+    uint32_t budget;
+} HermesJob;
+
+typedef struct HermesEngine {
+    HermesState *dev;
+    unsigned index;
+
+    /* Register state, under the BQL */
+    uint8_t req[EHCMDREQ_SIZE];
+    uint8_t res[EHCMDRES_SIZE];
+    bool exec;
+    bool done;
+    bool reject;
+    uint16_t cid;
+    uint64_t res_r0;
+    uint64_t res_insns;
+    uint64_t res_time;
+    uint64_t res_faddr;
+    uint32_t res_fpc;
+    uint32_t res_fault;
+    uint32_t res_doff;
+    uint32_t res_dlen;
+    uint32_t res_iters;
+    uint32_t res_status;
+    uint64_t cnt_runs;
+    uint64_t cnt_insns;
+    uint64_t cnt_errors;
+    uint64_t cnt_busy;
+
+    /* Hand-over between the BQL side and the worker, under @lock */
+    QemuThread thread;
+    QemuMutex lock;
+    QemuCond cond;
+    bool busy;                  /* the worker owns @job, @prog, @out */
+    bool out_ready;             /* @out waits for the bottom half */
+    bool quit;
+    int abort;                  /* polled by the engine, atomic */
+    QEMUBH *bh;
+    HermesJob job;
+    HermesOutcome out;
+
+    /* Owned by the worker while @busy */
+    uint64_t *prog;
+    uint64_t ctx[HERMES_CTX_SIZE / 8];
+    uint64_t stack[HERMES_STACK_SIZE / 8];
+} HermesEngine;
+
+typedef struct HermesDmaChannel {
+    HermesState *dev;
+    bool h2c;
+    unsigned index;
+    uint32_t control;
+    uint32_t status;
+    uint32_t completed;
+    uint32_t ie;
+    uint64_t first_desc;
+    uint32_t adjacent;
+    /* Walk state of the chain being processed */
+    uint64_t next_desc;
+    uint32_t count;
+    QEMUBH *bh;
+} HermesDmaChannel;
+
+struct HermesState {
+    PCIDevice parent_obj;
+
+    MemoryRegion bar0;
+    MemoryRegion bar2;
+    MemoryRegion xdma;
+    MemoryRegion bar4;
+
+    /* Properties */
+    uint8_t num_engines;
+    uint8_t num_pslots;
+    uint8_t num_dslots;
+    uint32_t pslot_size;
+    uint32_t dslot_size;
+
+    /* Derived layout, constant after realize */
+    uint64_t psoff;
+    uint64_t dsoff;
+    uint64_t mem_size;
+    uint32_t max_insns;
+    HermesEbpfCaps caps;
+    char build[EHBLD_LEN];
+
+    uint8_t *mem;
+    unsigned long *pslot_used;
+    unsigned long *dslot_used;
+    HermesEngine *engines;
+    HermesDmaChannel h2c[XDMA_CHANNELS];
+    HermesDmaChannel c2h[XDMA_CHANNELS];
+    uint32_t user_ie;
+    uint32_t chan_ie;
+};
+
+/* Interrupts */
+
+static void hermes_notify(HermesState *s, unsigned vector)
+{
+    PCIDevice *pdev = PCI_DEVICE(s);
+
+    if (msix_enabled(pdev)) {
+        msix_notify(pdev, vector);
+    }
+}
+
+/* Engines: completion, on the BQL side */
+
+static void hermes_engine_complete(HermesEngine *e, uint8_t status,
+                                   uint8_t fault, uint32_t fpc, uint64_t r0)
+{
+    HermesState *s = e->dev;
+
+    memset(e->res, 0, sizeof(e->res));
+    stw_le_p(e->res + 0, e->cid);
+    e->res[2] = status;
+    e->res[3] = fault;
+    stl_le_p(e->res + 4, fpc);
+    stq_le_p(e->res + 8, status == ST_SUCCESS ? r0 : 0);
+    e->res_status = status | (uint32_t)e->cid << 16;
+    if (status != ST_SUCCESS) {
+        e->cnt_errors++;
+    }
+    e->exec = false;
+    e->done = true;
+    if (s->user_ie & (1u << e->index)) {
+        hermes_notify(s, XDMA_ENGINE_VECTOR0 + e->index);
+    }
+}
+
+/* A command that ends before any program runs (slots, bad requests). */
+static void hermes_engine_finish_now(HermesEngine *e, uint8_t status,
+                                     uint64_t value)
+{
+    e->res_r0 = 0;
+    e->res_insns = 0;
+    e->res_time = 0;
+    e->res_faddr = 0;
+    e->res_fpc = 0;
+    e->res_fault = 0;
+    e->res_doff = 0;
+    e->res_dlen = 0;
+    e->res_iters = 0;
+    hermes_engine_complete(e, status, 0, 0, value);
+}
+
+static void hermes_engine_bh(void *opaque)
+{
+    HermesEngine *e = opaque;
+    HermesOutcome out;
+
+    qemu_mutex_lock(&e->lock);
+    if (!e->out_ready) {
+        qemu_mutex_unlock(&e->lock);
+        return;
+    }
+    out = e->out;
+    e->out_ready = false;
+    qemu_mutex_unlock(&e->lock);
+
+    e->res_r0 = out.r0;
+    e->res_insns = out.insns;
+    e->res_time = out.time_ns;
+    e->res_faddr = out.faddr;
+    e->res_fpc = out.fpc;
+    e->res_fault = out.fault | (out.fault_size & 0xff) << 8 |
+                   (out.helper_id & 0xffff) << 16;
+    e->res_doff = out.doff;
+    e->res_dlen = out.dlen;
+    e->res_iters = out.iters;
+    e->cnt_runs += out.runs;
+    e->cnt_insns += out.insns;
+    e->cnt_busy += out.time_ns;
+    hermes_engine_complete(e, out.status, out.fault, out.fpc, out.r0);
+}
+
+/* Engines: the worker thread */
+
+static int hermes_helper(void *opaque, uint32_t id, const uint64_t args[5],
+                         HermesEbpfVm *vm, uint64_t *ret)
+{
+    HermesEngine *e = opaque;
+    uint64_t *ctx = e->ctx;
+    int64_t delta = (int32_t)args[1];
+    uint64_t v;
+
+    switch (id) {
+    case BPF_FUNC_XDP_ADJUST_HEAD:
+        v = ctx[CTX_DATA] + delta;
+        if (args[0] != HERMES_CTX_BASE || v < ctx[CTX_HARD_START] ||
+            ctx[CTX_DATA_END] < HERMES_ETH_HLEN ||
+            v > ctx[CTX_DATA_END] - HERMES_ETH_HLEN) {
+            *ret = -HERMES_EINVAL;
+        } else {
+            ctx[CTX_DATA] = v;
+            ctx[CTX_DATA_META] = v;
+            *ret = 0;
+        }
+        return HERMES_EBPF_HELPER_CONTINUE;
+    case BPF_FUNC_XDP_ADJUST_TAIL:
+        v = ctx[CTX_DATA_END] + delta;
+        if (args[0] != HERMES_CTX_BASE ||
+            v < ctx[CTX_DATA] + HERMES_ETH_HLEN || v > ctx[CTX_HARD_END]) {
+            *ret = -HERMES_EINVAL;
+        } else {
+            ctx[CTX_DATA_END] = v;
+            *ret = 0;
+        }
+        return HERMES_EBPF_HELPER_CONTINUE;
+    default:
+        return -1;
+    }
+}
+
+static uint8_t hermes_status_of(HermesEbpfStatus st)
+{
+    switch (st) {
+    case HERMES_EBPF_OK:
+        return ST_SUCCESS;
+    case HERMES_EBPF_FAULT_BUDGET:
+        return ST_BUDGET_EXCEEDED;
+    case HERMES_EBPF_FAULT_ABORTED:
+        return ST_ABORTED;
+    default:
+        return ST_EBPF_ERROR;
+    }
+}
+
+static void hermes_engine_execute(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    const HermesJob *job = &e->job;
+    HermesOutcome *out = &e->out;
+    HermesEbpfRegion regions[2];
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+    HermesEbpfStatus st;
+    uint32_t bad_pc = 0;
+    uint32_t i;
+
+    memset(out, 0, sizeof(*out));
+    out->doff = job->doff;
+    out->dlen = job->dlen;
+
+    st = hermes_ebpf_validate(e->prog, job->ninsns, &s->caps, &bad_pc,
+                              NULL, 0);
+    if (st != HERMES_EBPF_OK) {
+        out->status = ST_INVALID_PROGRAM;
+        out->fault = st;
+        out->fpc = bad_pc;
+        return;
+    }
+
+    regions[0] = (HermesEbpfRegion) {
+        .addr = HERMES_DATA_BASE,
+        .len = s->dslot_size,
+        .host = s->mem + s->dsoff + (uint64_t)job->dslot * s->dslot_size,
+        .flags = HERMES_EBPF_MEM_RW,
+    };
+    regions[1] = (HermesEbpfRegion) {
+        .addr = HERMES_CTX_BASE,
+        .len = HERMES_CTX_SIZE,
+        .host = e->ctx,
+        .flags = HERMES_EBPF_MEM_READ,
+    };
+
+    for (i = 0; i < job->repeat; i++) {
+        int64_t start;
+
+        if (qatomic_read(&e->abort)) {
+            out->status = ST_ABORTED;
+            out->fault = HERMES_EBPF_FAULT_ABORTED;
+            return;
+        }
+        memset(e->ctx, 0, sizeof(e->ctx));
+        e->ctx[CTX_DATA] = HERMES_DATA_BASE + job->doff;
+        e->ctx[CTX_DATA_END] = HERMES_DATA_BASE + job->doff + job->dlen;
+        e->ctx[CTX_DATA_META] = e->ctx[CTX_DATA];
+        e->ctx[CTX_HARD_START] = HERMES_DATA_BASE;
+        e->ctx[CTX_HARD_END] = HERMES_DATA_BASE + s->dslot_size;
+        e->ctx[CTX_ITERATION] = i;
+
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.args[0] = HERMES_DATA_BASE + job->doff;
+        cfg.args[1] = job->dlen;
+        cfg.args[2] = HERMES_CTX_BASE;
+        cfg.args[3] = i;
+        cfg.budget = job->budget;
+        cfg.stack_addr = HERMES_STACK_BASE;
+        cfg.stack_size = HERMES_STACK_FRAME;
+        cfg.stack_host = e->stack;
+        cfg.helper = hermes_helper;
+        cfg.helper_opaque = e;
+        cfg.abort_flag = &e->abort;
+
+        start = get_clock();
+        st = hermes_ebpf_run(e->prog, job->ninsns, regions,
+                             ARRAY_SIZE(regions), &cfg, &res);
+        out->time_ns += get_clock() - start;
+        out->runs++;
+        out->insns += res.insns;
+        out->r0 = res.r0;
+        out->fpc = res.pc;
+        out->doff = e->ctx[CTX_DATA] - HERMES_DATA_BASE;
+        out->dlen = e->ctx[CTX_DATA_END] - e->ctx[CTX_DATA];
+        if (st != HERMES_EBPF_OK) {
+            out->status = hermes_status_of(st);
+            out->fault = st;
+            out->faddr = res.fault_addr;
+            out->fault_size = res.fault_size;
+            if (st == HERMES_EBPF_FAULT_HELPER) {
+                out->helper_id = res.helper_id;
+            }
+            return;
+        }
+        out->iters++;
+    }
+    out->status = ST_SUCCESS;
+}
+
+static void *hermes_engine_thread(void *opaque)
+{
+    HermesEngine *e = opaque;
+
+    qemu_mutex_lock(&e->lock);
+    for (;;) {
+        while (!e->busy && !e->quit) {
+            qemu_cond_wait(&e->cond, &e->lock);
+        }
+        if (e->quit) {
+            break;
+        }
+        qemu_mutex_unlock(&e->lock);
+
+        hermes_engine_execute(e);
+
+        qemu_mutex_lock(&e->lock);
+        e->busy = false;
+        e->out_ready = true;
+        qemu_bh_schedule(e->bh);
+        qemu_cond_broadcast(&e->cond);
+    }
+    qemu_mutex_unlock(&e->lock);
+    return NULL;
+}
+
+/* Stop the engine's current work and discard it; the worker stays. */
+static void hermes_engine_quiesce(HermesEngine *e)
+{
+    qatomic_set(&e->abort, 1);
+    qemu_mutex_lock(&e->lock);
+    while (e->busy) {
+        qemu_cond_wait(&e->cond, &e->lock);
+    }
+    e->out_ready = false;
+    qemu_mutex_unlock(&e->lock);
+    qemu_bh_cancel(e->bh);
+}
+
+static void hermes_engine_reset(HermesEngine *e)
+{
+    hermes_engine_quiesce(e);
+    memset(e->req, 0, sizeof(e->req));
+    memset(e->res, 0, sizeof(e->res));
+    e->exec = e->done = e->reject = false;
+    e->cid = 0;
+    e->res_r0 = e->res_insns = e->res_time = e->res_faddr = 0;
+    e->res_fpc = e->res_fault = e->res_doff = e->res_dlen = 0;
+    e->res_iters = e->res_status = 0;
+    e->cnt_runs = e->cnt_insns = e->cnt_errors = e->cnt_busy = 0;
+}
+
+/* Engines: commands, on the BQL side */
+
+static unsigned long *hermes_slot_map(HermesState *s, uint8_t type,
+                                      unsigned *count)
+{
+    if (type == SLOT_PROG) {
+        *count = s->num_pslots;
+        return s->pslot_used;
+    }
+    if (type == SLOT_DATA) {
+        *count = s->num_dslots;
+        return s->dslot_used;
+    }
+    return NULL;
+}
+
+static void hermes_cmd_request_slot(HermesEngine *e)
+{
+    unsigned count;
+    unsigned long *map = hermes_slot_map(e->dev, e->req[8], &count);
+    unsigned long slot;
+
+    if (!map || ldl_le_p(e->req + 4) || e->req[1]) {
+        hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
+        return;
+    }
+    slot = find_first_zero_bit(map, count);
+    if (slot >= count) {
+        hermes_engine_finish_now(e, ST_NO_SPACE, 0);
+        return;
+    }
+    set_bit(slot, map);
+    hermes_engine_finish_now(e, ST_SUCCESS, slot);
+}
+
+static void hermes_cmd_release_slot(HermesEngine *e)
+{
+    uint8_t type = e->req[8], slot = e->req[9];
+    unsigned count;
+    unsigned long *map = hermes_slot_map(e->dev, type, &count);
+
+    if (!map || ldl_le_p(e->req + 4) || e->req[1]) {
+        hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
+        return;
+    }
+    if (slot >= count || !test_bit(slot, map)) {
+        hermes_engine_finish_now(e, type == SLOT_PROG ? ST_INVALID_PROG_SLOT
+                                                      : ST_INVALID_DATA_SLOT,
+                                 0);
+        return;
+    }
+    clear_bit(slot, map);
+    hermes_engine_finish_now(e, ST_SUCCESS, 0);
+}
+
+static void hermes_cmd_run(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    const uint8_t *req = e->req;
+    uint8_t flags = req[1], pslot = req[8], dslot = req[9];
+    uint32_t plen = ldl_le_p(req + 12);
+    uint32_t doff = ldl_le_p(req + 16);
+    uint32_t dlen = ldl_le_p(req + 20);
+    uint32_t repeat = ldl_le_p(req + 24);
+    uint32_t budget = ldl_le_p(req + 28);
+    const uint8_t *src;
+    uint32_t i;
+
+    if ((flags & ~RUN_FLAG_WINDOW) || ldl_le_p(req + 4) ||
+        lduw_le_p(req + 10) ||
+        (!(flags & RUN_FLAG_WINDOW) && (doff || dlen)) ||
+        budget > HERMES_BUDGET_MAX) {
+        hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
+        return;
+    }
+    if (pslot >= s->num_pslots || !test_bit(pslot, s->pslot_used)) {
+        hermes_engine_finish_now(e, ST_INVALID_PROG_SLOT, 0);
+        return;
+    }
+    if (dslot >= s->num_dslots || !test_bit(dslot, s->dslot_used)) {
+        hermes_engine_finish_now(e, ST_INVALID_DATA_SLOT, 0);
+        return;
+    }
+    if (!(flags & RUN_FLAG_WINDOW)) {
+        doff = 0;
+        dlen = s->dslot_size;
+    }
+    if (plen == 0 || plen % 8 || plen > s->pslot_size ||
+        plen / 8 > s->max_insns || doff > s->dslot_size ||
+        dlen > s->dslot_size - doff) {
+        hermes_engine_finish_now(e, ST_INVALID_ADDRESS, 0);
+        return;
+    }
+
+    /* The worker is idle (exec was clear): @prog and @job are ours. */
+    src = s->mem + s->psoff + (uint64_t)pslot * s->pslot_size;
+    for (i = 0; i < plen / 8; i++) {
+        e->prog[i] = ldq_le_p(src + 8 * i);
+    }
+    e->job = (HermesJob) {
+        .ninsns = plen / 8,
+        .dslot = dslot,
+        .doff = doff,
+        .dlen = dlen,
+        .repeat = repeat ? repeat : 1,
+        .budget = budget ? budget : HERMES_EBPF_DEFAULT_BUDGET,
+    };
+    qatomic_set(&e->abort, 0);
+    qemu_mutex_lock(&e->lock);
+    e->busy = true;
+    qemu_cond_broadcast(&e->cond);
+    qemu_mutex_unlock(&e->lock);
+}
+
+static void hermes_engine_exec(HermesEngine *e)
+{
+    if (e->exec) {
+        e->reject = true;
+        return;
+    }
+    e->reject = false;
+    e->done = false;
+    e->exec = true;
+    e->cid = lduw_le_p(e->req + 2);
+
+    switch (e->req[0]) {
+    case OPC_REQUEST_SLOT:
+        hermes_cmd_request_slot(e);
+        break;
+    case OPC_RELEASE_SLOT:
+        hermes_cmd_release_slot(e);
+        break;
+    case OPC_RUN:
+        hermes_cmd_run(e);
+        break;
+    default:
+        hermes_engine_finish_now(e, ST_INVALID_OPCODE, 0);
+        break;
+    }
+}
+
+static void hermes_engine_abort(HermesEngine *e)
+{
+    if (e->exec) {
+        qatomic_set(&e->abort, 1);
+    }
+}
+
+/* Device reset */
+
+static void hermes_dma_reset(HermesDmaChannel *ch)
+{
+    qemu_bh_cancel(ch->bh);
+    ch->control = ch->status = ch->completed = ch->ie = 0;
+    ch->first_desc = ch->next_desc = 0;
+    ch->adjacent = ch->count = 0;
+}
+
+static void hermes_reset(HermesState *s)
+{
+    unsigned i;
+
+    for (i = 0; i < s->num_engines; i++) {
+        hermes_engine_reset(&s->engines[i]);
+    }
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        hermes_dma_reset(&s->h2c[i]);
+        hermes_dma_reset(&s->c2h[i]);
+    }
+    bitmap_zero(s->pslot_used, s->num_pslots);
+    bitmap_zero(s->dslot_used, s->num_dslots);
+    memset(s->mem, 0, s->mem_size);
+    s->user_ie = 0;
+    s->chan_ie = 0;
+}
+
+/* BAR0 */
+
+static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
+{
+    switch (addr) {
+    case EHCAPSIG:
+        return HERMES_CAPSIG;
+    case EHCAPISA:
+        return s->caps.isa_version | CAPISA_ATOMIC | CAPISA_DIVMOD |
+               CAPISA_HELPERS | CAPISA_LOCALCALL;
+    case EHCAPSTACK:
+        return HERMES_STACK_FRAME;
+    case EHCAPDEPTH:
+        return HERMES_EBPF_MAX_CALL_DEPTH;
+    case EHCAPMAXINSN:
+        return s->max_insns;
+    case EHCAPBUDDEF:
+        return HERMES_EBPF_DEFAULT_BUDGET;
+    case EHCAPBUDMAX:
+        return HERMES_BUDGET_MAX;
+    case EHCAPCMDS:
+        return CAPCMDS_SLOT | CAPCMDS_RUN;
+    case EHCAPHELPER + 4 * (BPF_FUNC_XDP_ADJUST_HEAD / 32):
+        return 1u << (BPF_FUNC_XDP_ADJUST_HEAD % 32);
+    case EHCAPHELPER + 4 * (BPF_FUNC_XDP_ADJUST_TAIL / 32):
+        return 1u << (BPF_FUNC_XDP_ADJUST_TAIL % 32);
+    default:
+        return 0;
+    }
+}
+
+static uint32_t hermes_engine_block_read(HermesEngine *e, hwaddr addr)
+{
+    uint64_t v;
+
+    switch (addr & ~7ULL) {
+    case RES_R0:
+        v = e->res_r0;
+        break;
+    case RES_INSNS:
+        v = e->res_insns;
+        break;
+    case RES_TIME:
+        v = e->res_time;
+        break;
+    case RES_FADDR:
+        v = e->res_faddr;
+        break;
+    case RES_FPC:
+        v = e->res_fpc | (uint64_t)e->res_fault << 32;
+        break;
+    case RES_DOFF:
+        v = e->res_doff | (uint64_t)e->res_dlen << 32;
+        break;
+    case RES_ITERS:
+        v = e->res_iters | (uint64_t)e->res_status << 32;
+        break;
+    case CNT_RUNS:
+        v = e->cnt_runs;
+        break;
+    case CNT_INSNS:
+        v = e->cnt_insns;
+        break;
+    case CNT_ERRORS:
+        v = e->cnt_errors;
+        break;
+    case CNT_BUSY:
+        v = e->cnt_busy;
+        break;
+    default:
+        v = 0;
+        break;
+    }
+    return addr & 4 ? v >> 32 : (uint32_t)v;
+}
+
+/* Read the aligned 32-bit word of BAR0 at @addr. */
+static uint32_t hermes_bar0_read32(HermesState *s, hwaddr addr)
+{
+    unsigned e;
+
+    if (addr >= EHBLD && addr < EHBLD + EHBLD_LEN) {
+        return ldl_le_p(s->build + addr - EHBLD);
+    }
+    if (addr >= EHCAPSIG && addr < EHCAPHELPER_END + 0x40) {
+        return hermes_caps_read(s, addr);
+    }
+    if (addr >= EHCMD_BASE &&
+        addr < EHCMD_BASE + EHCMD_STRIDE * s->num_engines) {
+        HermesEngine *eng;
+        hwaddr off = (addr - EHCMD_BASE) % EHCMD_STRIDE;
+
+        eng = &s->engines[(addr - EHCMD_BASE) / EHCMD_STRIDE];
+        if (off < EHCMDREQ_SIZE) {
+            return ldl_le_p(eng->req + off);
+        }
+        return ldl_le_p(eng->res + off - EHCMDREQ_SIZE);
+    }
+    if (addr >= EHCTRL_BASE &&
+        addr < EHCTRL_BASE + EHCTRL_STRIDE * s->num_engines) {
+        HermesEngine *eng = &s->engines[(addr - EHCTRL_BASE) / EHCTRL_STRIDE];
+
+        if (addr % EHCTRL_STRIDE) {
+            return 0;
+        }
+        return eng->exec | eng->done << 8 | eng->reject << 16;
+    }
+    if (addr >= EHENG_BASE &&
+        addr < EHENG_BASE + EHENG_STRIDE * s->num_engines) {
+        e = (addr - EHENG_BASE) / EHENG_STRIDE;
+        return hermes_engine_block_read(&s->engines[e],
+                                        (addr - EHENG_BASE) % EHENG_STRIDE);
+    }
+
+    switch (addr) {
+    case EHVER:
+        return HERMES_VERSION;
+    case EHENG:
+        return s->num_engines | s->num_pslots << 8 | s->num_dslots << 16;
+    case EHPSOFF:
+        return s->psoff;
+    case EHPSSZE:
+        return s->pslot_size;
+    case EHDSOFF:
+        return s->dsoff;
+    case EHDSSZE:
+        return s->dslot_size;
+    case EHPSOFF64:
+        return s->psoff;
+    case EHPSOFF64 + 4:
+        return s->psoff >> 32;
+    case EHDSOFF64:
+        return s->dsoff;
+    case EHDSOFF64 + 4:
+        return s->dsoff >> 32;
+    case EHMEMSZ:
+        return s->mem_size;
+    case EHMEMSZ + 4:
+        return s->mem_size >> 32;
+    default:
+        return 0;
+    }
+}
+
+static uint64_t hermes_bar0_read(void *opaque, hwaddr addr, unsigned size)
+{
+    HermesState *s = opaque;
+    uint64_t val = 0;
+    unsigned i;
+
+    for (i = 0; i < size; i++) {
+        hwaddr a = addr + i;
+        uint32_t w = hermes_bar0_read32(s, a & ~3ULL);
+
+        val |= (uint64_t)((w >> (8 * (a & 3))) & 0xff) << (8 * i);
+    }
+    return val;
+}
+
+static void hermes_ctrl_write(HermesEngine *e, hwaddr off, uint64_t val,
+                              unsigned size)
+{
+    int lane[EHCTRL_STRIDE];
+    unsigned i;
+
+    for (i = 0; i < EHCTRL_STRIDE; i++) {
+        lane[i] = -1;
+    }
+    for (i = 0; i < size && off + i < EHCTRL_STRIDE; i++) {
+        lane[off + i] = (val >> (8 * i)) & 0xff;
+    }
+    /* DONE, then EXEC, then ABORT (spec: "EHCMDCTRL") */
+    if (lane[1] == 0) {
+        e->done = false;
+    }
+    if (lane[0] > 0) {
+        hermes_engine_exec(e);
+    }
+    if (lane[3] > 0) {
+        hermes_engine_abort(e);
+    }
+}
+
+static void hermes_bar0_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    if (addr >= EHCTRL_BASE &&
+        addr < EHCTRL_BASE + EHCTRL_STRIDE * s->num_engines) {
+        HermesEngine *e = &s->engines[(addr - EHCTRL_BASE) / EHCTRL_STRIDE];
+
+        hermes_ctrl_write(e, (addr - EHCTRL_BASE) % EHCTRL_STRIDE, val, size);
+        return;
+    }
+    if (addr == EHDEVCTL) {
+        if (val & EHDEVCTL_RESET) {
+            hermes_reset(s);
+        }
+        return;
+    }
+    for (i = 0; i < size; i++) {
+        hwaddr a = addr + i;
+
+        if (a >= EHCMD_BASE &&
+            a < EHCMD_BASE + EHCMD_STRIDE * s->num_engines &&
+            (a - EHCMD_BASE) % EHCMD_STRIDE < EHCMDREQ_SIZE) {
+            HermesEngine *e = &s->engines[(a - EHCMD_BASE) / EHCMD_STRIDE];
+
+            e->req[(a - EHCMD_BASE) % EHCMD_STRIDE] = val >> (8 * i);
+        } else {
+            qemu_log_mask(LOG_GUEST_ERROR,
+                          "hermes: write to read-only BAR0 offset 0x%"
+                          HWADDR_PRIx "\n", a);
+            return;
+        }
+    }
+}
+
+static const MemoryRegionOps hermes_bar0_ops = {
+    .read = hermes_bar0_read,
+    .write = hermes_bar0_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
+/* BAR4: device memory */
+
+static uint64_t hermes_bar4_read(void *opaque, hwaddr addr, unsigned size)
+{
+    HermesState *s = opaque;
+
+    return ldn_le_p(s->mem + addr, size);
+}
+
+static void hermes_bar4_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    HermesState *s = opaque;
+
+    stn_le_p(s->mem + addr, size, val);
+}
+
+static const MemoryRegionOps hermes_bar4_ops = {
+    .read = hermes_bar4_read,
+    .write = hermes_bar4_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
+/* BAR2: XDMA subset */
+
+static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
+{
+    HermesState *s = ch->dev;
+    unsigned bit = ch->h2c ? ch->index : XDMA_CHANNELS + ch->index;
+
+    ch->status &= ~XDMA_ST_BUSY;
+    ch->status |= XDMA_ST_DESC_STOPPED | why;
+    if ((ch->status & ch->ie) && (s->chan_ie & (1u << bit))) {
+        hermes_notify(s, bit);
+    }
+}
+
+/*
+ * Process descriptors of a channel's chain until it ends or until about
+ * XDMA_STEP_BYTES have moved, then yield to the main loop.  Every
+ * descriptor is checked before any of its bytes moves.
+ */
+static void hermes_dma_bh(void *opaque)
+{
+    HermesDmaChannel *ch = opaque;
+    HermesState *s = ch->dev;
+    PCIDevice *pdev = PCI_DEVICE(s);
+    uint64_t moved = 0;
+
+    if (!(ch->status & XDMA_ST_BUSY)) {
+        return;
+    }
+    while (moved < XDMA_STEP_BYTES) {
+        uint8_t d[XDMA_DESC_SIZE];
+        uint32_t control, len;
+        uint64_t src, dst, next, card, host;
+        MemTxResult r;
+
+        if (ch->count >= XDMA_CHAIN_LIMIT) {
+            hermes_dma_stop(ch, XDMA_ST_CHAIN_LIMIT);
+            return;
+        }
+        if (ch->next_desc % XDMA_DESC_SIZE ||
+            pci_dma_read(pdev, ch->next_desc, d, sizeof(d)) != MEMTX_OK) {
+            hermes_dma_stop(ch, XDMA_ST_DESC_ERROR);
+            return;
+        }
+        ch->count++;
+        control = ldl_le_p(d + 0x00);
+        len = ldl_le_p(d + 0x04);
+        src = ldq_le_p(d + 0x08);
+        dst = ldq_le_p(d + 0x10);
+        next = ldq_le_p(d + 0x18);
+
+        if (control >> 16 != XDMA_DESC_MAGIC) {
+            hermes_dma_stop(ch, XDMA_ST_MAGIC_STOPPED);
+            return;
+        }
+        if (len > XDMA_DESC_MAX_LEN) {
+            hermes_dma_stop(ch, XDMA_ST_INVALID_LENGTH);
+            return;
+        }
+        card = ch->h2c ? dst : src;
+        host = ch->h2c ? src : dst;
+        if (card > s->mem_size || len > s->mem_size - card) {
+            hermes_dma_stop(ch, XDMA_ST_CARD_RANGE);
+            return;
+        }
+        if (len) {
+            if (ch->h2c) {
+                r = pci_dma_read(pdev, host, s->mem + card, len);
+            } else {
+                r = pci_dma_write(pdev, host, s->mem + card, len);
+            }
+            if (r != MEMTX_OK) {
+                hermes_dma_stop(ch, ch->h2c ? XDMA_ST_READ_ERROR
+                                            : XDMA_ST_WRITE_ERROR);
+                return;
+            }
+        }
+        ch->completed++;
+        moved += len + XDMA_DESC_SIZE;
+        if ((control & XDMA_DESC_STOP) || next == 0) {
+            hermes_dma_stop(ch, XDMA_ST_DESC_COMPLETED);
+            return;
+        }
+        ch->next_desc = next;
+    }
+    qemu_bh_schedule(ch->bh);
+}
+
+static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
+{
+    bool start = !(ch->control & XDMA_CTRL_RUN) && (val & XDMA_CTRL_RUN);
+
+    ch->control = val & XDMA_CTRL_RUN;
+    if (start) {
+        ch->status = XDMA_ST_BUSY;
+        ch->completed = 0;
+        ch->count = 0;
+        ch->next_desc = ch->first_desc;
+        qemu_bh_schedule(ch->bh);
+    }
+}
+
+static HermesDmaChannel *hermes_dma_channel(HermesState *s, unsigned blk,
+                                            unsigned chan)
+{
+    if (chan >= XDMA_CHANNELS) {
+        return NULL;
+    }
+    switch (blk) {
+    case XDMA_BLK_H2C:
+    case XDMA_BLK_H2C_SGDMA:
+        return &s->h2c[chan];
+    case XDMA_BLK_C2H:
+    case XDMA_BLK_C2H_SGDMA:
+        return &s->c2h[chan];
+    default:
+        return NULL;
+    }
+}
+
+static uint64_t hermes_xdma_read(void *opaque, hwaddr addr, unsigned size)
+{
+    HermesState *s = opaque;
+    unsigned blk = addr >> 12, chan = (addr >> 8) & 0xf, reg = addr & 0xff;
+    HermesDmaChannel *ch = hermes_dma_channel(s, blk, chan);
+    uint32_t v;
+
+    switch (blk) {
+    case XDMA_BLK_H2C:
+    case XDMA_BLK_C2H:
+        if (!ch) {
+            return 0;
+        }
+        switch (reg) {
+        case XDMA_CH_ID:
+            return (ch->h2c ? XDMA_ID_H2C : XDMA_ID_C2H) | chan << 8;
+        case XDMA_CH_CONTROL:
+            return ch->control;
+        case XDMA_CH_STATUS:
+            return ch->status;
+        case XDMA_CH_STATUS_RC:
+            v = ch->status;
+            ch->status &= ~XDMA_ST_RC_MASK;
+            return v;
+        case XDMA_CH_COMPLETED:
+            return ch->completed;
+        case XDMA_CH_ALIGNMENTS:
+            return XDMA_ALIGNMENTS;
+        case XDMA_CH_IE:
+            return ch->ie;
+        default:
+            return 0;
+        }
+    case XDMA_BLK_H2C_SGDMA:
+    case XDMA_BLK_C2H_SGDMA:
+        if (!ch) {
+            return 0;
+        }
+        switch (reg) {
+        case XDMA_SG_DESC_LO:
+            return (uint32_t)ch->first_desc;
+        case XDMA_SG_DESC_HI:
+            return ch->first_desc >> 32;
+        case XDMA_SG_DESC_ADJ:
+            return ch->adjacent;
+        default:
+            return 0;
+        }
+    case XDMA_BLK_IRQ:
+        switch (reg) {
+        case 0:
+            return XDMA_ID_IRQ;
+        case XDMA_IRQ_USER_IE:
+            return s->user_ie;
+        case XDMA_IRQ_CHAN_IE:
+            return s->chan_ie;
+        default:
+            return 0;
+        }
+    case XDMA_BLK_CONFIG:
+        return addr == (XDMA_BLK_CONFIG << 12) ? XDMA_ID_CONFIG : 0;
+    case XDMA_BLK_SGDMA_COMMON:
+        return addr == (XDMA_BLK_SGDMA_COMMON << 12) ? XDMA_ID_SGDMA_COMMON
+                                                     : 0;
+    default:
+        return 0;
+    }
+}
+
+static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    HermesState *s = opaque;
+    unsigned blk = addr >> 12, chan = (addr >> 8) & 0xf, reg = addr & 0xff;
+    HermesDmaChannel *ch = hermes_dma_channel(s, blk, chan);
+    uint32_t engines_mask = MAKE_64BIT_MASK(0, s->num_engines);
+
+    switch (blk) {
+    case XDMA_BLK_H2C:
+    case XDMA_BLK_C2H:
+        if (!ch) {
+            return;
+        }
+        switch (reg) {
+        case XDMA_CH_CONTROL:
+            hermes_dma_set_control(ch, val);
+            return;
+        case XDMA_CH_CONTROL_W1S:
+            hermes_dma_set_control(ch, ch->control | val);
+            return;
+        case XDMA_CH_CONTROL_W1C:
+            hermes_dma_set_control(ch, ch->control & ~val);
+            return;
+        case XDMA_CH_IE:
+            ch->ie = val;
+            return;
+        case XDMA_CH_IE_W1S:
+            ch->ie |= val;
+            return;
+        case XDMA_CH_IE_W1C:
+            ch->ie &= ~val;
+            return;
+        }
+        break;
+    case XDMA_BLK_H2C_SGDMA:
+    case XDMA_BLK_C2H_SGDMA:
+        if (!ch) {
+            return;
+        }
+        switch (reg) {
+        case XDMA_SG_DESC_LO:
+            ch->first_desc = deposit64(ch->first_desc, 0, 32, val);
+            return;
+        case XDMA_SG_DESC_HI:
+            ch->first_desc = deposit64(ch->first_desc, 32, 32, val);
+            return;
+        case XDMA_SG_DESC_ADJ:
+            ch->adjacent = val & 0x3f;
+            return;
+        }
+        break;
+    case XDMA_BLK_IRQ:
+        switch (reg) {
+        case XDMA_IRQ_USER_IE:
+            s->user_ie = val & engines_mask;
+            return;
+        case XDMA_IRQ_USER_IE_W1S:
+            s->user_ie |= val & engines_mask;
+            return;
+        case XDMA_IRQ_USER_IE_W1C:
+            s->user_ie &= ~val;
+            return;
+        case XDMA_IRQ_CHAN_IE:
+            s->chan_ie = val & 0xff;
+            return;
+        case XDMA_IRQ_CHAN_IE_W1S:
+            s->chan_ie |= val & 0xff;
+            return;
+        case XDMA_IRQ_CHAN_IE_W1C:
+            s->chan_ie &= ~val;
+            return;
+        }
+        break;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR,
+                  "hermes: write to read-only BAR2 offset 0x%" HWADDR_PRIx
+                  "\n", addr);
+}
+
+static const MemoryRegionOps hermes_xdma_ops = {
+    .read = hermes_xdma_read,
+    .write = hermes_xdma_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+    .impl = {
+        .min_access_size = 4,
+        .max_access_size = 4,
+    },
+};
+
+/* Device life cycle */
+
+static bool hermes_check_config(HermesState *s, Error **errp)
+{
+    uint64_t total;
+
+    if (s->num_engines < 1 || s->num_engines > HERMES_MAX_ENGINES) {
+        error_setg(errp, "hermes: engines must be 1 to %d",
+                   HERMES_MAX_ENGINES);
+        return false;
+    }
+    if (!s->num_pslots || !s->num_dslots) {
+        error_setg(errp, "hermes: prog-slots and data-slots must be 1 to 255");
+        return false;
+    }
+    if (!s->pslot_size || s->pslot_size % (4 * KiB) ||
+        !s->dslot_size || s->dslot_size % (4 * KiB)) {
+        error_setg(errp, "hermes: slot sizes must be non-zero multiples "
+                   "of 4 KiB");
+        return false;
+    }
+    total = (uint64_t)s->num_pslots * s->pslot_size +
+            (uint64_t)s->num_dslots * s->dslot_size;
+    if (total > HERMES_MAX_MEM) {
+        error_setg(errp, "hermes: slots need more than %" PRIu64
+                   " bytes of device memory", (uint64_t)HERMES_MAX_MEM);
+        return false;
+    }
+    return true;
+}
+
+static void hermes_realize(PCIDevice *pdev, Error **errp)
+{
+    HermesState *s = HERMES(pdev);
+    unsigned i;
+
+    if (!hermes_check_config(s, errp)) {
+        return;
+    }
+
+    s->psoff = 0;
+    s->dsoff = (uint64_t)s->num_pslots * s->pslot_size;
+    s->mem_size = pow2ceil(s->dsoff + (uint64_t)s->num_dslots * s->dslot_size);
+    s->max_insns = MIN(s->pslot_size / 8, HERMES_EBPF_MAX_INSNS);
+    hermes_ebpf_caps_full(&s->caps);
+    s->caps.lddw_src_mask = 0;
+    s->caps.max_insns = s->max_insns;
+    memset(s->build, 0, sizeof(s->build));
+    snprintf(s->build, sizeof(s->build), "Hermes QEMU model, interface %d",
+             HERMES_VERSION);
+
+    s->mem = g_malloc0(s->mem_size);
+    s->pslot_used = bitmap_new(s->num_pslots);
+    s->dslot_used = bitmap_new(s->num_dslots);
+
+    memory_region_init_io(&s->bar0, OBJECT(s), &hermes_bar0_ops, s,
+                          "hermes-regs", HERMES_BAR0_SIZE);
+    pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar0);
+
+    memory_region_init(&s->bar2, OBJECT(s), "hermes-bar2", HERMES_BAR2_SIZE);
+    memory_region_init_io(&s->xdma, OBJECT(s), &hermes_xdma_ops, s,
+                          "hermes-xdma", XDMA_REGS_SIZE);
+    memory_region_add_subregion(&s->bar2, 0, &s->xdma);
+    pci_register_bar(pdev, 2, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->bar2);
+    if (msix_init(pdev, XDMA_VECTORS, &s->bar2, 2, XDMA_MSIX_TABLE,
+                  &s->bar2, 2, XDMA_MSIX_PBA, 0, errp)) {
+        goto fail;
+    }
+    for (i = 0; i < XDMA_VECTORS; i++) {
+        msix_vector_use(pdev, i);
+    }
+
+    memory_region_init_io(&s->bar4, OBJECT(s), &hermes_bar4_ops, s,
+                          "hermes-mem", s->mem_size);
+    pci_register_bar(pdev, 4, PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->bar4);
+
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        s->h2c[i] = (HermesDmaChannel) { .dev = s, .h2c = true, .index = i };
+        s->h2c[i].bh = qemu_bh_new(hermes_dma_bh, &s->h2c[i]);
+        s->c2h[i] = (HermesDmaChannel) { .dev = s, .h2c = false, .index = i };
+        s->c2h[i].bh = qemu_bh_new(hermes_dma_bh, &s->c2h[i]);
+    }
+
+    s->engines = g_new0(HermesEngine, s->num_engines);
+    for (i = 0; i < s->num_engines; i++) {
+        HermesEngine *e = &s->engines[i];
+        char name[32];
+
+        e->dev = s;
+        e->index = i;
+        e->prog = g_new0(uint64_t, s->max_insns);
+        e->bh = qemu_bh_new(hermes_engine_bh, e);
+        qemu_mutex_init(&e->lock);
+        qemu_cond_init(&e->cond);
+        snprintf(name, sizeof(name), "hermes-eng%u", i);
+        qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
+                           QEMU_THREAD_JOINABLE);
+    }
+    return;
+
+fail:
+    g_free(s->dslot_used);
+    g_free(s->pslot_used);
+    g_free(s->mem);
+    s->mem = NULL;
+}
+
+static void hermes_exit(PCIDevice *pdev)
+{
+    HermesState *s = HERMES(pdev);
+    unsigned i;
+
+    for (i = 0; i < s->num_engines; i++) {
+        HermesEngine *e = &s->engines[i];
+
+        qatomic_set(&e->abort, 1);
+        qemu_mutex_lock(&e->lock);
+        e->quit = true;
+        qemu_cond_broadcast(&e->cond);
+        qemu_mutex_unlock(&e->lock);
+        qemu_thread_join(&e->thread);
+        qemu_bh_delete(e->bh);
+        qemu_cond_destroy(&e->cond);
+        qemu_mutex_destroy(&e->lock);
+        g_free(e->prog);
+    }
+    g_free(s->engines);
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        qemu_bh_delete(s->h2c[i].bh);
+        qemu_bh_delete(s->c2h[i].bh);
+    }
+    msix_uninit(pdev, &s->bar2, &s->bar2);
+    g_free(s->dslot_used);
+    g_free(s->pslot_used);
+    g_free(s->mem);
+}
+
+static void hermes_qdev_reset(DeviceState *dev)
+{
+    hermes_reset(HERMES(dev));
+}
+
+static Property hermes_properties[] = {
+    DEFINE_PROP_UINT8("engines", HermesState, num_engines, 4),
+    DEFINE_PROP_UINT8("prog-slots", HermesState, num_pslots, 16),
+    DEFINE_PROP_SIZE32("prog-slot-size", HermesState, pslot_size, 1 * MiB),
+    DEFINE_PROP_UINT8("data-slots", HermesState, num_dslots, 16),
+    DEFINE_PROP_SIZE32("data-slot-size", HermesState, dslot_size, 1 * MiB),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+/* Running programs on worker threads are not migrated (yet). */
+static const VMStateDescription vmstate_hermes = {
+    .name = TYPE_HERMES,
+    .unmigratable = 1,
+};
+
+static void hermes_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
+    k->realize = hermes_realize;
+    k->exit = hermes_exit;
+    k->vendor_id = HERMES_VENDOR_ID;
+    k->device_id = HERMES_DEVICE_ID;
+    k->subsystem_vendor_id = HERMES_VENDOR_ID;
+    k->subsystem_id = HERMES_DEVICE_ID;
+    k->revision = HERMES_REVISION;
+    k->class_id = HERMES_CLASS_ACCEL;
+    dc->desc = "Hermes eBPF offload accelerator";
+    dc->reset = hermes_qdev_reset;
+    dc->vmsd = &vmstate_hermes;
+    device_class_set_props(dc, hermes_properties);
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static const TypeInfo hermes_info = {
+    .name = TYPE_HERMES,
+    .parent = TYPE_PCI_DEVICE,
+    .instance_size = sizeof(HermesState),
+    .class_init = hermes_class_init,
+    .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+        { },
+    },
+};
+
+static void hermes_register_types(void)
+{
+    type_register_static(&hermes_info);
+}
+
+type_init(hermes_register_types)

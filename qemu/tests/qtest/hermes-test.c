@@ -1,0 +1,1170 @@
+/*
+ * QTest testcases for the Hermes eBPF offload accelerator
+ *
+ * Copyright (c) 2026 The Hermes authors
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The constants below are written from Documentation/hermes/device.rst of
+ * the Hermes tree, not taken from the model, so that the tests check the
+ * model against the specification.
+ */
+
+#include "qemu/osdep.h"
+#include "libqtest.h"
+#include "qapi/qmp/qdict.h"
+#include "qemu/bswap.h"
+#include "qemu/units.h"
+#include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "libqos/libqos-malloc.h"
+#include "libqos/malloc-pc.h"
+#include "hw/pci/pci_regs.h"
+
+/* BAR0 */
+#define EHVER           0x000
+#define EHBLD           0x004
+#define EHENG           0x034
+#define EHPSLOT         0x035
+#define EHDSLOT         0x036
+#define EHPSOFF         0x038
+#define EHPSSZE         0x03c
+#define EHDSOFF         0x040
+#define EHDSSZE         0x044
+#define EHPSOFF64       0x050
+#define EHDSOFF64       0x058
+#define EHMEMSZ         0x060
+#define EHDEVCTL        0x080
+#define EHCAPSIG        0x100
+#define EHCAPISA        0x104
+#define EHCAPSTACK      0x108
+#define EHCAPDEPTH      0x10c
+#define EHCAPMAXINSN    0x110
+#define EHCAPBUDDEF     0x114
+#define EHCAPBUDMAX     0x118
+#define EHCAPCMDS       0x11c
+#define EHCAPHELPER     0x120
+#define EHCAPMAPTYPES   0x140
+
+#define EHCMDREQ(e)     (0x1000 + 48 * (e))
+#define EHCMDRES(e)     (0x1020 + 48 * (e))
+#define EHCMDCTRL(e)    (0x2000 + 8 * (e))
+#define EHENGBLK(e)     (0x3000 + 128 * (e))
+
+#define RES_R0          0x00
+#define RES_INSNS       0x08
+#define RES_TIME        0x10
+#define RES_FADDR       0x18
+#define RES_FPC         0x20
+#define RES_FAULT       0x24
+#define RES_DOFF        0x28
+#define RES_DLEN        0x2c
+#define RES_ITERS       0x30
+#define RES_STATUS      0x34
+#define CNT_RUNS        0x40
+#define CNT_INSNS       0x48
+#define CNT_ERRORS      0x50
+#define CNT_BUSY        0x58
+
+#define ST_SUCCESS              0x00
+#define ST_NO_SPACE             0x01
+#define ST_INVALID_PROG_SLOT    0x02
+#define ST_INVALID_DATA_SLOT    0x03
+#define ST_INVALID_ADDRESS      0x04
+#define ST_EBPF_ERROR           0x05
+#define ST_INVALID_OPCODE       0x06
+#define ST_INVALID_PROGRAM      0x07
+#define ST_BUDGET_EXCEEDED      0x08
+#define ST_ABORTED              0x09
+#define ST_INVALID_FIELD        0x0a
+
+#define FAULT_INVALID_INSN      1
+#define FAULT_LOAD              16
+#define FAULT_STORE             17
+#define FAULT_BUDGET            19
+#define FAULT_HELPER            21
+#define FAULT_ABORTED           22
+
+#define DATA_BASE       0x100000000ULL
+#define CTX_BASE        0x200000000ULL
+
+/* BAR2 */
+#define XDMA_H2C(c)     (0x0000 + 0x100 * (c))
+#define XDMA_C2H(c)     (0x1000 + 0x100 * (c))
+#define XDMA_IRQ        0x2000
+#define XDMA_CONFIG     0x3000
+#define XDMA_H2C_SG(c)  (0x4000 + 0x100 * (c))
+#define XDMA_C2H_SG(c)  (0x5000 + 0x100 * (c))
+#define XDMA_COMMON     0x6000
+#define CH_CONTROL      0x04
+#define CH_CONTROL_W1C  0x0c
+#define CH_STATUS       0x40
+#define CH_STATUS_RC    0x44
+#define CH_COMPLETED    0x48
+#define CH_ALIGNMENTS   0x4c
+#define SG_DESC_LO      0x80
+#define SG_DESC_HI      0x84
+#define IRQ_USER_IE     0x04
+
+#define DMA_BUSY            (1u << 0)
+#define DMA_STOPPED         (1u << 1)
+#define DMA_COMPLETED       (1u << 2)
+#define DMA_MAGIC_STOPPED   (1u << 4)
+#define DMA_READ_ERROR      (1u << 9)
+#define DMA_DESC_ERROR      (1u << 19)
+#define DMA_CHAIN_LIMIT     (1u << 20)
+#define DMA_CARD_RANGE      (1u << 21)
+#define DESC_MAGIC          0xad4b0000u
+#define DESC_STOP           (1u << 0)
+
+/* eBPF instruction encoding */
+#define INSN(op, dst, src, off, imm) \
+    ((uint64_t)(op) | (uint64_t)(dst) << 8 | (uint64_t)(src) << 12 | \
+     (uint64_t)(uint16_t)(off) << 16 | (uint64_t)(uint32_t)(imm) << 32)
+#define MOV64_IMM(d, imm)   INSN(0xb7, d, 0, 0, imm)
+#define MOV64_REG(d, s)     INSN(0xbf, d, s, 0, 0)
+#define ADD64_IMM(d, imm)   INSN(0x07, d, 0, 0, imm)
+#define ADD64_REG(d, s)     INSN(0x0f, d, s, 0, 0)
+#define SUB64_REG(d, s)     INSN(0x1f, d, s, 0, 0)
+#define LDXW(d, s, off)     INSN(0x61, d, s, off, 0)
+#define LDXDW(d, s, off)    INSN(0x79, d, s, off, 0)
+#define STXDW(d, s, off)    INSN(0x7b, d, s, off, 0)
+#define STDW(d, off, imm)   INSN(0x7a, d, 0, off, imm)
+#define JA(off)             INSN(0x05, 0, 0, off, 0)
+#define JNE_IMM(d, imm, off) INSN(0x55, d, 0, off, imm)
+#define CALL(id)            INSN(0x85, 0, 0, 0, id)
+#define EXIT()              INSN(0x95, 0, 0, 0, 0)
+
+#define SLOT_SIZE       (1 * MiB)
+#define WAIT_US         (30 * G_USEC_PER_SEC)
+
+typedef struct Hermes {
+    QTestState *qts;
+    QPCIBus *bus;
+    QGuestAllocator alloc;
+    QPCIDevice *dev[2];
+    QPCIBar bar0[2];
+    QPCIBar bar2[2];
+    QPCIBar bar4[2];
+    uint64_t mem_size[2];
+} Hermes;
+
+typedef struct Req {
+    uint8_t b[32];
+} Req;
+
+static void hermes_map(Hermes *h, int i, int slot)
+{
+    QPCIDevice *dev = qpci_device_find(h->bus, QPCI_DEVFN(slot, 0));
+
+    g_assert(dev);
+    h->dev[i] = dev;
+    qpci_device_enable(dev);
+    /* MSI-X first: it maps BAR2 itself, so reuse its mapping */
+    qpci_msix_enable(dev);
+    h->bar2[i] = dev->msix_table_bar;
+    h->bar0[i] = qpci_iomap(dev, 0, NULL);
+    h->bar4[i] = qpci_iomap(dev, 4, &h->mem_size[i]);
+}
+
+static void hermes_start(Hermes *h, const char *devices)
+{
+    memset(h, 0, sizeof(*h));
+    h->qts = qtest_initf("-machine pc %s", devices);
+    pc_alloc_init(&h->alloc, h->qts, ALLOC_NO_FLAGS);
+    h->bus = qpci_new_pc(h->qts, &h->alloc);
+    hermes_map(h, 0, 4);
+    if (strstr(devices, "addr=05.0")) {
+        hermes_map(h, 1, 5);
+    }
+}
+
+static Hermes *hermes_start_one(Hermes *h)
+{
+    hermes_start(h, "-device hermes,addr=04.0");
+    return h;
+}
+
+static void hermes_stop(Hermes *h)
+{
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (h->dev[i]) {
+            qpci_msix_disable(h->dev[i]);
+            g_free(h->dev[i]);
+        }
+    }
+    qpci_free_pc(h->bus);
+    alloc_destroy(&h->alloc);
+    qtest_quit(h->qts);
+}
+
+static uint32_t rd32(Hermes *h, int i, uint64_t off)
+{
+    return qpci_io_readl(h->dev[i], h->bar0[i], off);
+}
+
+static uint64_t rd64(Hermes *h, int i, uint64_t off)
+{
+    return qpci_io_readq(h->dev[i], h->bar0[i], off);
+}
+
+static void wr32(Hermes *h, int i, uint64_t off, uint32_t val)
+{
+    qpci_io_writel(h->dev[i], h->bar0[i], off, val);
+}
+
+/* Requests */
+
+static Req req_slot(uint8_t opc, uint16_t cid, uint8_t type, uint8_t id)
+{
+    Req r = { { 0 } };
+
+    r.b[0] = opc;
+    r.b[2] = cid;
+    r.b[3] = cid >> 8;
+    r.b[8] = type;
+    r.b[9] = id;
+    return r;
+}
+
+static Req req_run(uint16_t cid, uint8_t pslot, uint8_t dslot, uint32_t plen)
+{
+    Req r = { { 0 } };
+
+    r.b[0] = 0x80;
+    r.b[2] = cid;
+    r.b[3] = cid >> 8;
+    r.b[8] = pslot;
+    r.b[9] = dslot;
+    stl_le_p(&r.b[12], plen);
+    return r;
+}
+
+static void req_window(Req *r, uint32_t doff, uint32_t dlen)
+{
+    r->b[1] |= 1;
+    stl_le_p(&r->b[16], doff);
+    stl_le_p(&r->b[20], dlen);
+}
+
+static void req_repeat_budget(Req *r, uint32_t repeat, uint32_t budget)
+{
+    stl_le_p(&r->b[24], repeat);
+    stl_le_p(&r->b[28], budget);
+}
+
+static void submit_on(Hermes *h, int i, int e, const Req *r)
+{
+    int k;
+
+    for (k = 0; k < 32; k += 4) {
+        wr32(h, i, EHCMDREQ(e) + k, ldl_le_p(&r->b[k]));
+    }
+    wr32(h, i, EHCMDCTRL(e), 1);
+}
+
+static void wait_done_on(Hermes *h, int i, int e)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    while (!(rd32(h, i, EHCMDCTRL(e)) & 0x100)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    /* DONE and EXEC are never both set */
+    g_assert_cmphex(rd32(h, i, EHCMDCTRL(e)) & 0xff, ==, 0);
+}
+
+/* Submit on device @i engine @e, wait, return the status; r0 in *@val. */
+static uint8_t cmd_on(Hermes *h, int i, int e, const Req *r, uint64_t *val)
+{
+    uint16_t cid = lduw_le_p(&r->b[2]);
+    uint32_t w0;
+
+    submit_on(h, i, e, r);
+    wait_done_on(h, i, e);
+    w0 = rd32(h, i, EHCMDRES(e));
+    g_assert_cmphex(w0 & 0xffff, ==, cid);
+    g_assert_cmphex(rd32(h, i, EHENGBLK(e) + RES_STATUS), ==,
+                    ((w0 >> 16) & 0xff) | (uint32_t)cid << 16);
+    if (val) {
+        *val = rd64(h, i, EHCMDRES(e) + 8);
+    }
+    return (w0 >> 16) & 0xff;
+}
+
+static uint8_t cmd(Hermes *h, const Req *r, uint64_t *val)
+{
+    return cmd_on(h, 0, 0, r, val);
+}
+
+static uint8_t alloc_slot_on(Hermes *h, int i, uint8_t type)
+{
+    Req r = req_slot(0x00, 0x1234, type, 0);
+    uint64_t v;
+
+    g_assert_cmpint(cmd_on(h, i, 0, &r, &v), ==, ST_SUCCESS);
+    return v;
+}
+
+static uint8_t alloc_slot(Hermes *h, uint8_t type)
+{
+    return alloc_slot_on(h, 0, type);
+}
+
+static uint64_t pslot_addr(Hermes *h, int i, uint8_t slot)
+{
+    return rd64(h, i, EHPSOFF64) + (uint64_t)slot * rd32(h, i, EHPSSZE);
+}
+
+static uint64_t dslot_addr(Hermes *h, int i, uint8_t slot)
+{
+    return rd64(h, i, EHDSOFF64) + (uint64_t)slot * rd32(h, i, EHDSSZE);
+}
+
+static uint32_t load_prog_on(Hermes *h, int i, uint8_t slot,
+                             const uint64_t *insns, size_t n)
+{
+    uint64_t base = pslot_addr(h, i, slot);
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        qpci_io_writeq(h->dev[i], h->bar4[i], base + 8 * k, insns[k]);
+    }
+    return n * 8;
+}
+
+#define LOAD_PROG(h, slot, p) load_prog_on(h, 0, slot, p, ARRAY_SIZE(p))
+
+static uint64_t res64(Hermes *h, int e, unsigned off)
+{
+    return rd64(h, 0, EHENGBLK(e) + off);
+}
+
+static uint32_t res32(Hermes *h, int e, unsigned off)
+{
+    return rd32(h, 0, EHENGBLK(e) + off);
+}
+
+/* Tests */
+
+static void test_registers(void)
+{
+    Hermes h;
+    char bld[49] = { 0 };
+    int k;
+
+    hermes_start_one(&h);
+    g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_VENDOR_ID), ==, 0x1de5);
+    g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_DEVICE_ID), ==, 0x3000);
+    g_assert_cmphex(qpci_config_readb(h.dev[0], PCI_REVISION_ID), ==, 0x02);
+    g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_CLASS_DEVICE), ==, 0x1200);
+
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    for (k = 0; k < 48; k++) {
+        bld[k] = qpci_io_readb(h.dev[0], h.bar0[0], EHBLD + k);
+    }
+    g_assert_cmpuint(strlen(bld), >, 0);
+    g_assert_cmpuint(qpci_io_readb(h.dev[0], h.bar0[0], EHENG), ==, 4);
+    g_assert_cmpuint(qpci_io_readb(h.dev[0], h.bar0[0], EHPSLOT), ==, 16);
+    g_assert_cmpuint(qpci_io_readb(h.dev[0], h.bar0[0], EHDSLOT), ==, 16);
+    /* eid-hermes v1 layout, aligned 32-bit */
+    g_assert_cmphex(rd32(&h, 0, EHPSOFF), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHPSSZE), ==, SLOT_SIZE);
+    g_assert_cmphex(rd32(&h, 0, EHDSOFF), ==, 16 * SLOT_SIZE);
+    g_assert_cmphex(rd32(&h, 0, EHDSSZE), ==, SLOT_SIZE);
+    /* v2 aligned 64-bit copies, and 64-bit reads of 32-bit halves */
+    g_assert_cmphex(rd64(&h, 0, EHPSOFF64), ==, 0);
+    g_assert_cmphex(rd64(&h, 0, EHDSOFF64), ==, 16 * SLOT_SIZE);
+    g_assert_cmphex(rd32(&h, 0, EHDSOFF64 + 4), ==, 0);
+    g_assert_cmphex(rd64(&h, 0, EHMEMSZ), ==, 32 * SLOT_SIZE);
+    g_assert_cmphex(h.mem_size[0], ==, 32 * SLOT_SIZE);
+
+    /* capabilities */
+    g_assert_cmphex(rd32(&h, 0, EHCAPSIG), ==, 0x534d5248);
+    g_assert_cmphex(rd32(&h, 0, EHCAPISA), ==, 4 | 0xf00);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPSTACK), ==, 512);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPDEPTH), ==, 8);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPMAXINSN), ==, SLOT_SIZE / 8);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPBUDDEF), ==, 1u << 24);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPBUDMAX), ==, UINT32_MAX);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0x3);
+    for (k = 0; k < 8; k++) {
+        uint32_t want = k == 1 ? 1u << (44 - 32) : k == 2 ? 1u << (65 - 64) : 0;
+
+        g_assert_cmphex(rd32(&h, 0, EHCAPHELPER + 4 * k), ==, want);
+    }
+    g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0);
+
+    /* read-only registers ignore writes */
+    wr32(&h, 0, EHVER, 0xdead);
+    wr32(&h, 0, EHCAPISA, 0);
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    g_assert_cmphex(rd32(&h, 0, EHCAPISA), ==, 4 | 0xf00);
+
+    /* engines idle, request buffer is read/write, response read-only */
+    for (k = 0; k < 4; k++) {
+        g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(k)), ==, 0);
+        wr32(&h, 0, EHCMDREQ(k) + 28, 0xa5a50000 + k);
+        g_assert_cmphex(rd32(&h, 0, EHCMDREQ(k) + 28), ==, 0xa5a50000 + k);
+        wr32(&h, 0, EHCMDRES(k), 0xffffffff);
+        g_assert_cmphex(rd32(&h, 0, EHCMDRES(k)), ==, 0);
+    }
+
+    /* XDMA identifiers */
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_H2C(1)), ==,
+                    0x1fc00105);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_C2H(3)), ==,
+                    0x1fc10305);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ), ==,
+                    0x1fc20005);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_CONFIG), ==,
+                    0x1fc30005);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_COMMON), ==,
+                    0x1fc60005);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_H2C(0) + CH_ALIGNMENTS), ==, 0x00010140);
+    g_assert_cmpuint(qpci_msix_table_size(h.dev[0]), ==, 32);
+    hermes_stop(&h);
+}
+
+static void test_slots(void)
+{
+    Hermes h;
+    Req r;
+    int k;
+
+    hermes_start_one(&h);
+    for (k = 0; k < 16; k++) {
+        g_assert_cmpuint(alloc_slot(&h, 0), ==, k);
+    }
+    r = req_slot(0x00, 7, 0, 0);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_NO_SPACE);
+    g_assert_cmpuint(alloc_slot(&h, 1), ==, 0);
+    g_assert_cmpuint(alloc_slot(&h, 1), ==, 1);
+
+    /* release, then the lowest free slot comes back */
+    r = req_slot(0x01, 8, 0, 5);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_SUCCESS);
+    g_assert_cmpuint(alloc_slot(&h, 0), ==, 5);
+    r = req_slot(0x01, 9, 1, 0);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_SUCCESS);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_DATA_SLOT);
+    r = req_slot(0x01, 10, 1, 200);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_DATA_SLOT);
+    r = req_slot(0x01, 11, 0, 16);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROG_SLOT);
+    r = req_slot(0x00, 12, 7, 0);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    /* slot allocation is device-wide: any engine may be used */
+    r = req_slot(0x00, 13, 1, 0);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(3) + 8), ==, 0);
+    hermes_stop(&h);
+}
+
+/* r0 = *(u32 *)data + len */
+static const uint64_t prog_sum[] = {
+    LDXW(0, 1, 0),
+    ADD64_REG(0, 2),
+    EXIT(),
+};
+
+static void test_run(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint64_t r0, data;
+    uint32_t plen;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+    data = dslot_addr(&h, 0, ds);
+    qpci_io_writel(h.dev[0], h.bar4[0], data + 64, 0x11223344);
+
+    /* eid-hermes form: the whole slot, r2 = slot size */
+    qpci_io_writel(h.dev[0], h.bar4[0], data, 1000);
+    r = req_run(0x4242, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 1000 + SLOT_SIZE);
+    g_assert_cmphex(res64(&h, 0, RES_R0), ==, r0);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 3);
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), ==, 1);
+    g_assert_cmpuint(res32(&h, 0, RES_DOFF), ==, 0);
+    g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, SLOT_SIZE);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 2);
+
+    /* a data window */
+    r = req_run(0x4243, ps, ds, plen);
+    req_window(&r, 64, 100);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 0x11223344 + 100);
+
+    /* -1 is a value like any other */
+    {
+        static const uint64_t prog_m1[] = { MOV64_IMM(0, -1), EXIT() };
+
+        plen = LOAD_PROG(&h, ps, prog_m1);
+        r = req_run(0x4244, ps, ds, plen);
+        g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+        g_assert_cmphex(r0, ==, UINT64_MAX);
+    }
+
+    /* counters: 3 runs so far, 3 + 3 + 2 instructions, no error */
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 3);
+    g_assert_cmpuint(res64(&h, 0, CNT_INSNS), ==, 8);
+    g_assert_cmpuint(res64(&h, 0, CNT_ERRORS), ==, 0);
+    g_assert_cmpuint(res64(&h, 0, CNT_BUSY), >, 0);
+    g_assert_cmpuint(res64(&h, 1, CNT_RUNS), ==, 0);
+    hermes_stop(&h);
+}
+
+static void test_repeat_and_helpers(void)
+{
+    /* data[0] += 1; return data[0] + 1000 * r4 */
+    static const uint64_t prog_inc[] = {
+        LDXDW(0, 1, 0),
+        ADD64_IMM(0, 1),
+        STXDW(1, 0, 0),
+        MOV64_REG(6, 4),
+        INSN(0x27, 6, 0, 0, 1000),      /* mul r6, 1000 */
+        ADD64_REG(0, 6),
+        EXIT(),
+    };
+    /* grow the head by 4, the tail by 10, return the new length */
+    static const uint64_t prog_adjust[] = {
+        MOV64_REG(6, 3),
+        MOV64_REG(1, 3),
+        MOV64_IMM(2, -4),
+        CALL(44),
+        JNE_IMM(0, 0, 8),
+        MOV64_REG(1, 6),
+        MOV64_IMM(2, 10),
+        CALL(65),
+        JNE_IMM(0, 0, 4),
+        LDXDW(7, 6, 0),
+        LDXDW(0, 6, 8),
+        SUB64_REG(0, 7),
+        EXIT(),
+        MOV64_IMM(0, 99),
+        EXIT(),
+    };
+    /* an adjust that leaves less than an Ethernet header fails */
+    static const uint64_t prog_adjust_bad[] = {
+        MOV64_REG(1, 3),
+        MOV64_IMM(2, 90),
+        CALL(44),
+        EXIT(),
+    };
+    Hermes h;
+    uint8_t ps, ds;
+    uint64_t r0, data;
+    uint32_t plen;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    data = dslot_addr(&h, 0, ds);
+    qpci_io_writeq(h.dev[0], h.bar4[0], data, 40);
+
+    plen = LOAD_PROG(&h, ps, prog_inc);
+    r = req_run(1, ps, ds, plen);
+    req_repeat_budget(&r, 5, 0);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    /* stores persist across iterations; r4 is the iteration number */
+    g_assert_cmpuint(r0, ==, 45 + 4000);
+    g_assert_cmpuint(qpci_io_readq(h.dev[0], h.bar4[0], data), ==, 45);
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), ==, 5);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 35);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 5);
+    g_assert_cmpuint(res64(&h, 0, RES_TIME), >, 0);
+
+    plen = LOAD_PROG(&h, ps, prog_adjust);
+    r = req_run(2, ps, ds, plen);
+    req_window(&r, 64, 100);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmpuint(r0, ==, 114);
+    g_assert_cmpuint(res32(&h, 0, RES_DOFF), ==, 60);
+    g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, 114);
+
+    plen = LOAD_PROG(&h, ps, prog_adjust_bad);
+    r = req_run(3, ps, ds, plen);
+    req_window(&r, 64, 100);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmpint((int64_t)r0, ==, -22);
+    g_assert_cmpuint(res32(&h, 0, RES_DOFF), ==, 64);
+    g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, 100);
+    hermes_stop(&h);
+}
+
+static void test_errors(void)
+{
+    static const uint64_t prog_load[] = {
+        MOV64_IMM(2, 0),
+        LDXDW(0, 2, 8),
+        EXIT(),
+    };
+    static const uint64_t prog_store_ctx[] = {
+        STDW(3, 8, 1),
+        EXIT(),
+    };
+    static const uint64_t prog_store_past[] = {
+        MOV64_IMM(0, 0),
+        STXDW(1, 0, 0),     /* r1 = data + slot size - 4 */
+        EXIT(),
+    };
+    static const uint64_t prog_invalid[] = {
+        MOV64_IMM(0, 0),
+        INSN(0xff, 0, 0, 0, 0),
+        EXIT(),
+    };
+    static const uint64_t prog_helper[] = {
+        CALL(1),
+        EXIT(),
+    };
+    Hermes h;
+    uint8_t ps, ds;
+    uint64_t r0;
+    uint32_t plen;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+
+    /* INVALID_OPCODE */
+    r = req_run(1, ps, ds, plen);
+    r.b[0] = 0x42;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
+    r.b[0] = 0x81;      /* batch: reserved in version 2 */
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
+
+    /* INVALID_FIELD: reserved flag, reserved bytes, window bytes w/o flag */
+    r = req_run(2, ps, ds, plen);
+    r.b[1] = 0x80;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_run(2, ps, ds, plen);
+    r.b[10] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_run(2, ps, ds, plen);
+    r.b[16] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+
+    /* INVALID_PROG_SLOT / INVALID_DATA_SLOT: not allocated, out of range */
+    r = req_run(3, ps + 1, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROG_SLOT);
+    r = req_run(3, 200, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROG_SLOT);
+    r = req_run(3, ps, ds + 1, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_DATA_SLOT);
+
+    /* INVALID_ADDRESS: program length and data window */
+    r = req_run(4, ps, ds, 0);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_run(4, ps, ds, 12);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_run(4, ps, ds, SLOT_SIZE + 8);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_run(4, ps, ds, plen);
+    req_window(&r, SLOT_SIZE - 8, 16);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_run(4, ps, ds, plen);
+    req_window(&r, 0xfffffff0, 0x20);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+
+    /* INVALID_PROGRAM: the fault kind and the instruction */
+    plen = LOAD_PROG(&h, ps, prog_invalid);
+    r = req_run(5, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_INVALID_PROGRAM);
+    g_assert_cmpuint(r0, ==, 0);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0)) >> 24, ==, FAULT_INVALID_INSN);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0) + 4), ==, 1);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 1);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 0);
+
+    /* EBPF_ERROR: load outside memory, at which instruction and address */
+    plen = LOAD_PROG(&h, ps, prog_load);
+    r = req_run(6, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_EBPF_ERROR);
+    g_assert_cmpuint(r0, ==, 0);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT), ==, FAULT_LOAD | 8 << 8);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 1);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, 8);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0) + 4), ==, 1);
+
+    /* EBPF_ERROR: the run context is read-only */
+    plen = LOAD_PROG(&h, ps, prog_store_ctx);
+    r = req_run(7, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT), ==, FAULT_STORE | 8 << 8);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, CTX_BASE + 8);
+
+    /* EBPF_ERROR: a store crossing the end of the data slot */
+    plen = LOAD_PROG(&h, ps, prog_store_past);
+    r = req_run(8, ps, ds, plen);
+    req_window(&r, SLOT_SIZE - 4, 4);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT), ==, FAULT_STORE | 8 << 8);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, DATA_BASE + SLOT_SIZE - 4);
+
+    /* EBPF_ERROR: a helper the device does not have */
+    plen = LOAD_PROG(&h, ps, prog_helper);
+    r = req_run(9, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT), ==, FAULT_HELPER | 1 << 16);
+
+    /* 18 commands failed; only the 4 faulting programs started a run */
+    g_assert_cmpuint(res64(&h, 0, CNT_ERRORS), ==, 18);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 4);
+    hermes_stop(&h);
+}
+
+static const uint64_t prog_loop[] = {
+    MOV64_IMM(0, 7),
+    JA(-1),
+    EXIT(),
+};
+
+static void test_budget(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint64_t r0;
+    uint32_t plen;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_loop);
+
+    r = req_run(1, ps, ds, plen);
+    req_repeat_budget(&r, 3, 1000);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_BUDGET_EXCEEDED);
+    g_assert_cmpuint(r0, ==, 0);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT) & 0xff, ==, FAULT_BUDGET);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 1000);
+    g_assert_cmpuint(res64(&h, 0, RES_R0), ==, 7);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 1);
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), ==, 0);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 1);
+
+    /* the default budget ends an endless loop too */
+    r = req_run(2, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_BUDGET_EXCEEDED);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 1u << 24);
+    hermes_stop(&h);
+}
+
+/* An endless program: MMIO answers while it runs; abort ends it. */
+static void test_abort_responsive(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint32_t plen;
+    Req r, r2;
+    gint64 t0;
+    int k;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_loop);
+
+    r = req_run(0x77, ps, ds, plen);
+    req_repeat_budget(&r, 0, UINT32_MAX);
+    submit_on(&h, 0, 0, &r);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xffff, ==, 0x0001);
+
+    /* registers keep answering, quickly */
+    t0 = g_get_monotonic_time();
+    for (k = 0; k < 200; k++) {
+        g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+        g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+    }
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 5 * G_USEC_PER_SEC);
+
+    /* a second command on the busy engine is rejected, not queued */
+    r2 = req_slot(0x00, 0x99, 1, 0);
+    submit_on(&h, 0, 0, &r2);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xffffff, ==, 0x010001);
+
+    /* another engine works meanwhile */
+    g_assert_cmpuint(cmd_on(&h, 0, 1, &r2, NULL), ==, ST_SUCCESS);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+
+    /* abort with a byte write to the ABORT byte */
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    wait_done_on(&h, 0, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(0)), ==,
+                    0x77 | ST_ABORTED << 16 | FAULT_ABORTED << 24);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT) & 0xff, ==, FAULT_ABORTED);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), >, 0);
+    g_assert_cmpuint(res64(&h, 0, CNT_ERRORS), ==, 1);
+
+    /* the engine is usable again; the accepted command clears REJECT */
+    plen = LOAD_PROG(&h, ps, prog_sum);
+    r = req_run(0x78, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_SUCCESS);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)), ==, 0x100);
+
+    /* DONE is cleared by a byte write of 0; ABORT when idle is harmless */
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 1, 0);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)), ==, 0);
+    hermes_stop(&h);
+}
+
+static void test_parallel(void)
+{
+    Hermes h;
+    uint8_t ps[2], ds[4];
+    uint32_t plen_loop, plen_sum;
+    uint64_t r0;
+    Req r;
+    int e;
+
+    hermes_start_one(&h);
+    ps[0] = alloc_slot(&h, 0);
+    ps[1] = alloc_slot(&h, 0);
+    plen_loop = LOAD_PROG(&h, ps[0], prog_loop);
+    plen_sum = LOAD_PROG(&h, ps[1], prog_sum);
+    for (e = 0; e < 4; e++) {
+        ds[e] = alloc_slot(&h, 1);
+        qpci_io_writel(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds[e]),
+                       100 * (e + 1));
+    }
+
+    /* four endless programs at once */
+    for (e = 0; e < 4; e++) {
+        r = req_run(e, ps[0], ds[e], plen_loop);
+        req_repeat_budget(&r, 0, UINT32_MAX);
+        submit_on(&h, 0, e, &r);
+    }
+    g_usleep(50 * 1000);
+    for (e = 0; e < 4; e++) {
+        g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(e)) & 0xff, ==, 1);
+    }
+    for (e = 0; e < 4; e++) {
+        qpci_io_writel(h.dev[0], h.bar0[0], EHCMDCTRL(e), 0x01000000);
+    }
+    for (e = 0; e < 4; e++) {
+        wait_done_on(&h, 0, e);
+        g_assert_cmpuint((rd32(&h, 0, EHCMDRES(e)) >> 16) & 0xff, ==,
+                         ST_ABORTED);
+        g_assert_cmpuint(res64(&h, e, CNT_INSNS), >, 0);
+    }
+
+    /* then each engine computes on its own data */
+    for (e = 0; e < 4; e++) {
+        r = req_run(0x100 + e, ps[1], ds[e], plen_sum);
+        req_window(&r, 0, 8);
+        submit_on(&h, 0, e, &r);
+    }
+    for (e = 0; e < 4; e++) {
+        wait_done_on(&h, 0, e);
+        g_assert_cmphex(rd32(&h, 0, EHCMDRES(e)), ==, 0x100 + e);
+        r0 = rd64(&h, 0, EHCMDRES(e) + 8);
+        g_assert_cmpuint(r0, ==, 100 * (e + 1) + 8);
+    }
+    hermes_stop(&h);
+}
+
+static void test_msix(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint32_t plen;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+
+    /* masked vectors latch in the PBA; USER_IE gates engine vectors */
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 2));
+    r = req_run(1, ps, ds, plen);
+    g_assert_cmpuint(cmd_on(&h, 0, 2, &r, NULL), ==, ST_SUCCESS);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 2));
+
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 1u << 2);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE),
+                    ==, 1u << 2);
+    g_assert_cmpuint(cmd_on(&h, 0, 2, &r, NULL), ==, ST_SUCCESS);
+    g_assert_true(qpci_msix_pending(h.dev[0], 8 + 2));
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 1));
+    hermes_stop(&h);
+}
+
+/* DMA */
+
+static void put_desc(Hermes *h, uint64_t at, uint32_t control, uint32_t len,
+                     uint64_t src, uint64_t dst, uint64_t next)
+{
+    uint8_t d[32];
+
+    stl_le_p(d, control);
+    stl_le_p(d + 4, len);
+    stq_le_p(d + 8, src);
+    stq_le_p(d + 16, dst);
+    stq_le_p(d + 24, next);
+    qtest_memwrite(h->qts, at, d, sizeof(d));
+}
+
+/* Run the chain at @desc on channel 0 of direction @h2c; return STATUS. */
+static uint32_t dma_run(Hermes *h, bool h2c, uint64_t desc, uint32_t *done)
+{
+    uint64_t ch = h2c ? XDMA_H2C(0) : XDMA_C2H(0);
+    uint64_t sg = h2c ? XDMA_H2C_SG(0) : XDMA_C2H_SG(0);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    uint32_t st;
+
+    qpci_io_writel(h->dev[0], h->bar2[0], ch + CH_CONTROL_W1C, 1);
+    qpci_io_writel(h->dev[0], h->bar2[0], sg + SG_DESC_LO, desc);
+    qpci_io_writel(h->dev[0], h->bar2[0], sg + SG_DESC_HI, desc >> 32);
+    qpci_io_writel(h->dev[0], h->bar2[0], ch + CH_CONTROL, 1);
+    while ((st = qpci_io_readl(h->dev[0], h->bar2[0], ch + CH_STATUS)) &
+           DMA_BUSY) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    g_assert_cmphex(qpci_io_readl(h->dev[0], h->bar2[0], ch + CH_STATUS_RC),
+                    ==, st);
+    g_assert_cmphex(qpci_io_readl(h->dev[0], h->bar2[0], ch + CH_STATUS), ==,
+                    0);
+    *done = qpci_io_readl(h->dev[0], h->bar2[0], ch + CH_COMPLETED);
+    return st;
+}
+
+static void test_dma(void)
+{
+    Hermes h;
+    uint64_t desc, src, dst, card;
+    uint8_t pattern[8192], back[8192];
+    uint32_t done;
+    size_t k;
+
+    hermes_start_one(&h);
+    desc = guest_alloc(&h.alloc, 4096);
+    src = guest_alloc(&h.alloc, sizeof(pattern));
+    dst = guest_alloc(&h.alloc, sizeof(back));
+    for (k = 0; k < sizeof(pattern); k++) {
+        pattern[k] = k * 7 + (k >> 8);
+    }
+    qtest_memwrite(h.qts, src, pattern, sizeof(pattern));
+    card = dslot_addr(&h, 0, 3) + 100;
+
+    /* H2C with a chain of two descriptors */
+    put_desc(&h, desc, DESC_MAGIC, 5000, src, card, desc + 32);
+    put_desc(&h, desc + 32, DESC_MAGIC | DESC_STOP, sizeof(pattern) - 5000,
+             src + 5000, card + 5000, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(done, ==, 2);
+    qpci_memread(h.dev[0], h.bar4[0], card, back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), pattern, sizeof(pattern));
+
+    /* C2H back to host memory, ended by next == 0 */
+    put_desc(&h, desc + 64, DESC_MAGIC, sizeof(pattern), card, dst, 0);
+    g_assert_cmphex(dma_run(&h, false, desc + 64, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(done, ==, 1);
+    memset(back, 0, sizeof(back));
+    qtest_memread(h.qts, dst, back, sizeof(back));
+    g_assert_cmpmem(back, sizeof(back), pattern, sizeof(pattern));
+    hermes_stop(&h);
+}
+
+static void test_dma_errors(void)
+{
+    Hermes h;
+    uint64_t desc, buf, mem;
+    uint8_t page[64], zero[64] = { 0 };
+    uint32_t done;
+
+    hermes_start_one(&h);
+    mem = h.mem_size[0];
+    desc = guest_alloc(&h.alloc, 4096);
+    buf = guest_alloc(&h.alloc, 4096);
+    memset(page, 0x5a, sizeof(page));
+    qtest_memwrite(h.qts, buf, page, sizeof(page));
+
+    /* card range past the end of BAR4: nothing moves */
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, buf, mem - 32, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_CARD_RANGE);
+    g_assert_cmpuint(done, ==, 0);
+    qpci_memread(h.dev[0], h.bar4[0], mem - 32, page, 32);
+    g_assert_cmpmem(page, 32, zero, 32);
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, ~0ULL - 16, buf, 0);
+    g_assert_cmphex(dma_run(&h, false, desc, &done), ==,
+                    DMA_STOPPED | DMA_CARD_RANGE);
+    qtest_memread(h.qts, buf, page, sizeof(page));
+    g_assert_cmphex(page[0], ==, 0x5a);
+
+    /* the first descriptor moves, the second is refused */
+    put_desc(&h, desc, DESC_MAGIC, 16, buf, 0, desc + 32);
+    put_desc(&h, desc + 32, DESC_MAGIC | DESC_STOP, 16, buf, mem, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_CARD_RANGE);
+    g_assert_cmpuint(done, ==, 1);
+    g_assert_cmphex(qpci_io_readb(h.dev[0], h.bar4[0], 15), ==, 0x5a);
+
+    /* bad magic, misaligned descriptor, unreadable host memory */
+    put_desc(&h, desc, 0x12340000 | DESC_STOP, 16, buf, 0, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_MAGIC_STOPPED);
+    g_assert_cmphex(dma_run(&h, true, desc + 8, &done), ==,
+                    DMA_STOPPED | DMA_DESC_ERROR);
+    g_assert_cmphex(dma_run(&h, true, 0xfffffffff0000000ULL, &done), ==,
+                    DMA_STOPPED | DMA_DESC_ERROR);
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 16, 0xfffffffff0000000ULL, 0, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_READ_ERROR);
+
+    /* a descriptor that points to itself: bounded, then stopped */
+    put_desc(&h, desc, DESC_MAGIC, 8, buf, 64, desc);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_CHAIN_LIMIT);
+    g_assert_cmpuint(done, ==, 4096);
+    hermes_stop(&h);
+}
+
+static void test_reset(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint32_t plen;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+    r = req_run(1, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_SUCCESS);
+    plen = LOAD_PROG(&h, ps, prog_loop);
+    r = req_run(2, ps, ds, plen);
+    req_repeat_budget(&r, 0, UINT32_MAX);
+    submit_on(&h, 0, 1, &r);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0xf);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(1)) & 0xff, ==, 1);
+
+    wr32(&h, 0, EHDEVCTL, 1);
+    g_assert_cmphex(rd32(&h, 0, EHDEVCTL), ==, 0);
+
+    /* the aborted run never completes; everything is at power-on state */
+    g_usleep(20 * 1000);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(1)), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(0)), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDREQ(1)), ==, 0);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 0);
+    g_assert_cmpuint(res64(&h, 0, RES_R0), ==, 0);
+    g_assert_cmpuint(res64(&h, 1, CNT_INSNS), ==, 0);
+    g_assert_cmphex(qpci_io_readq(h.dev[0], h.bar4[0], pslot_addr(&h, 0, ps)),
+                    ==, 0);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE),
+                    ==, 0);
+    g_assert_cmpuint(alloc_slot(&h, 0), ==, 0);
+    g_assert_cmpuint(alloc_slot(&h, 1), ==, 0);
+    hermes_stop(&h);
+}
+
+static void test_two_devices(void)
+{
+    Hermes h;
+    uint8_t ps[2], ds[2];
+    uint32_t plen[2];
+    uint64_t r0;
+    Req r;
+    int i;
+
+    hermes_start(&h, "-device hermes,addr=04.0 "
+                 "-device hermes,addr=05.0,engines=2,prog-slots=2,"
+                 "prog-slot-size=64K,data-slots=3,data-slot-size=128K");
+    g_assert_cmpuint(qpci_io_readb(h.dev[1], h.bar0[1], EHENG), ==, 2);
+    g_assert_cmpuint(qpci_io_readb(h.dev[1], h.bar0[1], EHDSLOT), ==, 3);
+    g_assert_cmphex(rd32(&h, 1, EHDSOFF), ==, 2 * 64 * KiB);
+    g_assert_cmphex(rd64(&h, 1, EHMEMSZ), ==, 512 * KiB);
+    g_assert_cmpuint(rd32(&h, 1, EHCAPMAXINSN), ==, 8 * KiB);
+
+    for (i = 0; i < 2; i++) {
+        ps[i] = alloc_slot_on(&h, i, 0);
+        ds[i] = alloc_slot_on(&h, i, 1);
+        plen[i] = load_prog_on(&h, i, ps[i], prog_sum, ARRAY_SIZE(prog_sum));
+        qpci_io_writel(h.dev[i], h.bar4[i], dslot_addr(&h, i, ds[i]),
+                       0x1000 * (i + 1));
+    }
+    /* both devices run at once, each on its own memory */
+    for (i = 0; i < 2; i++) {
+        r = req_run(i, ps[i], ds[i], plen[i]);
+        submit_on(&h, i, 0, &r);
+    }
+    for (i = 0; i < 2; i++) {
+        wait_done_on(&h, i, 0);
+        r0 = rd64(&h, i, EHCMDRES(0) + 8);
+        g_assert_cmphex(r0, ==, 0x1000 * (i + 1) + (i ? 128 * KiB : SLOT_SIZE));
+    }
+    /* a slot of one is not a slot of the other; a reset is per device */
+    g_assert_cmpuint(alloc_slot_on(&h, 1, 1), ==, 1);
+    wr32(&h, 0, EHDEVCTL, 1);
+    g_assert_cmpuint(alloc_slot_on(&h, 1, 1), ==, 2);
+    g_assert_cmphex(qpci_io_readl(h.dev[1], h.bar4[1], dslot_addr(&h, 1, 0)),
+                    ==, 0x2000);
+    g_assert_cmpuint(rd64(&h, 1, EHENGBLK(0) + CNT_RUNS), ==, 1);
+    hermes_stop(&h);
+}
+
+/* A configuration the specification does not allow is refused. */
+static void test_bad_config(void)
+{
+    static const struct {
+        const char *prop;
+        int value;
+    } bad[] = {
+        { "engines", 0 }, { "engines", 25 }, { "data-slots", 0 },
+        { "prog-slot-size", 1000 }, { "data-slot-size", 0 },
+    };
+    QTestState *qts = qtest_init("-machine pc");
+    size_t k;
+
+    for (k = 0; k < ARRAY_SIZE(bad); k++) {
+        QDict *resp = qtest_qmp(qts, "{ 'execute': 'device_add', "
+                                "'arguments': { 'driver': 'hermes', "
+                                "'id': 'bad', %s: %d } }",
+                                bad[k].prop, bad[k].value);
+
+        g_assert_true(qdict_haskey(resp, "error"));
+        qobject_unref(resp);
+    }
+    qtest_quit(qts);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    qtest_add_func("/hermes/registers", test_registers);
+    qtest_add_func("/hermes/slots", test_slots);
+    qtest_add_func("/hermes/run", test_run);
+    qtest_add_func("/hermes/repeat-helpers", test_repeat_and_helpers);
+    qtest_add_func("/hermes/errors", test_errors);
+    qtest_add_func("/hermes/budget", test_budget);
+    qtest_add_func("/hermes/abort-responsive", test_abort_responsive);
+    qtest_add_func("/hermes/parallel", test_parallel);
+    qtest_add_func("/hermes/msix", test_msix);
+    qtest_add_func("/hermes/dma", test_dma);
+    qtest_add_func("/hermes/dma-errors", test_dma_errors);
+    qtest_add_func("/hermes/reset", test_reset);
+    qtest_add_func("/hermes/two-devices", test_two_devices);
+    qtest_add_func("/hermes/bad-config", test_bad_config);
+    return g_test_run();
+}
