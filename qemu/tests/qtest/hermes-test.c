@@ -1124,6 +1124,40 @@ static void test_two_devices(void)
     hermes_stop(&h);
 }
 
+/* Unplugging a device stops its workers even with a program running. */
+static void test_unplug_running(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint32_t plen;
+    Req r;
+    int e;
+
+    hermes_start_one(&h);
+    qtest_qmp_device_add(h.qts, "hermes", "hp", "{'addr': '0x06'}");
+    g_free(h.dev[0]);
+    hermes_map(&h, 0, 6);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_loop);
+    for (e = 0; e < 4; e++) {
+        r = req_run(e, ps, ds, plen);
+        req_repeat_budget(&r, 0, UINT32_MAX);
+        submit_on(&h, 0, e, &r);
+        g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(e)) & 0xff, ==, 1);
+    }
+    qpci_msix_disable(h.dev[0]);
+    qpci_unplug_acpi_device_test(h.qts, "hp", 6);
+    g_free(h.dev[0]);
+    h.dev[0] = NULL;
+
+    /* the first device is still there and works */
+    hermes_map(&h, 0, 4);
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    g_assert_cmpuint(alloc_slot(&h, 1), ==, 0);
+    hermes_stop(&h);
+}
+
 /* A configuration the specification does not allow is refused. */
 static void test_bad_config(void)
 {
@@ -1165,6 +1199,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/dma-errors", test_dma_errors);
     qtest_add_func("/hermes/reset", test_reset);
     qtest_add_func("/hermes/two-devices", test_two_devices);
+    qtest_add_func("/hermes/unplug-running", test_unplug_running);
     qtest_add_func("/hermes/bad-config", test_bad_config);
     return g_test_run();
 }
