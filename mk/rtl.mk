@@ -65,3 +65,35 @@ check-rtl-lint:
 bench-rtl: $(RTL_CONF_BIN)
 	@echo "== RTL engine: cycles and instructions per conformance program"
 	@$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS) --bench
+
+# Differential test against the C reference engine, linked in as an object.
+RTL_CENGINE_DIR ?= $(CURDIR)/qemu/hw/misc
+RTL_DIFF_BIN := $(RTL_OUT)/diff/rtl-diff
+RTL_DIFF_SEED ?= 20261121
+RTL_DIFF_COUNT ?= 3000
+
+$(RTL_OUT)/hermes-ebpf.o: $(RTL_CENGINE_DIR)/hermes-ebpf.c $(RTL_CENGINE_DIR)/hermes-ebpf.h
+	@mkdir -p $(@D)
+	$(RTL_NICE) $(CC) -std=gnu11 -O2 -c -I$(RTL_CENGINE_DIR) -o $@ $<
+
+$(RTL_DIFF_BIN): $(RTL_ENGINE_SRCS) $(RTL_HARNESS) $(RTL_DIR)/sim/diff_main.cpp $(RTL_OUT)/hermes-ebpf.o
+	@mkdir -p $(@D)
+	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_VFLAGS) \
+		--top-module hermes_ebpf_core -Mdir $(@D) -o $(@F) \
+		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
+		$(RTL_ENGINE_SRCS) $(RTL_DIR)/sim/engine_harness.cpp \
+		$(RTL_DIR)/sim/diff_main.cpp
+
+CHECK_SUITES += rtl-diff
+.PHONY: check-rtl-diff
+check-rtl-diff:
+	@mkdir -p $(RTL_OUT)
+	@if ! command -v $(VERILATOR) >/dev/null; then \
+		echo "ok 1 - rtl-diff # SKIP verilator not installed"; exit 0; fi; \
+	if ! $(RTL_MAKE) $(RTL_DIFF_BIN) >$(RTL_OUT)/diff-build.log 2>&1; then \
+		echo "not ok 1 - rtl-diff: build failed ($(RTL_OUT)/diff-build.log)"; \
+		exit 1; fi; \
+	rc=0; \
+	$(RTL_NICE) $(RTL_DIFF_BIN) corpus $(RTL_VECTORS) || rc=1; \
+	$(RTL_NICE) $(RTL_DIFF_BIN) random $(RTL_DIFF_SEED) $(RTL_DIFF_COUNT) 1000 || rc=1; \
+	exit $$rc

@@ -44,6 +44,8 @@ module hermes_ebpf_core #(
     input  wire [31:0]  cfg_prog_len,    // in 8-byte instruction slots
     input  wire [63:0]  cfg_r1,
     input  wire [63:0]  cfg_r2,
+    input  wire [63:0]  cfg_r3,
+    input  wire [63:0]  cfg_r4,
     input  wire [63:0]  cfg_data_base,
     input  wire [31:0]  cfg_data_len,
     input  wire [1:0]   cfg_data_perm,   // bit 0 read, bit 1 write
@@ -588,6 +590,8 @@ module hermes_ebpf_core #(
                         rf[i] <= 64'd0;
                     rf[1]     <= cfg_r1;
                     rf[2]     <= cfg_r2;
+                    rf[3]     <= cfg_r3;
+                    rf[4]     <= cfg_r4;
                     rf[10]    <= cfg_stack_base + STACK_BYTES;
                     stack_lo  <= cfg_stack_base + STACK_BYTES - FRAME64;
                     stack_live <= FRAME_BYTES;

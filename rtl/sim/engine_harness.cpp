@@ -118,11 +118,17 @@ RtlResult RtlEngine::run(RtlConfig &cfg)
     std::fill(imem.begin(), imem.end(), 0);
     for (size_t i = 0; i < cfg.prog.size() && i < imem.size(); i++)
         imem[i] = cfg.prog[i];
-    std::fill(stack.begin(), stack.end(), 0);
+    // Stale bytes, as a device's stack RAM holds from earlier runs: the
+    // engine must make every frame read as zero until written.
+    for (size_t i = 0; i < stack.size(); i++)
+        stack[i] = (uint8_t)(0xa5 ^ (i * 37) ^ runs);
+    runs++;
 
     top->cfg_prog_len = cfg.prog.size();
     top->cfg_r1 = cfg.r1;
     top->cfg_r2 = cfg.r2;
+    top->cfg_r3 = cfg.r3;
+    top->cfg_r4 = cfg.r4;
     top->cfg_data_base = cfg.data.base;
     top->cfg_data_len = cfg.data.bytes.size();
     top->cfg_data_perm = (cfg.data.readable ? 1 : 0) | (cfg.data.writable ? 2 : 0);

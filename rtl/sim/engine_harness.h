@@ -20,7 +20,7 @@ struct RtlRegion {
 
 struct RtlConfig {
     std::vector<uint64_t> prog;  // instruction slots
-    uint64_t r1 = 0, r2 = 0;
+    uint64_t r1 = 0, r2 = 0, r3 = 0, r4 = 0;
     RtlRegion data;
     uint64_t ctx_base = 0x200000000ull;  // 64 read-only bytes
     uint8_t ctx[64] = {};
@@ -62,6 +62,7 @@ private:
     bool rvalid_next = false;
     uint64_t rdata_next = 0;
     std::string err;
+    unsigned runs = 0;
 };
 
 const char *rtl_fault_name(unsigned fault);

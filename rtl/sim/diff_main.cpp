@@ -1,0 +1,677 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Differential test: the same programs on the RTL engine (Verilator) and on
+// the C reference engine (qemu/hw/misc/hermes-ebpf.c), which must agree on
+// status, r0, faulting pc, fault address and size, helper ID, instructions
+// executed and every byte of the data slot afterwards.
+//
+//   rtl-diff corpus DIR      bpf_conformance vectors in DIR, then the
+//                            built-in XDP-style programs
+//   rtl-diff random SEED N [FIRST]  N random programs from SEED, a TAP line
+//                            per 100, numbered after FIRST
+//
+// Random programs are valid by construction (each is also checked with
+// hermes_ebpf_validate(), a generator bug is a failure): forward branches,
+// all ALU/JMP/JMP32 ops and widths, loads and stores of every size at
+// random (also unaligned and out-of-window) offsets of the data slot, the
+// stack and the context, atomics (sometimes misaligned), lddw, gotol,
+// bpf-to-bpf calls (sometimes recursive until the depth limit), helper
+// calls and the odd backward jump, which the budget ends.
+#include "engine_harness.h"
+#include "verilated.h"
+
+extern "C" {
+#include "hermes-ebpf.h"
+}
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <dirent.h>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+static const uint64_t DATA_BASE = 0x100000000ull;
+static const uint64_t CTX_BASE = 0x200000000ull;
+static const uint64_t STACK_BASE = 0x300000000ull;
+static const uint32_t BUDGET = 4000;
+
+static uint64_t ins(uint8_t op, unsigned dst, unsigned src, int16_t off, int32_t imm)
+{
+    return op | (uint64_t)(dst & 15) << 8 | (uint64_t)(src & 15) << 12 |
+           (uint64_t)(uint16_t)off << 16 | (uint64_t)(uint32_t)imm << 32;
+}
+
+struct Case {
+    std::string name;
+    std::vector<uint64_t> prog;
+    std::vector<uint8_t> data;
+    bool test_helpers = false;
+};
+
+// Run-context bytes as the device lays them out (device.rst, "Run context").
+static void make_ctx(uint8_t ctx[64], size_t len)
+{
+    uint64_t w[8] = { DATA_BASE, DATA_BASE + len, DATA_BASE, DATA_BASE,
+                      DATA_BASE + len, 0, 0, 0 };
+    for (int i = 0; i < 64; i++)
+        ctx[i] = w[i / 8] >> (8 * (i % 8));
+}
+
+// The conformance suite's helper 5 ("unwind"): r0 = r1, stop if 0.
+static int unwind_helper(void *, uint32_t id, const uint64_t args[5],
+                         HermesEbpfVm *, uint64_t *ret)
+{
+    if (id != 5)
+        return -1;
+    *ret = args[0];
+    return args[0] == 0 ? HERMES_EBPF_HELPER_STOP : HERMES_EBPF_HELPER_CONTINUE;
+}
+
+static RtlEngine *rtl;
+static unsigned outcome[256];   // C engine statuses seen, for coverage
+
+// Returns "" when both engines agree, else what differs.
+static std::string compare(const Case &c, bool *invalid)
+{
+    HermesEbpfCaps caps;
+    hermes_ebpf_caps_full(&caps);
+    char msg[160] = "";
+    uint32_t bad_pc = 0;
+    *invalid = false;
+    if (hermes_ebpf_validate(c.prog.data(), c.prog.size(), &caps, &bad_pc,
+                             msg, sizeof(msg)) != HERMES_EBPF_OK) {
+        *invalid = true;
+        return std::string("does not validate: ") + msg;
+    }
+
+    uint8_t ctx[64];
+    make_ctx(ctx, c.data.size());
+
+    std::vector<uint8_t> cdata = c.data;
+    HermesEbpfRegion regions[2] = {
+        { DATA_BASE, cdata.size(), cdata.data(), HERMES_EBPF_MEM_RW },
+        { CTX_BASE, 64, ctx, HERMES_EBPF_MEM_READ },
+    };
+    HermesEbpfRunConfig rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.args[0] = DATA_BASE;
+    rc.args[1] = c.data.size();
+    rc.args[2] = CTX_BASE;
+    rc.budget = BUDGET;
+    rc.stack_addr = STACK_BASE;
+    rc.stack_size = 512;
+    if (c.test_helpers)
+        rc.helper = unwind_helper;
+    HermesEbpfResult cr;
+    hermes_ebpf_run(c.prog.data(), c.prog.size(), regions, 2, &rc, &cr);
+    outcome[cr.status & 0xff]++;
+
+    RtlConfig cfg;
+    cfg.prog = c.prog;
+    cfg.r1 = DATA_BASE;
+    cfg.r2 = c.data.size();
+    cfg.r3 = CTX_BASE;
+    cfg.data.base = DATA_BASE;
+    cfg.data.bytes = c.data;
+    cfg.ctx_base = CTX_BASE;
+    memcpy(cfg.ctx, ctx, 64);
+    cfg.stack_base = STACK_BASE;
+    cfg.budget = BUDGET;
+    cfg.test_helpers = c.test_helpers;
+    RtlResult r = rtl->run(cfg);
+
+    std::ostringstream d;
+    if (!r.error.empty())
+        d << "rtl harness: " << r.error << "; ";
+    if (r.timeout)
+        d << "rtl did not finish; ";
+    // A helper fault's ID only; the C engine also reports the error code.
+    auto cmp = [&](const char *what, uint64_t a, uint64_t b) {
+        if (a != b)
+            d << what << " C 0x" << std::hex << a << " RTL 0x" << b << std::dec << "; ";
+    };
+    cmp("status", cr.status, r.fault);
+    cmp("r0", cr.r0, r.r0);
+    cmp("pc", cr.pc, r.pc);
+    cmp("insns", cr.insns, r.insns);
+    cmp("fault_addr", cr.fault_addr, r.addr);
+    cmp("fault_size", cr.fault_size, r.fsize);
+    cmp("helper", cr.status == HERMES_EBPF_FAULT_HELPER ? cr.helper_id : 0, r.helper);
+    if (cr.insns != r.retired)
+        d << "retired counter " << r.retired << " vs insns " << cr.insns << "; ";
+    for (size_t i = 0; i < cdata.size(); i++) {
+        if (cdata[i] != cfg.data.bytes[i]) {
+            d << "data byte " << i << " C 0x" << std::hex << +cdata[i] << " RTL 0x"
+              << +cfg.data.bytes[i] << std::dec << "; ";
+            break;
+        }
+    }
+    return d.str();
+}
+
+// ---------------------------------------------------------------------------
+// Random programs.
+struct Gen {
+    std::mt19937_64 rng;
+    explicit Gen(uint64_t seed) : rng(seed) {}
+    // At most one kind of trouble per program, so that most programs run
+    // to exit and their whole data slot is compared.
+    enum { M_NONE, M_HELPER, M_WILD, M_BACK, M_MISALIGN, M_RECURSE } mischief = M_NONE;
+    uint64_t u64() { return rng(); }
+    unsigned below(unsigned n) { return rng() % n; }
+    bool chance(unsigned pct) { return below(100) < pct; }
+
+    int32_t imm()
+    {
+        switch (below(4)) {
+        case 0: return (int32_t)below(33) - 16;
+        case 1: return (int32_t)below(70);
+        case 2: return (int32_t)(0x80000000u >> below(32));
+        default: return (int32_t)u64();
+        }
+    }
+    // Registers a random instruction may write: not r1 (data pointer),
+    // r3 (context pointer) or r10.
+    unsigned wreg()
+    {
+        static const unsigned r[] = { 0, 2, 4, 5, 6, 7, 8, 9 };
+        return r[below(8)];
+    }
+    unsigned rreg() { return below(11); }
+
+    uint64_t alu()
+    {
+        static const uint8_t codes[] = { 0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60,
+                                         0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0, 0xd0 };
+        bool is64 = chance(50);
+        uint8_t code = codes[below(14)];
+        uint8_t cls = is64 ? 0x07 : 0x04;
+        unsigned dst = wreg();
+        if (code == 0x80)
+            return ins(cls | code, dst, 0, 0, 0);
+        if (code == 0xd0) {
+            static const int w[] = { 16, 32, 64 };
+            bool x = chance(50);
+            if (is64)
+                x = false;
+            return ins(cls | code | (x ? 8 : 0), dst, 0, 0, w[below(3)]);
+        }
+        bool x = chance(50);
+        int16_t off = 0;
+        if ((code == 0x30 || code == 0x90) && chance(50))
+            off = 1;
+        if (code == 0xb0 && x && chance(40)) {
+            static const int16_t o[] = { 8, 16, 32 };
+            off = o[below(is64 ? 3 : 2)];
+        }
+        if (x)
+            return ins(cls | code | 8, dst, rreg(), off, 0);
+        int32_t k = imm();
+        if ((code == 0x30 || code == 0x90) && chance(15))
+            k = 0;
+        return ins(cls | code, dst, 0, off, k);
+    }
+
+    // Base register and a window [lo, hi) of valid offsets for a size.
+    void window(unsigned size, bool store, unsigned &base, int &lo, int &hi, size_t dlen)
+    {
+        unsigned w = below(store ? 2 : 3);
+        if (w == 0) {
+            base = 1; lo = 0; hi = (int)dlen - (int)size + 1;
+        } else if (w == 1) {
+            base = 10; lo = -512; hi = -(int)size + 1;
+        } else {
+            base = 3; lo = 0; hi = 64 - (int)size + 1;
+        }
+    }
+
+    uint64_t mem(size_t dlen)
+    {
+        static const uint8_t sz[] = { 0x00, 0x08, 0x10, 0x18 };
+        static const unsigned nb[] = { 4, 2, 1, 8 };
+        unsigned s = below(4);
+        unsigned kind = below(3);  // 0 ldx, 1 st, 2 stx
+        unsigned base;
+        int lo, hi;
+        window(nb[s], kind != 0, base, lo, hi, dlen);
+        int off = lo + (int)below(hi - lo);
+        if (mischief == M_WILD && chance(10))
+            off = (int)below(1200) - 600;     // probably outside
+        if (kind == 0) {
+            bool sx = s != 3 && chance(30);
+            return ins((sx ? 0x81 : 0x61) | sz[s], wreg(), base, off, 0);
+        }
+        if (kind == 1)
+            return ins(0x62 | sz[s], base, 0, off, imm());
+        return ins(0x63 | sz[s], base, rreg(), off, 0);
+    }
+
+    uint64_t atomic(size_t dlen)
+    {
+        static const int32_t ops[] = { 0x00, 0x01, 0x40, 0x41, 0x50, 0x51,
+                                       0xa0, 0xa1, 0xe1, 0xf1 };
+        bool dw = chance(50);
+        unsigned n = dw ? 8 : 4;
+        unsigned base = chance(50) ? 1 : 10;
+        int off = base == 1 ? (int)(below((dlen - n) / n + 1) * n)
+                            : -(int)((below(512 / n) + 1) * n);
+        if (mischief == M_MISALIGN && chance(30))
+            off += 1 + below(n - 1);          // misaligned
+        return ins(dw ? 0xdb : 0xc3, base, wreg(), off, ops[below(10)]);
+    }
+
+    static const uint8_t *jcodes()
+    {
+        static const uint8_t c[] = { 0x10, 0x20, 0x30, 0x40, 0x50, 0x60,
+                                     0x70, 0xa0, 0xb0, 0xc0, 0xd0 };
+        return c;
+    }
+
+    Case program(const std::string &name)
+    {
+        Case c;
+        c.name = name;
+        unsigned m = below(10);
+        mischief = m < 5 ? M_NONE : m == 5 ? M_HELPER : m == 6 ? M_WILD :
+                   m == 7 ? M_BACK : m == 8 ? M_MISALIGN : M_RECURSE;
+        size_t dlen = 64 + 8 * below(25);
+        c.data.resize(dlen);
+        for (auto &b : c.data)
+            b = u64();
+        std::vector<uint64_t> &p = c.prog;
+        // Prologue: random values in the scratch registers.
+        for (unsigned r : { 0u, 5u, 6u, 7u, 8u, 9u }) {
+            if (chance(50)) {
+                uint64_t v = u64();
+                p.push_back(ins(0x18, r, 0, 0, (int32_t)v));
+                p.push_back(ins(0, 0, 0, 0, (int32_t)(v >> 32)));
+            } else {
+                p.push_back(ins(0xb7, r, 0, 0, imm()));
+            }
+        }
+        // Body, with jump targets patched once its length is known.
+        struct Fix { size_t at; int kind; };   // 0 cond/ja, 1 gotol, 2 call, 3 back
+        std::vector<Fix> fix;
+        std::vector<bool> second(1, false);
+        unsigned n = 20 + below(100);
+        bool with_func = chance(40) || mischief == M_RECURSE;
+        for (unsigned i = 0; i < n; i++) {
+            unsigned k = below(100);
+            if (k < 40) {
+                p.push_back(alu());
+            } else if (k < 62) {
+                p.push_back(mem(dlen));
+            } else if (k < 67) {
+                p.push_back(atomic(dlen));
+            } else if (k < 82) {
+                bool j32 = chance(40);
+                uint8_t code = jcodes()[below(11)];
+                fix.push_back({ p.size(), 0 });
+                if (chance(50))
+                    p.push_back(ins((j32 ? 0x06 : 0x05) | code | 8, rreg(), rreg(), 0, 0));
+                else
+                    p.push_back(ins((j32 ? 0x06 : 0x05) | code, rreg(), 0, 0, imm()));
+            } else if (k < 85) {
+                bool gotol = chance(50);
+                fix.push_back({ p.size(), gotol ? 1 : 0 });
+                p.push_back(ins(gotol ? 0x06 : 0x05, 0, 0, 0, 0));
+            } else if (k < 89) {
+                uint64_t v = u64();
+                p.push_back(ins(0x18, wreg(), 0, 0, (int32_t)v));
+                p.push_back(ins(0, 0, 0, 0, (int32_t)(v >> 32)));
+            } else if (k < 93 && with_func) {
+                fix.push_back({ p.size(), 2 });
+                p.push_back(ins(0x85, 0, 1, 0, 0));
+            } else if (k < 94 && mischief == M_HELPER) {
+                p.push_back(ins(0x85, 0, 0, 0, (int32_t)below(8)));   // helper
+            } else if (k < 95 && mischief == M_BACK) {
+                fix.push_back({ p.size(), 3 });
+                p.push_back(ins(0x05, 0, 0, 0, 0));
+            } else {
+                p.push_back(alu());
+            }
+        }
+        size_t body_end = p.size();
+        p.push_back(ins(0x95, 0, 0, 0, 0));
+        size_t func = p.size();
+        if (with_func) {
+            unsigned m = 3 + below(10);
+            for (unsigned i = 0; i < m; i++) {
+                unsigned k = below(10);
+                if (k < 6)
+                    p.push_back(alu());
+                else if (k < 9 || mischief != M_RECURSE)
+                    p.push_back(mem(dlen));
+                else
+                    p.push_back(ins(0x85, 0, 1, 0, (int32_t)(func - p.size() - 1)));
+            }
+            p.push_back(ins(0x95, 0, 0, 0, 0));
+        }
+        // Which slots are lddw second halves (not valid targets).
+        std::vector<bool> half(p.size(), false);
+        for (size_t i = 0; i + 1 < p.size(); i++)
+            if ((p[i] & 0xff) == 0x18) {
+                half[i + 1] = true;
+                i++;
+            }
+        auto target = [&](size_t from, size_t lo, size_t hi) -> int64_t {
+            for (int tries = 0; tries < 20 && lo <= hi; tries++) {
+                size_t t = lo + below(hi - lo + 1);
+                if (!half[t])
+                    return (int64_t)t - (int64_t)from - 1;
+            }
+            return (int64_t)body_end - (int64_t)from - 1;
+        };
+        for (const Fix &f : fix) {
+            uint64_t &w = p[f.at];
+            int64_t rel;
+            switch (f.kind) {
+            case 0:
+                rel = target(f.at, f.at + 1, std::min(body_end, f.at + 12));
+                w = (w & ~(0xffffull << 16)) | (uint64_t)(uint16_t)rel << 16;
+                break;
+            case 1:
+                rel = target(f.at, f.at + 1, body_end);
+                w = (w & 0xffffffffull) | (uint64_t)(uint32_t)rel << 32;
+                break;
+            case 2:
+                rel = (int64_t)func - (int64_t)f.at - 1;
+                w = (w & 0xffffffffull) | (uint64_t)(uint32_t)rel << 32;
+                break;
+            default:
+                rel = target(f.at, 0, f.at);
+                w = (w & ~(0xffffull << 16)) | (uint64_t)(uint16_t)rel << 16;
+                break;
+            }
+        }
+        return c;
+    }
+};
+
+// ---------------------------------------------------------------------------
+// Corpus: conformance vectors and a few XDP-style programs.
+static bool read_vector(const std::string &path, Case &c)
+{
+    std::ifstream in(path);
+    std::string line, sec;
+    bool skip = false;
+    while (std::getline(in, line)) {
+        if (line.rfind("-- ", 0) == 0) {
+            sec = line.substr(3);
+            continue;
+        }
+        std::string t = line.substr(0, line.find('#'));
+        if (sec == "raw") {
+            std::istringstream s(t);
+            std::string tok;
+            if (s >> tok)
+                c.prog.push_back(strtoull(tok.c_str(), nullptr, 16));
+        } else if (sec == "mem") {
+            std::istringstream s(t);
+            std::string tok;
+            while (s >> tok)
+                c.data.push_back(strtoul(tok.c_str(), nullptr, 16));
+        }
+    }
+    for (size_t i = 0; i < c.prog.size(); i++) {
+        uint8_t op = c.prog[i] & 0xff;
+        if (op == 0x8d || op == 0x20 || op == 0x28 || op == 0x30 ||
+            op == 0x40 || op == 0x48 || op == 0x50)
+            skip = true;
+        if (op == 0x18)
+            i++;
+    }
+    return !skip;
+}
+
+static std::vector<Case> builtin_corpus()
+{
+    std::vector<Case> v;
+    std::mt19937_64 rng(7);
+    auto data = [&](size_t n) {
+        std::vector<uint8_t> d(n);
+        for (auto &b : d)
+            b = rng();
+        return d;
+    };
+    // 16-bit ones'-complement sum of the data slot (an IP checksum loop).
+    {
+        Case c;
+        c.name = "checksum loop";
+        c.data = data(200);
+        c.prog = {
+            ins(0xb7, 0, 0, 0, 0),          // r0 = 0
+            ins(0xbf, 6, 1, 0, 0),          // r6 = r1
+            ins(0xbf, 7, 1, 0, 0),          // r7 = r1
+            ins(0x0f, 7, 2, 0, 0),          // r7 += r2 (end)
+            ins(0xbf, 8, 6, 0, 0),          // loop: r8 = r6
+            ins(0x07, 8, 0, 0, 2),          // r8 += 2
+            ins(0x2d, 8, 7, 4, 0),          // if r8 > r7 goto fold
+            ins(0x69, 9, 6, 0, 0),          // r9 = *(u16 *)r6
+            ins(0x0f, 0, 9, 0, 0),          // r0 += r9
+            ins(0xbf, 6, 8, 0, 0),          // r6 = r8
+            ins(0x05, 0, 0, -7, 0),         // goto loop
+            ins(0xbf, 9, 0, 0, 0),          // fold: r9 = r0
+            ins(0x77, 9, 0, 0, 16),         // r9 >>= 16
+            ins(0x57, 0, 0, 0, 0xffff),     // r0 &= 0xffff
+            ins(0x0f, 0, 9, 0, 0),          // r0 += r9
+            ins(0xbf, 9, 0, 0, 0),
+            ins(0x77, 9, 0, 0, 16),
+            ins(0x0f, 0, 9, 0, 0),
+            ins(0xa7, 0, 0, 0, 0xffff),     // r0 ^= 0xffff
+            ins(0x57, 0, 0, 0, 0xffff),
+            ins(0x95, 0, 0, 0, 0),
+        };
+        v.push_back(c);
+    }
+    // XDP-style: bounds check against ctx data_end, swap the MAC addresses,
+    // XDP_TX (3) for IPv4, else XDP_PASS (2).
+    {
+        Case c;
+        c.name = "xdp swap macs";
+        c.data = data(64);
+        c.data[12] = 0x08;
+        c.data[13] = 0x00;
+        c.prog = {
+            ins(0x79, 6, 3, 0, 0),          // r6 = ctx->data
+            ins(0x79, 7, 3, 8, 0),          // r7 = ctx->data_end
+            ins(0xbf, 8, 6, 0, 0),
+            ins(0x07, 8, 0, 0, 14),
+            ins(0xb7, 0, 0, 0, 2),          // XDP_PASS
+            ins(0x2d, 8, 7, 11, 0),         // if data + 14 > data_end: exit
+            ins(0x69, 9, 6, 12, 0),         // eth type
+            ins(0x55, 9, 0, 9, 0x0008),     // not IPv4: exit
+            ins(0x61, 2, 6, 0, 0),          // swap dst/src MAC (4 + 2 bytes)
+            ins(0x69, 4, 6, 4, 0),
+            ins(0x61, 5, 6, 6, 0),
+            ins(0x69, 9, 6, 10, 0),
+            ins(0x63, 6, 5, 0, 0),
+            ins(0x6b, 6, 9, 4, 0),
+            ins(0x63, 6, 2, 6, 0),
+            ins(0x6b, 6, 4, 10, 0),
+            ins(0xb7, 0, 0, 0, 3),          // XDP_TX
+            ins(0x95, 0, 0, 0, 0),
+        };
+        v.push_back(c);
+    }
+    // Recursive Fibonacci through bpf-to-bpf calls and the stack: fib(6)
+    // nests 6 calls, within the 8 frames; fib(9) overflows them.
+    for (int n : { 6, 9 }) {
+        Case c;
+        c.name = "fib(" + std::to_string(n) + ") by recursion";
+        c.data = data(8);
+        c.prog = {
+            ins(0xb7, 1, 0, 0, n),          // r1 = n
+            ins(0x85, 0, 1, 0, 1),          // call fib
+            ins(0x95, 0, 0, 0, 0),
+            ins(0xbf, 0, 1, 0, 0),          // fib: r0 = n
+            ins(0xa5, 1, 0, 8, 2),          // if n < 2 return n
+            ins(0x7b, 10, 1, -8, 0),        // spill n
+            ins(0x07, 1, 0, 0, -1),
+            ins(0x85, 0, 1, 0, -5),         // fib(n - 1)
+            ins(0xbf, 6, 0, 0, 0),          // r6 = fib(n - 1)
+            ins(0x79, 1, 10, -8, 0),
+            ins(0x07, 1, 0, 0, -2),
+            ins(0x85, 0, 1, 0, -9),         // fib(n - 2)
+            ins(0x0f, 0, 6, 0, 0),
+            ins(0x95, 0, 0, 0, 0),
+        };
+        // The return after r6 = ... relies on r6 being restored by the
+        // engine at exit, which is what the ABI promises.
+        v.push_back(c);
+    }
+    // A frame is zeroed each time it is entered: the second call must not
+    // see what the first one stored.
+    {
+        Case c;
+        c.name = "callee frame zeroed on every call";
+        c.data = data(8);
+        c.prog = {
+            ins(0x85, 0, 1, 0, 4),          // call f
+            ins(0xbf, 6, 0, 0, 0),
+            ins(0x85, 0, 1, 0, 2),          // call f
+            ins(0x0f, 0, 6, 0, 0),          // r0 = first + second
+            ins(0x95, 0, 0, 0, 0),
+            ins(0x79, 0, 10, -8, 0),        // f: r0 = *(u64 *)(r10 - 8)
+            ins(0x7a, 10, 0, -8, 0x1234),   // *(u64 *)(r10 - 8) = 0x1234
+            ins(0x72, 10, 0, -13, 0x55),    // *(u8 *)(r10 - 13) = 0x55
+            ins(0x61, 2, 10, -16, 0),       // r2 = *(u32 *)(r10 - 16)
+            ins(0x0f, 0, 2, 0, 0),
+            ins(0x95, 0, 0, 0, 0),
+        };
+        v.push_back(c);
+    }
+    // Byte-wise reverse of the data slot through the stack, with atomics.
+    {
+        Case c;
+        c.name = "reverse through stack with atomics";
+        c.data = data(128);
+        c.prog = {
+            ins(0xb7, 6, 0, 0, 0),          // i = 0
+            ins(0xbf, 7, 1, 0, 0),          // loop: r7 = data + i
+            ins(0x0f, 7, 6, 0, 0),
+            ins(0x71, 8, 7, 0, 0),          // r8 = data[i]
+            ins(0xbf, 9, 10, 0, 0),
+            ins(0x07, 9, 0, 0, -128),
+            ins(0x0f, 9, 6, 0, 0),
+            ins(0x73, 9, 8, 0, 0),          // stack[i] = r8
+            ins(0x07, 6, 0, 0, 1),
+            ins(0xa5, 6, 0, -9, 128),       // while i < 128
+            ins(0xb7, 6, 0, 0, 0),
+            ins(0xbf, 9, 10, 0, 0),         // loop2: r9 = stack + 127 - i
+            ins(0x07, 9, 0, 0, -1),
+            ins(0x1f, 9, 6, 0, 0),
+            ins(0x71, 8, 9, 0, 0),
+            ins(0xbf, 7, 1, 0, 0),
+            ins(0x0f, 7, 6, 0, 0),
+            ins(0x73, 7, 8, 0, 0),          // data[i] = stack[127 - i]
+            ins(0x07, 6, 0, 0, 1),
+            ins(0xa5, 6, 0, -9, 128),
+            ins(0xb7, 2, 0, 0, 5),
+            ins(0xdb, 1, 2, 0, 0x01),       // fetch-add 64-bit at data[0]
+            ins(0xb7, 0, 0, 0, 0),
+            ins(0xc3, 1, 2, 8, 0xe1),       // xchg 32-bit at data[8]
+            ins(0xbf, 0, 2, 0, 0),
+            ins(0x95, 0, 0, 0, 0),
+        };
+        v.push_back(c);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    Verilated::commandArgs(1, argv);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s corpus DIR | random SEED N\n", argv[0]);
+        return 2;
+    }
+    rtl = new RtlEngine;
+    std::string mode = argv[1];
+    int n = 0, failed = 0;
+    if (mode == "corpus") {
+        std::vector<std::string> files;
+        if (DIR *d = opendir(argv[2])) {
+            while (struct dirent *e = readdir(d)) {
+                std::string f = e->d_name;
+                if (f.size() > 5 && f.substr(f.size() - 5) == ".data")
+                    files.push_back(f);
+            }
+            closedir(d);
+        }
+        std::sort(files.begin(), files.end());
+        std::vector<Case> cases;
+        for (const std::string &f : files) {
+            Case c;
+            c.name = "vector " + f.substr(0, f.size() - 5);
+            c.test_helpers = true;
+            if (read_vector(std::string(argv[2]) + "/" + f, c))
+                cases.push_back(c);
+            else
+                printf("ok %d - diff %s # SKIP callx/LD_ABS/LD_IND not in the ISA\n",
+                       ++n, c.name.c_str());
+        }
+        for (const Case &c : builtin_corpus())
+            cases.push_back(c);
+        for (const Case &c : cases) {
+            bool invalid;
+            std::string d = compare(c, &invalid);
+            // A conformance vector the validator rejects cannot run on the
+            // device at all; it still must not differ, so it is compared.
+            if (d.empty())
+                printf("ok %d - diff %s\n", ++n, c.name.c_str());
+            else if (invalid && c.name.rfind("vector ", 0) == 0)
+                printf("ok %d - diff %s # SKIP %s\n", ++n, c.name.c_str(), d.c_str());
+            else {
+                printf("not ok %d - diff %s: %s\n", ++n, c.name.c_str(), d.c_str());
+                failed++;
+            }
+        }
+    } else {
+        uint64_t seed = strtoull(argv[2], nullptr, 0);
+        int count = argc > 3 ? atoi(argv[3]) : 1000;
+        n = argc > 4 ? atoi(argv[4]) : 0;       // TAP number to continue from
+        Gen g(seed);
+        int block = 100;
+        for (int b = 0; b < count; b += block) {
+            int bad = 0;
+            std::string first;
+            for (int i = b; i < b + block && i < count; i++) {
+                Case c = g.program("random #" + std::to_string(i));
+                bool invalid;
+                std::string d = compare(c, &invalid);
+                if (!d.empty()) {
+                    if (!bad++) {
+                        first = c.name + ": " + d;
+                        std::ostringstream dump;
+                        for (uint64_t w : c.prog)
+                            dump << std::hex << w << " ";
+                        first += "\n# program: " + dump.str();
+                    }
+                }
+            }
+            if (bad) {
+                printf("not ok %d - diff random programs %d-%d (seed %" PRIu64 "): %d differ\n# %s\n",
+                       ++n, b, std::min(b + block, count) - 1, seed, bad, first.c_str());
+                failed++;
+            } else {
+                printf("ok %d - diff random programs %d-%d (seed %" PRIu64 ")\n",
+                       ++n, b, std::min(b + block, count) - 1, seed);
+            }
+        }
+    }
+    // Show what the programs exercised, so a generator that stopped
+    // reaching some outcome is visible in the log.
+    printf("# outcomes:");
+    for (unsigned i = 0; i < 256; i++)
+        if (outcome[i])
+            printf(" %s %u;", hermes_ebpf_status_name((HermesEbpfStatus)i), outcome[i]);
+    printf("\n");
+    delete rtl;
+    return failed ? 1 : 0;
+}
