@@ -193,64 +193,47 @@ static inline uint64_t bswap64(uint64_t v)
     return ((uint64_t)bswap32((uint32_t)v) << 32) | bswap32(v >> 32);
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define le16_host(v) bswap16(v)
-#define le32_host(v) bswap32(v)
-#define le64_host(v) bswap64(v)
-#else
-#define le16_host(v) (v)
-#define le32_host(v) (v)
-#define le64_host(v) (v)
-#endif
-
-/* Little-endian loads and stores of program memory (may be unaligned) */
-static inline uint64_t mem_load(const void *p, unsigned size)
+/*
+ * Program memory is little-endian.  Byte-wise assembly is portable to any
+ * host and compiles to plain (unaligned) loads and stores on little-endian
+ * ones.
+ */
+static inline uint64_t ld_le(const uint8_t *b, unsigned size)
 {
-    uint8_t b;
-    uint16_t h;
-    uint32_t w;
-    uint64_t d;
+    uint64_t v = 0;
+    unsigned i;
 
-    switch (size) {
-    case 1:
-        memcpy(&b, p, 1);
-        return b;
-    case 2:
-        memcpy(&h, p, 2);
-        return le16_host(h);
-    case 4:
-        memcpy(&w, p, 4);
-        return le32_host(w);
-    default:
-        memcpy(&d, p, 8);
-        return le64_host(d);
+    for (i = 0; i < size; i++) {
+        v |= (uint64_t)b[i] << (8 * i);
+    }
+    return v;
+}
+
+static inline void st_le(uint8_t *b, unsigned size, uint64_t v)
+{
+    unsigned i;
+
+    for (i = 0; i < size; i++) {
+        b[i] = (uint8_t)(v >> (8 * i));
     }
 }
 
-static inline void mem_store(void *p, unsigned size, uint64_t v)
+/* Between host order and little endian (an involution) */
+static inline uint32_t le32_host(uint32_t v)
 {
-    uint8_t b = (uint8_t)v;
-    uint16_t h = le16_host((uint16_t)v);
-    uint32_t w = le32_host((uint32_t)v);
-    uint64_t d = le64_host(v);
+    uint8_t b[4];
 
-    switch (size) {
-    case 1:
-        memcpy(p, &b, 1);
-        break;
-    case 2:
-        memcpy(p, &h, 2);
-        break;
-    case 4:
-        memcpy(p, &w, 4);
-        break;
-    default:
-        memcpy(p, &d, 8);
-        break;
-    }
+    memcpy(b, &v, 4);
+    return (uint32_t)ld_le(b, 4);
 }
 
-static const unsigned size_bytes[4] = { 4, 2, 1, 8 };
+static inline uint64_t le64_host(uint64_t v)
+{
+    uint8_t b[8];
+
+    memcpy(b, &v, 8);
+    return ld_le(b, 8);
+}
 
 /* ------------------------------------------------------------------ */
 /* Status names and capabilities                                       */
@@ -890,142 +873,110 @@ static inline bool abort_requested(const int *flag)
     return flag && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
 }
 
-/* Condition of a conditional jump, on 64-bit or zero-extended 32-bit */
-static inline bool jmp_cond(unsigned code, uint64_t a, uint64_t b,
-                            bool is32)
+/* 32-bit signed division and modulo on zero-extended operands */
+static inline uint32_t sdiv32(uint32_t a, uint32_t b)
 {
-    uint64_t sa, sb;
-
-    if (is32) {
-        a = (uint32_t)a;
-        b = (uint32_t)b;
-        sa = sext(a, 32) ^ (1ull << 63);
-        sb = sext(b, 32) ^ (1ull << 63);
-    } else {
-        /* flipping the sign bit maps signed order onto unsigned order */
-        sa = a ^ (1ull << 63);
-        sb = b ^ (1ull << 63);
-    }
-    switch (code) {
-    case JMP_JEQ:
-        return a == b;
-    case JMP_JGT:
-        return a > b;
-    case JMP_JGE:
-        return a >= b;
-    case JMP_JSET:
-        return (a & b) != 0;
-    case JMP_JNE:
-        return a != b;
-    case JMP_JSGT:
-        return sa > sb;
-    case JMP_JSGE:
-        return sa >= sb;
-    case JMP_JLT:
-        return a < b;
-    case JMP_JLE:
-        return a <= b;
-    case JMP_JSLT:
-        return sa < sb;
-    default: /* JMP_JSLE */
-        return sa <= sb;
-    }
+    return (uint32_t)sdiv64(sext(a, 32), sext(b, 32));
 }
 
-/* ALU operation; returns false for an invalid encoding */
-static inline bool alu_op(uint64_t w, uint64_t *reg)
+static inline uint32_t smod32(uint32_t a, uint32_t b)
 {
-    uint8_t op = insn_op(w);
-    bool is64 = OP_CLASS(op) == CLS_ALU64;
-    unsigned d = insn_dst(w);
-    int16_t off = insn_off(w);
-    int32_t imm = insn_imm(w);
-    uint64_t a = reg[d];
-    uint64_t b = (op & OP_SRC_X) ? reg[insn_src(w)] : (uint64_t)(int64_t)imm;
-    uint64_t r;
+    return (uint32_t)smod64(sext(a, 32), sext(b, 32));
+}
 
-    if (!is64) {
-        a = (uint32_t)a;
-        b = (uint32_t)b;
-    }
-    switch (OP_CODE(op)) {
-    case ALU_ADD:
-        r = a + b;
-        break;
-    case ALU_SUB:
-        r = a - b;
-        break;
-    case ALU_MUL:
-        r = a * b;
-        break;
-    case ALU_DIV:
-        if (off == 1) {
-            r = is64 ? sdiv64(a, b) : sdiv64(sext(a, 32), sext(b, 32));
-        } else {
-            r = b ? a / b : 0;
-        }
-        break;
-    case ALU_MOD:
-        if (off == 1) {
-            r = is64 ? smod64(a, b) : smod64(sext(a, 32), sext(b, 32));
-        } else {
-            r = b ? a % b : a;
-        }
-        break;
-    case ALU_OR:
-        r = a | b;
-        break;
-    case ALU_AND:
-        r = a & b;
-        break;
-    case ALU_LSH:
-        r = a << (b & (is64 ? 63 : 31));
-        break;
-    case ALU_RSH:
-        r = a >> (b & (is64 ? 63 : 31));
-        break;
-    case ALU_ARSH:
-        r = is64 ? arsh64(a, b & 63) : arsh32((uint32_t)a, b & 31);
-        break;
-    case ALU_NEG:
-        r = -a;
-        break;
-    case ALU_XOR:
-        r = a ^ b;
-        break;
-    case ALU_MOV:
-        if ((op & OP_SRC_X) && off) {
-            if (off != 8 && off != 16 && off != 32) {
-                return false;
-            }
-            r = sext(reg[insn_src(w)], off);
-        } else {
-            r = b;
-        }
-        break;
-    case ALU_END:
-        a = reg[d];
-        if (imm != 16 && imm != 32 && imm != 64) {
-            return false;
-        }
-        if (is64 || (op & OP_SRC_X)) {
-            /* bswap (ALU64) or to big endian: swap */
-            if (is64 && (op & OP_SRC_X)) {
-                return false;
-            }
-            r = imm == 16 ? bswap16((uint16_t)a) :
-                imm == 32 ? bswap32((uint32_t)a) : bswap64(a);
-        } else {
-            /* to little endian: the device is little-endian, truncate */
-            r = imm == 16 ? (uint16_t)a : imm == 32 ? (uint32_t)a : a;
-        }
-        reg[d] = r;
-        return true;
-    default:
+/* Signed views; conversions to signed types wrap with GCC and clang */
+static inline int64_t s64(uint64_t v)
+{
+    return (int64_t)v;
+}
+
+static inline int32_t s32(uint32_t v)
+{
+    return (int32_t)v;
+}
+
+/* LDX: returns false (and fills the fault report) when out of bounds */
+static inline bool do_load(const HermesEbpfVm *vm, uint64_t *reg, uint64_t w,
+                           unsigned size, bool sign, HermesEbpfResult *res)
+{
+    uint64_t addr = reg[insn_src(w)] + (uint64_t)(int64_t)insn_off(w);
+    const uint8_t *p = vm_translate(vm, addr, size, HERMES_EBPF_MEM_READ);
+    uint64_t v;
+
+    if (!p) {
+        res->fault_addr = addr;
+        res->fault_size = size;
         return false;
     }
-    reg[d] = is64 ? r : (uint32_t)r;
+    v = ld_le(p, size);
+    reg[insn_dst(w)] = sign ? sext(v, size * 8) : v;
     return true;
+}
+
+/* ST and STX: returns false (and fills the fault report) when out of bounds */
+static inline bool do_store(const HermesEbpfVm *vm, const uint64_t *reg,
+                            uint64_t w, unsigned size, uint64_t val,
+                            HermesEbpfResult *res)
+{
+    uint64_t addr = reg[insn_dst(w)] + (uint64_t)(int64_t)insn_off(w);
+    uint8_t *p = vm_translate(vm, addr, size, HERMES_EBPF_MEM_WRITE);
+
+    if (!p) {
+        res->fault_addr = addr;
+        res->fault_size = size;
+        return false;
+    }
+    st_le(p, size, val);
+    return true;
+}
+
+/* Atomic STX; returns the run status */
+static HermesEbpfStatus do_atomic(const HermesEbpfVm *vm, uint64_t *reg,
+                                  uint64_t w, HermesEbpfResult *res)
+{
+    unsigned size = OP_SIZE(insn_op(w)) == SZ_W ? 4 : 8;
+    uint64_t addr = reg[insn_dst(w)] + (uint64_t)(int64_t)insn_off(w);
+    int32_t aop = insn_imm(w);
+    uint64_t old;
+    uint8_t *p;
+
+    switch (aop) {
+    case ATOMIC_ADD:
+    case ATOMIC_OR:
+    case ATOMIC_AND:
+    case ATOMIC_XOR:
+    case ATOMIC_ADD | ATOMIC_FETCH:
+    case ATOMIC_OR | ATOMIC_FETCH:
+    case ATOMIC_AND | ATOMIC_FETCH:
+    case ATOMIC_XOR | ATOMIC_FETCH:
+    case ATOMIC_XCHG:
+    case ATOMIC_CMPXCHG:
+        break;
+    default:
+        return HERMES_EBPF_ERR_INVALID_INSN;
+    }
+    res->fault_addr = addr;
+    res->fault_size = size;
+    if (addr & (size - 1)) {
+        return HERMES_EBPF_FAULT_MISALIGNED;
+    }
+    p = vm_translate(vm, addr, size, HERMES_EBPF_MEM_RW);
+    if (!p) {
+        return HERMES_EBPF_FAULT_STORE;
+    }
+    if ((uintptr_t)p & (size - 1)) {
+        /* host backing misaligned: an embedder bug, refuse */
+        return HERMES_EBPF_FAULT_MISALIGNED;
+    }
+    res->fault_addr = 0;
+    res->fault_size = 0;
+    old = atomic_rmw(p, size, aop, reg[insn_src(w)], &reg[0]);
+    if (aop == ATOMIC_CMPXCHG) {
+        reg[0] = old;
+    } else if (aop & ATOMIC_FETCH) {
+        reg[insn_src(w)] = old;
+    }
+    return HERMES_EBPF_OK;
 }
 
 HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
@@ -1083,10 +1034,11 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
     }
 
     for (;;) {
-        uint64_t w, addr;
+        uint64_t w, a, b;
+        uint32_t a32, b32;
+        int64_t off;
+        unsigned dst;
         uint8_t op;
-        unsigned size;
-        void *p;
 
         if (pc >= ninsns) {
             /* only reachable by an unvalidated program */
@@ -1105,214 +1057,427 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
         }
         w = insns[pc];
         op = insn_op(w);
+        dst = insn_dst(w);
+        off = insn_off(w);
+        /* Operands of ALU and JMP: dst and the register or immediate */
+        a = reg[dst];
+        b = (op & OP_SRC_X) ? reg[insn_src(w)] : (uint64_t)(int64_t)insn_imm(w);
+        a32 = (uint32_t)a;
+        b32 = (uint32_t)b;
 
-        switch (OP_CLASS(op)) {
-        case CLS_ALU:
-        case CLS_ALU64:
-            if (!alu_op(w, reg)) {
+        /*
+         * One dispatch per instruction.  For ALU and JMP (classes 4..7)
+         * the source bit is dropped from the key: the operand is in b.
+         */
+        switch (op & ((op & 0x04) ? ~OP_SRC_X : 0xff)) {
+        case CLS_ALU64 | ALU_ADD:
+            reg[dst] = a + b;
+            break;
+        case CLS_ALU | ALU_ADD:
+            reg[dst] = a32 + b32;
+            break;
+        case CLS_ALU64 | ALU_SUB:
+            reg[dst] = a - b;
+            break;
+        case CLS_ALU | ALU_SUB:
+            reg[dst] = a32 - b32;
+            break;
+        case CLS_ALU64 | ALU_MUL:
+            reg[dst] = a * b;
+            break;
+        case CLS_ALU | ALU_MUL:
+            reg[dst] = a32 * b32;
+            break;
+        case CLS_ALU64 | ALU_DIV:
+            reg[dst] = off ? sdiv64(a, b) : b ? a / b : 0;
+            break;
+        case CLS_ALU | ALU_DIV:
+            reg[dst] = off ? sdiv32(a32, b32) : b32 ? a32 / b32 : 0;
+            break;
+        case CLS_ALU64 | ALU_MOD:
+            reg[dst] = off ? smod64(a, b) : b ? a % b : a;
+            break;
+        case CLS_ALU | ALU_MOD:
+            reg[dst] = off ? smod32(a32, b32) : b32 ? a32 % b32 : a32;
+            break;
+        case CLS_ALU64 | ALU_OR:
+            reg[dst] = a | b;
+            break;
+        case CLS_ALU | ALU_OR:
+            reg[dst] = a32 | b32;
+            break;
+        case CLS_ALU64 | ALU_AND:
+            reg[dst] = a & b;
+            break;
+        case CLS_ALU | ALU_AND:
+            reg[dst] = a32 & b32;
+            break;
+        case CLS_ALU64 | ALU_XOR:
+            reg[dst] = a ^ b;
+            break;
+        case CLS_ALU | ALU_XOR:
+            reg[dst] = a32 ^ b32;
+            break;
+        case CLS_ALU64 | ALU_LSH:
+            reg[dst] = a << (b & 63);
+            break;
+        case CLS_ALU | ALU_LSH:
+            reg[dst] = a32 << (b32 & 31);
+            break;
+        case CLS_ALU64 | ALU_RSH:
+            reg[dst] = a >> (b & 63);
+            break;
+        case CLS_ALU | ALU_RSH:
+            reg[dst] = a32 >> (b32 & 31);
+            break;
+        case CLS_ALU64 | ALU_ARSH:
+            reg[dst] = arsh64(a, b & 63);
+            break;
+        case CLS_ALU | ALU_ARSH:
+            reg[dst] = arsh32(a32, b32 & 31);
+            break;
+        case CLS_ALU64 | ALU_NEG:
+            reg[dst] = -a;
+            break;
+        case CLS_ALU | ALU_NEG:
+            reg[dst] = (uint32_t)-a32;
+            break;
+        case CLS_ALU64 | ALU_MOV:
+            /* with a register source, off 8/16/32 makes it movsx */
+            reg[dst] = (op & OP_SRC_X) && off > 0 && off <= 32 ? sext(b, off)
+                                                                 : b;
+            break;
+        case CLS_ALU | ALU_MOV:
+            reg[dst] = (op & OP_SRC_X) && off > 0 && off <= 32
+                       ? (uint32_t)sext(b32, off) : b32;
+            break;
+        case CLS_ALU | ALU_END:
+            /*
+             * K: to little endian (the device is little-endian): truncate;
+             * X: to big endian: swap.
+             */
+            switch (insn_imm(w)) {
+            case 16:
+                reg[dst] = (op & OP_SRC_X) ? bswap16((uint16_t)a)
+                                           : (uint16_t)a;
+                break;
+            case 32:
+                reg[dst] = (op & OP_SRC_X) ? bswap32(a32) : a32;
+                break;
+            case 64:
+                reg[dst] = (op & OP_SRC_X) ? bswap64(a) : a;
+                break;
+            default:
                 st = HERMES_EBPF_ERR_INVALID_INSN;
                 goto out;
             }
-            pc++;
+            break;
+        case CLS_ALU64 | ALU_END:
+            /* bswap, unconditional; only the K form exists */
+            if (op & OP_SRC_X) {
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
+            switch (insn_imm(w)) {
+            case 16:
+                reg[dst] = bswap16((uint16_t)a);
+                break;
+            case 32:
+                reg[dst] = bswap32(a32);
+                break;
+            case 64:
+                reg[dst] = bswap64(a);
+                break;
+            default:
+                st = HERMES_EBPF_ERR_INVALID_INSN;
+                goto out;
+            }
             break;
 
-        case CLS_JMP:
-        case CLS_JMP32: {
-            unsigned code = OP_CODE(op);
-            bool is32 = OP_CLASS(op) == CLS_JMP32;
-            int64_t off = insn_off(w);
+        case CLS_JMP | JMP_JEQ:
+            if (a == b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JEQ:
+            if (a32 == b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JNE:
+            if (a != b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JNE:
+            if (a32 != b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JGT:
+            if (a > b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JGT:
+            if (a32 > b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JGE:
+            if (a >= b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JGE:
+            if (a32 >= b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JLT:
+            if (a < b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JLT:
+            if (a32 < b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JLE:
+            if (a <= b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JLE:
+            if (a32 <= b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JSET:
+            if (a & b) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JSET:
+            if (a32 & b32) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JSGT:
+            if (s64(a) > s64(b)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JSGT:
+            if (s32(a32) > s32(b32)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JSGE:
+            if (s64(a) >= s64(b)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JSGE:
+            if (s32(a32) >= s32(b32)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JSLT:
+            if (s64(a) < s64(b)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JSLT:
+            if (s32(a32) < s32(b32)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JSLE:
+            if (s64(a) <= s64(b)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP32 | JMP_JSLE:
+            if (s32(a32) <= s32(b32)) {
+                goto jump;
+            }
+            break;
+        case CLS_JMP | JMP_JA:
+            goto jump;
+        case CLS_JMP32 | JMP_JA:
+            /* gotol: the offset is in imm */
+            off = insn_imm(w);
+            goto jump;
 
-            if (code == JMP_JA) {
-                if (is32) {
-                    off = insn_imm(w);
-                }
-            } else if (code == JMP_EXIT && !is32) {
-                if (depth == 0) {
+        case CLS_JMP | JMP_EXIT:
+            if (depth == 0) {
+                goto out;
+            }
+            depth--;
+            memcpy(&reg[6], frames[depth].saved, sizeof(frames[0].saved));
+            pc = frames[depth].ret_pc;
+            vm.stack_lo += stack_size;
+            reg[REG_FP] = vm.stack_lo + stack_size;
+            continue;
+
+        case CLS_JMP | JMP_CALL:
+            if (insn_src(w) == CALL_PSEUDO && !(op & OP_SRC_X)) {
+                if (depth + 1 >= HERMES_EBPF_MAX_CALL_DEPTH) {
+                    st = HERMES_EBPF_FAULT_CALL_DEPTH;
                     goto out;
                 }
-                depth--;
-                memcpy(&reg[6], frames[depth].saved, sizeof(frames[0].saved));
-                pc = frames[depth].ret_pc;
-                vm.stack_lo += stack_size;
+                if (abort_requested(abort_flag)) {
+                    st = HERMES_EBPF_FAULT_ABORTED;
+                    goto out;
+                }
+                memcpy(frames[depth].saved, &reg[6], sizeof(frames[0].saved));
+                frames[depth].ret_pc = pc + 1;
+                depth++;
+                vm.stack_lo -= stack_size;
                 reg[REG_FP] = vm.stack_lo + stack_size;
+                memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0,
+                       stack_size);
+                pc = pc + 1 + (uint32_t)insn_imm(w);
                 continue;
-            } else if (code == JMP_CALL && !is32) {
-                if (insn_src(w) == CALL_PSEUDO) {
-                    if (depth + 1 >= HERMES_EBPF_MAX_CALL_DEPTH) {
-                        st = HERMES_EBPF_FAULT_CALL_DEPTH;
-                        goto out;
-                    }
-                    if (abort_requested(abort_flag)) {
-                        st = HERMES_EBPF_FAULT_ABORTED;
-                        goto out;
-                    }
-                    memcpy(frames[depth].saved, &reg[6],
-                           sizeof(frames[0].saved));
-                    frames[depth].ret_pc = pc + 1;
-                    depth++;
-                    vm.stack_lo -= stack_size;
-                    reg[REG_FP] = vm.stack_lo + stack_size;
-                    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0,
-                           stack_size);
-                    pc = pc + 1 + (uint32_t)insn_imm(w);
-                    continue;
-                } else if (insn_src(w) == CALL_HELPER) {
-                    uint64_t ret = 0;
-                    int rc;
-
-                    if (!cfg->helper) {
-                        res->helper_id = (uint32_t)insn_imm(w);
-                        res->helper_err = -1;
-                        st = HERMES_EBPF_FAULT_HELPER;
-                        goto out;
-                    }
-                    rc = cfg->helper(cfg->helper_opaque,
-                                     (uint32_t)insn_imm(w), &reg[1], &vm,
-                                     &ret);
-                    if (rc < 0) {
-                        res->helper_id = (uint32_t)insn_imm(w);
-                        res->helper_err = rc;
-                        st = HERMES_EBPF_FAULT_HELPER;
-                        goto out;
-                    }
-                    reg[0] = ret;
-                    if (rc == HERMES_EBPF_HELPER_STOP) {
-                        goto out;
-                    }
-                    if (abort_requested(abort_flag)) {
-                        st = HERMES_EBPF_FAULT_ABORTED;
-                        goto out;
-                    }
-                    pc++;
-                    continue;
-                }
-                st = HERMES_EBPF_ERR_INVALID_INSN;
-                goto out;
-            } else if (code <= JMP_JSLE && code != JMP_CALL &&
-                       code != JMP_EXIT) {
-                uint64_t b = (op & OP_SRC_X) ? reg[insn_src(w)]
-                                             : (uint64_t)(int64_t)insn_imm(w);
-
-                if (!jmp_cond(code, reg[insn_dst(w)], b, is32)) {
-                    pc++;
-                    break;
-                }
-            } else {
-                st = HERMES_EBPF_ERR_INVALID_INSN;
-                goto out;
             }
-            if (off < 0 && abort_requested(abort_flag)) {
-                st = HERMES_EBPF_FAULT_ABORTED;
-                goto out;
-            }
-            pc = pc + 1 + (uint32_t)off;
-            break;
-        }
+            if (insn_src(w) == CALL_HELPER && !(op & OP_SRC_X)) {
+                uint64_t ret = 0;
+                int rc;
 
-        case CLS_LDX:
-            size = size_bytes[OP_SIZE(op) >> 3];
-            addr = reg[insn_src(w)] + (uint64_t)(int64_t)insn_off(w);
-            if (OP_MODE(op) != MODE_MEM &&
-                (OP_MODE(op) != MODE_MEMSX || size == 8)) {
-                st = HERMES_EBPF_ERR_INVALID_INSN;
-                goto out;
-            }
-            p = vm_translate(&vm, addr, size, HERMES_EBPF_MEM_READ);
-            if (!p) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                res->fault_addr = addr;
-                res->fault_size = size;
-                goto out;
-            }
-            reg[insn_dst(w)] = mem_load(p, size);
-            if (OP_MODE(op) == MODE_MEMSX) {
-                reg[insn_dst(w)] = sext(reg[insn_dst(w)], size * 8);
-            }
-            pc++;
-            break;
-
-        case CLS_ST:
-        case CLS_STX: {
-            uint64_t val;
-
-            size = size_bytes[OP_SIZE(op) >> 3];
-            addr = reg[insn_dst(w)] + (uint64_t)(int64_t)insn_off(w);
-            val = OP_CLASS(op) == CLS_ST ? (uint64_t)(int64_t)insn_imm(w)
-                                         : reg[insn_src(w)];
-            if (OP_MODE(op) == MODE_ATOMIC && OP_CLASS(op) == CLS_STX &&
-                size >= 4) {
-                int32_t aop = insn_imm(w);
-                uint64_t old;
-
-                switch (aop) {
-                case ATOMIC_ADD:
-                case ATOMIC_OR:
-                case ATOMIC_AND:
-                case ATOMIC_XOR:
-                case ATOMIC_ADD | ATOMIC_FETCH:
-                case ATOMIC_OR | ATOMIC_FETCH:
-                case ATOMIC_AND | ATOMIC_FETCH:
-                case ATOMIC_XOR | ATOMIC_FETCH:
-                case ATOMIC_XCHG:
-                case ATOMIC_CMPXCHG:
-                    break;
-                default:
-                    st = HERMES_EBPF_ERR_INVALID_INSN;
+                rc = cfg->helper ? cfg->helper(cfg->helper_opaque,
+                                               (uint32_t)insn_imm(w),
+                                               &reg[1], &vm, &ret)
+                                 : -1;
+                if (rc < 0) {
+                    res->helper_id = (uint32_t)insn_imm(w);
+                    res->helper_err = rc;
+                    st = HERMES_EBPF_FAULT_HELPER;
                     goto out;
                 }
-                res->fault_addr = addr;
-                res->fault_size = size;
-                if (addr & (size - 1)) {
-                    st = HERMES_EBPF_FAULT_MISALIGNED;
+                reg[0] = ret;
+                if (rc == HERMES_EBPF_HELPER_STOP) {
                     goto out;
                 }
-                p = vm_translate(&vm, addr, size, HERMES_EBPF_MEM_RW);
-                if (!p) {
-                    st = HERMES_EBPF_FAULT_STORE;
+                if (abort_requested(abort_flag)) {
+                    st = HERMES_EBPF_FAULT_ABORTED;
                     goto out;
                 }
-                if ((uintptr_t)p & (size - 1)) {
-                    /* host backing misaligned: embedder bug, refuse */
-                    st = HERMES_EBPF_FAULT_MISALIGNED;
-                    goto out;
-                }
-                res->fault_addr = 0;
-                res->fault_size = 0;
-                old = atomic_rmw(p, size, aop, val, &reg[0]);
-                if (aop == ATOMIC_CMPXCHG) {
-                    reg[0] = old;
-                } else if (aop & ATOMIC_FETCH) {
-                    reg[insn_src(w)] = old;
-                }
-                pc++;
                 break;
             }
-            if (OP_MODE(op) != MODE_MEM) {
+            st = HERMES_EBPF_ERR_INVALID_INSN;
+            goto out;
+
+        case CLS_LDX | MODE_MEM | SZ_B:
+            if (!do_load(&vm, reg, w, 1, false, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+        case CLS_LDX | MODE_MEM | SZ_H:
+            if (!do_load(&vm, reg, w, 2, false, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+        case CLS_LDX | MODE_MEM | SZ_W:
+            if (!do_load(&vm, reg, w, 4, false, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+        case CLS_LDX | MODE_MEM | SZ_DW:
+            if (!do_load(&vm, reg, w, 8, false, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+        case CLS_LDX | MODE_MEMSX | SZ_B:
+            if (!do_load(&vm, reg, w, 1, true, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+        case CLS_LDX | MODE_MEMSX | SZ_H:
+            if (!do_load(&vm, reg, w, 2, true, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+        case CLS_LDX | MODE_MEMSX | SZ_W:
+            if (!do_load(&vm, reg, w, 4, true, res)) {
+                st = HERMES_EBPF_FAULT_LOAD;
+                goto out;
+            }
+            break;
+
+        case CLS_ST | MODE_MEM | SZ_B:
+        case CLS_STX | MODE_MEM | SZ_B:
+            if (!do_store(&vm, reg, w, 1, OP_CLASS(op) == CLS_ST ?
+                          (uint64_t)insn_imm(w) : reg[insn_src(w)], res)) {
+                st = HERMES_EBPF_FAULT_STORE;
+                goto out;
+            }
+            break;
+        case CLS_ST | MODE_MEM | SZ_H:
+        case CLS_STX | MODE_MEM | SZ_H:
+            if (!do_store(&vm, reg, w, 2, OP_CLASS(op) == CLS_ST ?
+                          (uint64_t)insn_imm(w) : reg[insn_src(w)], res)) {
+                st = HERMES_EBPF_FAULT_STORE;
+                goto out;
+            }
+            break;
+        case CLS_ST | MODE_MEM | SZ_W:
+        case CLS_STX | MODE_MEM | SZ_W:
+            if (!do_store(&vm, reg, w, 4, OP_CLASS(op) == CLS_ST ?
+                          (uint64_t)insn_imm(w) : reg[insn_src(w)], res)) {
+                st = HERMES_EBPF_FAULT_STORE;
+                goto out;
+            }
+            break;
+        case CLS_ST | MODE_MEM | SZ_DW:
+        case CLS_STX | MODE_MEM | SZ_DW:
+            /* ST: the immediate is sign-extended to 64 bits */
+            if (!do_store(&vm, reg, w, 8, OP_CLASS(op) == CLS_ST ?
+                          (uint64_t)(int64_t)insn_imm(w) : reg[insn_src(w)],
+                          res)) {
+                st = HERMES_EBPF_FAULT_STORE;
+                goto out;
+            }
+            break;
+
+        case CLS_STX | MODE_ATOMIC | SZ_W:
+        case CLS_STX | MODE_ATOMIC | SZ_DW:
+            st = do_atomic(&vm, reg, w, res);
+            if (st != HERMES_EBPF_OK) {
+                goto out;
+            }
+            break;
+
+        case OPCODE_LDDW:
+            if (pc + 1 >= ninsns) {
                 st = HERMES_EBPF_ERR_INVALID_INSN;
                 goto out;
             }
-            p = vm_translate(&vm, addr, size, HERMES_EBPF_MEM_WRITE);
-            if (!p) {
-                st = HERMES_EBPF_FAULT_STORE;
-                res->fault_addr = addr;
-                res->fault_size = size;
-                goto out;
-            }
-            mem_store(p, size, val);
+            reg[dst] = (uint32_t)(w >> 32) |
+                       (insns[pc + 1] & 0xffffffff00000000ull);
             pc++;
             break;
-        }
 
-        default: /* CLS_LD */
-            if (op != OPCODE_LDDW || pc + 1 >= ninsns) {
-                st = HERMES_EBPF_ERR_INVALID_INSN;
-                goto out;
-            }
-            reg[insn_dst(w)] = (uint32_t)(w >> 32) |
-                               (insns[pc + 1] & 0xffffffff00000000ull);
-            pc += 2;
-            break;
+        default:
+            st = HERMES_EBPF_ERR_INVALID_INSN;
+            goto out;
         }
+        pc++;
+        continue;
+
+jump:
+        if (off < 0 && abort_requested(abort_flag)) {
+            st = HERMES_EBPF_FAULT_ABORTED;
+            goto out;
+        }
+        pc = pc + 1 + (uint32_t)off;
     }
 
 out:

@@ -38,7 +38,8 @@ static uint64_t now_ns(void)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* CPU time of this thread: the machine is shared, wall time is noisy */
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
@@ -192,7 +193,7 @@ int main(int argc, char **argv)
             HermesEbpfResult res;
             uint32_t reps, r, host_ret = 0, host_ns = 0;
             uint64_t t0, eng_ns;
-            int hr = -1;
+            int hr = -1, b;
 
             make_input(name, pkt, len);
             ctx[0] = (uint32_t)PKT_ADDR;
@@ -212,17 +213,23 @@ int main(int argc, char **argv)
                 free(pkt);
                 continue;
             }
-            /* about 0.2 s of engine time per case */
+            /* batches of about 0.1 s of engine time */
             t0 = now_ns();
             hermes_ebpf_run(insns, n, regions, 2, &cfg, &res);
             eng_ns = now_ns() - t0;
-            reps = eng_ns ? (uint32_t)(200000000ull / eng_ns) : 100000;
+            reps = eng_ns ? (uint32_t)(100000000ull / eng_ns) : 100000;
             reps = reps < 10 ? 10 : reps > 100000 ? 100000 : reps;
-            t0 = now_ns();
-            for (r = 0; r < reps; r++) {
-                hermes_ebpf_run(insns, n, regions, 2, &cfg, &res);
+            eng_ns = UINT64_MAX;
+            for (b = 0; b < 3; b++) {         /* best of three batches */
+                uint64_t t;
+
+                t0 = now_ns();
+                for (r = 0; r < reps; r++) {
+                    hermes_ebpf_run(insns, n, regions, 2, &cfg, &res);
+                }
+                t = (now_ns() - t0) / reps;
+                eng_ns = t < eng_ns ? t : eng_ns;
             }
-            eng_ns = (now_ns() - t0) / reps;
 
             if (fd >= 0) {
                 hr = host_run(fd, pkt, len, reps * 10, &host_ret, &host_ns);
