@@ -22,10 +22,10 @@ ENGINE_FUZZ_TIME ?= 60
 
 CHECK_SUITES += engine-conformance engine-unit engine-fuzz
 
-.PHONY: engine check-engine check-engine-conformance check-engine-unit \
+.PHONY: engine-tools check-engine check-engine-conformance check-engine-unit \
 	check-engine-fuzz bench-engine
 
-engine: $(ENGINE_OUT)/conformance-plugin $(ENGINE_OUT)/engine-unit
+engine-tools: $(ENGINE_OUT)/conformance-plugin $(ENGINE_OUT)/engine-unit
 
 check-engine: check-engine-conformance check-engine-unit check-engine-fuzz
 

@@ -321,6 +321,8 @@ static void test_validate(void)
           HERMES_EBPF_ERR_INVALID_INSN, 0, 3 },
         { "atomic fetch-add at ISA v1", { ATOMIC64(10, 1, -8, 1), EXIT }, 2,
           HERMES_EBPF_ERR_INVALID_INSN, 0, 1 },
+        { "atomic fetch into r10", { ATOMIC64(1, 10, 0, 0x01), EXIT }, 2,
+          HERMES_EBPF_ERR_BAD_REG, 0, 0 },
         { "unknown atomic op", { ATOMIC64(10, 1, -8, 0x30), EXIT }, 2,
           HERMES_EBPF_ERR_INVALID_INSN, 0, 0 },
         { "movsx with offset 4", { I(0xbf, 0, 1, 4, 0), EXIT }, 2,

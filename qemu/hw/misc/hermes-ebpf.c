@@ -600,6 +600,11 @@ static HermesEbpfStatus validate_mem(Validator *v, uint64_t w)
         case ATOMIC_XOR | ATOMIC_FETCH:
         case ATOMIC_XCHG:
         case ATOMIC_CMPXCHG:
+            if ((imm & ATOMIC_FETCH) && imm != ATOMIC_CMPXCHG &&
+                insn_src(w) == REG_FP) {
+                return vfail(v, HERMES_EBPF_ERR_BAD_REG,
+                             "atomic fetch into read-only r10");
+            }
             if (v->caps->isa_version < 3) {
                 return vfail(v, HERMES_EBPF_ERR_INVALID_INSN,
                              "this atomic op needs ISA v3");

@@ -135,6 +135,9 @@ void hermes_ebpf_caps_full(HermesEbpfCaps *caps);
  * with r10 read-only; jump and call targets inside the program and not
  * into the second slot of an lddw; lddw complete; the last instruction an
  * exit or an unconditional jump.
+ * This is the device's own safety check, not the kernel verifier: what the
+ * ISA defines is accepted even where the verifier is stricter (division
+ * by an immediate 0, shift amounts beyond the width, which are masked).
  * Returns HERMES_EBPF_OK or an HERMES_EBPF_ERR_* status.
  */
 HermesEbpfStatus hermes_ebpf_validate(const uint64_t *insns, uint32_t ninsns,
@@ -226,7 +229,9 @@ typedef struct HermesEbpfRunConfig {
  * Outcome of a run.
  * @status: HERMES_EBPF_OK or the fault.
  * @r0: the program's return value (on a fault, r0 at the time of it).
- * @pc: index of the faulting instruction (of the last exit when OK).
+ * @pc: index of the faulting instruction; when OK, of the exit (or of the
+ *   helper call that stopped the program); for FAULT_BUDGET and an abort
+ *   polled at an instruction count, of the next instruction not executed.
  * @fault_addr, @fault_size: device address and size of the access for
  *   load/store/misaligned faults, 0 otherwise.
  * @insns: instructions executed (the device's per-run counter).
@@ -251,6 +256,8 @@ typedef struct HermesEbpfResult {
  * @res: receives the outcome (always fully written).
  * Returns res->status.  Thread-safe: concurrent runs may share regions;
  * atomic instructions use host atomics, plain accesses are not atomic.
+ * For a program that failed validation the outcome is deterministic but
+ * unspecified (it is only guaranteed to stay within the memory above).
  */
 HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                                  const HermesEbpfRegion *regions,
