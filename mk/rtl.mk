@@ -25,6 +25,7 @@ RTL_VFLAGS ?= --build-jobs 1 -CFLAGS -O1 -Wno-fatal
 RTL_MAKE = $(MAKE) --no-print-directory -s -f $(firstword $(MAKEFILE_LIST))
 
 RTL_ENGINE_SRCS := $(RTL_DIR)/hermes_ebpf_core.v $(RTL_DIR)/hermes_div.v
+RTL_CL_SRCS := $(RTL_DIR)/hermes_cl.v $(RTL_DIR)/hermes_engine.v $(RTL_ENGINE_SRCS)
 RTL_HARNESS := $(RTL_DIR)/sim/engine_harness.cpp $(RTL_DIR)/sim/engine_harness.h
 RTL_CONF_BIN := $(RTL_OUT)/conf/rtl-conformance-plugin
 
@@ -59,8 +60,12 @@ check-rtl-lint:
 			sed 's/^/# /' $(RTL_OUT)/lint-$$n.log | head -20; fi; }; \
 	lint "verilator -Wall lint: engine" $(VERILATOR) --lint-only -Wall \
 		--top-module hermes_ebpf_core $(RTL_ENGINE_SRCS); \
-	lint "icarus -g2005 compiles: engine" $(IVERILOG) -g2005 -Wall \
-		-o $(RTL_OUT)/engine.vvp -s hermes_ebpf_core $(RTL_ENGINE_SRCS)
+	lint "icarus -g2005 compiles: engine" $(IVERILOG) -g2005 -Wall -Wno-timescale \
+		-o $(RTL_OUT)/engine.vvp -s hermes_ebpf_core $(RTL_ENGINE_SRCS); \
+	lint "verilator -Wall lint: custom logic top" $(VERILATOR) --lint-only -Wall \
+		--top-module hermes_cl $(RTL_CL_SRCS); \
+	lint "icarus -g2005 compiles: custom logic top" $(IVERILOG) -g2005 -Wall \
+		-Wno-timescale -o $(RTL_OUT)/cl.vvp -s hermes_cl $(RTL_CL_SRCS)
 
 bench-rtl: $(RTL_CONF_BIN)
 	@echo "== RTL engine: cycles and instructions per conformance program"
@@ -97,3 +102,20 @@ check-rtl-diff:
 	$(RTL_NICE) $(RTL_DIFF_BIN) corpus $(RTL_VECTORS) || rc=1; \
 	$(RTL_NICE) $(RTL_DIFF_BIN) random $(RTL_DIFF_SEED) $(RTL_DIFF_COUNT) 1000 || rc=1; \
 	exit $$rc
+
+# The custom logic driven through its AXI ports like the driver would.
+CHECK_SUITES += rtl-axi
+.PHONY: check-rtl-axi
+check-rtl-axi:
+	@mkdir -p $(RTL_OUT)
+	@if ! command -v $(IVERILOG) >/dev/null; then \
+		echo "ok 1 - rtl-axi # SKIP iverilog not installed"; exit 0; fi; \
+	if ! $(IVERILOG) -g2005 -Wall -Wno-timescale -o $(RTL_OUT)/axi_tb.vvp \
+		-s hermes_cl_tb $(RTL_DIR)/tb/hermes_cl_tb.v $(RTL_CL_SRCS) \
+		>$(RTL_OUT)/axi-build.log 2>&1; then \
+		echo "not ok 1 - rtl-axi: Icarus build failed ($(RTL_OUT)/axi-build.log)"; \
+		exit 1; fi; \
+	$(RTL_NICE) $(VVP) -n $(RTL_OUT)/axi_tb.vvp >$(RTL_OUT)/axi.log 2>&1; \
+	grep -E '^(not )?ok|^1\.\.' $(RTL_OUT)/axi.log; \
+	if ! grep -q '^1\.\.' $(RTL_OUT)/axi.log; then \
+		echo "not ok 99 - rtl-axi: testbench did not finish ($(RTL_OUT)/axi.log)"; exit 1; fi
