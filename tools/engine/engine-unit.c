@@ -311,6 +311,8 @@ static void test_validate(void)
           HERMES_EBPF_ERR_BAD_REG, 0, 0 },
         { "register r11", { MOV64_REG(0, 11), EXIT }, 2,
           HERMES_EBPF_ERR_BAD_REG, 0, 0 },
+        { "lddw into r12", { EXIT, I(0x18, 12, 0, 0, 1), 0, EXIT }, 4,
+          HERMES_EBPF_ERR_BAD_REG, 1, 0 },
         { "kfunc call", { I(0x85, 0, 2, 0, 1), EXIT }, 2,
           HERMES_EBPF_ERR_INVALID_INSN, 0, 0 },
         { "JMP32 at ISA v2", { I(0x16, 0, 0, 0, 0), EXIT }, 2,

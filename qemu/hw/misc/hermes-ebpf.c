@@ -662,8 +662,10 @@ HermesEbpfStatus hermes_ebpf_validate(const uint64_t *insns, uint32_t ninsns,
         if (insn_op(w) != OPCODE_LDDW) {
             continue;
         }
-        if (insn_dst(w) == REG_FP) {
-            st = vfail(&v, HERMES_EBPF_ERR_BAD_REG, "write to read-only r10");
+        if (insn_dst(w) >= REG_FP) {
+            st = vfail(&v, HERMES_EBPF_ERR_BAD_REG,
+                       insn_dst(w) == REG_FP ? "write to read-only r10"
+                                             : "register above r10");
             goto out;
         }
         if (insn_off(w) != 0 ||

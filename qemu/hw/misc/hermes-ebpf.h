@@ -31,6 +31,8 @@
  * naturally aligned, otherwise the run stops with
  * HERMES_EBPF_FAULT_MISALIGNED (the kernel verifier enforces this too).
  *
+ * C++ users (the RTL testbench) include this header inside extern "C".
+ *
  * Usage: call hermes_ebpf_validate() once when a program is loaded, then
  * hermes_ebpf_run() for each execution.  hermes_ebpf_run() never touches
  * host memory outside the regions, the stack and the program array even
@@ -231,7 +233,8 @@ typedef struct HermesEbpfRunConfig {
  * @r0: the program's return value (on a fault, r0 at the time of it).
  * @pc: index of the faulting instruction; when OK, of the exit (or of the
  *   helper call that stopped the program); for FAULT_BUDGET and an abort
- *   polled at an instruction count, of the next instruction not executed.
+ *   polled at an instruction count, of the next instruction not executed;
+ *   for ERR_BAD_JUMP (unvalidated programs only), the target out of range.
  * @fault_addr, @fault_size: device address and size of the access for
  *   load/store/misaligned faults, 0 otherwise.
  * @insns: instructions executed (the device's per-run counter).
