@@ -6,8 +6,9 @@
  * Copyright (c) 2026 The Hermes authors
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Input: byte 0 selects the capability set and whether a program that
- * fails validation is run anyway (run must stay memory-safe for any input);
+ * Input: byte 0 selects the capability set, whether the program is first
+ * "repaired" towards validity (0x40) and whether a program that fails
+ * validation is run anyway (0x80; run must stay memory-safe for any input);
  * byte 1 is the memory length L; then L bytes of memory; the rest is the
  * program, 8 bytes (little-endian) per instruction.  tools/engine/run-fuzz
  * builds the seed corpus from the conformance vectors in this form.
@@ -91,6 +92,47 @@ static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
     hermes_ebpf_run(insns, n, regions, 2, &cfg, res);
 }
 
+/*
+ * Make a random program more likely to pass validation, so that more of
+ * the fuzzing time reaches the interpreter: registers in r0..r10, jump
+ * and call targets folded into the program, an exit at the end.
+ */
+static void repair(uint64_t *insns, uint32_t n)
+{
+    uint32_t pc;
+
+    for (pc = 0; pc < n; pc++) {
+        uint64_t w = insns[pc];
+        unsigned op = w & 0xff, cls = op & 7, code = op & 0xf0;
+        unsigned dst = ((w >> 8) & 0xf) % 11, src = ((w >> 12) & 0xf) % 11;
+        int64_t target;
+
+        if (pc > 0 && (insns[pc - 1] & 0xff) == 0x18) {
+            continue;       /* lddw second slot */
+        }
+        if (op == 0x18) {
+            src = 0;
+        }
+        w = (w & ~0xff00ull) | (uint64_t)(dst | src << 4) << 8;
+        if ((cls == 5 || cls == 6) && code != 0x90 &&
+            !(code == 0x80 && src != 1)) {
+            target = (uint16_t)(w >> 16) % n;
+            if (code == 0x80 || (cls == 6 && code == 0)) {
+                /* pseudo call and gotol: offset in imm */
+                w = (w & 0xffffffffull) |
+                    (uint64_t)(uint32_t)(target - pc - 1) << 32;
+            } else {
+                w = (w & ~0xffff0000ull) |
+                    (uint64_t)(uint16_t)(target - pc - 1) << 16;
+            }
+        }
+        insns[pc] = w;
+    }
+    if (n) {
+        insns[n - 1] = 0x95;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     HermesEbpfCaps caps;
@@ -134,6 +176,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             v = v << 8 | data[memlen + i * 8 + b];
         }
         insns[i] = v;
+    }
+
+    if (sel & 0x40) {
+        repair(insns, n);
     }
 
     hermes_ebpf_caps_full(&caps);
