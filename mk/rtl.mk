@@ -25,7 +25,8 @@ RTL_VFLAGS ?= --build-jobs 1 -CFLAGS -O1 -Wno-fatal
 RTL_MAKE = $(MAKE) --no-print-directory -s -f $(firstword $(MAKEFILE_LIST))
 
 RTL_ENGINE_SRCS := $(RTL_DIR)/hermes_ebpf_core.v $(RTL_DIR)/hermes_div.v
-RTL_CL_SRCS := $(RTL_DIR)/hermes_cl.v $(RTL_DIR)/hermes_engine.v $(RTL_ENGINE_SRCS)
+RTL_CL_SRCS := $(RTL_DIR)/hermes_cl.v $(RTL_DIR)/hermes_engine.v \
+	$(RTL_DIR)/hermes_validate.v $(RTL_ENGINE_SRCS)
 RTL_HARNESS := $(RTL_DIR)/sim/engine_harness.cpp $(RTL_DIR)/sim/engine_harness.h
 RTL_CONF_BIN := $(RTL_OUT)/conf/rtl-conformance-plugin
 
@@ -67,9 +68,6 @@ check-rtl-lint:
 	lint "icarus -g2005 compiles: custom logic top" $(IVERILOG) -g2005 -Wall \
 		-Wno-timescale -o $(RTL_OUT)/cl.vvp -s hermes_cl $(RTL_CL_SRCS)
 
-bench-rtl: $(RTL_CONF_BIN)
-	@echo "== RTL engine: cycles and instructions per conformance program"
-	@$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS) --bench
 
 # Differential test against the C reference engine, linked in as an object.
 RTL_CENGINE_DIR ?= $(CURDIR)/qemu/hw/misc
@@ -81,13 +79,25 @@ $(RTL_OUT)/hermes-ebpf.o: $(RTL_CENGINE_DIR)/hermes-ebpf.c $(RTL_CENGINE_DIR)/he
 	@mkdir -p $(@D)
 	$(RTL_NICE) $(CC) -std=gnu11 -O2 -c -I$(RTL_CENGINE_DIR) -o $@ $<
 
-$(RTL_DIFF_BIN): $(RTL_ENGINE_SRCS) $(RTL_HARNESS) $(RTL_DIR)/sim/diff_main.cpp $(RTL_OUT)/hermes-ebpf.o
+$(RTL_DIFF_BIN): $(RTL_ENGINE_SRCS) $(RTL_HARNESS) $(RTL_DIR)/sim/diff_main.cpp \
+		$(RTL_DIR)/sim/progen.h $(RTL_OUT)/hermes-ebpf.o
 	@mkdir -p $(@D)
 	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_VFLAGS) \
 		--top-module hermes_ebpf_core -Mdir $(@D) -o $(@F) \
 		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
 		$(RTL_ENGINE_SRCS) $(RTL_DIR)/sim/engine_harness.cpp \
 		$(RTL_DIR)/sim/diff_main.cpp
+
+# The hardware validator against hermes_ebpf_validate().
+RTL_VDIFF_BIN := $(RTL_OUT)/vdiff/rtl-validate-diff
+RTL_VDIFF_COUNT ?= 10000
+$(RTL_VDIFF_BIN): $(RTL_DIR)/hermes_validate.v $(RTL_DIR)/sim/validate_main.cpp \
+		$(RTL_DIR)/sim/progen.h $(RTL_OUT)/hermes-ebpf.o
+	@mkdir -p $(@D)
+	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_VFLAGS) \
+		--top-module hermes_validate -Mdir $(@D) -o $(@F) \
+		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
+		$(RTL_DIR)/hermes_validate.v $(RTL_DIR)/sim/validate_main.cpp
 
 CHECK_SUITES += rtl-diff
 .PHONY: check-rtl-diff
@@ -101,6 +111,10 @@ check-rtl-diff:
 	rc=0; \
 	$(RTL_NICE) $(RTL_DIFF_BIN) corpus $(RTL_VECTORS) || rc=1; \
 	$(RTL_NICE) $(RTL_DIFF_BIN) random $(RTL_DIFF_SEED) $(RTL_DIFF_COUNT) 1000 || rc=1; \
+	if ! $(RTL_MAKE) $(RTL_VDIFF_BIN) >$(RTL_OUT)/vdiff-build.log 2>&1; then \
+		echo "not ok 2000 - rtl-diff: validator build failed ($(RTL_OUT)/vdiff-build.log)"; \
+		exit 1; fi; \
+	$(RTL_NICE) $(RTL_VDIFF_BIN) $(RTL_DIFF_SEED) $(RTL_VDIFF_COUNT) 2000 || rc=1; \
 	exit $$rc
 
 # The custom logic driven through its AXI ports like the driver would.
@@ -119,3 +133,14 @@ check-rtl-axi:
 	grep -E '^(not )?ok|^1\.\.' $(RTL_OUT)/axi.log; \
 	if ! grep -q '^1\.\.' $(RTL_OUT)/axi.log; then \
 		echo "not ok 99 - rtl-axi: testbench did not finish ($(RTL_OUT)/axi.log)"; exit 1; fi
+
+# Figures: cycles per program on the RTL, and yosys cell counts.
+RTL_YOSYS_FAMILY ?= xcup
+bench-rtl: $(RTL_CONF_BIN) $(RTL_DIFF_BIN)
+	@echo "== RTL engine: cycles and instructions per conformance program"
+	@$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS) --bench
+	@echo "== RTL engine: corpus programs"
+	@$(RTL_DIFF_BIN) bench
+	@echo "== yosys $(RTL_YOSYS_FAMILY) synthesis (synth_xilinx), target clock 250 MHz (clk_main_a0)"
+	@RTL_DIR=$(RTL_DIR) RTL_OUT=$(RTL_OUT) YOSYS=$(YOSYS) RTL_NICE="$(RTL_NICE)" \
+		FAMILY=$(RTL_YOSYS_FAMILY) $(RTL_DIR)/synth/synth.sh

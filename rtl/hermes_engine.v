@@ -7,7 +7,8 @@
 // The controller takes a copy of the request when EXEC is written, checks
 // it exactly as the QEMU model does (same status for the same request),
 // copies the program from its slot in device memory into the private
-// program RAM (so rewriting the slot cannot change a running program), runs
+// program RAM (so rewriting the slot cannot change a running program),
+// validates it (hermes_validate: INVALID_PROGRAM before anything runs), runs
 // it REPEAT times and writes the response, the result block and the
 // counters.  Slot allocation is device-wide, so REQUEST/RELEASE SLOT go to
 // the slot manager in hermes_cl through a request/grant pair.
@@ -96,7 +97,7 @@ module hermes_engine #(
 
     localparam [2:0] C_IDLE = 3'd0, C_DECODE = 3'd1, C_SLOT = 3'd2,
                      C_LOAD = 3'd3, C_START = 3'd4, C_RUN = 3'd5,
-                     C_FIN = 3'd6;
+                     C_FIN = 3'd6, C_VALID = 3'd7;
 
     reg  [2:0]   cstate;
     reg  [255:0] req;
@@ -197,13 +198,28 @@ module hermes_engine #(
     );
     /* verilator lint_on PINCONNECTEMPTY */
 
-    // Program RAM: written by the loader, read by the core's fetch stage.
+    // Program RAM: written by the loader, read by the validator's second
+    // pass and then by the core's fetch stage.
     wire load_write = (cstate == C_LOAD) && load_wait && mem_rvalid;
+    wire [IMEM_AW-1:0] v_rd_addr;
+    wire [IMEM_AW-1:0] imem_raddr = (cstate == C_VALID) ? v_rd_addr : imem_addr;
     always @(posedge clk) begin
         if (load_write)
             imem[load_i[IMEM_AW-1:0]] <= mem_rdata;
-        imem_rdata <= imem[imem_addr];
+        imem_rdata <= imem[imem_raddr];
     end
+
+    reg          v_start;
+    wire         v_done;
+    wire [7:0]   v_kind;
+    wire [31:0]  v_pc;
+    hermes_validate #(.AW(IMEM_AW)) u_valid (
+        .clk(clk), .rst_n(rst_n), .start(v_start), .n(ninsns),
+        .in_valid(load_write), .in_word(mem_rdata),
+        .in_last(load_i + 32'd1 == ninsns),
+        .rd_addr(v_rd_addr), .rd_data(imem_rdata),
+        .done(v_done), .kind(v_kind), .bad_pc(v_pc)
+    );
 
     // Stack RAM: the core only ever issues checked addresses.
     /* verilator lint_off UNUSEDSIGNAL */
@@ -272,6 +288,7 @@ module hermes_engine #(
             sl_type    <= 1'b0;
             sl_num     <= 8'd0;
             core_start <= 1'b0;
+            v_start    <= 1'b0;
             load_wait  <= 1'b0;
             res_r0 <= 64'd0; res_insns <= 64'd0; res_time <= 64'd0;
             res_faddr <= 64'd0; res_fpc <= 32'd0; res_fault <= 32'd0;
@@ -288,6 +305,7 @@ module hermes_engine #(
         end else begin
             irq        <= 1'b0;
             core_start <= 1'b0;
+            v_start    <= 1'b0;
             if (done_clr)
                 st_done <= 1'b0;
             if (abort_wr && st_exec)
@@ -354,6 +372,7 @@ module hermes_engine #(
                         iter   <= 32'd0;
                         load_i <= 32'd0;
                         load_wait <= 1'b0;
+                        v_start <= 1'b1;
                         cstate <= C_LOAD;
                     end
                 end
@@ -379,7 +398,23 @@ module hermes_engine #(
                     load_i    <= load_i + 32'd1;
                 end
                 if (!load_wait && load_i >= ninsns)
-                    cstate <= C_START;
+                    cstate <= C_VALID;
+            end
+
+            C_VALID: begin
+                if (v_done) begin
+                    if (v_kind != 8'd0) begin
+                        fin_status <= ST_BAD_PROGRAM;
+                        fin_fault  <= v_kind;
+                        res_fpc    <= v_pc;
+                        res_fault  <= {24'd0, v_kind};
+                        res_faddr  <= 64'd0;
+                        res_r0     <= 64'd0;
+                        cstate     <= C_FIN;
+                    end else begin
+                        cstate <= C_START;
+                    end
+                end
             end
 
             C_START: begin

@@ -337,6 +337,38 @@ module hermes_cl_tb;
         ok(done && rs[0][23:16] == 8'h08 && rs[0][31:24] == 19 && v64 == 1000,
            "endless loop, budget 1000 -> BUDGET_EXCEEDED after 1000 insns");
 
+        // Static validation: nothing runs, INVALID_PROGRAM says why and where.
+        dbuf[0] = 0;
+        dbuf[0][63:0]    = ins(8'hb7, 0, 0, 0, 1);
+        dbuf[0][127:64]  = ins(8'h85, 0, 0, 0, 6);     // helper 6: none on the RTL
+        dbuf[0][191:128] = ins(8'h95, 0, 0, 0, 0);
+        dma_write(PSOFF + ps * PSSZE, 1, br);
+        req_clear; rq[0] = {16'h0310, 8'h00, 8'h80}; rq[2] = {16'd0, ds, ps}; rq[3] = 24;
+        command(0, done);
+        read64(32'h3008, v64);
+        ok(done && rs[0][23:16] == 8'h07 && rs[0][31:24] == 1 && rs[1] == 1 && v64 == 0,
+           "helper call -> INVALID_PROGRAM, kind INVALID_INSN at pc 1, nothing run");
+        dbuf[0][191:128] = ins(8'hbf, 0, 1, 0, 0);      // last insn not exit
+        dbuf[0][127:64]  = ins(8'hb7, 0, 0, 0, 2);
+        dma_write(PSOFF + ps * PSSZE, 1, br);
+        command(0, done);
+        ok(done && rs[0][23:16] == 8'h07 && rs[0][31:24] == 5 && rs[1] == 2,
+           "falls off the end -> INVALID_PROGRAM, kind NO_EXIT at pc 2");
+        dbuf[0][63:0]    = ins(8'h05, 0, 0, 1, 0);      // ja into lddw's second half
+        dbuf[0][127:64]  = ins(8'h18, 3, 0, 0, 5);
+        dbuf[0][191:128] = ins(8'h00, 0, 0, 0, 0);
+        dbuf[0][255:192] = ins(8'h95, 0, 0, 0, 0);
+        dma_write(PSOFF + ps * PSSZE, 1, br);
+        req_clear; rq[0] = {16'h0311, 8'h00, 8'h80}; rq[2] = {16'd0, ds, ps}; rq[3] = 32;
+        command(0, done);
+        ok(done && rs[0][23:16] == 8'h07 && rs[0][31:24] == 2 && rs[1] == 0,
+           "jump into lddw second half -> INVALID_PROGRAM, BAD_JUMP at pc 0");
+
+        // The endless loop again, for the abort test.
+        dbuf[0] = 0;
+        dbuf[0][63:0] = ins(8'h05, 0, 0, -16'sd1, 0);
+        dma_write(PSOFF + ps * PSSZE, 1, br);
+
         // Default budget, then EXEC again (REJECT) and ABORT.
         req_clear; rq[0] = {16'h0400, 8'h00, 8'h80}; rq[2] = {16'd0, ds, ps}; rq[3] = 8;
         submit(0);
@@ -370,7 +402,7 @@ module hermes_cl_tb;
 
         // Counters.
         read64(32'h3040, v64); ok(v64 == 4, "CNT_RUNS counts runs");
-        read64(32'h3050, v64); ok(v64 == 7, "CNT_ERRORS counts failed commands");
+        read64(32'h3050, v64); ok(v64 == 10, "CNT_ERRORS counts failed commands");
 
         $display("1..%0d", tap);
         $finish;
