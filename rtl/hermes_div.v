@@ -2,10 +2,13 @@
 //
 // Hermes eBPF engine: multi-cycle divider for DIV/MOD/SDIV/SMOD.
 //
-// Restoring division, one quotient bit per cycle: 64 cycles for 64-bit
-// operations, 32 for 32-bit ones.  One bit per cycle keeps the critical path
-// to a single 65-bit subtract, which is what lets the engine's clock stay at
-// the ALU's speed; division is rare in XDP code, so latency matters less.
+// Restoring division, one quotient bit per cycle.  One bit per cycle keeps
+// the critical path to a single 65-bit subtract, which is what lets the
+// engine's clock stay at the ALU's speed.  Leading zero bits of the
+// dividend only produce zero quotient bits, so they are skipped: a cycle
+// takes the operands' magnitudes, a second one normalises the dividend,
+// then one cycle per significant dividend bit (2 to 66 cycles in all;
+// small operands, the common case in packet code, take a few).
 //
 // eBPF semantics live here rather than in the engine so the engine sees a
 // finished 64-bit result:
@@ -36,7 +39,8 @@ module hermes_div (
     wire [63:0] b_mag = b_neg ? (~bn + 64'd1) : bn;
     wire        b_zero = is32 ? (b[31:0] == 32'd0) : (b == 64'd0);
 
-    reg         busy;
+    reg         busy, prep;
+    reg  [63:0] a_reg;        // dividend magnitude, placed for the width
     reg  [6:0]  count;     // iterations left
     reg  [63:0] dq;        // dividend bits still to consume, quotient bits in
     reg  [63:0] rem;
@@ -53,9 +57,23 @@ module hermes_div (
     wire [63:0] r_fin = r_neg ? (~rem + 64'd1) : rem;
     wire [63:0] res_w = rmod ? r_fin : q_fin;
 
+    // Normalisation: count of leading zeros of the placed dividend.
+    function [6:0] clz64(input [63:0] v);
+        integer i;
+        begin
+            clz64 = 7'd64;
+            for (i = 0; i < 64; i = i + 1)
+                if (v[i]) clz64 = 7'd63 - i[6:0];
+        end
+    endfunction
+    wire [6:0] lz = clz64(a_reg);
+    wire [6:0] steps = r32 ? ((lz >= 7'd32) ? 7'd0 : 7'd32 - lz) : 7'd64 - lz;
+
     always @(posedge clk) begin
         if (!rst_n) begin
             busy   <= 1'b0;
+            prep   <= 1'b0;
+            a_reg  <= 64'd0;
             done   <= 1'b0;
             result <= 64'd0;
             count  <= 7'd0;
@@ -74,18 +92,24 @@ module hermes_div (
                     done   <= 1'b1;
                     result <= is_mod ? (is32 ? {32'd0, a[31:0]} : a) : 64'd0;
                 end else begin
-                    busy    <= 1'b1;
-                    // A 32-bit dividend starts in the top half so that 32
+                    prep    <= 1'b1;
+                    // A 32-bit dividend starts in the top half so that its
                     // steps leave the quotient in the low half.
-                    dq      <= is32 ? {a_mag[31:0], 32'd0} : a_mag;
+                    a_reg   <= is32 ? {a_mag[31:0], 32'd0} : a_mag;
                     rem     <= 64'd0;
                     divisor <= b_mag;
-                    count   <= is32 ? 7'd32 : 7'd64;
                     q_neg   <= a_neg ^ b_neg;
                     r_neg   <= a_neg;
                     r32     <= is32;
                     rmod    <= is_mod;
                 end
+            end else if (prep) begin
+                // Skip the leading zeros: after `steps` shifts every
+                // dividend bit has moved out and dq holds the quotient.
+                prep  <= 1'b0;
+                busy  <= 1'b1;
+                dq    <= (lz == 7'd64) ? 64'd0 : a_reg << lz;
+                count <= steps;
             end else if (busy) begin
                 if (count == 7'd0) begin
                     busy   <= 1'b0;
