@@ -475,9 +475,11 @@ module hermes_cl #(
         end
     end
 
+    // The AXI-Lite side only sees the shell's reset: EHDEVCTL must stay
+    // readable while a device reset is in progress.
     integer we;
     always @(posedge clk) begin
-        if (!rst_n) begin
+        if (!rst_main_n) begin
             ocl_sh_bvalid <= 1'b0;
             ocl_sh_bresp  <= 2'b00;
             ocl_sh_rvalid <= 1'b0;

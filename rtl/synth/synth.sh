@@ -21,29 +21,31 @@ synth() {
 	name=$1 top=$2
 	shift 2
 	log=$out/$name.log
-	# The longest path in LUT levels (ltp -noff, flip-flop to flip-flop)
-	# is the yardstick for the clock: yosys has no Xilinx timing model.
+	# The longest combinational path in cells (ltp once flip-flops and
+	# RAMs are removed, so they cut paths) is the only yardstick for the
+	# clock here: yosys has no Xilinx timing model.
 	if ! ${RTL_NICE:-} "$YOSYS" -q -l "$log" -p "read_verilog $*; \
 		synth_xilinx -family $FAMILY -top $top -flatten -noiopad; \
 		tee -q -o $out/$name.stat stat; \
-		select -set luts t:LUT*; tee -q -o $out/$name.ltp ltp -noff @luts" \
+		delete t:FD* t:RAM*; tee -q -o $out/$name.ltp ltp" \
 		>/dev/null 2>&1; then
 		echo "$name: yosys failed, see $log"
 		return 0
 	fi
 	awk -v name="$name" '
-		$2 ~ /^LUT[1-6]$/ { lut += $1 }
-		$2 ~ /^FD[CPRS]E$/ { ff += $1 }
-		$2 ~ /^RAM(32|64|128|256)/ { lutram += $1 }
-		$2 == "RAMB36E2" { b36 += $1 }
-		$2 == "RAMB18E2" { b18 += $1 }
-		$2 ~ /^DSP48E2$/ { dsp += $1 }
-		$2 ~ /^CARRY[48]$/ { carry += $1 }
+		$1 ~ /^LUT[1-6]$/ { lut += $2 }
+		$1 ~ /^FD[CPRS]E$/ { ff += $2 }
+		$1 ~ /^RAM(32|64|128|256)/ { lutram += $2 }
+		$1 == "RAMB36E2" { b36 += $2 }
+		$1 == "RAMB18E2" { b18 += $2 }
+		$1 == "URAM288" { uram += $2 }
+		$1 == "DSP48E2" { dsp += $2 }
+		$1 ~ /^CARRY[48]$/ { carry += $2 }
 		END {
-			printf "%-28s LUT %6d  FF %6d  LUTRAM cells %4d  RAMB36 %3d  RAMB18 %3d  DSP48E2 %3d  CARRY %4d\n",
-				name, lut, ff, lutram, b36, b18, dsp, carry
+			printf "%-16s LUT %6d  FF %6d  LUTRAM %4d  RAMB36 %3d  RAMB18 %3d  URAM %2d  DSP48E2 %3d  CARRY %4d\n",
+				name, lut, ff, lutram, b36, b18, uram, dsp, carry
 		}' "$out/$name.stat"
-	sed -n 's/^Longest topological path.*(length=\([0-9]*\)).*/  longest path: \1 cells (LUT levels and muxes, flop to flop)/p' \
+	sed -n 's/^Longest topological path.*(length=\([0-9]*\)).*/  longest combinational path: \1 cells (LUTs, muxes, carry blocks)/p' \
 		"$out/$name.ltp" | head -1
 }
 

@@ -313,6 +313,21 @@ module hermes_cl_tb;
         ok(done && rs[0][23:16] == 0 && {rs[3], rs[2]} == sum && v == 2,
            "engine 1: WINDOW run, REPEAT 2");
 
+        // Both engines at once on the same slots: they share the memory
+        // port, the results must not suffer.
+        req_clear; rq[0] = {16'h0102, 8'h00, 8'h80}; rq[2] = {16'd0, ds, ps}; rq[3] = 80;
+        rq[6] = 20;
+        submit(0);
+        rq[0] = {16'h0103, 8'h00, 8'h80};
+        submit(1);
+        wait_done(0, done);
+        v64 = {rs[3], rs[2]};
+        ok(done && rs[0][23:16] == 0 && v64 == sum, "engines 0 and 1 concurrently: engine 0 result");
+        wait_done(1, done);
+        read64(32'h3080 + 8'h08, v64);
+        ok(done && rs[0][23:16] == 0 && {rs[3], rs[2]} == sum && v64 == 20 * 100,
+           "engines 0 and 1 concurrently: engine 1 result, 20 x 100 insns");
+
         // Faults.  Load beyond the data slot: LOAD at pc 1, address given.
         dbuf[0] = {5{64'd0}};
         dbuf[0][63:0]    = ins(8'hb7, 0, 0, 0, 7);
@@ -401,8 +416,21 @@ module hermes_cl_tb;
         ok(done && rs[0][23:16] == 8'h02, "release it again -> INVALID_PROG_SLOT");
 
         // Counters.
-        read64(32'h3040, v64); ok(v64 == 4, "CNT_RUNS counts runs");
+        read64(32'h3040, v64); ok(v64 == 24, "CNT_RUNS counts runs");
         read64(32'h3050, v64); ok(v64 == 10, "CNT_ERRORS counts failed commands");
+
+        // Device reset: EHDEVCTL reads 1 until done, then slots are free
+        // and device memory reads 0.
+        lite_write(32'h080, 32'h1, 4'hf);
+        lite_read(32'h080, v);
+        i = 0;
+        while (v[0] && i < 10000) begin lite_read(32'h080, v); i = i + 1; end
+        dma_read(DSOFF + ds * DSSZE, 1, br);
+        read64(32'h3040, v64);
+        ok(!v[0] && dbuf[0] == 512'd0 && v64 == 0, "EHDEVCTL reset: memory zeroed, counters 0");
+        req_clear; rq[0] = {16'h0700, 8'h00, 8'h00}; rq[2] = 32'd1;
+        command(0, done);
+        ok(done && rs[0][23:16] == 0 && rs[2][7:0] == 0, "after reset data slot 0 is free again");
 
         $display("1..%0d", tap);
         $finish;
