@@ -4,11 +4,16 @@
 //
 // Two-stage pipeline: FETCH is the program RAM's registered read, EXECUTE
 // decodes, reads the register file, computes and writes back in one cycle.
-// The next fetch address is computed in EXECUTE and fed straight to the
-// RAM's address port, so ALU ops, moves and branches -- taken or not -- issue
-// one per cycle with no branch penalty.  Loads, stores, atomics,
-// multiplication, division and the second slot of lddw stall the fetch stage
-// (the RAM keeps reading the next instruction so it is ready on resume).
+// FETCH reads both successors of the instruction in EXECUTE, through the
+// two ports of the program RAM: port A the next instruction, port B the
+// jump, call or return target (which depends only on the instruction word
+// and the pc, never on registers).  The branch condition then only selects
+// which port's word EXECUTE takes in the next cycle; it is registered and
+// never reaches a RAM address.  So ALU ops, moves and branches -- taken or
+// not -- issue one per cycle with no penalty and no prediction.  Loads,
+// stores, atomics, multiplication, division and the second slot of lddw
+// stall the fetch stage (port A keeps reading the instruction to resume
+// at, so it is ready when the stall ends).
 //
 // ISA: RFC 9669 base32/base64 groups plus atomic32/atomic64 and divmul,
 // i.e. ALU/ALU64, JMP/JMP32 (incl. gotol), LDX/ST/STX of every size,
@@ -72,9 +77,11 @@ module hermes_ebpf_core #(
     output reg  [63:0]  cnt_insns,       // instructions retired
     output reg  [63:0]  cnt_stalls,      // running cycles with no issue
 
-    // Program RAM, synchronous read, one cycle latency.
-    output wire [IMEM_AW-1:0] imem_addr,
-    input  wire [63:0]  imem_rdata,
+    // Program RAM, two synchronous read ports, one cycle latency.
+    output wire [IMEM_AW-1:0] imem_addr_a,   // fall-through / resume
+    input  wire [63:0]  imem_rdata_a,
+    output wire [IMEM_AW-1:0] imem_addr_b,   // jump / call / return target
+    input  wire [63:0]  imem_rdata_b,
 
     // Data port: 64-bit words, byte strobes.  A request is held until
     // dmem_gnt; a read returns one dmem_rvalid later (any latency, one
@@ -120,7 +127,8 @@ module hermes_ebpf_core #(
     localparam [63:0] FRAME64     = FRAME_BYTES;
 
     reg  [3:0]  state;
-    reg  [31:0] pc;           // RUN: pc of imem_rdata; stalls: resume pc
+    reg  [31:0] pc;           // RUN: pc of ir; stalls: resume pc
+    reg         take_b;       // RUN: ir comes from port B (control moved)
     reg  [31:0] run_insns;
     reg  [3:0]  depth;        // current call depth, 0 = main program
     reg  [63:0] stack_lo;     // lowest byte of the current frame
@@ -140,7 +148,7 @@ module hermes_ebpf_core #(
 
     // ------------------------------------------------------------------
     // Decode (EXECUTE stage; the instruction comes straight from the RAM).
-    wire [63:0] ir  = imem_rdata;
+    wire [63:0] ir  = take_b ? imem_rdata_b : imem_rdata_a;
     wire [7:0]  op  = ir[7:0];
     wire [3:0]  dst = ir[11:8];
     wire [3:0]  src = ir[15:12];
@@ -423,13 +431,14 @@ module hermes_ebpf_core #(
     );
 
     // ------------------------------------------------------------------
-    // EXECUTE: what the instruction on imem_rdata does this cycle.
+    // EXECUTE: what the instruction ir does this cycle.
     wire [31:0] pc1   = pc + 32'd1;
     wire [31:0] pc_br = pc1 + {{16{off[15]}}, off};
     wire [31:0] pc_gl = pc1 + imm;
     wire        at_top = (depth == 4'd0);
 
     reg  [31:0] pc_next;
+    reg         x_take;      // pc_next is the target (port B)
     reg  [7:0]  x_fault;
     reg  [63:0] x_faddr;
     reg         x_wb;        // write alu_res/... to rd
@@ -438,6 +447,7 @@ module hermes_ebpf_core #(
     reg         x_exit, x_call, x_ret, x_mem, x_mul, x_div;
     always @(*) begin
         pc_next = pc1;
+        x_take  = 1'b0;
         x_fault = FAULT_NONE;
         x_faddr = 64'd0;
         x_wb    = 1'b0;
@@ -472,6 +482,7 @@ module hermes_ebpf_core #(
                         x_fault = FAULT_DEPTH;
                     end else begin
                         x_call  = 1'b1;
+                        x_take  = 1'b1;
                         pc_next = pc_gl;
                     end
                 end else if (src == 4'd0 && dst == 4'd0 &&
@@ -490,14 +501,17 @@ module hermes_ebpf_core #(
                     x_exit = 1'b1;
                 end else begin
                     x_ret   = 1'b1;
+                    x_take  = 1'b1;
                     pc_next = cs_pc[dix_up];
                 end
             end else if (op == 8'h06) begin               // gotol
+                x_take  = 1'b1;
                 pc_next = pc_gl;
             end else if (!jmp_ok || (code == 4'h0 && (use_x || is_jmp32)) ||
                          !dst_ok || (use_x && !src_ok)) begin
                 x_fault = FAULT_INSN;
             end else if (cond) begin
+                x_take  = 1'b1;
                 pc_next = pc_br;
             end
         end else if (op == 8'h18) begin                   // lddw
@@ -527,21 +541,18 @@ module hermes_ebpf_core #(
             x_state = S_IDLE;
     end
 
-    // Fetch address: straight from EXECUTE while running, otherwise the
-    // resume pc held in the pc register.
+    // Fetch addresses.  Port B's target comes from the instruction word
+    // and the pc only; the condition that picks between the ports is
+    // registered in take_b.  Outside RUN both ports read the resume pc.
+    wire [31:0] x_target = (op == 8'h06 || op == 8'h85) ? pc_gl :
+                           (op == 8'h95) ? cs_pc[dix_up] : pc_br;
     // High bits only matter to the FAULT_PC check on the pc register.
     /* verilator lint_off UNUSEDSIGNAL */
-    reg [31:0] fetch_pc;
+    wire [31:0] fetch_a = (state == S_RUN || state == S_LDDW) ? pc1 : pc;
+    wire [31:0] fetch_b = (state == S_RUN) ? x_target : pc;
     /* verilator lint_on UNUSEDSIGNAL */
-    always @(*) begin
-        if (state == S_RUN)
-            fetch_pc = pc_next;
-        else if (state == S_LDDW)
-            fetch_pc = pc1;
-        else
-            fetch_pc = pc;
-    end
-    assign imem_addr = fetch_pc[IMEM_AW-1:0];
+    assign imem_addr_a = fetch_a[IMEM_AW-1:0];
+    assign imem_addr_b = fetch_b[IMEM_AW-1:0];
 
     // ------------------------------------------------------------------
     integer i;
@@ -549,6 +560,7 @@ module hermes_ebpf_core #(
         if (!rst_n) begin
             state      <= S_IDLE;
             pc         <= 32'd0;
+            take_b     <= 1'b0;
             run_insns  <= 32'd0;
             depth      <= 4'd0;
             done       <= 1'b0;
@@ -577,6 +589,7 @@ module hermes_ebpf_core #(
         end else begin
             done      <= 1'b0;
             div_start <= 1'b0;
+            take_b    <= 1'b0;
             if (state != S_IDLE) begin
                 cnt_cycles <= cnt_cycles + 64'd1;
                 if (state != S_RUN || x_fault != FAULT_NONE)
@@ -630,6 +643,7 @@ module hermes_ebpf_core #(
                     run_insns <= run_insns + 32'd1;
                     cnt_insns <= cnt_insns + 64'd1;
                     pc        <= pc_next;
+                    take_b    <= x_take;
                     if (x_wb)
                         rf[dst] <= x_wdata;
                     if (x_exit) begin
@@ -706,7 +720,7 @@ module hermes_ebpf_core #(
             end
 
             S_LDDW: begin
-                rf[long_dst] <= {imem_rdata[63:32], lddw_lo};
+                rf[long_dst] <= {imem_rdata_a[63:32], lddw_lo};
                 pc    <= pc1;
                 state <= S_RUN;
             end

@@ -149,8 +149,8 @@ module hermes_engine #(
     wire [31:0]  core_helper;   // the result block has room for 16 bits
     /* verilator lint_on UNUSEDSIGNAL */
     wire [3:0]   core_fsize;
-    wire [IMEM_AW-1:0] imem_addr;
-    reg  [63:0]  imem_rdata;
+    wire [IMEM_AW-1:0] imem_addr_a, imem_addr_b;
+    reg  [63:0]  imem_rdata_a, imem_rdata_b;
     wire         d_req, d_we;
     wire [63:0]  d_addr, d_wdata;
     wire [7:0]   d_wstrb;
@@ -191,23 +191,29 @@ module hermes_engine #(
         .res_addr(core_faddr), .res_fsize(core_fsize), .res_helper(core_helper),
         .res_insns(core_insns),
         .cnt_cycles(cnt_cycles), .cnt_insns(), .cnt_stalls(cnt_stalls),
-        .imem_addr(imem_addr), .imem_rdata(imem_rdata),
+        .imem_addr_a(imem_addr_a), .imem_rdata_a(imem_rdata_a),
+        .imem_addr_b(imem_addr_b), .imem_rdata_b(imem_rdata_b),
         .dmem_req(d_req), .dmem_we(d_we), .dmem_addr(d_addr),
         .dmem_wdata(d_wdata), .dmem_wstrb(d_wstrb), .dmem_region(d_region),
         .dmem_gnt(d_gnt), .dmem_rvalid(d_rvalid), .dmem_rdata(d_rdata)
     );
     /* verilator lint_on PINCONNECTEMPTY */
 
-    // Program RAM: written by the loader, read by the validator's second
-    // pass and then by the core's fetch stage.
+    // Program RAM, a true dual-port RAM: port A is written by the loader,
+    // read by the validator's second pass, then by the core's fall-through
+    // fetch; port B is the core's target fetch.
     wire load_write = (cstate == C_LOAD) && load_wait && mem_rvalid;
     wire [IMEM_AW-1:0] v_rd_addr;
-    wire [IMEM_AW-1:0] imem_raddr = (cstate == C_VALID) ? v_rd_addr : imem_addr;
+    wire               v_reading;
+    wire [IMEM_AW-1:0] port_a = load_write ? load_i[IMEM_AW-1:0] :
+                                v_reading ? v_rd_addr : imem_addr_a;
     always @(posedge clk) begin
         if (load_write)
-            imem[load_i[IMEM_AW-1:0]] <= mem_rdata;
-        imem_rdata <= imem[imem_raddr];
+            imem[port_a] <= mem_rdata;
+        imem_rdata_a <= imem[port_a];
     end
+    always @(posedge clk)
+        imem_rdata_b <= imem[imem_addr_b];
 
     reg          v_start;
     wire         v_done;
@@ -217,7 +223,7 @@ module hermes_engine #(
         .clk(clk), .rst_n(rst_n), .start(v_start), .n(ninsns),
         .in_valid(load_write), .in_word(mem_rdata),
         .in_last(load_i + 32'd1 == ninsns),
-        .rd_addr(v_rd_addr), .rd_data(imem_rdata),
+        .rd_addr(v_rd_addr), .rd_data(imem_rdata_a), .reading(v_reading),
         .done(v_done), .kind(v_kind), .bad_pc(v_pc)
     );
 

@@ -26,6 +26,7 @@ module hermes_validate #(
     input  wire          in_last,    // with the last word
     output wire [AW-1:0] rd_addr,    // pass B: program RAM, 1-cycle read
     input  wire [63:0]   rd_data,
+    output wire          reading,    // pass B owns the RAM read port
     output reg           done,       // pulse
     output reg  [7:0]    kind,       // 0 valid, else HermesEbpfStatus
     output reg  [31:0]   bad_pc
@@ -173,6 +174,7 @@ module hermes_validate #(
 
     reg [31:0] rd_i;
     assign rd_addr = rd_i[AW-1:0];
+    assign reading = (vstate == V_B);
 
     always @(posedge clk) begin
         if (!rst_n) begin

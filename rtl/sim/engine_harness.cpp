@@ -59,7 +59,7 @@ void RtlEngine::tick()
     top->clk = 0;
     top->eval();
 
-    uint32_t iaddr = top->imem_addr;
+    uint32_t iaddr_a = top->imem_addr_a, iaddr_b = top->imem_addr_b;
     bool req = top->dmem_req, we = top->dmem_we;
     uint64_t daddr = top->dmem_addr, wdata = top->dmem_wdata;
     unsigned strb = top->dmem_wstrb, region = top->dmem_region;
@@ -67,7 +67,8 @@ void RtlEngine::tick()
     top->clk = 1;
     top->eval();
 
-    top->imem_rdata = imem[iaddr % RTL_IMEM_WORDS];
+    top->imem_rdata_a = imem[iaddr_a % RTL_IMEM_WORDS];
+    top->imem_rdata_b = imem[iaddr_b % RTL_IMEM_WORDS];
     top->dmem_rvalid = 0;
     if (req && cur) {
         RtlRegion *r = region == 0 ? &cur->data : nullptr;
