@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // bpf_conformance plugin running programs on the RTL engine:
-//   rtl-conformance-plugin [MEM_HEX] < PROGRAM_HEX
+//   rtl-conformance-plugin [MEM_HEX] [OPTIONS...] < PROGRAM_HEX
 // prints r0 in hex and exits 0, or prints the fault on stderr and exits 1.
 // With HERMES_RTL_STATS set, also prints cycles and instructions on stderr.
 #include "engine_harness.h"
@@ -39,7 +39,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bad program: want whitespace-separated hex bytes, a multiple of 8\n");
         return 2;
     }
-    if (argc > 1 && !parse_hex_bytes(argv[1], mem)) {
+    // Options (anything starting with '-') are accepted and ignored.
+    if (argc > 1 && argv[1][0] != '-' && !parse_hex_bytes(argv[1], mem)) {
         fprintf(stderr, "bad memory argument\n");
         return 2;
     }
