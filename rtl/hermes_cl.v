@@ -26,7 +26,8 @@ module hermes_cl #(
     parameter PSOFF   = 0,
     parameter DSOFF   = 16384,
     parameter MEM_AW  = 15,       // BAR4 is 2^MEM_AW bytes
-    parameter IMEM_AW = 9         // program RAM per engine: 2^IMEM_AW insns
+    parameter IMEM_AW = 9,        // program RAM per engine: 2^IMEM_AW insns
+    parameter NS_PER_CYCLE = 4    // clk_main_a0 period: 4 at 250 MHz, 8 at 125
 ) (
     input  wire         clk_main_a0,
     input  wire         rst_main_n,
@@ -133,7 +134,7 @@ module hermes_cl #(
             hermes_engine #(
                 .IMEM_AW(IMEM_AW), .NPSLOT(NPSLOT), .NDSLOT(NDSLOT),
                 .PSOFF(PSOFF), .PSSZE(PSSZE), .DSOFF(DSOFF), .DSSZE(DSSZE),
-                .MEM_AW(MEM_AW)
+                .MEM_AW(MEM_AW), .NS_PER_CYCLE(NS_PER_CYCLE)
             ) u_eng (
                 .clk(clk), .rst_n(rst_n),
                 .exec_wr(h_exec[g]), .req_in(h_req[g*256 +: 256]), .done_clr(h_done_clr[g]),
