@@ -82,15 +82,18 @@ build() {
 	"$QOUT/qemu-system-x86_64" --version | head -1
 }
 
-# Debian's firmware, gathered where -L can find it.
+# Debian's firmware, gathered where -L can find it: SeaBIOS, and the
+# option ROMs that -kernel boots through (the dfsg source ships none).
 firmware() {
 	local f
 	mkdir -p "$BUILD/firmware"
-	for f in /usr/share/seabios/*.bin /usr/share/ipxe/qemu/*.rom \
-		"$QOUT"/pc-bios/optionrom/*.bin; do
+	for f in /usr/share/seabios/*.bin /usr/share/qemu/linuxboot*.bin \
+		/usr/share/qemu/kvmvapic.bin /usr/share/qemu/pvh.bin; do
 		[ -e "$f" ] && ln -sf "$f" "$BUILD/firmware/"
 	done
 	[ -e "$BUILD/firmware/bios-256k.bin" ] || die "SeaBIOS missing: apt-get install seabios"
+	[ -e "$BUILD/firmware/linuxboot_dma.bin" ] ||
+		die "linuxboot_dma.bin missing: apt-get install qemu-system-data"
 }
 
 main() {
