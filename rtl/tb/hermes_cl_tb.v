@@ -235,6 +235,9 @@ module hermes_cl_tb;
     reg [7:0]  ps, ds;
     integer    i, irq_before;
     reg [63:0] prog [0:15];
+    reg [7:0]  expb [0:511];
+    integer    k, bad;
+    reg [63:0] exp_r0;
 
     initial begin
         repeat (8) @(posedge clk);
@@ -294,6 +297,7 @@ module hermes_cl_tb;
         submit(0);
         for (i = 0; i < 5000 && irqs0 == irq_before; i = i + 1) @(posedge clk);
         ok(irqs0 == irq_before + 1, "run completes with user interrupt 0");
+        irq_before = irqs1;
         wait_done(0, done);
         ok(done && rs[0][23:16] == 0 && {rs[3], rs[2]} == sum,
            "run: SUCCESS and r0 = sum of the data");
@@ -312,6 +316,8 @@ module hermes_cl_tb;
         lite_read(32'h3080 + 8'h30, v);
         ok(done && rs[0][23:16] == 0 && {rs[3], rs[2]} == sum && v == 2,
            "engine 1: WINDOW run, REPEAT 2");
+        repeat (10) @(posedge clk);
+        ok(irqs1 > irq_before, "engine 1 completions raise user interrupt 1");
 
         // Both engines at once on the same slots: they share the memory
         // port, the results must not suffer.
@@ -327,6 +333,48 @@ module hermes_cl_tb;
         read64(32'h3080 + 8'h08, v64);
         ok(done && rs[0][23:16] == 0 && {rs[3], rs[2]} == sum && v64 == 20 * 100,
            "engines 0 and 1 concurrently: engine 1 result, 20 x 100 insns");
+
+        // Byte lanes of the shared memory: unaligned 8-, 4-, 2- and 1-byte
+        // stores and loads, across 64-bit words and 64-byte rows, checked
+        // byte for byte over DMA against the same moves done here.
+        for (k = 0; k < 512; k = k + 1) begin
+            expb[k] = k * 7 + 3;
+            dbuf[k / 64][8 * (k % 64) +: 8] = k * 7 + 3;
+        end
+        dma_write(DSOFF + ds * DSSZE, 8, br);
+        prog[0]  = ins(8'hb7, 2, 0, 0, 0);
+        prog[1]  = ins(8'hbf, 3, 1, 0, 0);
+        prog[2]  = ins(8'h0f, 3, 2, 0, 0);
+        prog[3]  = ins(8'h79, 4, 3, 0, 0);
+        prog[4]  = ins(8'h7b, 3, 4, 131, 0);          // *(u64 *)(r3 + 131) = r4
+        prog[5]  = ins(8'h07, 2, 0, 0, 8);
+        prog[6]  = ins(8'ha5, 2, 0, -16'sd6, 64);
+        prog[7]  = ins(8'h61, 5, 1, 1, 0);            // r5 = *(u32 *)(r1 + 1)
+        prog[8]  = ins(8'h6b, 1, 5, 255, 0);          // u16 across rows 3/4
+        prog[9]  = ins(8'h63, 1, 5, 318, 0);          // u32 across rows 4/5
+        prog[10] = ins(8'h72, 1, 0, 400, 32'hab);     // u8 immediate
+        prog[11] = ins(8'h79, 0, 1, 137, 0);          // unaligned u64 load
+        prog[12] = ins(8'h95, 0, 0, 0, 0);
+        dbuf[0] = 0; dbuf[1] = 0;
+        for (i = 0; i < 13; i = i + 1)
+            dbuf[i / 8][64 * (i % 8) +: 64] = prog[i];
+        dma_write(PSOFF + ps * PSSZE, 2, br);
+        for (i = 0; i < 64; i = i + 1)
+            expb[131 + i] = expb[i];
+        expb[255] = expb[1]; expb[256] = expb[2];
+        expb[318] = expb[1]; expb[319] = expb[2]; expb[320] = expb[3]; expb[321] = expb[4];
+        expb[400] = 8'hab;
+        for (i = 0; i < 8; i = i + 1)
+            exp_r0[8 * i +: 8] = expb[137 + i];
+        req_clear; rq[0] = {16'h0104, 8'h00, 8'h80}; rq[2] = {16'd0, ds, ps}; rq[3] = 104;
+        command(0, done);
+        ok(done && rs[0][23:16] == 0 && {rs[3], rs[2]} == exp_r0,
+           "unaligned u64 load across words returns the moved bytes");
+        dma_read(DSOFF + ds * DSSZE, 8, br);
+        bad = 0;
+        for (k = 0; k < 512; k = k + 1)
+            if (dbuf[k / 64][8 * (k % 64) +: 8] !== expb[k]) bad = bad + 1;
+        ok(br == 2'b00 && bad == 0, "unaligned stores: all 512 bytes as expected over DMA");
 
         // Faults.  Load beyond the data slot: LOAD at pc 1, address given.
         dbuf[0] = {5{64'd0}};
@@ -416,7 +464,7 @@ module hermes_cl_tb;
         ok(done && rs[0][23:16] == 8'h02, "release it again -> INVALID_PROG_SLOT");
 
         // Counters.
-        read64(32'h3040, v64); ok(v64 == 24, "CNT_RUNS counts runs");
+        read64(32'h3040, v64); ok(v64 == 25, "CNT_RUNS counts runs");
         read64(32'h3050, v64); ok(v64 == 10, "CNT_ERRORS counts failed commands");
 
         // Device reset: EHDEVCTL reads 1 until done, then slots are free
