@@ -99,6 +99,17 @@ $(RTL_VDIFF_BIN): $(RTL_DIR)/hermes_validate.v $(RTL_DIR)/sim/validate_main.cpp 
 		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
 		$(RTL_DIR)/hermes_validate.v $(RTL_DIR)/sim/validate_main.cpp
 
+# The whole custom logic, through its AXI ports, against the C engine.
+RTL_CLDIFF_BIN := $(RTL_OUT)/cldiff/rtl-cl-diff
+RTL_CLDIFF_COUNT ?= 400
+$(RTL_CLDIFF_BIN): $(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp \
+		$(RTL_DIR)/sim/progen.h $(RTL_OUT)/hermes-ebpf.o
+	@mkdir -p $(@D)
+	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_VFLAGS) \
+		--top-module hermes_cl -Mdir $(@D) -o $(@F) \
+		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
+		$(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp
+
 CHECK_SUITES += rtl-diff
 .PHONY: check-rtl-diff
 check-rtl-diff:
@@ -115,6 +126,10 @@ check-rtl-diff:
 		echo "not ok 2000 - rtl-diff: validator build failed ($(RTL_OUT)/vdiff-build.log)"; \
 		exit 1; fi; \
 	$(RTL_NICE) $(RTL_VDIFF_BIN) $(RTL_DIFF_SEED) $(RTL_VDIFF_COUNT) 2000 || rc=1; \
+	if ! $(RTL_MAKE) $(RTL_CLDIFF_BIN) >$(RTL_OUT)/cldiff-build.log 2>&1; then \
+		echo "not ok 3000 - rtl-diff: custom logic build failed ($(RTL_OUT)/cldiff-build.log)"; \
+		exit 1; fi; \
+	$(RTL_NICE) $(RTL_CLDIFF_BIN) $(RTL_DIFF_SEED) $(RTL_CLDIFF_COUNT) 3000 || rc=1; \
 	exit $$rc
 
 # The custom logic driven through its AXI ports like the driver would.
