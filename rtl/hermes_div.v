@@ -57,17 +57,27 @@ module hermes_div (
     wire [63:0] r_fin = r_neg ? (~rem + 64'd1) : rem;
     wire [63:0] res_w = rmod ? r_fin : q_fin;
 
-    // Normalisation: count of leading zeros of the placed dividend.
-    function [6:0] clz64(input [63:0] v);
-        integer i;
+    // Normalisation: shift the placed dividend left until its top bit is
+    // set, counting the shift, in six halving steps (a log-depth tree; a
+    // priority loop would synthesise to a 64-deep chain).
+    function [70:0] norm64(input [63:0] v);   // {leading zeros, v << lz}
+        reg [63:0] x;
+        reg [6:0]  n;
         begin
-            clz64 = 7'd64;
-            for (i = 0; i < 64; i = i + 1)
-                if (v[i]) clz64 = 7'd63 - i[6:0];
+            x = v;
+            n = 7'd0;
+            if (x[63:32] == 32'd0) begin n = n + 7'd32; x = x << 32; end
+            if (x[63:48] == 16'd0) begin n = n + 7'd16; x = x << 16; end
+            if (x[63:56] == 8'd0)  begin n = n + 7'd8;  x = x << 8;  end
+            if (x[63:60] == 4'd0)  begin n = n + 7'd4;  x = x << 4;  end
+            if (x[63:62] == 2'd0)  begin n = n + 7'd2;  x = x << 2;  end
+            if (!x[63])            begin n = n + 7'd1;  x = x << 1;  end
+            norm64 = {(v == 64'd0) ? 7'd64 : n, x};
         end
     endfunction
-    wire [6:0] lz = clz64(a_reg);
-    wire [6:0] steps = r32 ? ((lz >= 7'd32) ? 7'd0 : 7'd32 - lz) : 7'd64 - lz;
+    wire [70:0] nrm = norm64(a_reg);
+    wire [6:0]  lz = nrm[70:64];
+    wire [6:0]  steps = r32 ? ((lz >= 7'd32) ? 7'd0 : 7'd32 - lz) : 7'd64 - lz;
 
     always @(posedge clk) begin
         if (!rst_n) begin
@@ -108,7 +118,7 @@ module hermes_div (
                 // dividend bit has moved out and dq holds the quotient.
                 prep  <= 1'b0;
                 busy  <= 1'b1;
-                dq    <= (lz == 7'd64) ? 64'd0 : a_reg << lz;
+                dq    <= nrm[63:0];
                 count <= steps;
             end else if (busy) begin
                 if (count == 7'd0) begin

@@ -121,7 +121,8 @@ module hermes_ebpf_core #(
                      S_RD1W  = 4'd9,
                      S_WR0   = 4'd10,
                      S_WR1   = 4'd11,
-                     S_ATOM  = 4'd12; // atomic: compute and start the write
+                     S_ATOM  = 4'd12, // atomic: compute and start the write
+                     S_CHK   = 4'd13; // window check, first request
 
     localparam [63:0] STACK_BYTES = MAX_FRAMES * FRAME_BYTES;
     localparam [63:0] FRAME64     = FRAME_BYTES;
@@ -303,19 +304,11 @@ module hermes_ebpf_core #(
         end
     endfunction
 
-    wire win_stack = in_win(maddr, nbytes, stack_lo, stack_live);
-    wire win_data  = in_win(maddr, nbytes, cfg_data_base, cfg_data_len);
-    wire win_ctx   = in_win(maddr, nbytes, cfg_ctx_base, 32'd64);
-    wire perm_data = (!mem_rd_kind || cfg_data_perm[0]) && (!mem_wr_kind || cfg_data_perm[1]);
-    wire mem_hit   = win_stack || (win_data && perm_data) || (win_ctx && !mem_wr_kind);
-    wire [1:0] mem_region = win_stack ? 2'd1 : win_data ? 2'd0 : 2'd2;
+    // Alignment (atomics only) is checked at issue: it needs only the low
+    // address bits.  The windows are checked in S_CHK, on the registered
+    // address, so the 64-bit compares stay out of the EXECUTE stage.
     wire mem_align = (mode != 3'd6) || ((maddr[2:0] & (nbytes[2:0] - 3'd1)) == 3'd0);
-    // Stack word index of the access (meaningful for stack hits only).
     localparam SW = $clog2(MAX_FRAMES * FRAME_BYTES / 8);
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [63:0] stk_off = maddr - cfg_stack_base;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [SW-1:0] x_widx = stk_off[SW+2:3];
 
     // Atomic operation encodings (imm of BPF_ATOMIC).
     wire [7:0] aop = imm[7:0];
@@ -334,6 +327,8 @@ module hermes_ebpf_core #(
     reg  [63:0] m_wval;       // store value / atomic operand
     reg  [63:0] m_cmp;        // r0 for cmpxchg
     reg  [63:0] m_rd0;
+    reg         m_rd, m_wr;   // reads / writes memory (atomics: both)
+    reg  [31:0] m_pc;         // for a window fault
     reg  [1:0]  m_region;     // 0 data, 1 stack, 2 context
     reg  [SW-1:0] m_widx;     // stack word of the first word
     reg  [63:0] m_old;        // value read, before extension for loads
@@ -399,16 +394,20 @@ module hermes_ebpf_core #(
     wire [63:0]  m_sval = m_atomic ? a_new : m_wval;
     wire [127:0] m_wcat = {64'd0, m_sval & m_mask} << {m_lo, 3'b000};
     wire [15:0]  m_scat = {8'd0, smask(m_n)} << m_lo;
-    wire [63:0]  x_mask = (nbytes == 4'd8) ? 64'hffff_ffff_ffff_ffff :
-                          (nbytes == 4'd4) ? 64'h0000_0000_ffff_ffff :
-                          (nbytes == 4'd2) ? 64'h0000_0000_0000_ffff :
-                                             64'h0000_0000_0000_00ff;
-    wire [63:0]  x_sval = (is_st ? imm64 : rs) & x_mask;
-    // Only the first word's part is needed at issue.
+
+    // S_CHK: which window the registered access lies in, and its
+    // permission.  Live stack frames first, then the data slot, then the
+    // read-only context, as the C engine looks them up.
+    wire c_stack = in_win(m_addr, m_n, stack_lo, stack_live);
+    wire c_data  = in_win(m_addr, m_n, cfg_data_base, cfg_data_len);
+    wire c_ctx   = in_win(m_addr, m_n, cfg_ctx_base, 32'd64);
+    wire c_perm  = (!m_rd || cfg_data_perm[0]) && (!m_wr || cfg_data_perm[1]);
+    wire c_hit   = c_stack || (c_data && c_perm) || (c_ctx && !m_wr);
+    wire [1:0] c_region = c_stack ? 2'd1 : c_data ? 2'd0 : 2'd2;
     /* verilator lint_off UNUSEDSIGNAL */
-    wire [127:0] x_wcat = {64'd0, x_sval} << {maddr[2:0], 3'b000};
-    wire [15:0]  x_scat = {8'd0, smask(nbytes)} << maddr[2:0];
+    wire [63:0] c_soff = m_addr - cfg_stack_base;
     /* verilator lint_on UNUSEDSIGNAL */
+    wire [SW-1:0] c_widx = c_soff[SW+2:3];  // stack word (stack hits only)
 
     // ------------------------------------------------------------------
     // Multiplier operands (registered so the product is a path of its own).
@@ -527,12 +526,9 @@ module hermes_ebpf_core #(
             end else if (!mem_align) begin
                 x_fault = FAULT_ALIGN;
                 x_faddr = maddr;
-            end else if (!mem_hit) begin
-                x_fault = is_ldx ? FAULT_LOAD : FAULT_STORE;
-                x_faddr = maddr;
             end else begin
                 x_mem   = 1'b1;
-                x_state = mem_rd_kind ? S_RD0 : S_WR0;
+                x_state = S_CHK;
             end
         end else begin
             x_fault = FAULT_INSN;
@@ -700,21 +696,9 @@ module hermes_ebpf_core #(
                         m_src    <= src;
                         m_wval   <= is_st ? imm64 : rs;
                         m_cmp    <= rf[0];
-                        m_region <= mem_region;
-                        m_widx   <= x_widx;
-                        // Raise the first request now; the memory states
-                        // only wait for it to be taken.
-                        // The context is read inside the engine.
-                        dmem_req    <= (mem_region != 2'd2);
-                        dmem_we     <= mem_wr_kind && !mem_rd_kind;
-                        dmem_addr   <= {maddr[63:3], 3'b000};
-                        dmem_region <= mem_region;
-                        dmem_wdata  <= x_wcat[63:0];
-                        // First store to a stack word: write it whole.
-                        dmem_wstrb  <= (mem_region == 2'd1 && !stk_valid[x_widx])
-                                       ? 8'hff : x_scat[7:0];
-                        if (mem_region == 2'd1 && mem_wr_kind && !mem_rd_kind)
-                            stk_valid[x_widx] <= 1'b1;
+                        m_rd     <= mem_rd_kind;
+                        m_wr     <= mem_wr_kind;
+                        m_pc     <= pc;
                     end
                 end
             end
@@ -739,6 +723,37 @@ module hermes_ebpf_core #(
 
             // Memory states.  Each request is raised by the state before, so
             // a state sees its request on the port from its first cycle.
+            S_CHK: begin
+                if (!c_hit) begin
+                    // Outside every window: the instruction faults (it was
+                    // counted at issue, as the C engine counts it).
+                    done       <= 1'b1;
+                    res_fault  <= m_load ? FAULT_LOAD : FAULT_STORE;
+                    res_r0     <= rf[0];
+                    res_pc     <= m_pc;
+                    res_addr   <= m_addr;
+                    res_fsize  <= m_n;
+                    res_helper <= 32'd0;
+                    res_insns  <= run_insns;
+                    state      <= S_IDLE;
+                end else begin
+                    m_region    <= c_region;
+                    m_widx      <= c_widx;
+                    // The context is read inside the engine.
+                    dmem_req    <= (c_region != 2'd2);
+                    dmem_we     <= m_wr && !m_rd;
+                    dmem_addr   <= {m_addr[63:3], 3'b000};
+                    dmem_region <= c_region;
+                    dmem_wdata  <= m_wcat[63:0];
+                    // First store to a stack word: write it whole.
+                    dmem_wstrb  <= (c_region == 2'd1 && !stk_valid[c_widx])
+                                   ? 8'hff : m_scat[7:0];
+                    if (c_region == 2'd1 && m_wr && !m_rd)
+                        stk_valid[c_widx] <= 1'b1;
+                    state <= m_rd ? S_RD0 : S_WR0;
+                end
+            end
+
             S_RD0: begin
                 if (m_ctx || dmem_gnt) begin
                     dmem_req <= 1'b0;
