@@ -1451,6 +1451,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     return;
 
 fail:
+    memory_region_del_subregion(&s->bar2, &s->xdma);
     g_free(s->dslot_used);
     g_free(s->pslot_used);
     g_free(s->mem);
@@ -1482,6 +1483,8 @@ static void hermes_exit(PCIDevice *pdev)
         qemu_bh_delete(s->c2h[i].bh);
     }
     msix_uninit(pdev, &s->bar2, &s->bar2);
+    /* the subregion holds a reference on the device: drop it */
+    memory_region_del_subregion(&s->bar2, &s->xdma);
     g_free(s->dslot_used);
     g_free(s->pslot_used);
     g_free(s->mem);
