@@ -170,7 +170,7 @@ static void hermes_map(Hermes *h, int i, int slot)
 static void hermes_start(Hermes *h, const char *devices)
 {
     memset(h, 0, sizeof(*h));
-    h->qts = qtest_initf("-machine pc %s", devices);
+    h->qts = qtest_initf("-machine pc -nodefaults %s", devices);
     pc_alloc_init(&h->alloc, h->qts, ALLOC_NO_FLAGS);
     h->bus = qpci_new_pc(h->qts, &h->alloc);
     hermes_map(h, 0, 4);
@@ -1168,7 +1168,7 @@ static void test_bad_config(void)
         { "engines", 0 }, { "engines", 25 }, { "data-slots", 0 },
         { "prog-slot-size", 1000 }, { "data-slot-size", 0 },
     };
-    QTestState *qts = qtest_init("-machine pc");
+    QTestState *qts = qtest_init("-machine pc -nodefaults");
     size_t k;
 
     for (k = 0; k < ARRAY_SIZE(bad); k++) {
