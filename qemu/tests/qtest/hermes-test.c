@@ -104,13 +104,17 @@
 #define CH_ALIGNMENTS   0x4c
 #define SG_DESC_LO      0x80
 #define SG_DESC_HI      0x84
+#define CH_IE           0x90
 #define IRQ_USER_IE     0x04
+#define IRQ_CHAN_IE     0x10
 
 #define DMA_BUSY            (1u << 0)
 #define DMA_STOPPED         (1u << 1)
 #define DMA_COMPLETED       (1u << 2)
 #define DMA_MAGIC_STOPPED   (1u << 4)
+#define DMA_INVALID_LENGTH  (1u << 5)
 #define DMA_READ_ERROR      (1u << 9)
+#define DMA_WRITE_ERROR     (1u << 14)
 #define DMA_DESC_ERROR      (1u << 19)
 #define DMA_CHAIN_LIMIT     (1u << 20)
 #define DMA_CARD_RANGE      (1u << 21)
@@ -980,6 +984,17 @@ static void test_dma(void)
     memset(back, 0, sizeof(back));
     qtest_memread(h.qts, dst, back, sizeof(back));
     g_assert_cmpmem(back, sizeof(back), pattern, sizeof(pattern));
+
+    /* C2H channel 0 signals vector 4 once enabled in IE and CHAN_IE */
+    g_assert_cmphex(dma_run(&h, false, desc + 64, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_false(qpci_msix_pending(h.dev[0], 4));
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_C2H(0) + CH_IE, DMA_COMPLETED);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_IE, 1u << 4);
+    g_assert_cmphex(dma_run(&h, false, desc + 64, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_true(qpci_msix_pending(h.dev[0], 4));
+    g_assert_false(qpci_msix_pending(h.dev[0], 0));
     hermes_stop(&h);
 }
 
@@ -1029,6 +1044,14 @@ static void test_dma_errors(void)
     put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 16, 0xfffffffff0000000ULL, 0, 0);
     g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
                     DMA_STOPPED | DMA_READ_ERROR);
+
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 0x10000000, buf, 0, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_INVALID_LENGTH);
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 16, 0, 0xfffffffff0000000ULL,
+             0);
+    g_assert_cmphex(dma_run(&h, false, desc, &done), ==,
+                    DMA_STOPPED | DMA_WRITE_ERROR);
 
     /* a descriptor that points to itself: bounded, then stopped */
     put_desc(&h, desc, DESC_MAGIC, 8, buf, 64, desc);
@@ -1124,6 +1147,40 @@ static void test_two_devices(void)
     hermes_stop(&h);
 }
 
+/* A system reset aborts running programs and frees every slot. */
+static void test_system_reset(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint32_t plen;
+    QDict *resp;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_loop);
+    r = req_run(1, ps, ds, plen);
+    req_repeat_budget(&r, 0, UINT32_MAX);
+    submit_on(&h, 0, 2, &r);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(2)) & 0xff, ==, 1);
+
+    resp = qtest_qmp(h.qts, "{ 'execute': 'system_reset' }");
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    qtest_qmp_eventwait(h.qts, "RESET");
+
+    /* the reset also cleared the BARs: map the device again */
+    g_free(h.dev[0]);
+    hermes_map(&h, 0, 4);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(2)), ==, 0);
+    g_assert_cmpuint(res64(&h, 2, CNT_RUNS), ==, 0);
+    g_assert_cmpuint(alloc_slot(&h, 0), ==, 0);
+    g_assert_cmpuint(alloc_slot(&h, 1), ==, 0);
+    g_assert_cmphex(qpci_io_readq(h.dev[0], h.bar4[0], 0), ==, 0);
+    hermes_stop(&h);
+}
+
 /* Unplugging a device stops its workers even with a program running. */
 static void test_unplug_running(void)
 {
@@ -1198,6 +1255,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/dma", test_dma);
     qtest_add_func("/hermes/dma-errors", test_dma_errors);
     qtest_add_func("/hermes/reset", test_reset);
+    qtest_add_func("/hermes/system-reset", test_system_reset);
     qtest_add_func("/hermes/two-devices", test_two_devices);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
     qtest_add_func("/hermes/bad-config", test_bad_config);
