@@ -638,13 +638,29 @@ static unsigned long *hermes_slot_map(HermesState *s, uint8_t type,
     return NULL;
 }
 
+/* Are the request bytes [from, EHCMDREQ_SIZE) and 1, 4-7 all zero? */
+static bool hermes_req_reserved_clear(HermesEngine *e, unsigned from)
+{
+    unsigned i;
+
+    if (e->req[1] || ldl_le_p(e->req + 4)) {
+        return false;
+    }
+    for (i = from; i < EHCMDREQ_SIZE; i++) {
+        if (e->req[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static void hermes_cmd_request_slot(HermesEngine *e)
 {
     unsigned count;
     unsigned long *map = hermes_slot_map(e->dev, e->req[8], &count);
     unsigned long slot;
 
-    if (!map || ldl_le_p(e->req + 4) || e->req[1]) {
+    if (!map || !hermes_req_reserved_clear(e, 9)) {
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }
@@ -663,7 +679,7 @@ static void hermes_cmd_release_slot(HermesEngine *e)
     unsigned count;
     unsigned long *map = hermes_slot_map(e->dev, type, &count);
 
-    if (!map || ldl_le_p(e->req + 4) || e->req[1]) {
+    if (!map || !hermes_req_reserved_clear(e, 10)) {
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }

@@ -462,6 +462,13 @@ static void test_slots(void)
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROG_SLOT);
     r = req_slot(0x00, 12, 7, 0);
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    /* reserved bytes must be zero */
+    r = req_slot(0x00, 12, 1, 0);
+    r.b[31] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_slot(0x01, 12, 0, 5);
+    r.b[5] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
     /* slot allocation is device-wide: any engine may be used */
     r = req_slot(0x00, 13, 1, 0);
     g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
