@@ -42,7 +42,7 @@ build-all: kernel qemu kselftest
 
 # The VM's kselftests: bpf_offload.py against netdevsim, then the repo's
 # own selftests/ collections.
-HERMES_VM_DEVICES ?= 0
+HERMES_VM_DEVICES ?= 2
 CHECK_SUITES += kselftest-vm
 check-kselftest-vm:
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --timeout 1800 \

@@ -121,7 +121,8 @@ tools() {
 	make -s -C "$KSRC/tools/bpf/bpftool" -j"$JOBS" CC="ccache gcc" \
 		OUTPUT="$BUILD/tools/bpftool/" > "$BUILD/tools/bpftool.log" 2>&1 ||
 		{ tail -20 "$BUILD/tools/bpftool.log"; die "bpftool build failed"; }
-	"$BUILD/tools/bpftool/bpftool" version | head -1
+	"$BUILD/tools/bpftool/bpftool" version > "$BUILD/tools/bpftool.version"
+	head -n 1 "$BUILD/tools/bpftool.version"
 }
 
 main() {

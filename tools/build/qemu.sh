@@ -79,7 +79,7 @@ configure() {
 build() {
 	ninja -C "$QOUT" -j"$JOBS" qemu-system-x86_64 > "$QOUT/ninja.log" 2>&1 ||
 		{ grep -B2 -A12 -m3 'error' "$QOUT/ninja.log" | head -60; die "QEMU build failed (log: $QOUT/ninja.log)"; }
-	"$QOUT/qemu-system-x86_64" --version | head -1
+	"$QOUT/qemu-system-x86_64" --version | sed -n 1p
 }
 
 # Debian's firmware, gathered where -L can find it: SeaBIOS, and the
