@@ -743,6 +743,27 @@ static const uint64_t prog_loop[] = {
     EXIT(),
 };
 
+/* An endless program that counts its loops in the first data word. */
+static const uint64_t prog_count[] = {
+    LDXDW(3, 1, 0),
+    ADD64_IMM(3, 1),
+    STXDW(1, 3, 0),
+    JA(-4),
+};
+
+/* Wait until the counter of prog_count at BAR4 @addr exceeds @than. */
+static uint64_t wait_count(Hermes *h, uint64_t addr, uint64_t than)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    uint64_t v;
+
+    while ((v = qpci_io_readq(h->dev[0], h->bar4[0], addr)) <= than) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    return v;
+}
+
 static void test_budget(void)
 {
     Hermes h;
@@ -781,18 +802,20 @@ static void test_abort_responsive(void)
     uint8_t ps, ds;
     uint32_t plen;
     Req r, r2;
+    uint64_t count;
     gint64 t0;
     int k;
 
     hermes_start_one(&h);
     ps = alloc_slot(&h, 0);
     ds = alloc_slot(&h, 1);
-    plen = LOAD_PROG(&h, ps, prog_loop);
+    plen = LOAD_PROG(&h, ps, prog_count);
 
     r = req_run(0x77, ps, ds, plen);
     req_repeat_budget(&r, 0, UINT32_MAX);
     submit_on(&h, 0, 0, &r);
     g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xffff, ==, 0x0001);
+    count = wait_count(&h, dslot_addr(&h, 0, ds), 0);
 
     /* registers keep answering, quickly */
     t0 = g_get_monotonic_time();
@@ -801,6 +824,8 @@ static void test_abort_responsive(void)
         g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
     }
     g_assert_cmpint(g_get_monotonic_time() - t0, <, 5 * G_USEC_PER_SEC);
+    /* ... while the program goes on */
+    wait_count(&h, dslot_addr(&h, 0, ds), count);
 
     /* a second command on the busy engine is rejected, not queued */
     r2 = req_slot(0x00, 0x99, 1, 0);
@@ -838,14 +863,13 @@ static void test_parallel(void)
     Hermes h;
     uint8_t ps[2], ds[4];
     uint32_t plen_loop, plen_sum;
-    uint64_t r0;
+    uint64_t r0, count[4];
     Req r;
     int e;
 
     hermes_start_one(&h);
     ps[0] = alloc_slot(&h, 0);
     ps[1] = alloc_slot(&h, 0);
-    plen_loop = LOAD_PROG(&h, ps[0], prog_loop);
     plen_sum = LOAD_PROG(&h, ps[1], prog_sum);
     for (e = 0; e < 4; e++) {
         ds[e] = alloc_slot(&h, 1);
@@ -853,14 +877,18 @@ static void test_parallel(void)
                        100 * (e + 1));
     }
 
-    /* four endless programs at once */
+    /* four endless programs at once, all making progress together */
+    plen_loop = LOAD_PROG(&h, ps[0], prog_count);
     for (e = 0; e < 4; e++) {
         r = req_run(e, ps[0], ds[e], plen_loop);
         req_repeat_budget(&r, 0, UINT32_MAX);
         submit_on(&h, 0, e, &r);
     }
-    g_usleep(50 * 1000);
     for (e = 0; e < 4; e++) {
+        count[e] = wait_count(&h, dslot_addr(&h, 0, ds[e]), 100 * (e + 1));
+    }
+    for (e = 0; e < 4; e++) {
+        wait_count(&h, dslot_addr(&h, 0, ds[e]), count[e]);
         g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(e)) & 0xff, ==, 1);
     }
     for (e = 0; e < 4; e++) {
@@ -870,7 +898,11 @@ static void test_parallel(void)
         wait_done_on(&h, 0, e);
         g_assert_cmpuint((rd32(&h, 0, EHCMDRES(e)) >> 16) & 0xff, ==,
                          ST_ABORTED);
-        g_assert_cmpuint(res64(&h, e, CNT_INSNS), >, 0);
+        /* 4 instructions per counted loop */
+        g_assert_cmpuint(res64(&h, e, CNT_INSNS), >=,
+                         4 * (count[e] - 100 * (e + 1)));
+        qpci_io_writeq(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds[e]),
+                       100 * (e + 1));
     }
 
     /* then each engine computes on its own data */
