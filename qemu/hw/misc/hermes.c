@@ -16,6 +16,7 @@
  * to the worker, and the worker hands the outcome back to the main loop
  * with a bottom half, which publishes it and raises MSI-X under the BQL.
  * DMA descriptor chains are processed in bottom halves in bounded steps.
+ * Migration is refused while a program runs (see hermes_pre_save()).
  */
 
 #include "qemu/osdep.h"
@@ -27,6 +28,7 @@
 #include "qemu/timer.h"
 #include "qemu/main-loop.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
@@ -330,14 +332,15 @@ struct HermesState {
     /* Derived layout, constant after realize */
     uint64_t psoff;
     uint64_t dsoff;
-    uint64_t mem_size;
+    uint32_t mem_size;          /* at most HERMES_MAX_MEM */
+    uint32_t num_engines32;     /* num_engines, for migration */
     uint32_t max_insns;
     HermesEbpfCaps caps;
     char build[EHBLD_LEN];
 
     uint8_t *mem;
-    unsigned long *pslot_used;
-    unsigned long *dslot_used;
+    uint8_t pslot_used[256];    /* 1 when allocated */
+    uint8_t dslot_used[256];
     HermesEngine *engines;
     HermesDmaChannel h2c[XDMA_CHANNELS];
     HermesDmaChannel c2h[XDMA_CHANNELS];
@@ -624,8 +627,8 @@ static void hermes_engine_reset(HermesEngine *e)
 
 /* Engines: commands, on the BQL side */
 
-static unsigned long *hermes_slot_map(HermesState *s, uint8_t type,
-                                      unsigned *count)
+static uint8_t *hermes_slot_map(HermesState *s, uint8_t type,
+                                unsigned *count)
 {
     if (type == SLOT_PROG) {
         *count = s->num_pslots;
@@ -657,19 +660,21 @@ static bool hermes_req_reserved_clear(HermesEngine *e, unsigned from)
 static void hermes_cmd_request_slot(HermesEngine *e)
 {
     unsigned count;
-    unsigned long *map = hermes_slot_map(e->dev, e->req[8], &count);
-    unsigned long slot;
+    uint8_t *map = hermes_slot_map(e->dev, e->req[8], &count);
+    unsigned slot;
 
     if (!map || !hermes_req_reserved_clear(e, 9)) {
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }
-    slot = find_first_zero_bit(map, count);
+    for (slot = 0; slot < count && map[slot]; slot++) {
+        continue;
+    }
     if (slot >= count) {
         hermes_engine_finish_now(e, ST_NO_SPACE, 0);
         return;
     }
-    set_bit(slot, map);
+    map[slot] = 1;
     hermes_engine_finish_now(e, ST_SUCCESS, slot);
 }
 
@@ -677,19 +682,19 @@ static void hermes_cmd_release_slot(HermesEngine *e)
 {
     uint8_t type = e->req[8], slot = e->req[9];
     unsigned count;
-    unsigned long *map = hermes_slot_map(e->dev, type, &count);
+    uint8_t *map = hermes_slot_map(e->dev, type, &count);
 
     if (!map || !hermes_req_reserved_clear(e, 10)) {
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }
-    if (slot >= count || !test_bit(slot, map)) {
+    if (slot >= count || !map[slot]) {
         hermes_engine_finish_now(e, type == SLOT_PROG ? ST_INVALID_PROG_SLOT
                                                       : ST_INVALID_DATA_SLOT,
                                  0);
         return;
     }
-    clear_bit(slot, map);
+    map[slot] = 0;
     hermes_engine_finish_now(e, ST_SUCCESS, 0);
 }
 
@@ -713,11 +718,11 @@ static void hermes_cmd_run(HermesEngine *e)
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }
-    if (pslot >= s->num_pslots || !test_bit(pslot, s->pslot_used)) {
+    if (pslot >= s->num_pslots || !s->pslot_used[pslot]) {
         hermes_engine_finish_now(e, ST_INVALID_PROG_SLOT, 0);
         return;
     }
-    if (dslot >= s->num_dslots || !test_bit(dslot, s->dslot_used)) {
+    if (dslot >= s->num_dslots || !s->dslot_used[dslot]) {
         hermes_engine_finish_now(e, ST_INVALID_DATA_SLOT, 0);
         return;
     }
@@ -807,8 +812,8 @@ static void hermes_reset(HermesState *s)
         hermes_dma_reset(&s->h2c[i]);
         hermes_dma_reset(&s->c2h[i]);
     }
-    bitmap_zero(s->pslot_used, s->num_pslots);
-    bitmap_zero(s->dslot_used, s->num_dslots);
+    memset(s->pslot_used, 0, sizeof(s->pslot_used));
+    memset(s->dslot_used, 0, sizeof(s->dslot_used));
     memset(s->mem, 0, s->mem_size);
     s->user_ie = 0;
     s->chan_ie = 0;
@@ -952,7 +957,7 @@ static uint32_t hermes_bar0_read32(HermesState *s, hwaddr addr)
     case EHMEMSZ:
         return s->mem_size;
     case EHMEMSZ + 4:
-        return s->mem_size >> 32;
+        return 0;           /* BAR4 is at most HERMES_MAX_MEM */
     default:
         return 0;
     }
@@ -1413,9 +1418,8 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     snprintf(s->build, sizeof(s->build), "Hermes QEMU model, interface %d",
              HERMES_VERSION);
 
+    s->num_engines32 = s->num_engines;
     s->mem = g_malloc0(s->mem_size);
-    s->pslot_used = bitmap_new(s->num_pslots);
-    s->dslot_used = bitmap_new(s->num_dslots);
 
     memory_region_init_io(&s->bar0, OBJECT(s), &hermes_bar0_ops, s,
                           "hermes-regs", HERMES_BAR0_SIZE);
@@ -1468,8 +1472,6 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
 
 fail:
     memory_region_del_subregion(&s->bar2, &s->xdma);
-    g_free(s->dslot_used);
-    g_free(s->pslot_used);
     g_free(s->mem);
     s->mem = NULL;
 }
@@ -1501,8 +1503,6 @@ static void hermes_exit(PCIDevice *pdev)
     msix_uninit(pdev, &s->bar2, &s->bar2);
     /* the subregion holds a reference on the device: drop it */
     memory_region_del_subregion(&s->bar2, &s->xdma);
-    g_free(s->dslot_used);
-    g_free(s->pslot_used);
     g_free(s->mem);
 }
 
@@ -1520,10 +1520,118 @@ static Property hermes_properties[] = {
     DEFINE_PROP_END_OF_LIST(),
 };
 
-/* Running programs on worker threads are not migrated (yet). */
+/*
+ * Migration.  A program running on a worker thread cannot be saved, so
+ * the device refuses to be saved while a command runs: the migration
+ * fails and the VM goes on.  DMA chains in progress are resumed.
+ */
+static int hermes_pre_save(void *opaque)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    for (i = 0; i < s->num_engines; i++) {
+        if (s->engines[i].exec) {
+            error_report("hermes: engine %u runs a command, cannot migrate",
+                         i);
+            return -EBUSY;
+        }
+    }
+    return 0;
+}
+
+static int hermes_post_load(void *opaque, int version_id)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        if (s->h2c[i].status & XDMA_ST_BUSY) {
+            qemu_bh_schedule(s->h2c[i].bh);
+        }
+        if (s->c2h[i].status & XDMA_ST_BUSY) {
+            qemu_bh_schedule(s->c2h[i].bh);
+        }
+    }
+    return 0;
+}
+
+static const VMStateDescription vmstate_hermes_engine = {
+    .name = TYPE_HERMES "/engine",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(req, HermesEngine, EHCMDREQ_SIZE),
+        VMSTATE_UINT8_ARRAY(res, HermesEngine, EHCMDRES_SIZE),
+        VMSTATE_BOOL(exec, HermesEngine),
+        VMSTATE_BOOL(done, HermesEngine),
+        VMSTATE_BOOL(reject, HermesEngine),
+        VMSTATE_UINT16(cid, HermesEngine),
+        VMSTATE_UINT64(res_r0, HermesEngine),
+        VMSTATE_UINT64(res_insns, HermesEngine),
+        VMSTATE_UINT64(res_time, HermesEngine),
+        VMSTATE_UINT64(res_faddr, HermesEngine),
+        VMSTATE_UINT32(res_fpc, HermesEngine),
+        VMSTATE_UINT32(res_fault, HermesEngine),
+        VMSTATE_UINT32(res_doff, HermesEngine),
+        VMSTATE_UINT32(res_dlen, HermesEngine),
+        VMSTATE_UINT32(res_iters, HermesEngine),
+        VMSTATE_UINT32(res_status, HermesEngine),
+        VMSTATE_UINT64(cnt_runs, HermesEngine),
+        VMSTATE_UINT64(cnt_insns, HermesEngine),
+        VMSTATE_UINT64(cnt_errors, HermesEngine),
+        VMSTATE_UINT64(cnt_busy, HermesEngine),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_hermes_dma = {
+    .name = TYPE_HERMES "/dma",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(control, HermesDmaChannel),
+        VMSTATE_UINT32(status, HermesDmaChannel),
+        VMSTATE_UINT32(completed, HermesDmaChannel),
+        VMSTATE_UINT32(ie, HermesDmaChannel),
+        VMSTATE_UINT64(first_desc, HermesDmaChannel),
+        VMSTATE_UINT32(adjacent, HermesDmaChannel),
+        VMSTATE_UINT64(next_desc, HermesDmaChannel),
+        VMSTATE_UINT32(count, HermesDmaChannel),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_hermes = {
     .name = TYPE_HERMES,
-    .unmigratable = 1,
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .pre_save = hermes_pre_save,
+    .post_load = hermes_post_load,
+    .fields = (VMStateField[]) {
+        VMSTATE_PCI_DEVICE(parent_obj, HermesState),
+        VMSTATE_MSIX(parent_obj, HermesState),
+        VMSTATE_UINT8_EQUAL(num_engines, HermesState, NULL),
+        VMSTATE_UINT8_EQUAL(num_pslots, HermesState, NULL),
+        VMSTATE_UINT8_EQUAL(num_dslots, HermesState, NULL),
+        VMSTATE_UINT32_EQUAL(pslot_size, HermesState, NULL),
+        VMSTATE_UINT32_EQUAL(dslot_size, HermesState, NULL),
+        VMSTATE_UINT32_EQUAL(mem_size, HermesState, NULL),
+        VMSTATE_UINT8_ARRAY(pslot_used, HermesState, 256),
+        VMSTATE_UINT8_ARRAY(dslot_used, HermesState, 256),
+        VMSTATE_UINT32(user_ie, HermesState),
+        VMSTATE_UINT32(chan_ie, HermesState),
+        VMSTATE_STRUCT_ARRAY(h2c, HermesState, XDMA_CHANNELS, 1,
+                             vmstate_hermes_dma, HermesDmaChannel),
+        VMSTATE_STRUCT_ARRAY(c2h, HermesState, XDMA_CHANNELS, 1,
+                             vmstate_hermes_dma, HermesDmaChannel),
+        VMSTATE_STRUCT_VARRAY_POINTER_UINT32(engines, HermesState,
+                                             num_engines32,
+                                             vmstate_hermes_engine,
+                                             HermesEngine),
+        VMSTATE_VBUFFER_UINT32(mem, HermesState, 1, NULL, mem_size),
+        VMSTATE_END_OF_LIST()
+    },
 };
 
 static void hermes_class_init(ObjectClass *klass, void *data)

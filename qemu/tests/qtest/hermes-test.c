@@ -1220,6 +1220,113 @@ static void test_system_reset(void)
     hermes_stop(&h);
 }
 
+/* Migrate @from to @uri; return the final status ("completed", "failed"). */
+static char *migrate(QTestState *from, const char *uri)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    QDict *resp, *ret;
+    char *status = NULL;
+
+    resp = qtest_qmp(from, "{ 'execute': 'migrate', "
+                     "'arguments': { 'uri': %s } }", uri);
+    g_assert_true(qdict_haskey(resp, "return"));
+    qobject_unref(resp);
+    for (;;) {
+        const char *st;
+
+        resp = qtest_qmp(from, "{ 'execute': 'query-migrate' }");
+        ret = qdict_get_qdict(resp, "return");
+        st = qdict_get_try_str(ret, "status");
+        if (st && (!strcmp(st, "completed") || !strcmp(st, "failed"))) {
+            status = g_strdup(st);
+        }
+        qobject_unref(resp);
+        if (status) {
+            return status;
+        }
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+}
+
+/*
+ * Migration carries slots, device memory, registers and counters; it is
+ * refused while a program runs, and the VM goes on.
+ */
+static void test_migrate(void)
+{
+    g_autofree char *sock = g_strdup_printf("%s/hermes-mig-%d.sock",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *st = NULL;
+    Hermes h, d = { 0 };
+    uint8_t ps, ps_count, ds;
+    uint32_t plen, plen_count;
+    uint64_t r0, data;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ps_count = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+    plen_count = LOAD_PROG(&h, ps_count, prog_count);
+    data = dslot_addr(&h, 0, ds);
+    qpci_io_writel(h.dev[0], h.bar4[0], data + 64, 0x1234);
+    r = req_run(0x55, ps, ds, plen);
+    req_window(&r, 64, 8);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 0x1234 + 8);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x5);
+
+    /* refused while engine 1 runs */
+    r = req_run(0x56, ps_count, ds, plen_count);
+    req_window(&r, 128, 8);
+    req_repeat_budget(&r, 0, UINT32_MAX);
+    submit_on(&h, 0, 1, &r);
+    wait_count(&h, data + 128, 0);
+    st = migrate(h.qts, "exec:cat > /dev/null");
+    g_assert_cmpstr(st, ==, "failed");
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(1) + 3, 1);
+    wait_done_on(&h, 0, 1);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(1)) >> 16 & 0xff, ==, ST_ABORTED);
+
+    /* then it goes through */
+    d.qts = qtest_initf("-machine pc -nodefaults -device hermes,addr=04.0 "
+                        "-incoming %s", uri);
+    g_free(st);
+    st = migrate(h.qts, uri);
+    g_assert_cmpstr(st, ==, "completed");
+    qtest_qmp_eventwait(d.qts, "RESUME");
+
+    /* same BARs on the destination: the PCI state came with the VM */
+    d.bus = qpci_new_pc(d.qts, NULL);
+    d.dev[0] = qpci_device_find(d.bus, QPCI_DEVFN(4, 0));
+    g_assert(d.dev[0]);
+    d.bar0[0] = h.bar0[0];
+    d.bar2[0] = h.bar2[0];
+    d.bar4[0] = h.bar4[0];
+    g_assert_cmphex(rd32(&d, 0, EHCMDRES(0)), ==, 0x55);
+    g_assert_cmphex(rd32(&d, 0, EHCMDCTRL(0)), ==, 0x100);
+    g_assert_cmpuint(rd64(&d, 0, EHENGBLK(0) + CNT_RUNS), ==, 1);
+    g_assert_cmpuint(rd64(&d, 0, EHENGBLK(1) + CNT_ERRORS), ==, 1);
+    g_assert_cmphex(qpci_io_readl(d.dev[0], d.bar2[0],
+                                  XDMA_IRQ + IRQ_USER_IE), ==, 0x5);
+    g_assert_cmpuint(alloc_slot_on(&d, 0, 0), ==, 2);
+    g_assert_cmpuint(alloc_slot_on(&d, 0, 1), ==, 1);
+    r = req_run(0x57, ps, ds, plen);
+    req_window(&r, 64, 8);
+    g_assert_cmpuint(cmd_on(&d, 0, 0, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 0x1234 + 8);
+    g_assert_cmpuint(rd64(&d, 0, EHENGBLK(0) + CNT_RUNS), ==, 2);
+
+    g_free(d.dev[0]);
+    qpci_free_pc(d.bus);
+    qtest_quit(d.qts);
+    hermes_stop(&h);
+    unlink(sock);
+}
+
 /* Unplugging a device stops its workers even with a program running. */
 static void test_unplug_running(void)
 {
@@ -1296,6 +1403,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/reset", test_reset);
     qtest_add_func("/hermes/system-reset", test_system_reset);
     qtest_add_func("/hermes/two-devices", test_two_devices);
+    qtest_add_func("/hermes/migrate", test_migrate);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
     qtest_add_func("/hermes/bad-config", test_bad_config);
     return g_test_run();
