@@ -1,34 +1,211 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Hermes eBPF offload accelerators: PCI probe.
+ * Hermes eBPF offload accelerators: PCI probe, network device, debugfs.
  *
- * This is the start of the driver: it binds to Hermes devices, maps the
- * register BAR and refuses interface versions it does not know, so that
- * nothing further is attempted on a device it cannot drive.  The device
- * interface is specified in Documentation/hermes/device.rst.
+ * Each Hermes PCI function becomes a BPF offload device behind a network
+ * device named hermes%d.  The network device carries no traffic: it is
+ * the handle by which bpftool and libbpf name an offload target
+ * (prog_ifindex).  See Documentation/hermes/driver.rst.
  */
 
+#include <linux/bpf.h>
+#include <linux/debugfs.h>
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
 #include <linux/io.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <linux/pci.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
 
-#define HERMES_DRV_NAME		"hermes"
+#include "hermes.h"
 
 #define PCI_VENDOR_ID_EIDETICOM	0x1de5
 #define PCI_DEVICE_ID_HERMES	0x3000
 
 #define HERMES_BAR_REGS		0
+#define HERMES_BAR_DMA		2
+#define HERMES_BAR_MEM		4
 
-/* BAR0 registers */
-#define HERMES_REG_EHVER	0x000
-#define HERMES_REG_EHCAPSIG	0x100
+static struct dentry *hermes_debugfs_root;
 
-#define HERMES_IF_VERSION	2
-#define HERMES_CAP_SIGNATURE	0x534d5248	/* "HRMS" */
+struct hermes_netdev_priv {
+	struct hermes_dev *hd;
+};
+
+static netdev_tx_t hermes_ndo_start_xmit(struct sk_buff *skb,
+					 struct net_device *netdev)
+{
+	dev_core_stats_tx_dropped_inc(netdev);
+	dev_kfree_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static int hermes_ndo_bpf(struct net_device *netdev, struct netdev_bpf *bpf)
+{
+	switch (bpf->command) {
+	case XDP_SETUP_PROG:
+	case XDP_SETUP_PROG_HW:
+		NL_SET_ERR_MSG_MOD(bpf->extack,
+				   "Hermes devices carry no traffic: run offloaded programs with BPF_PROG_TEST_RUN");
+		return -EOPNOTSUPP;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static const struct net_device_ops hermes_netdev_ops = {
+	.ndo_start_xmit	= hermes_ndo_start_xmit,
+	.ndo_bpf	= hermes_ndo_bpf,
+};
+
+static void hermes_netdev_setup(struct net_device *netdev)
+{
+	netdev->netdev_ops = &hermes_netdev_ops;
+	netdev->type = ARPHRD_NONE;
+	netdev->flags = IFF_NOARP;
+	netdev->mtu = 0;
+	netdev->min_mtu = 0;
+	netdev->max_mtu = 0;
+	netdev->hard_header_len = 0;
+	netdev->addr_len = 0;
+	netdev->tx_queue_len = 0;
+	netdev->needs_free_netdev = false;
+}
+
+static int hermes_engines_show(struct seq_file *m, void *v)
+{
+	struct hermes_dev *hd = m->private;
+	unsigned int i;
+
+	seq_printf(m, "backend: %s\ndata path: %s\nbuild: %s\nengines: %u of %u\n",
+		   hd->ops->name, hd->dma_ready ? "xdma" : "bar4", hd->build,
+		   hd->n_engines, hd->caps.engines);
+	for (i = 0; i < hd->n_engines; i++) {
+		struct hermes_engine *e = &hd->engines[i];
+		u32 blk = HERMES_ENGBLK(i);
+
+		seq_printf(m,
+			   "engine %u: data slot %u commands %llu timeouts %llu failures %llu runs %llu insns %llu errors %llu busy_ns %llu\n",
+			   i, e->dslot, e->commands, e->timeouts, e->failures,
+			   hermes_read64(hd, blk + HERMES_CNT_RUNS),
+			   hermes_read64(hd, blk + HERMES_CNT_INSNS),
+			   hermes_read64(hd, blk + HERMES_CNT_ERRORS),
+			   hermes_read64(hd, blk + HERMES_CNT_BUSY));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hermes_engines);
+
+static int hermes_slots_show(struct seq_file *m, void *v)
+{
+	hermes_debugfs_slots(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hermes_slots);
+
+static int hermes_last_error_show(struct seq_file *m, void *v)
+{
+	struct hermes_dev *hd = m->private;
+
+	spin_lock_irq(&hd->error_lock);
+	seq_printf(m, "%s\n", hd->last_error[0] ? hd->last_error : "none");
+	spin_unlock_irq(&hd->error_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hermes_last_error);
+
+static int hermes_caps_show(struct seq_file *m, void *v)
+{
+	struct hermes_dev *hd = m->private;
+	const struct hermes_caps *c = &hd->caps;
+
+	seq_printf(m, "isa: %#x\nstack: %u\ndepth: %u\nmax_insns: %u\n",
+		   c->isa, c->stack, c->depth, c->max_insns);
+	seq_printf(m, "budget: %u default, %u max\nhelpers: %*ph\n",
+		   c->budget_def, c->budget_max, (int)sizeof(c->helpers),
+		   c->helpers);
+	seq_printf(m, "program slots: %u x %u bytes at %#llx\n",
+		   c->pslots, c->pslot_size, c->pslot_off);
+	seq_printf(m, "data slots: %u x %u bytes at %#llx\n",
+		   c->dslots, c->dslot_size, c->dslot_off);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hermes_caps);
+
+static void hermes_debugfs_init(struct hermes_dev *hd)
+{
+	hd->debugfs = debugfs_create_dir(pci_name(hd->pdev),
+					 hermes_debugfs_root);
+	debugfs_create_file("engines", 0400, hd->debugfs, hd,
+			    &hermes_engines_fops);
+	debugfs_create_file("slots", 0400, hd->debugfs, hd,
+			    &hermes_slots_fops);
+	debugfs_create_file("last_error", 0400, hd->debugfs, hd,
+			    &hermes_last_error_fops);
+	debugfs_create_file("caps", 0400, hd->debugfs, hd,
+			    &hermes_caps_fops);
+	if (hd->netdev)
+		debugfs_create_symlink(netdev_name(hd->netdev),
+				       hermes_debugfs_root,
+				       pci_name(hd->pdev));
+}
+
+static void hermes_debugfs_fini(struct hermes_dev *hd)
+{
+	if (hd->netdev)
+		debugfs_lookup_and_remove(netdev_name(hd->netdev),
+					  hermes_debugfs_root);
+	debugfs_remove_recursive(hd->debugfs);
+}
+
+static int hermes_netdev_init(struct hermes_dev *hd)
+{
+	struct hermes_netdev_priv *priv;
+	struct net_device *netdev;
+	int err;
+
+	netdev = alloc_netdev(sizeof(*priv), "hermes%d", NET_NAME_ENUM,
+			      hermes_netdev_setup);
+	if (!netdev)
+		return -ENOMEM;
+	priv = netdev_priv(netdev);
+	priv->hd = hd;
+	SET_NETDEV_DEV(netdev, &hd->pdev->dev);
+
+	err = register_netdev(netdev);
+	if (err)
+		goto err_free;
+	err = bpf_offload_dev_netdev_register(hd->bpf_dev, netdev);
+	if (err)
+		goto err_unregister;
+	hd->netdev = netdev;
+	return 0;
+
+err_unregister:
+	unregister_netdev(netdev);
+err_free:
+	free_netdev(netdev);
+	return err;
+}
+
+/* Orphans every program of the device: the BPF core calls destroy. */
+static void hermes_netdev_fini(struct hermes_dev *hd)
+{
+	rtnl_lock();
+	bpf_offload_dev_netdev_unregister(hd->bpf_dev, hd->netdev);
+	unregister_netdevice(hd->netdev);
+	rtnl_unlock();
+	free_netdev(hd->netdev);
+	hd->netdev = NULL;
+}
 
 static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	void __iomem *regs;
+	struct device *dev = &pdev->dev;
+	struct hermes_dev *hd;
+	void __iomem *const *map;
 	u32 version, sig;
 	int err;
 
@@ -39,23 +216,91 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = pcim_iomap_regions(pdev, BIT(HERMES_BAR_REGS), HERMES_DRV_NAME);
 	if (err)
 		return err;
-	regs = pcim_iomap_table(pdev)[HERMES_BAR_REGS];
+	map = pcim_iomap_table(pdev);
 
-	version = ioread32(regs + HERMES_REG_EHVER);
-	sig = ioread32(regs + HERMES_REG_EHCAPSIG);
+	version = ioread32(map[HERMES_BAR_REGS] + HERMES_REG_EHVER);
+	sig = ioread32(map[HERMES_BAR_REGS] + HERMES_REG_EHCAPSIG);
 	if (version != HERMES_IF_VERSION || sig != HERMES_CAP_SIGNATURE) {
-		dev_err(&pdev->dev,
+		dev_err(dev,
 			"unsupported interface version %u (signature %#x), this driver supports version %u\n",
 			version, sig, HERMES_IF_VERSION);
 		return -ENODEV;
 	}
 
-	dev_info(&pdev->dev, "Hermes interface version %u\n", version);
+	err = pcim_iomap_regions(pdev, BIT(HERMES_BAR_DMA) | BIT(HERMES_BAR_MEM),
+				 HERMES_DRV_NAME);
+	if (err)
+		return err;
+	err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+	if (err)
+		return err;
+	pci_set_master(pdev);
+
+	hd = devm_kzalloc(dev, sizeof(*hd), GFP_KERNEL);
+	if (!hd)
+		return -ENOMEM;
+	hd->pdev = pdev;
+	hd->ops = (const struct hermes_backend_ops *)id->driver_data;
+	hd->regs = map[HERMES_BAR_REGS];
+	hd->dma = map[HERMES_BAR_DMA];
+	hd->mem = map[HERMES_BAR_MEM];
+	spin_lock_init(&hd->engine_lock);
+	init_waitqueue_head(&hd->engine_wq);
+	mutex_init(&hd->slot_lock);
+	init_waitqueue_head(&hd->slot_wq);
+	spin_lock_init(&hd->error_lock);
+	pci_set_drvdata(pdev, hd);
+
+	err = hermes_dev_init(hd);
+	if (err)
+		goto err_reset;
+
+	err = hermes_bpf_init(hd);
+	if (err)
+		goto err_reset;
+	err = hermes_netdev_init(hd);
+	if (err)
+		goto err_bpf;
+	hermes_debugfs_init(hd);
+
+	dev_info(dev,
+		 "Hermes interface version %u (%s backend): %u engines, %u program slots, %u data slots of %u KiB, %s\n",
+		 version, hd->ops->name, hd->n_engines, hd->caps.pslots,
+		 hd->caps.dslots, hd->caps.dslot_size / 1024,
+		 netdev_name(hd->netdev));
 	return 0;
+
+err_bpf:
+	hermes_bpf_fini(hd);
+err_reset:
+	hermes_dev_reset(hd);
+	iowrite32(0, hd->dma + HERMES_XDMA_USER_IE);
+	return err;
+}
+
+static void hermes_remove(struct pci_dev *pdev)
+{
+	struct hermes_dev *hd = pci_get_drvdata(pdev);
+
+	/* New runs fail, running ones end now, waiters wake up. */
+	WRITE_ONCE(hd->dead, true);
+	hermes_engines_abort(hd);
+	wake_up_all(&hd->engine_wq);
+	wake_up_all(&hd->slot_wq);
+
+	hermes_debugfs_fini(hd);
+	hermes_netdev_fini(hd);
+	hermes_bpf_fini(hd);
+
+	hermes_engines_abort(hd);
+	hermes_dev_reset(hd);
+	iowrite32(0, hd->dma + HERMES_XDMA_USER_IE);
+	pci_clear_master(pdev);
 }
 
 static const struct pci_device_id hermes_pci_ids[] = {
-	{ PCI_DEVICE(PCI_VENDOR_ID_EIDETICOM, PCI_DEVICE_ID_HERMES) },
+	{ PCI_DEVICE(PCI_VENDOR_ID_EIDETICOM, PCI_DEVICE_ID_HERMES),
+	  .driver_data = (kernel_ulong_t)&hermes_backend_qemu },
 	{ }
 };
 MODULE_DEVICE_TABLE(pci, hermes_pci_ids);
@@ -64,8 +309,28 @@ static struct pci_driver hermes_pci_driver = {
 	.name		= HERMES_DRV_NAME,
 	.id_table	= hermes_pci_ids,
 	.probe		= hermes_probe,
+	.remove		= hermes_remove,
 };
-module_pci_driver(hermes_pci_driver);
+
+static int __init hermes_init(void)
+{
+	int err;
+
+	hermes_debugfs_root = debugfs_create_dir(HERMES_DRV_NAME, NULL);
+	err = pci_register_driver(&hermes_pci_driver);
+	if (err)
+		debugfs_remove_recursive(hermes_debugfs_root);
+	return err;
+}
+
+static void __exit hermes_exit(void)
+{
+	pci_unregister_driver(&hermes_pci_driver);
+	debugfs_remove_recursive(hermes_debugfs_root);
+}
+
+module_init(hermes_init);
+module_exit(hermes_exit);
 
 MODULE_DESCRIPTION("Hermes eBPF offload accelerators");
 MODULE_LICENSE("GPL");

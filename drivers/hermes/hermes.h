@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Hermes eBPF offload accelerators: driver-internal interfaces.
+ *
+ * The device interface is specified in Documentation/hermes/device.rst;
+ * the driver is described in Documentation/hermes/driver.rst.
+ */
+#ifndef _HERMES_H_
+#define _HERMES_H_
+
+#include <linux/bitops.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/filter.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#define HERMES_DRV_NAME		"hermes"
+
+/* BAR0 registers */
+#define HERMES_REG_EHVER	0x000
+#define HERMES_REG_EHBLD	0x004
+#define HERMES_EHBLD_LEN	48
+#define HERMES_REG_EHENG	0x034	/* engines, pslots, dslots bytes */
+#define HERMES_REG_EHPSSZE	0x03c
+#define HERMES_REG_EHDSSZE	0x044
+#define HERMES_REG_EHPSOFF64	0x050
+#define HERMES_REG_EHDSOFF64	0x058
+#define HERMES_REG_EHMEMSZ	0x060
+#define HERMES_REG_EHDEVCTL	0x080
+#define HERMES_DEVCTL_RESET	BIT(0)
+
+#define HERMES_REG_EHCAPSIG	0x100
+#define HERMES_REG_EHCAPISA	0x104
+#define HERMES_REG_EHCAPSTACK	0x108
+#define HERMES_REG_EHCAPDEPTH	0x10c
+#define HERMES_REG_EHCAPMAXINSN	0x110
+#define HERMES_REG_EHCAPBUDDEF	0x114
+#define HERMES_REG_EHCAPBUDMAX	0x118
+#define HERMES_REG_EHCAPCMDS	0x11c
+#define HERMES_REG_EHCAPHELPER	0x120
+#define HERMES_REG_EHCAPMAPTYPES 0x140
+
+#define HERMES_IF_VERSION	2
+#define HERMES_CAP_SIGNATURE	0x534d5248	/* "HRMS" */
+
+#define HERMES_ISA_VERSION	GENMASK(3, 0)
+#define HERMES_ISA_ATOMIC	BIT(8)
+#define HERMES_ISA_DIVMOD	BIT(9)
+#define HERMES_ISA_HELPERS	BIT(10)
+#define HERMES_ISA_LOCALCALL	BIT(11)
+
+#define HERMES_CMDS_SLOT	BIT(0)
+#define HERMES_CMDS_RUN		BIT(1)
+
+/* Per-engine command interface */
+#define HERMES_CMDREQ(e)	(0x1000 + 48 * (e))
+#define HERMES_CMDRES(e)	(0x1020 + 48 * (e))
+#define HERMES_CMDCTRL(e)	(0x2000 + 8 * (e))
+#define HERMES_ENGBLK(e)	(0x3000 + 128 * (e))
+#define HERMES_CTRL_EXEC	BIT(0)
+#define HERMES_CTRL_DONE	BIT(8)
+#define HERMES_CTRL_ABORT_BYTE	3
+
+#define HERMES_RES_R0		0x00
+#define HERMES_RES_INSNS	0x08
+#define HERMES_RES_TIME		0x10
+#define HERMES_RES_FADDR	0x18
+#define HERMES_RES_FPC		0x20
+#define HERMES_RES_FAULT	0x24
+#define HERMES_RES_DOFF		0x28
+#define HERMES_RES_DLEN		0x2c
+#define HERMES_RES_ITERS	0x30
+#define HERMES_CNT_RUNS		0x40
+#define HERMES_CNT_INSNS	0x48
+#define HERMES_CNT_ERRORS	0x50
+#define HERMES_CNT_BUSY		0x58
+
+#define HERMES_REQ_SIZE		32
+#define HERMES_RES_SIZE		16
+
+/* Opcodes and their fields */
+#define HERMES_OPC_REQUEST_SLOT	0x00
+#define HERMES_OPC_RELEASE_SLOT	0x01
+#define HERMES_OPC_RUN		0x80
+#define HERMES_RUN_WINDOW	BIT(0)
+#define HERMES_SLOT_PROG	0
+#define HERMES_SLOT_DATA	1
+
+enum hermes_status {
+	HERMES_ST_SUCCESS		= 0x00,
+	HERMES_ST_NO_SPACE		= 0x01,
+	HERMES_ST_INVALID_PROG_SLOT	= 0x02,
+	HERMES_ST_INVALID_DATA_SLOT	= 0x03,
+	HERMES_ST_INVALID_ADDRESS	= 0x04,
+	HERMES_ST_EBPF_ERROR		= 0x05,
+	HERMES_ST_INVALID_OPCODE	= 0x06,
+	HERMES_ST_INVALID_PROGRAM	= 0x07,
+	HERMES_ST_BUDGET_EXCEEDED	= 0x08,
+	HERMES_ST_ABORTED		= 0x09,
+	HERMES_ST_INVALID_FIELD		= 0x0a,
+};
+
+/* BAR2: XDMA IRQ block */
+#define HERMES_XDMA_USER_IE	0x2004
+#define HERMES_MSIX_ENGINE0	8
+#define HERMES_MAX_ENGINES	24
+
+/* Run context offsets of the device ABI (device.rst, "Run context") */
+#define HERMES_CTX_DATA		0x00
+#define HERMES_CTX_DATA_END	0x08
+#define HERMES_CTX_DATA_META	0x10
+#define HERMES_CTX_IFINDEX	0x28
+#define HERMES_CTX_RXQ		0x2c
+
+/* XDP_PACKET_HEADROOM: where the core puts the packet in its buffer */
+#define HERMES_XDP_HEADROOM	256
+
+struct hermes_dev;
+
+/**
+ * struct hermes_backend_ops - what differs between Hermes implementations
+ * @name: backend name, for messages and debugfs
+ * @write_mem: copy @len bytes from @buf to device memory (BAR4) at @off
+ * @read_mem: copy @len bytes of device memory (BAR4) at @off to @buf
+ *
+ * Everything above these ops is the same for every device that follows
+ * the interface specification; a backend only decides how bytes move.
+ */
+struct hermes_backend_ops {
+	const char *name;
+	int (*write_mem)(struct hermes_dev *hd, u64 off, const void *buf,
+			 size_t len);
+	int (*read_mem)(struct hermes_dev *hd, u64 off, void *buf, size_t len);
+};
+
+extern const struct hermes_backend_ops hermes_backend_qemu;
+
+/* Capabilities and layout, read once at probe */
+struct hermes_caps {
+	u32 isa;
+	u32 stack;
+	u32 depth;
+	u32 max_insns;
+	u32 budget_def;
+	u32 budget_max;
+	u32 cmds;
+	u32 helpers[8];
+	u64 map_types;
+	u8 engines;
+	u8 pslots;
+	u8 dslots;
+	u32 pslot_size;
+	u32 dslot_size;
+	u64 pslot_off;
+	u64 dslot_off;
+	u64 mem_size;
+};
+
+#define HERMES_DMA_CHANNELS	4
+
+struct hermes_dma_chan {
+	struct mutex lock;		/* one transfer at a time */
+	struct completion done;
+	bool h2c;
+	unsigned int idx;
+	void *desc;
+	dma_addr_t desc_dma;
+	void *bounce;
+	dma_addr_t bounce_dma;
+	char irq_name[32];
+};
+
+struct hermes_engine {
+	struct hermes_dev *hd;
+	unsigned int idx;
+	u8 dslot;
+	u16 cid;
+	struct completion done;
+	u64 commands;
+	u64 timeouts;
+	u64 failures;
+	char irq_name[32];
+};
+
+/* A translated program, the offload dev_priv of a struct bpf_prog */
+struct hermes_prog {
+	struct hermes_dev *hd;
+	struct bpf_prog *prog;
+	/* private copy of the verifier's program, kept in step with it */
+	struct bpf_insn *insns;
+	u8 *meta;
+	u32 len;
+	bool type_checked;
+	/* the device image, from translate() */
+	struct bpf_insn *image;
+	u32 image_len;
+	/* program slot holding the image, or -1; under hd->slot_lock */
+	int slot;
+};
+
+struct hermes_pslot {
+	struct hermes_prog *owner;
+	unsigned int users;
+	u64 last_use;
+};
+
+struct hermes_dev {
+	struct pci_dev *pdev;
+	const struct hermes_backend_ops *ops;
+	void __iomem *regs;
+	void __iomem *dma;
+	void __iomem *mem;
+	struct hermes_caps caps;
+	char build[HERMES_EHBLD_LEN + 1];
+
+	bool dma_ready;			/* data moves through XDMA */
+	struct hermes_dma_chan h2c[HERMES_DMA_CHANNELS];
+	struct hermes_dma_chan c2h[HERMES_DMA_CHANNELS];
+	atomic_t dma_rr;
+
+	unsigned int n_engines;		/* usable: one data slot each */
+	struct hermes_engine *engines;
+	spinlock_t engine_lock;		/* engine_free */
+	unsigned long engine_free;
+	wait_queue_head_t engine_wq;
+
+	struct mutex slot_lock;		/* pslots, hermes_prog.slot */
+	struct hermes_pslot *pslots;
+	u64 slot_clock;
+	u64 slot_loads;
+	wait_queue_head_t slot_wq;
+
+	bool dead;			/* removed or failed: refuse work */
+
+	spinlock_t error_lock;		/* last_error */
+	char last_error[128];
+
+	struct net_device *netdev;
+	struct bpf_offload_dev *bpf_dev;
+	struct dentry *debugfs;
+};
+
+/* hermes_dev.c */
+u64 hermes_read64(struct hermes_dev *hd, u32 reg);
+void hermes_set_error(struct hermes_dev *hd, const char *fmt, ...)
+	__printf(2, 3);
+struct hermes_engine *hermes_engine_get(struct hermes_dev *hd);
+void hermes_engine_put(struct hermes_engine *e);
+int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
+		      unsigned int timeout_ms, bool interruptible);
+void hermes_engines_abort(struct hermes_dev *hd);
+int hermes_dev_reset(struct hermes_dev *hd);
+int hermes_dev_init(struct hermes_dev *hd);
+irqreturn_t hermes_engine_irq(int irq, void *data);
+
+/* hermes_xdma.c */
+int hermes_xdma_init(struct hermes_dev *hd);
+int hermes_xdma_xfer(struct hermes_dev *hd, bool h2c, u64 off, void *buf,
+		     size_t len);
+
+/* hermes_bpf.c */
+int hermes_bpf_init(struct hermes_dev *hd);
+void hermes_bpf_fini(struct hermes_dev *hd);
+void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd);
+
+#endif /* _HERMES_H_ */

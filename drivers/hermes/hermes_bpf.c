@@ -1,0 +1,803 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hermes eBPF offload accelerators: BPF offload of XDP programs.
+ *
+ * The in-kernel verifier checks every program; these callbacks refuse
+ * what the device cannot run (an allowlist built from its capability
+ * registers), translate the rest to the device ABI from a private copy of
+ * the program taken before the verifier's host fixups, and run it on the
+ * device for BPF_PROG_TEST_RUN.
+ */
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/filter.h>
+#include <linux/io.h>
+#include <linux/math64.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+#include <net/xdp.h>
+
+#include "hermes.h"
+
+/* Context fields of struct xdp_md and their place in the device's. */
+enum {
+	HERMES_META_NONE,
+	HERMES_META_DATA,
+	HERMES_META_DATA_END,
+	HERMES_META_DATA_META,
+	HERMES_META_IFINDEX,
+	HERMES_META_RXQ,
+};
+
+static const struct {
+	u32 xdp_off;
+	u8 dev_off;
+	u8 dev_size;
+} hermes_ctx_map[] = {
+	[HERMES_META_DATA] = { offsetof(struct xdp_md, data),
+			       HERMES_CTX_DATA, BPF_DW },
+	[HERMES_META_DATA_END] = { offsetof(struct xdp_md, data_end),
+				   HERMES_CTX_DATA_END, BPF_DW },
+	[HERMES_META_DATA_META] = { offsetof(struct xdp_md, data_meta),
+				    HERMES_CTX_DATA_META, BPF_DW },
+	[HERMES_META_IFINDEX] = { offsetof(struct xdp_md, ingress_ifindex),
+				  HERMES_CTX_IFINDEX, BPF_W },
+	[HERMES_META_RXQ] = { offsetof(struct xdp_md, rx_queue_index),
+			      HERMES_CTX_RXQ, BPF_W },
+};
+
+/* Run budget assumption for timeouts: a device runs at least this many
+ * instructions per millisecond (the QEMU model does far more).
+ */
+#define HERMES_INSNS_PER_MS	10000
+#define HERMES_RUN_TIMEOUT_MS	2000
+
+static struct hermes_prog *hermes_prog_of(struct bpf_verifier_env *env)
+{
+	return env->prog->aux->offload->dev_priv;
+}
+
+static __printf(3, 4) int hermes_reject(struct bpf_verifier_env *env,
+					int idx, const char *fmt, ...)
+{
+	char msg[160];
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	bpf_verifier_log_write(env, "[hermes] insn %d: %s\n", idx, msg);
+	return -EOPNOTSUPP;
+}
+
+static const char *hermes_reg_type_name(enum bpf_reg_type type)
+{
+	switch (base_type(type)) {
+	case PTR_TO_MAP_VALUE:
+		return "map value";
+	case PTR_TO_MAP_KEY:
+		return "map key";
+	case CONST_PTR_TO_MAP:
+		return "map";
+	case PTR_TO_MEM:
+		return "memory";
+	case PTR_TO_BTF_ID:
+		return "kernel object";
+	case PTR_TO_FLOW_KEYS:
+		return "flow keys";
+	case PTR_TO_SOCKET:
+	case PTR_TO_SOCK_COMMON:
+	case PTR_TO_TCP_SOCK:
+	case PTR_TO_XDP_SOCK:
+		return "socket";
+	case PTR_TO_BUF:
+		return "buffer";
+	case PTR_TO_ARENA:
+		return "arena";
+	default:
+		return "unsupported";
+	}
+}
+
+static int hermes_check_ctx(struct bpf_verifier_env *env,
+			    struct hermes_prog *hp, int idx,
+			    const struct bpf_insn *insn, bool load)
+{
+	unsigned int i;
+
+	if (!load)
+		return hermes_reject(env, idx,
+				     "stores into the context are not supported by the device");
+	if (insn->off == offsetof(struct xdp_md, egress_ifindex))
+		return hermes_reject(env, idx,
+				     "xdp_md field egress_ifindex is not available on the device");
+	for (i = 1; i < ARRAY_SIZE(hermes_ctx_map); i++) {
+		if (hermes_ctx_map[i].xdp_off == insn->off) {
+			hp->meta[idx] = i;
+			return 0;
+		}
+	}
+	/* Anything else is refused by the verifier with its own message. */
+	return 0;
+}
+
+/* Memory access through register @regno: only pointers the device maps. */
+static int hermes_check_mem(struct bpf_verifier_env *env,
+			    struct hermes_prog *hp, int idx,
+			    const struct bpf_insn *insn, u8 regno, bool load)
+{
+	const struct bpf_reg_state *reg = &cur_regs(env)[regno];
+
+	switch (base_type(reg->type)) {
+	case NOT_INIT:
+	case SCALAR_VALUE:
+	case PTR_TO_PACKET_END:
+		/* never dereferenced: the verifier rejects it with its message */
+		return 0;
+	case PTR_TO_STACK:
+	case PTR_TO_PACKET:
+	case PTR_TO_PACKET_META:
+		return 0;
+	case PTR_TO_CTX:
+		return hermes_check_ctx(env, hp, idx, insn, load);
+	default:
+		return hermes_reject(env, idx,
+				     "%s through a %s pointer (r%u) is not supported by the device",
+				     load ? "load" : "store",
+				     hermes_reg_type_name(reg->type), regno);
+	}
+}
+
+static bool hermes_has_helper(const struct hermes_caps *c, s32 id)
+{
+	if (!(c->isa & HERMES_ISA_HELPERS) || id < 0 || id >= 256)
+		return false;
+	return c->helpers[id / 32] & BIT(id % 32);
+}
+
+static int hermes_check_call(struct bpf_verifier_env *env, int idx,
+			     const struct bpf_insn *insn,
+			     const struct hermes_caps *c)
+{
+	switch (insn->src_reg) {
+	case BPF_PSEUDO_CALL:
+		if (!(c->isa & HERMES_ISA_LOCALCALL))
+			return hermes_reject(env, idx,
+					     "bpf-to-bpf calls are not supported by the device");
+		return 0;
+	case BPF_PSEUDO_KFUNC_CALL:
+		return hermes_reject(env, idx,
+				     "calls of kernel functions (kfunc) are not supported by the device");
+	case 0:
+		if (!hermes_has_helper(c, insn->imm))
+			return hermes_reject(env, idx,
+					     "call to helper %d is not supported by the device",
+					     insn->imm);
+		return 0;
+	default:
+		/* unknown call kinds: the verifier rejects them */
+		return 0;
+	}
+}
+
+static int hermes_check_alu(struct bpf_verifier_env *env, int idx,
+			    const struct bpf_insn *insn,
+			    const struct hermes_caps *c, u32 isa)
+{
+	u8 op = BPF_OP(insn->code);
+
+	if (op == BPF_DIV || op == BPF_MOD) {
+		if (!(c->isa & HERMES_ISA_DIVMOD))
+			return hermes_reject(env, idx,
+					     "division and modulo are not supported by the device");
+		if (insn->off && isa < 4)
+			return hermes_reject(env, idx,
+					     "signed division needs ISA v4, the device implements v%u",
+					     isa);
+	}
+	if (op == BPF_MOV && insn->off && isa < 4)
+		return hermes_reject(env, idx,
+				     "sign-extending moves need ISA v4, the device implements v%u",
+				     isa);
+	if (op == BPF_END && BPF_CLASS(insn->code) == BPF_ALU64 && isa < 4)
+		return hermes_reject(env, idx,
+				     "bswap needs ISA v4, the device implements v%u",
+				     isa);
+	return 0;
+}
+
+static int hermes_check_jmp(struct bpf_verifier_env *env, int idx,
+			    const struct bpf_insn *insn,
+			    const struct hermes_caps *c, u32 isa)
+{
+	u8 op = BPF_OP(insn->code);
+
+	if (BPF_CLASS(insn->code) == BPF_JMP32) {
+		if (isa < 3)
+			return hermes_reject(env, idx,
+					     "32-bit jumps need ISA v3, the device implements v%u",
+					     isa);
+		if (op == BPF_JA && isa < 4)
+			return hermes_reject(env, idx,
+					     "gotol needs ISA v4, the device implements v%u",
+					     isa);
+	}
+	switch (op) {
+	case BPF_JLT:
+	case BPF_JLE:
+	case BPF_JSLT:
+	case BPF_JSLE:
+		if (isa < 2)
+			return hermes_reject(env, idx,
+					     "this jump needs ISA v2, the device implements v%u",
+					     isa);
+		return 0;
+	case BPF_JCOND:
+		return hermes_reject(env, idx,
+				     "may_goto is not supported by the device");
+	case BPF_CALL:
+		return hermes_check_call(env, idx, insn, c);
+	default:
+		return 0;
+	}
+}
+
+static int hermes_verify_insn(struct bpf_verifier_env *env, int idx,
+			      int prev_idx)
+{
+	struct hermes_prog *hp = hermes_prog_of(env);
+	const struct hermes_caps *c = &hp->hd->caps;
+	u32 isa = c->isa & HERMES_ISA_VERSION;
+	const struct bpf_insn *insn;
+	u8 mode;
+
+	if (!hp->type_checked) {
+		if (env->prog->type != BPF_PROG_TYPE_XDP)
+			return hermes_reject(env, idx,
+					     "only XDP programs can be offloaded to the device");
+		hp->type_checked = true;
+	}
+	if (idx < 0 || idx >= hp->len)
+		return -EINVAL;
+	insn = &hp->insns[idx];
+	mode = BPF_MODE(insn->code);
+
+	switch (BPF_CLASS(insn->code)) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		return hermes_check_alu(env, idx, insn, c, isa);
+	case BPF_JMP:
+	case BPF_JMP32:
+		return hermes_check_jmp(env, idx, insn, c, isa);
+	case BPF_LD:
+		if (mode != BPF_IMM)
+			return hermes_reject(env, idx,
+					     "legacy packet loads (LD_ABS/LD_IND) are not supported by the device");
+		if (insn->src_reg)
+			return hermes_reject(env, idx,
+					     "64-bit load of a map or function address (src_reg %u) is not supported: the device has no maps",
+					     insn->src_reg);
+		return 0;
+	case BPF_LDX:
+		if (mode == BPF_MEMSX && isa < 4)
+			return hermes_reject(env, idx,
+					     "sign-extending loads need ISA v4, the device implements v%u",
+					     isa);
+		return hermes_check_mem(env, hp, idx, insn, insn->src_reg,
+					true);
+	case BPF_ST:
+	case BPF_STX:
+		if (mode == BPF_ATOMIC) {
+			if (!(c->isa & HERMES_ISA_ATOMIC))
+				return hermes_reject(env, idx,
+						     "atomic operations are not supported by the device");
+			if (isa < 3 && (insn->imm != BPF_ADD ||
+					BPF_SIZE(insn->code) != BPF_DW))
+				return hermes_reject(env, idx,
+						     "this atomic operation needs ISA v3, the device implements v%u",
+						     isa);
+		}
+		return hermes_check_mem(env, hp, idx, insn, insn->dst_reg,
+					false);
+	default:
+		return 0;
+	}
+}
+
+static int hermes_subprog_of(struct bpf_verifier_env *env, u32 start)
+{
+	int i;
+
+	for (i = 0; i < env->subprog_cnt; i++)
+		if (env->subprog_info[i].start == start)
+			return i;
+	return -1;
+}
+
+/* Deepest nesting of call frames from subprogram @sub (1 for no calls). */
+static u32 hermes_call_depth(struct bpf_verifier_env *env,
+			     struct hermes_prog *hp, int sub, u32 level)
+{
+	u32 i, end, deepest = level;
+	int callee;
+
+	if (level > MAX_CALL_FRAMES)
+		return level;
+	end = env->subprog_info[sub + 1].start;
+	for (i = env->subprog_info[sub].start; i < end && i < hp->len; i++) {
+		const struct bpf_insn *insn = &hp->insns[i];
+
+		if (insn->code != (BPF_JMP | BPF_CALL) ||
+		    insn->src_reg != BPF_PSEUDO_CALL)
+			continue;
+		callee = hermes_subprog_of(env, i + insn->imm + 1);
+		if (callee < 0)
+			continue;
+		deepest = max(deepest,
+			      hermes_call_depth(env, hp, callee, level + 1));
+	}
+	return deepest;
+}
+
+static int hermes_finalize(struct bpf_verifier_env *env)
+{
+	struct hermes_prog *hp = hermes_prog_of(env);
+	const struct hermes_caps *c = &hp->hd->caps;
+	u32 depth;
+	int i;
+
+	for (i = 0; i < env->subprog_cnt; i++) {
+		if (env->subprog_info[i].stack_depth > c->stack) {
+			bpf_verifier_log_write(env,
+					       "[hermes] subprogram %d uses %u bytes of stack, the device has %u bytes per frame\n",
+					       i, env->subprog_info[i].stack_depth,
+					       c->stack);
+			return -EOPNOTSUPP;
+		}
+	}
+	depth = hermes_call_depth(env, hp, 0, 1);
+	if (depth > c->depth) {
+		bpf_verifier_log_write(env,
+				       "[hermes] program nests %u call frames, the device has %u\n",
+				       depth, c->depth);
+		return -EOPNOTSUPP;
+	}
+	/* the device program has a one-instruction prologue */
+	if (hp->len + 1 > c->max_insns) {
+		bpf_verifier_log_write(env,
+				       "[hermes] program of %u instructions is too long, the device runs at most %u\n",
+				       hp->len + 1, c->max_insns);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int hermes_replace_insn(struct bpf_verifier_env *env, u32 off,
+			       struct bpf_insn *insn)
+{
+	struct hermes_prog *hp = hermes_prog_of(env);
+
+	if (off >= hp->len)
+		return -EINVAL;
+	hp->insns[off] = *insn;
+	hp->meta[off] = HERMES_META_NONE;
+	return 0;
+}
+
+/* Jump or call offset of @insn, relative to the next instruction. */
+static bool hermes_insn_rel(const struct bpf_insn *insn, s32 **imm,
+			    s16 **off)
+{
+	u8 cls = BPF_CLASS(insn->code), op = BPF_OP(insn->code);
+
+	*imm = NULL;
+	*off = NULL;
+	if (cls != BPF_JMP && cls != BPF_JMP32)
+		return false;
+	if (op == BPF_EXIT)
+		return false;
+	if (op == BPF_CALL) {
+		if (insn->src_reg != BPF_PSEUDO_CALL)
+			return false;
+		*imm = (s32 *)&insn->imm;
+		return true;
+	}
+	if (cls == BPF_JMP32 && op == BPF_JA)
+		*imm = (s32 *)&insn->imm;
+	else
+		*off = (s16 *)&insn->off;
+	return true;
+}
+
+/* The verifier removed dead code: do the same to the private copy. */
+static int hermes_remove_insns(struct bpf_verifier_env *env, u32 off,
+			       u32 cnt)
+{
+	struct hermes_prog *hp = hermes_prog_of(env);
+	u32 i;
+
+	if (off > hp->len || cnt > hp->len - off)
+		return -EINVAL;
+	for (i = 0; i < hp->len; i++) {
+		s64 t, ni, nt;
+		s32 *imm;
+		s16 *jo;
+
+		if (i >= off && i < off + cnt)
+			continue;
+		if (!hermes_insn_rel(&hp->insns[i], &imm, &jo))
+			continue;
+		t = (s64)i + 1 + (imm ? *imm : *jo);
+		ni = i < off ? i : i - cnt;
+		if (t < off)
+			nt = t;
+		else if (t >= off + cnt)
+			nt = t - cnt;
+		else
+			nt = off;
+		if (imm)
+			*imm = nt - ni - 1;
+		else
+			*jo = nt - ni - 1;
+	}
+	memmove(hp->insns + off, hp->insns + off + cnt,
+		(hp->len - off - cnt) * sizeof(*hp->insns));
+	memmove(hp->meta + off, hp->meta + off + cnt, hp->len - off - cnt);
+	hp->len -= cnt;
+	return 0;
+}
+
+static int hermes_prepare(struct bpf_prog *prog)
+{
+	struct hermes_dev *hd = bpf_offload_dev_priv(prog->aux->offload->offdev);
+	struct hermes_prog *hp;
+
+	hp = kzalloc(sizeof(*hp), GFP_KERNEL);
+	if (!hp)
+		return -ENOMEM;
+	hp->hd = hd;
+	hp->prog = prog;
+	hp->slot = -1;
+	hp->len = prog->len;
+	hp->insns = kvmemdup(prog->insnsi, prog->len * sizeof(*prog->insnsi),
+			     GFP_KERNEL);
+	hp->meta = kvzalloc(prog->len, GFP_KERNEL);
+	if (!hp->insns || !hp->meta) {
+		kvfree(hp->insns);
+		kvfree(hp->meta);
+		kfree(hp);
+		return -ENOMEM;
+	}
+	prog->aux->offload->dev_priv = hp;
+	return 0;
+}
+
+/* Device helper ID of a kernel helper: the device uses the kernel's IDs. */
+static s32 hermes_helper_id(s32 kernel_id)
+{
+	return kernel_id;
+}
+
+/* Put @hp's image into a program slot.  Called with slot_lock held.
+ * Return: the slot, -EBUSY when every slot is in use by a run (only
+ * with @evict), -ENOSPC when none is free (without @evict).
+ */
+static int hermes_slot_load(struct hermes_dev *hd, struct hermes_prog *hp,
+			    bool evict)
+{
+	struct hermes_pslot *ps;
+	int s, victim = -1, err;
+
+	lockdep_assert_held(&hd->slot_lock);
+	if (hp->slot >= 0)
+		return hp->slot;
+
+	for (s = 0; s < hd->caps.pslots; s++) {
+		ps = &hd->pslots[s];
+		if (!ps->owner) {
+			victim = s;
+			break;
+		}
+		if (evict && !ps->users &&
+		    (victim < 0 || ps->last_use < hd->pslots[victim].last_use))
+			victim = s;
+	}
+	if (victim < 0)
+		return evict ? -EBUSY : -ENOSPC;
+
+	ps = &hd->pslots[victim];
+	if (ps->owner) {
+		ps->owner->slot = -1;
+		ps->owner = NULL;
+	}
+	err = hd->ops->write_mem(hd, hd->caps.pslot_off +
+				 (u64)victim * hd->caps.pslot_size,
+				 hp->image, hp->image_len * sizeof(*hp->image));
+	if (err)
+		return err;
+	ps->owner = hp;
+	ps->last_use = ++hd->slot_clock;
+	hp->slot = victim;
+	hd->slot_loads++;
+	return victim;
+}
+
+static bool hermes_slot_may_free(struct hermes_dev *hd)
+{
+	int s;
+
+	if (READ_ONCE(hd->dead))
+		return true;
+	for (s = 0; s < hd->caps.pslots; s++)
+		if (!READ_ONCE(hd->pslots[s].users))
+			return true;
+	return false;
+}
+
+/* Make @hp resident in a slot and keep it there until hermes_slot_unpin(). */
+static int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp)
+{
+	int slot;
+
+	for (;;) {
+		mutex_lock(&hd->slot_lock);
+		slot = hermes_slot_load(hd, hp, true);
+		if (slot >= 0) {
+			hd->pslots[slot].users++;
+			hd->pslots[slot].last_use = ++hd->slot_clock;
+		}
+		mutex_unlock(&hd->slot_lock);
+		if (slot != -EBUSY)
+			return slot;
+		if (wait_event_interruptible(hd->slot_wq,
+					     hermes_slot_may_free(hd)))
+			return -EINTR;
+		if (READ_ONCE(hd->dead))
+			return -ENODEV;
+	}
+}
+
+static void hermes_slot_unpin(struct hermes_dev *hd, int slot)
+{
+	mutex_lock(&hd->slot_lock);
+	hd->pslots[slot].users--;
+	mutex_unlock(&hd->slot_lock);
+	wake_up(&hd->slot_wq);
+}
+
+static int hermes_translate(struct bpf_prog *prog)
+{
+	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+	struct hermes_dev *hd = hp->hd;
+	struct bpf_insn *img;
+	u32 i, n = hp->len + 1;
+
+	if (n > hd->caps.max_insns)
+		return -E2BIG;
+	img = kvcalloc(n, sizeof(*img), GFP_KERNEL);
+	if (!img)
+		return -ENOMEM;
+
+	/* Prologue: r1 is the run context, as the xdp_md pointer is. */
+	img[0] = BPF_MOV64_REG(BPF_REG_1, BPF_REG_3);
+	for (i = 0; i < hp->len; i++) {
+		struct bpf_insn *insn = &img[i + 1];
+		u8 m = hp->meta[i];
+
+		*insn = hp->insns[i];
+		if (m != HERMES_META_NONE) {
+			insn->code = BPF_LDX | BPF_MEM | hermes_ctx_map[m].dev_size;
+			insn->off = hermes_ctx_map[m].dev_off;
+		} else if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg) {
+			insn->imm = hermes_helper_id(insn->imm);
+		}
+	}
+
+	mutex_lock(&hd->slot_lock);
+	kvfree(hp->image);
+	hp->image = img;
+	hp->image_len = n;
+	/* Download now if a slot is free; otherwise swap in at run time. */
+	hermes_slot_load(hd, hp, false);
+	mutex_unlock(&hd->slot_lock);
+
+	prog->aux->offload->jited_image = img;
+	prog->aux->offload->jited_len = n * sizeof(*img);
+	return 0;
+}
+
+static void hermes_destroy(struct bpf_prog *prog)
+{
+	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+	struct hermes_dev *hd = hp->hd;
+
+	mutex_lock(&hd->slot_lock);
+	if (hp->slot >= 0) {
+		WARN_ON(hd->pslots[hp->slot].users);
+		hd->pslots[hp->slot].owner = NULL;
+		hp->slot = -1;
+	}
+	mutex_unlock(&hd->slot_lock);
+
+	prog->aux->offload->jited_image = NULL;
+	prog->aux->offload->jited_len = 0;
+	kvfree(hp->image);
+	kvfree(hp->insns);
+	kvfree(hp->meta);
+	kfree(hp);
+}
+
+static const char *const hermes_status_names[] = {
+	[HERMES_ST_SUCCESS]		= "SUCCESS",
+	[HERMES_ST_NO_SPACE]		= "NO_SPACE",
+	[HERMES_ST_INVALID_PROG_SLOT]	= "INVALID_PROG_SLOT",
+	[HERMES_ST_INVALID_DATA_SLOT]	= "INVALID_DATA_SLOT",
+	[HERMES_ST_INVALID_ADDRESS]	= "INVALID_ADDRESS",
+	[HERMES_ST_EBPF_ERROR]		= "EBPF_ERROR",
+	[HERMES_ST_INVALID_OPCODE]	= "INVALID_OPCODE",
+	[HERMES_ST_INVALID_PROGRAM]	= "INVALID_PROGRAM",
+	[HERMES_ST_BUDGET_EXCEEDED]	= "BUDGET_EXCEEDED",
+	[HERMES_ST_ABORTED]		= "ABORTED",
+	[HERMES_ST_INVALID_FIELD]	= "INVALID_FIELD",
+};
+
+static int hermes_run_error(struct hermes_dev *hd, struct hermes_engine *e,
+			    struct bpf_prog *prog, const u8 *res)
+{
+	u8 status = res[2];
+	u32 fpc = get_unaligned_le32(res + 4);
+	u64 faddr = hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_FADDR);
+
+	hermes_set_error(hd,
+			 "engine %u: prog %u: status %s, fault %u at device insn %u, address %#llx",
+			 e->idx, prog->aux->id,
+			 status < ARRAY_SIZE(hermes_status_names) ?
+			 hermes_status_names[status] : "?", res[3], fpc, faddr);
+	switch (status) {
+	case HERMES_ST_EBPF_ERROR:
+		return -EFAULT;
+	case HERMES_ST_BUDGET_EXCEEDED:
+		return -ETIME;
+	case HERMES_ST_ABORTED:
+		return READ_ONCE(hd->dead) ? -ENODEV : -EINTR;
+	case HERMES_ST_INVALID_PROGRAM:
+		dev_warn_ratelimited(&hd->pdev->dev,
+				     "device refused translated prog %u (fault %u at %u)\n",
+				     prog->aux->id, res[3], fpc);
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+static unsigned int hermes_run_timeout_ms(struct hermes_dev *hd, u32 repeat)
+{
+	u64 ms = div_u64((u64)repeat * hd->caps.budget_def,
+			 HERMES_INSNS_PER_MS);
+
+	return min_t(u64, ms + HERMES_RUN_TIMEOUT_MS, INT_MAX);
+}
+
+static int hermes_test_run(struct bpf_prog *prog,
+			   struct bpf_offload_test_run *run)
+{
+	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+	struct hermes_dev *hd = hp->hd;
+	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_RUN, HERMES_RUN_WINDOW };
+	u8 res[HERMES_RES_SIZE];
+	u32 repeat = max(run->repeat, 1U), doff, dlen;
+	struct hermes_engine *e;
+	u64 dbase, time;
+	int slot, err;
+
+	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
+		return -EOPNOTSUPP;
+	if (READ_ONCE(hd->dead))
+		return -ENODEV;
+	if (run->buf_size > hd->caps.dslot_size ||
+	    run->data > run->data_end || run->data_end > run->buf_size)
+		return -EMSGSIZE;
+
+	e = hermes_engine_get(hd);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+
+	slot = hermes_slot_pin(hd, hp);
+	if (slot < 0) {
+		err = slot;
+		goto out_put;
+	}
+
+	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
+	err = hd->ops->write_mem(hd, dbase, run->buf, run->buf_size);
+	if (err) {
+		hermes_slot_unpin(hd, slot);
+		goto out_put;
+	}
+
+	req[8] = slot;
+	req[9] = e->dslot;
+	put_unaligned_le32(hp->image_len * sizeof(struct bpf_insn), req + 12);
+	put_unaligned_le32(run->data, req + 16);
+	put_unaligned_le32(run->data_end - run->data, req + 20);
+	put_unaligned_le32(repeat, req + 24);
+	err = hermes_engine_cmd(e, req, res, hermes_run_timeout_ms(hd, repeat),
+				true);
+	hermes_slot_unpin(hd, slot);
+	if (err) {
+		if (READ_ONCE(hd->dead))
+			err = -ENODEV;
+		goto out_put;
+	}
+	if (res[2] != HERMES_ST_SUCCESS) {
+		err = hermes_run_error(hd, e, prog, res);
+		goto out_put;
+	}
+
+	doff = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DOFF);
+	dlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DLEN);
+	time = hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
+	/* Never trust the device: the packet must lie inside the buffer. */
+	if (doff > run->buf_size || dlen > run->buf_size - doff) {
+		hermes_set_error(hd,
+				 "engine %u: prog %u: packet [%u, +%u) outside the %u-byte buffer",
+				 e->idx, prog->aux->id, doff, dlen,
+				 run->buf_size);
+		err = -EMSGSIZE;
+		goto out_put;
+	}
+	err = hd->ops->read_mem(hd, dbase + doff, run->buf + doff, dlen);
+	if (err)
+		goto out_put;
+
+	run->data = doff;
+	run->data_end = doff + dlen;
+	run->retval = (u32)get_unaligned_le64(res + 8);
+	run->duration = min_t(u64, div_u64(time, repeat), U32_MAX);
+out_put:
+	hermes_engine_put(e);
+	return err;
+}
+
+static const struct bpf_prog_offload_ops hermes_bpf_ops = {
+	.insn_hook	= hermes_verify_insn,
+	.finalize	= hermes_finalize,
+	.replace_insn	= hermes_replace_insn,
+	.remove_insns	= hermes_remove_insns,
+	.prepare	= hermes_prepare,
+	.translate	= hermes_translate,
+	.destroy	= hermes_destroy,
+	.test_run	= hermes_test_run,
+};
+
+void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd)
+{
+	int s;
+
+	mutex_lock(&hd->slot_lock);
+	seq_printf(m, "slot loads: %llu\n", hd->slot_loads);
+	for (s = 0; s < hd->caps.pslots; s++) {
+		struct hermes_pslot *ps = &hd->pslots[s];
+
+		if (ps->owner)
+			seq_printf(m, "slot %d: prog %u, %u insns, %u runs in flight\n",
+				   s, ps->owner->prog->aux->id,
+				   ps->owner->image_len, ps->users);
+		else
+			seq_printf(m, "slot %d: free\n", s);
+	}
+	mutex_unlock(&hd->slot_lock);
+}
+
+int hermes_bpf_init(struct hermes_dev *hd)
+{
+	hd->bpf_dev = bpf_offload_dev_create(&hermes_bpf_ops, hd);
+	return PTR_ERR_OR_ZERO(hd->bpf_dev);
+}
+
+void hermes_bpf_fini(struct hermes_dev *hd)
+{
+	bpf_offload_dev_destroy(hd->bpf_dev);
+}

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hermes eBPF offload accelerators: engines and commands.
+ *
+ * Every command goes through one engine's request/response registers.  A
+ * caller first takes an idle engine for itself (hermes_engine_get()), so
+ * that at most one command is in flight per engine, submits, and sleeps
+ * until the engine's MSI-X vector fires or the wait times out.  A command
+ * that overruns is aborted; an engine that does not even answer the abort
+ * gets the device reset and marked failed, so nobody waits on it forever.
+ */
+
+#include <linux/delay.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/unaligned.h>
+
+#include "hermes.h"
+
+static bool use_dma = true;
+module_param(use_dma, bool, 0444);
+MODULE_PARM_DESC(use_dma,
+		 "move data with the XDMA channels (default) rather than BAR4 accesses");
+
+#define HERMES_ABORT_TIMEOUT_MS		1000
+#define HERMES_SLOT_CMD_TIMEOUT_MS	2000
+#define HERMES_RESET_TIMEOUT_US		100000
+
+/* 64-bit registers are two 32-bit halves; read hi, lo, hi (device.rst). */
+u64 hermes_read64(struct hermes_dev *hd, u32 reg)
+{
+	u32 hi, lo, hi2;
+	int tries = 8;
+
+	hi = ioread32(hd->regs + reg + 4);
+	do {
+		lo = ioread32(hd->regs + reg);
+		hi2 = ioread32(hd->regs + reg + 4);
+		if (hi2 == hi)
+			break;
+		hi = hi2;
+	} while (--tries);
+	return (u64)hi << 32 | lo;
+}
+
+void hermes_set_error(struct hermes_dev *hd, const char *fmt, ...)
+{
+	unsigned long flags;
+	va_list args;
+
+	spin_lock_irqsave(&hd->error_lock, flags);
+	va_start(args, fmt);
+	vsnprintf(hd->last_error, sizeof(hd->last_error), fmt, args);
+	va_end(args);
+	spin_unlock_irqrestore(&hd->error_lock, flags);
+}
+
+static bool hermes_engine_try_get(struct hermes_dev *hd,
+				  struct hermes_engine **e)
+{
+	unsigned long i;
+
+	if (READ_ONCE(hd->dead))
+		return true;
+
+	spin_lock(&hd->engine_lock);
+	i = find_first_bit(&hd->engine_free, hd->n_engines);
+	if (i < hd->n_engines) {
+		clear_bit(i, &hd->engine_free);
+		*e = &hd->engines[i];
+	}
+	spin_unlock(&hd->engine_lock);
+	return *e;
+}
+
+/**
+ * hermes_engine_get() - take an idle engine for one or more commands
+ * @hd: device
+ *
+ * Sleeps until an engine is free.  Return: the engine, or an ERR_PTR:
+ * -EINTR on a signal, -ENODEV when the device is going away or failed.
+ */
+struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
+{
+	struct hermes_engine *e = NULL;
+	int err;
+
+	err = wait_event_interruptible(hd->engine_wq,
+				       hermes_engine_try_get(hd, &e));
+	if (err) {
+		if (e)
+			hermes_engine_put(e);
+		return ERR_PTR(-EINTR);
+	}
+	if (READ_ONCE(hd->dead)) {
+		if (e)
+			hermes_engine_put(e);
+		return ERR_PTR(-ENODEV);
+	}
+	return e;
+}
+
+void hermes_engine_put(struct hermes_engine *e)
+{
+	struct hermes_dev *hd = e->hd;
+
+	spin_lock(&hd->engine_lock);
+	set_bit(e->idx, &hd->engine_free);
+	spin_unlock(&hd->engine_lock);
+	wake_up(&hd->engine_wq);
+}
+
+irqreturn_t hermes_engine_irq(int irq, void *data)
+{
+	struct hermes_engine *e = data;
+
+	complete(&e->done);
+	return IRQ_HANDLED;
+}
+
+static bool hermes_engine_done(struct hermes_engine *e)
+{
+	u32 ctrl = ioread32(e->hd->regs + HERMES_CMDCTRL(e->idx));
+
+	return (ctrl & HERMES_CTRL_DONE) && !(ctrl & HERMES_CTRL_EXEC);
+}
+
+/* Wait for DONE; interrupts only wake us, DONE is the truth. */
+static long hermes_engine_wait(struct hermes_engine *e, unsigned long timeout,
+			       bool interruptible)
+{
+	long left = timeout;
+
+	for (;;) {
+		if (hermes_engine_done(e))
+			return 1;
+		if (left <= 0)
+			return 0;
+		if (interruptible)
+			left = wait_for_completion_interruptible_timeout(&e->done,
+									 left);
+		else
+			left = wait_for_completion_timeout(&e->done, left);
+		if (left < 0)
+			return left;
+		if (!left && hermes_engine_done(e))
+			return 1;
+		if (!left)
+			return 0;
+	}
+}
+
+static void hermes_engine_abort(struct hermes_engine *e)
+{
+	iowrite8(1, e->hd->regs + HERMES_CMDCTRL(e->idx) +
+		 HERMES_CTRL_ABORT_BYTE);
+}
+
+/**
+ * hermes_engine_cmd() - submit a command on a held engine and wait for it
+ * @e: engine taken with hermes_engine_get()
+ * @req: 32-byte request; its CID is filled in here
+ * @res: 16-byte response buffer
+ * @timeout_ms: how long the command may take
+ * @interruptible: a signal aborts the command
+ *
+ * Return: 0 when the device completed the command (its status is in
+ * @res[2]), -EINTR when a signal aborted it, -ETIMEDOUT when it overran
+ * and was aborted, -EIO when the device did not answer at all (it is then
+ * reset and marked failed) or answered nonsense.
+ */
+int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
+		      unsigned int timeout_ms, bool interruptible)
+{
+	struct hermes_dev *hd = e->hd;
+	void __iomem *ctrl = hd->regs + HERMES_CMDCTRL(e->idx);
+	int ret = 0, i;
+	long w;
+	u16 cid;
+
+	if (READ_ONCE(hd->dead))
+		return -ENODEV;
+	if (ioread32(ctrl) & HERMES_CTRL_EXEC) {
+		hermes_set_error(hd, "engine %u busy before submission",
+				 e->idx);
+		return -EIO;
+	}
+
+	cid = ++e->cid;
+	req[2] = cid & 0xff;
+	req[3] = cid >> 8;
+	for (i = 0; i < HERMES_REQ_SIZE; i += 4)
+		iowrite32(get_unaligned_le32(req + i),
+			  hd->regs + HERMES_CMDREQ(e->idx) + i);
+	reinit_completion(&e->done);
+	e->commands++;
+	/* clear DONE and set EXEC in one write */
+	iowrite32(HERMES_CTRL_EXEC, ctrl);
+
+	w = hermes_engine_wait(e, msecs_to_jiffies(timeout_ms), interruptible);
+	if (w <= 0) {
+		ret = w < 0 ? -EINTR : -ETIMEDOUT;
+		if (!w)
+			e->timeouts++;
+		hermes_engine_abort(e);
+		w = hermes_engine_wait(e,
+				       msecs_to_jiffies(HERMES_ABORT_TIMEOUT_MS),
+				       false);
+		if (w <= 0) {
+			e->failures++;
+			hermes_set_error(hd,
+					 "engine %u did not complete command %#x (cid %u) after abort: device reset",
+					 e->idx, req[0], cid);
+			dev_err(&hd->pdev->dev,
+				"engine %u does not answer, resetting the device\n",
+				e->idx);
+			WRITE_ONCE(hd->dead, true);
+			hermes_dev_reset(hd);
+			wake_up_all(&hd->engine_wq);
+			wake_up_all(&hd->slot_wq);
+			return -EIO;
+		}
+	}
+
+	for (i = 0; i < HERMES_RES_SIZE; i += 4)
+		put_unaligned_le32(ioread32(hd->regs + HERMES_CMDRES(e->idx) + i),
+				   res + i);
+	if (get_unaligned_le16(res) != cid) {
+		hermes_set_error(hd, "engine %u answered cid %u for cid %u",
+				 e->idx, get_unaligned_le16(res), cid);
+		return -EIO;
+	}
+	return ret;
+}
+
+void hermes_engines_abort(struct hermes_dev *hd)
+{
+	unsigned int i;
+
+	for (i = 0; i < hd->n_engines; i++)
+		hermes_engine_abort(&hd->engines[i]);
+}
+
+int hermes_dev_reset(struct hermes_dev *hd)
+{
+	u32 v;
+	int err;
+
+	iowrite32(HERMES_DEVCTL_RESET, hd->regs + HERMES_REG_EHDEVCTL);
+	err = readl_poll_timeout(hd->regs + HERMES_REG_EHDEVCTL, v,
+				 !(v & HERMES_DEVCTL_RESET), 10,
+				 HERMES_RESET_TIMEOUT_US);
+	if (err)
+		dev_err(&hd->pdev->dev, "device reset did not complete\n");
+	return err;
+}
+
+static int hermes_request_slot(struct hermes_engine *e, u8 type, u8 *slot)
+{
+	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_REQUEST_SLOT };
+	u8 res[HERMES_RES_SIZE];
+	int err;
+
+	req[8] = type;
+	err = hermes_engine_cmd(e, req, res, HERMES_SLOT_CMD_TIMEOUT_MS, false);
+	if (err)
+		return err;
+	if (res[2] != HERMES_ST_SUCCESS) {
+		dev_err(&e->hd->pdev->dev,
+			"request of a %s slot failed with status %#x\n",
+			type == HERMES_SLOT_PROG ? "program" : "data", res[2]);
+		return -EIO;
+	}
+	*slot = res[8];
+	return 0;
+}
+
+static void hermes_read_caps(struct hermes_dev *hd)
+{
+	struct hermes_caps *c = &hd->caps;
+	u32 eng = ioread32(hd->regs + HERMES_REG_EHENG);
+	int i;
+
+	c->engines = eng & 0xff;
+	c->pslots = (eng >> 8) & 0xff;
+	c->dslots = (eng >> 16) & 0xff;
+	c->pslot_size = ioread32(hd->regs + HERMES_REG_EHPSSZE);
+	c->dslot_size = ioread32(hd->regs + HERMES_REG_EHDSSZE);
+	c->pslot_off = hermes_read64(hd, HERMES_REG_EHPSOFF64);
+	c->dslot_off = hermes_read64(hd, HERMES_REG_EHDSOFF64);
+	c->mem_size = hermes_read64(hd, HERMES_REG_EHMEMSZ);
+	c->isa = ioread32(hd->regs + HERMES_REG_EHCAPISA);
+	c->stack = ioread32(hd->regs + HERMES_REG_EHCAPSTACK);
+	c->depth = ioread32(hd->regs + HERMES_REG_EHCAPDEPTH);
+	c->max_insns = ioread32(hd->regs + HERMES_REG_EHCAPMAXINSN);
+	c->budget_def = ioread32(hd->regs + HERMES_REG_EHCAPBUDDEF);
+	c->budget_max = ioread32(hd->regs + HERMES_REG_EHCAPBUDMAX);
+	c->cmds = ioread32(hd->regs + HERMES_REG_EHCAPCMDS);
+	for (i = 0; i < ARRAY_SIZE(c->helpers); i++)
+		c->helpers[i] = ioread32(hd->regs + HERMES_REG_EHCAPHELPER +
+					 4 * i);
+	c->map_types = hermes_read64(hd, HERMES_REG_EHCAPMAPTYPES);
+	for (i = 0; i < HERMES_EHBLD_LEN; i += 4)
+		put_unaligned_le32(ioread32(hd->regs + HERMES_REG_EHBLD + i),
+				   hd->build + i);
+	hd->build[HERMES_EHBLD_LEN] = '\0';
+}
+
+/* The device's numbers bound every later access: check them once. */
+static int hermes_check_caps(struct hermes_dev *hd)
+{
+	struct hermes_caps *c = &hd->caps;
+	struct device *dev = &hd->pdev->dev;
+	u64 bar4 = pci_resource_len(hd->pdev, 4);
+
+	if (!c->engines || c->engines > HERMES_MAX_ENGINES ||
+	    !c->pslots || !c->dslots) {
+		dev_err(dev, "bad engine/slot counts %u/%u/%u\n",
+			c->engines, c->pslots, c->dslots);
+		return -EINVAL;
+	}
+	if (!c->pslot_size || !c->dslot_size ||
+	    c->mem_size > bar4 ||
+	    c->pslot_off + (u64)c->pslots * c->pslot_size > c->mem_size ||
+	    c->dslot_off + (u64)c->dslots * c->dslot_size > c->mem_size) {
+		dev_err(dev, "slot layout does not fit in BAR4\n");
+		return -EINVAL;
+	}
+	if (!(c->cmds & HERMES_CMDS_SLOT) || !(c->cmds & HERMES_CMDS_RUN)) {
+		dev_err(dev, "device lacks the slot and run commands\n");
+		return -EINVAL;
+	}
+	if (!(c->isa & HERMES_ISA_VERSION) || c->stack < 512 || !c->depth ||
+	    !c->max_insns) {
+		dev_err(dev, "bad capability block (isa %#x stack %u depth %u max_insns %u)\n",
+			c->isa, c->stack, c->depth, c->max_insns);
+		return -EINVAL;
+	}
+	c->max_insns = min(c->max_insns, c->pslot_size / 8);
+	return 0;
+}
+
+static int hermes_setup_irqs(struct hermes_dev *hd)
+{
+	struct pci_dev *pdev = hd->pdev;
+	unsigned int nvec = HERMES_MSIX_ENGINE0 + hd->n_engines;
+	unsigned int i;
+	int err;
+
+	err = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
+	if (err < 0) {
+		dev_err(&pdev->dev, "cannot enable %u MSI-X vectors: %d\n",
+			nvec, err);
+		return err;
+	}
+	for (i = 0; i < hd->n_engines; i++) {
+		struct hermes_engine *e = &hd->engines[i];
+
+		snprintf(e->irq_name, sizeof(e->irq_name), "hermes-%s-e%u",
+			 pci_name(pdev), i);
+		err = devm_request_irq(&pdev->dev,
+				       pci_irq_vector(pdev,
+						      HERMES_MSIX_ENGINE0 + i),
+				       hermes_engine_irq, 0, e->irq_name, e);
+		if (err)
+			return err;
+	}
+	iowrite32(GENMASK(hd->n_engines - 1, 0),
+		  hd->dma + HERMES_XDMA_USER_IE);
+	if (use_dma)
+		return hermes_xdma_init(hd);
+	return 0;
+}
+
+/**
+ * hermes_dev_init() - reset the device and get it ready for programs
+ * @hd: device with its BARs mapped
+ *
+ * Reads the layout and capabilities, sets up one engine per data slot
+ * (each engine owns a data slot for its runs) and takes every program
+ * slot for the driver, which then manages them itself.
+ *
+ * Return: 0 or a negative error code.
+ */
+int hermes_dev_init(struct hermes_dev *hd)
+{
+	struct device *dev = &hd->pdev->dev;
+	struct hermes_engine *e;
+	unsigned int i;
+	int err;
+	u8 slot;
+
+	err = hermes_dev_reset(hd);
+	if (err)
+		return err;
+	hermes_read_caps(hd);
+	err = hermes_check_caps(hd);
+	if (err)
+		return err;
+
+	hd->n_engines = min(hd->caps.engines, hd->caps.dslots);
+	hd->engines = devm_kcalloc(dev, hd->n_engines, sizeof(*hd->engines),
+				   GFP_KERNEL);
+	hd->pslots = devm_kcalloc(dev, hd->caps.pslots, sizeof(*hd->pslots),
+				  GFP_KERNEL);
+	if (!hd->engines || !hd->pslots)
+		return -ENOMEM;
+	for (i = 0; i < hd->n_engines; i++) {
+		e = &hd->engines[i];
+		e->hd = hd;
+		e->idx = i;
+		init_completion(&e->done);
+	}
+
+	err = hermes_setup_irqs(hd);
+	if (err)
+		return err;
+
+	/* All commands below use engine 0, nobody else runs yet. */
+	e = &hd->engines[0];
+	for (i = 0; i < hd->n_engines; i++) {
+		err = hermes_request_slot(e, HERMES_SLOT_DATA, &slot);
+		if (err)
+			return err;
+		if (slot >= hd->caps.dslots)
+			return -EIO;
+		hd->engines[i].dslot = slot;
+	}
+	for (i = 0; i < hd->caps.pslots; i++) {
+		err = hermes_request_slot(e, HERMES_SLOT_PROG, &slot);
+		if (err)
+			return err;
+		if (slot != i) {
+			dev_err(dev, "device gave program slot %u for %u\n",
+				slot, i);
+			return -EIO;
+		}
+	}
+	hd->engine_free = GENMASK(hd->n_engines - 1, 0);
+	return 0;
+}

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hermes eBPF offload accelerators: the XDMA channels (BAR2).
+ *
+ * Each of the four H2C and four C2H channels copies through a coherent
+ * bounce buffer of its own, one descriptor per chain, and signals the end
+ * of a chain on its MSI-X vector (0-3 H2C, 4-7 C2H).  A caller takes a
+ * channel for a whole transfer; the channel's status decides success.
+ */
+
+#include <linux/dma-mapping.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/sizes.h>
+#include <linux/unaligned.h>
+
+#include "hermes.h"
+
+#define XDMA_H2C_CHAN(c)	(0x0000 + 0x100 * (c))
+#define XDMA_C2H_CHAN(c)	(0x1000 + 0x100 * (c))
+#define XDMA_H2C_SGDMA(c)	(0x4000 + 0x100 * (c))
+#define XDMA_C2H_SGDMA(c)	(0x5000 + 0x100 * (c))
+#define XDMA_CH_ID		0x00
+#define XDMA_CH_CONTROL_W1S	0x08
+#define XDMA_CH_CONTROL_W1C	0x0c
+#define XDMA_CH_STATUS_RC	0x44
+#define XDMA_CH_IE		0x90
+#define XDMA_SG_DESC_LO		0x80
+#define XDMA_SG_DESC_HI		0x84
+#define XDMA_SG_DESC_ADJ	0x88
+#define XDMA_IRQ_CHAN_IE	0x2010
+
+#define XDMA_CTRL_RUN		BIT(0)
+#define XDMA_ST_BUSY		BIT(0)
+#define XDMA_ST_DESC_STOPPED	BIT(1)
+#define XDMA_ST_DESC_COMPLETED	BIT(2)
+
+#define XDMA_DESC_MAGIC		0xad4bU
+#define XDMA_DESC_STOP		BIT(0)
+#define XDMA_DESC_SIZE		32
+
+#define XDMA_ID_H2C		0x1fc00005
+#define XDMA_ID_C2H		0x1fc10005
+
+#define XDMA_BOUNCE_SIZE	SZ_64K
+#define XDMA_TIMEOUT_MS		2000
+
+static irqreturn_t hermes_xdma_irq(int irq, void *data)
+{
+	struct hermes_dma_chan *ch = data;
+
+	complete(&ch->done);
+	return IRQ_HANDLED;
+}
+
+/* One chain of one descriptor; @ch is held by the caller. */
+static int hermes_xdma_chain(struct hermes_dev *hd, struct hermes_dma_chan *ch,
+			     u64 card, size_t len)
+{
+	void __iomem *regs = hd->dma + (ch->h2c ? XDMA_H2C_CHAN(ch->idx) :
+					 XDMA_C2H_CHAN(ch->idx));
+	u8 *d = ch->desc;
+	u32 status;
+	long left;
+
+	put_unaligned_le32(XDMA_DESC_MAGIC << 16 | XDMA_DESC_STOP, d + 0x00);
+	put_unaligned_le32(len, d + 0x04);
+	put_unaligned_le64(ch->h2c ? ch->bounce_dma : card, d + 0x08);
+	put_unaligned_le64(ch->h2c ? card : ch->bounce_dma, d + 0x10);
+	put_unaligned_le64(0, d + 0x18);
+	/* descriptor and bounce buffer are coherent; order them before RUN */
+	wmb();
+
+	reinit_completion(&ch->done);
+	iowrite32(XDMA_CTRL_RUN, regs + XDMA_CH_CONTROL_W1C);
+	ioread32(regs + XDMA_CH_STATUS_RC);
+	iowrite32(XDMA_CTRL_RUN, regs + XDMA_CH_CONTROL_W1S);
+
+	left = wait_for_completion_timeout(&ch->done,
+					   msecs_to_jiffies(XDMA_TIMEOUT_MS));
+	status = ioread32(regs + XDMA_CH_STATUS_RC);
+	iowrite32(XDMA_CTRL_RUN, regs + XDMA_CH_CONTROL_W1C);
+	if (status & XDMA_ST_BUSY) {
+		hermes_set_error(hd, "%s channel %u: no completion (status %#x%s)",
+				 ch->h2c ? "H2C" : "C2H", ch->idx, status,
+				 left ? "" : ", timed out");
+		return -EIO;
+	}
+	if ((status & ~(XDMA_ST_DESC_STOPPED | XDMA_ST_DESC_COMPLETED)) ||
+	    !(status & XDMA_ST_DESC_COMPLETED)) {
+		hermes_set_error(hd, "%s channel %u: chain failed, status %#x",
+				 ch->h2c ? "H2C" : "C2H", ch->idx, status);
+		return -EIO;
+	}
+	return 0;
+}
+
+static struct hermes_dma_chan *hermes_xdma_get(struct hermes_dev *hd,
+					       bool h2c)
+{
+	struct hermes_dma_chan *chans = h2c ? hd->h2c : hd->c2h;
+	unsigned int i, start;
+
+	start = atomic_inc_return(&hd->dma_rr) % HERMES_DMA_CHANNELS;
+	for (i = 0; i < HERMES_DMA_CHANNELS; i++) {
+		struct hermes_dma_chan *ch =
+			&chans[(start + i) % HERMES_DMA_CHANNELS];
+
+		if (mutex_trylock(&ch->lock))
+			return ch;
+	}
+	mutex_lock(&chans[start].lock);
+	return &chans[start];
+}
+
+/**
+ * hermes_xdma_xfer() - copy between host memory and device memory
+ * @hd: device
+ * @h2c: true to copy @buf to the device, false to copy the device to @buf
+ * @off: BAR4 offset
+ * @buf: kernel buffer (any memory: it is copied through a bounce buffer)
+ * @len: bytes
+ *
+ * Return: 0 or -EIO when a chain failed (``last_error`` says how).
+ */
+int hermes_xdma_xfer(struct hermes_dev *hd, bool h2c, u64 off, void *buf,
+		     size_t len)
+{
+	struct hermes_dma_chan *ch;
+	int err = 0;
+
+	if (off > hd->caps.mem_size || len > hd->caps.mem_size - off)
+		return -EINVAL;
+	ch = hermes_xdma_get(hd, h2c);
+	while (len && !err) {
+		size_t n = min_t(size_t, len, XDMA_BOUNCE_SIZE);
+
+		if (h2c)
+			memcpy(ch->bounce, buf, n);
+		err = hermes_xdma_chain(hd, ch, off, n);
+		if (!err && !h2c) {
+			/* the device wrote the bounce buffer: read it after */
+			rmb();
+			memcpy(buf, ch->bounce, n);
+		}
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	mutex_unlock(&ch->lock);
+	return err;
+}
+
+static int hermes_xdma_chan_init(struct hermes_dev *hd,
+				 struct hermes_dma_chan *ch, bool h2c,
+				 unsigned int idx)
+{
+	struct device *dev = &hd->pdev->dev;
+	void __iomem *regs = hd->dma + (h2c ? XDMA_H2C_CHAN(idx) :
+					XDMA_C2H_CHAN(idx));
+	void __iomem *sg = hd->dma + (h2c ? XDMA_H2C_SGDMA(idx) :
+				      XDMA_C2H_SGDMA(idx));
+	u32 id = (h2c ? XDMA_ID_H2C : XDMA_ID_C2H) | idx << 8;
+	unsigned int vec = (h2c ? 0 : HERMES_DMA_CHANNELS) + idx;
+
+	if (ioread32(regs + XDMA_CH_ID) != id) {
+		dev_err(dev, "XDMA %s channel %u: bad identifier %#x\n",
+			h2c ? "H2C" : "C2H", idx, ioread32(regs + XDMA_CH_ID));
+		return -ENODEV;
+	}
+	ch->h2c = h2c;
+	ch->idx = idx;
+	mutex_init(&ch->lock);
+	init_completion(&ch->done);
+	ch->desc = dmam_alloc_coherent(dev, XDMA_DESC_SIZE, &ch->desc_dma,
+				       GFP_KERNEL);
+	ch->bounce = dmam_alloc_coherent(dev, XDMA_BOUNCE_SIZE,
+					 &ch->bounce_dma, GFP_KERNEL);
+	if (!ch->desc || !ch->bounce)
+		return -ENOMEM;
+	iowrite32(lower_32_bits(ch->desc_dma), sg + XDMA_SG_DESC_LO);
+	iowrite32(upper_32_bits(ch->desc_dma), sg + XDMA_SG_DESC_HI);
+	iowrite32(0, sg + XDMA_SG_DESC_ADJ);
+	snprintf(ch->irq_name, sizeof(ch->irq_name), "hermes-%s-%s%u",
+		 pci_name(hd->pdev), h2c ? "h2c" : "c2h", idx);
+	/* interrupt on every stop, normal or not */
+	iowrite32(XDMA_ST_DESC_STOPPED, regs + XDMA_CH_IE);
+	return devm_request_irq(dev, pci_irq_vector(hd->pdev, vec),
+				hermes_xdma_irq, 0, ch->irq_name, ch);
+}
+
+/**
+ * hermes_xdma_init() - set up the DMA channels, MSI-X already enabled
+ * @hd: device
+ *
+ * Return: 0 or a negative error code.
+ */
+int hermes_xdma_init(struct hermes_dev *hd)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < HERMES_DMA_CHANNELS; i++) {
+		err = hermes_xdma_chan_init(hd, &hd->h2c[i], true, i);
+		if (err)
+			return err;
+		err = hermes_xdma_chan_init(hd, &hd->c2h[i], false, i);
+		if (err)
+			return err;
+	}
+	iowrite32(GENMASK(2 * HERMES_DMA_CHANNELS - 1, 0),
+		  hd->dma + XDMA_IRQ_CHAN_IE);
+	hd->dma_ready = true;
+	return 0;
+}
