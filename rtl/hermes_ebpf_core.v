@@ -329,6 +329,8 @@ module hermes_ebpf_core #(
     reg  [63:0] m_rd0;
     reg         m_rd, m_wr;   // reads / writes memory (atomics: both)
     reg  [31:0] m_pc;         // for a window fault
+    reg  [2:0]  m_cw;         // context word of the first byte
+    reg         m_sv0, m_sv1; // stack words written in this frame
     reg  [1:0]  m_region;     // 0 data, 1 stack, 2 context
     reg  [SW-1:0] m_widx;     // stack word of the first word
     reg  [63:0] m_old;        // value read, before extension for loads
@@ -343,18 +345,16 @@ module hermes_ebpf_core #(
                                            64'h0000_0000_0000_00ff;
     // A load completes on the cycle its last word arrives, straight from the
     // port; only an unaligned access needs the first word from m_rd0.
-    /* verilator lint_off UNUSEDSIGNAL */
     // The word read: the context from cfg_ctx, a stack word not yet
-    // written in this frame as 0, anything else from the port.
-    wire          m_ctx   = (m_region == 2'd2);
+    // written in this frame as 0, anything else from the port.  The
+    // context word index and the stack words' valid bits were looked up in
+    // S_CHK, which keeps those lookups off the load's return path.
+    wire          m_ctx    = (m_region == 2'd2);
     wire          m_second = (state == S_RD1W) || (state == S_RD1);
-    wire [SW-1:0] m_widx_c = m_second ? m_widx + 1'b1 : m_widx;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [63:0]   ctx_off  = m_addr - cfg_ctx_base;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [2:0]    ctx_w    = ctx_off[5:3] + {2'b00, m_second};
+    wire [2:0]    ctx_w    = m_cw + {2'b00, m_second};
+    wire          m_sv     = m_second ? m_sv1 : m_sv0;
     wire [63:0]   rd_word  = m_ctx ? cfg_ctx[{ctx_w, 6'd0} +: 64] :
-                             (m_region == 2'd1 && !stk_valid[m_widx_c]) ? 64'd0 :
+                             (m_region == 2'd1 && !m_sv) ? 64'd0 :
                              dmem_rdata;
     wire          rd_valid = m_ctx || dmem_rvalid;
     /* verilator lint_off UNUSEDSIGNAL */
@@ -385,9 +385,8 @@ module hermes_ebpf_core #(
             end
         endcase
     end
-    // Value to store, positioned for the two words it may touch.  Plain
-    // stores are positioned at issue (x_ ones) so the first write goes out
-    // right away; atomics use the registered copy.
+    // Value to store (or the atomic's result), positioned for the two words
+    // it may touch, with the byte strobes to match.
     function automatic [7:0] smask(input [3:0] n);
         smask = (n == 4'd8) ? 8'hff : (n == 4'd4) ? 8'h0f : (n == 4'd2) ? 8'h03 : 8'h01;
     endfunction
@@ -408,6 +407,9 @@ module hermes_ebpf_core #(
     wire [63:0] c_soff = m_addr - cfg_stack_base;
     /* verilator lint_on UNUSEDSIGNAL */
     wire [SW-1:0] c_widx = c_soff[SW+2:3];  // stack word (stack hits only)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [63:0] c_coff = m_addr - cfg_ctx_base;
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // ------------------------------------------------------------------
     // Multiplier operands (registered so the product is a path of its own).
@@ -739,6 +741,9 @@ module hermes_ebpf_core #(
                 end else begin
                     m_region    <= c_region;
                     m_widx      <= c_widx;
+                    m_cw        <= c_coff[5:3];
+                    m_sv0       <= stk_valid[c_widx];
+                    m_sv1       <= stk_valid[c_widx + 1'b1];
                     // The context is read inside the engine.
                     dmem_req    <= (c_region != 2'd2);
                     dmem_we     <= m_wr && !m_rd;
