@@ -768,7 +768,7 @@ static void test_budget(void)
 {
     Hermes h;
     uint8_t ps, ds;
-    uint64_t r0;
+    uint64_t r0, count;
     uint32_t plen;
     Req r;
 
@@ -792,6 +792,26 @@ static void test_budget(void)
     r = req_run(2, ps, ds, plen);
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_BUDGET_EXCEEDED);
     g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 1u << 24);
+
+    /*
+     * A long endless loop: the device answers while it runs, and the
+     * budget stops it after exactly 2^28 instructions, that is 2^26
+     * passes of the 4-instruction counting loop.
+     */
+    plen = LOAD_PROG(&h, ps, prog_count);
+    r = req_run(3, ps, ds, plen);
+    req_repeat_budget(&r, 1, 1u << 28);
+    submit_on(&h, 0, 0, &r);
+    count = wait_count(&h, dslot_addr(&h, 0, ds), 0);
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPSIG), ==, 0x534d5248);
+    g_assert_cmpuint(count, <=, 1u << 26);
+    wait_done_on(&h, 0, 0);
+    g_assert_cmpuint((rd32(&h, 0, EHCMDRES(0)) >> 16) & 0xff, ==,
+                     ST_BUDGET_EXCEEDED);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 1u << 28);
+    g_assert_cmpuint(qpci_io_readq(h.dev[0], h.bar4[0],
+                                   dslot_addr(&h, 0, ds)), ==, 1u << 26);
     hermes_stop(&h);
 }
 
