@@ -311,6 +311,14 @@ typedef struct HermesDmaChannel {
     /* Walk state of the chain being processed */
     uint64_t next_desc;
     uint32_t count;
+    /* The descriptor being transferred, checked, @cur_done bytes moved */
+    bool cur_valid;
+    uint32_t cur_control;
+    uint32_t cur_len;
+    uint32_t cur_done;
+    uint64_t cur_card;
+    uint64_t cur_host;
+    uint64_t cur_next;
     QEMUBH *bh;
 } HermesDmaChannel;
 
@@ -799,6 +807,7 @@ static void hermes_dma_reset(HermesDmaChannel *ch)
     ch->control = ch->status = ch->completed = ch->ie = 0;
     ch->first_desc = ch->next_desc = 0;
     ch->adjacent = ch->count = 0;
+    ch->cur_valid = false;
 }
 
 static void hermes_reset(HermesState *s)
@@ -1091,6 +1100,7 @@ static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
     HermesState *s = ch->dev;
     unsigned bit = ch->h2c ? ch->index : XDMA_CHANNELS + ch->index;
 
+    ch->cur_valid = false;
     ch->status &= ~XDMA_ST_BUSY;
     ch->status |= XDMA_ST_DESC_STOPPED | why;
     if ((ch->status & ch->ie) && (s->chan_ie & (1u << bit))) {
@@ -1099,9 +1109,52 @@ static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
 }
 
 /*
- * Process descriptors of a channel's chain until it ends or until about
- * XDMA_STEP_BYTES have moved, then yield to the main loop.  Every
- * descriptor is checked before any of its bytes moves.
+ * Fetch and check the descriptor at ch->next_desc into ch->cur_*.
+ * Returns 0, or the status bit of the error.
+ */
+static uint32_t hermes_dma_fetch(HermesDmaChannel *ch)
+{
+    HermesState *s = ch->dev;
+    uint8_t d[XDMA_DESC_SIZE];
+    uint64_t src, dst;
+
+    if (ch->count >= XDMA_CHAIN_LIMIT) {
+        return XDMA_ST_CHAIN_LIMIT;
+    }
+    if (ch->next_desc % XDMA_DESC_SIZE ||
+        pci_dma_read(PCI_DEVICE(s), ch->next_desc, d, sizeof(d)) !=
+        MEMTX_OK) {
+        return XDMA_ST_DESC_ERROR;
+    }
+    ch->count++;
+    ch->cur_control = ldl_le_p(d + 0x00);
+    ch->cur_len = ldl_le_p(d + 0x04);
+    src = ldq_le_p(d + 0x08);
+    dst = ldq_le_p(d + 0x10);
+    ch->cur_next = ldq_le_p(d + 0x18);
+    ch->cur_card = ch->h2c ? dst : src;
+    ch->cur_host = ch->h2c ? src : dst;
+    ch->cur_done = 0;
+
+    if (ch->cur_control >> 16 != XDMA_DESC_MAGIC) {
+        return XDMA_ST_MAGIC_STOPPED;
+    }
+    if (ch->cur_len > XDMA_DESC_MAX_LEN) {
+        return XDMA_ST_INVALID_LENGTH;
+    }
+    if (ch->cur_card > s->mem_size ||
+        ch->cur_len > s->mem_size - ch->cur_card) {
+        return XDMA_ST_CARD_RANGE;
+    }
+    ch->cur_valid = true;
+    return 0;
+}
+
+/*
+ * Move the bytes of a channel's chain until it ends or until about
+ * XDMA_STEP_BYTES have moved, then yield to the main loop, even in the
+ * middle of a descriptor.  Every descriptor is checked before any of its
+ * bytes moves.
  */
 static void hermes_dma_bh(void *opaque)
 {
@@ -1114,60 +1167,45 @@ static void hermes_dma_bh(void *opaque)
         return;
     }
     while (moved < XDMA_STEP_BYTES) {
-        uint8_t d[XDMA_DESC_SIZE];
-        uint32_t control, len;
-        uint64_t src, dst, next, card, host;
+        uint32_t err, chunk;
         MemTxResult r;
 
-        if (ch->count >= XDMA_CHAIN_LIMIT) {
-            hermes_dma_stop(ch, XDMA_ST_CHAIN_LIMIT);
-            return;
+        if (!ch->cur_valid) {
+            err = hermes_dma_fetch(ch);
+            if (err) {
+                hermes_dma_stop(ch, err);
+                return;
+            }
+            moved += XDMA_DESC_SIZE;
         }
-        if (ch->next_desc % XDMA_DESC_SIZE ||
-            pci_dma_read(pdev, ch->next_desc, d, sizeof(d)) != MEMTX_OK) {
-            hermes_dma_stop(ch, XDMA_ST_DESC_ERROR);
-            return;
-        }
-        ch->count++;
-        control = ldl_le_p(d + 0x00);
-        len = ldl_le_p(d + 0x04);
-        src = ldq_le_p(d + 0x08);
-        dst = ldq_le_p(d + 0x10);
-        next = ldq_le_p(d + 0x18);
+        chunk = MIN(ch->cur_len - ch->cur_done, XDMA_STEP_BYTES);
+        if (chunk) {
+            uint64_t host = ch->cur_host + ch->cur_done;
+            uint8_t *card = s->mem + ch->cur_card + ch->cur_done;
 
-        if (control >> 16 != XDMA_DESC_MAGIC) {
-            hermes_dma_stop(ch, XDMA_ST_MAGIC_STOPPED);
-            return;
-        }
-        if (len > XDMA_DESC_MAX_LEN) {
-            hermes_dma_stop(ch, XDMA_ST_INVALID_LENGTH);
-            return;
-        }
-        card = ch->h2c ? dst : src;
-        host = ch->h2c ? src : dst;
-        if (card > s->mem_size || len > s->mem_size - card) {
-            hermes_dma_stop(ch, XDMA_ST_CARD_RANGE);
-            return;
-        }
-        if (len) {
             if (ch->h2c) {
-                r = pci_dma_read(pdev, host, s->mem + card, len);
+                r = pci_dma_read(pdev, host, card, chunk);
             } else {
-                r = pci_dma_write(pdev, host, s->mem + card, len);
+                r = pci_dma_write(pdev, host, card, chunk);
             }
             if (r != MEMTX_OK) {
                 hermes_dma_stop(ch, ch->h2c ? XDMA_ST_READ_ERROR
                                             : XDMA_ST_WRITE_ERROR);
                 return;
             }
+            ch->cur_done += chunk;
+            moved += chunk;
         }
+        if (ch->cur_done < ch->cur_len) {
+            continue;
+        }
+        ch->cur_valid = false;
         ch->completed++;
-        moved += len + XDMA_DESC_SIZE;
-        if ((control & XDMA_DESC_STOP) || next == 0) {
+        if ((ch->cur_control & XDMA_DESC_STOP) || ch->cur_next == 0) {
             hermes_dma_stop(ch, XDMA_ST_DESC_COMPLETED);
             return;
         }
-        ch->next_desc = next;
+        ch->next_desc = ch->cur_next;
     }
     qemu_bh_schedule(ch->bh);
 }
@@ -1181,6 +1219,7 @@ static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
         ch->status = XDMA_ST_BUSY;
         ch->completed = 0;
         ch->count = 0;
+        ch->cur_valid = false;
         ch->next_desc = ch->first_desc;
         qemu_bh_schedule(ch->bh);
     }
@@ -1598,6 +1637,13 @@ static const VMStateDescription vmstate_hermes_dma = {
         VMSTATE_UINT32(adjacent, HermesDmaChannel),
         VMSTATE_UINT64(next_desc, HermesDmaChannel),
         VMSTATE_UINT32(count, HermesDmaChannel),
+        VMSTATE_BOOL(cur_valid, HermesDmaChannel),
+        VMSTATE_UINT32(cur_control, HermesDmaChannel),
+        VMSTATE_UINT32(cur_len, HermesDmaChannel),
+        VMSTATE_UINT32(cur_done, HermesDmaChannel),
+        VMSTATE_UINT64(cur_card, HermesDmaChannel),
+        VMSTATE_UINT64(cur_host, HermesDmaChannel),
+        VMSTATE_UINT64(cur_next, HermesDmaChannel),
         VMSTATE_END_OF_LIST()
     },
 };

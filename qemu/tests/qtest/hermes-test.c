@@ -1010,7 +1010,7 @@ static uint32_t dma_run(Hermes *h, bool h2c, uint64_t desc, uint32_t *done)
 static void test_dma(void)
 {
     Hermes h;
-    uint64_t desc, src, dst, card;
+    uint64_t desc, src, dst, card, big, big_back;
     uint8_t pattern[8192], back[8192];
     uint32_t done;
     size_t k;
@@ -1043,6 +1043,35 @@ static void test_dma(void)
     memset(back, 0, sizeof(back));
     qtest_memread(h.qts, dst, back, sizeof(back));
     g_assert_cmpmem(back, sizeof(back), pattern, sizeof(pattern));
+
+    /* one descriptor of 12 MiB, more than the model moves in one step */
+    big = guest_alloc(&h.alloc, 12 * MiB);
+    big_back = guest_alloc(&h.alloc, 12 * MiB);
+    qtest_memset(h.qts, big, 0x3c, 12 * MiB);
+    for (k = 0; k < 12; k++) {
+        qtest_writeq(h.qts, big + k * MiB + 123, 0x1111111111111111ULL * k);
+    }
+    put_desc(&h, desc + 96, DESC_MAGIC | DESC_STOP, 12 * MiB, big, 8 * MiB, 0);
+    g_assert_cmphex(dma_run(&h, true, desc + 96, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(done, ==, 1);
+    for (k = 0; k < 12; k++) {
+        g_assert_cmphex(qpci_io_readq(h.dev[0], h.bar4[0],
+                                      8 * MiB + k * MiB + 123), ==,
+                        0x1111111111111111ULL * k);
+    }
+    g_assert_cmphex(qpci_io_readb(h.dev[0], h.bar4[0], 20 * MiB - 1), ==,
+                    0x3c);
+    g_assert_cmphex(qpci_io_readb(h.dev[0], h.bar4[0], 20 * MiB), ==, 0);
+    put_desc(&h, desc + 96, DESC_MAGIC | DESC_STOP, 12 * MiB, 8 * MiB,
+             big_back, 0);
+    g_assert_cmphex(dma_run(&h, false, desc + 96, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    for (k = 0; k < 12; k++) {
+        g_assert_cmphex(qtest_readq(h.qts, big_back + k * MiB + 123), ==,
+                        0x1111111111111111ULL * k);
+    }
+    g_assert_cmphex(qtest_readb(h.qts, big_back + 12 * MiB - 1), ==, 0x3c);
 
     /* C2H channel 0 signals vector 4 once enabled in IE and CHAN_IE */
     g_assert_cmphex(dma_run(&h, false, desc + 64, &done), ==,
