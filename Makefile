@@ -4,6 +4,7 @@
 #
 #   make demo     build everything, boot the VM, offload a program, show it
 #   make check    build everything and run every test suite
+#                 (SUITES="NAME..." for a subset; see `make list-suites`)
 #   make deps     install missing Debian packages (tools/build/packages.txt)
 #   make kernel   the VM kernel, modules, libbpf and bpftool (build/linux)
 #   make qemu     QEMU 7.2 with the Hermes device (build/qemu)
@@ -19,7 +20,7 @@ export BUILD SHARED
 
 CHECK_SUITES :=
 
-.PHONY: all deps kernel qemu kselftest build-all check demo vm clean help
+.PHONY: all deps kernel qemu kselftest build-all check demo vm clean help list-suites
 all: build-all
 
 help:
@@ -43,21 +44,28 @@ build-all: kernel qemu kselftest
 # The VM's kselftests: bpf_offload.py against netdevsim, then the repo's
 # own selftests/ collections.
 HERMES_VM_DEVICES ?= 2
-CHECK_SUITES += kselftest-vm
 check-kselftest-vm:
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --timeout 1800 \
 		-- $(BUILD)/kselftest/run_kselftest.sh
 
 -include $(sort $(wildcard mk/*.mk))
 
+# Host suites first for quick feedback, the VM last.
+CHECK_SUITES += kselftest-vm
+
+# SUITES="a b" runs a subset, e.g. make check SUITES=kselftest-vm
+SUITES ?= $(CHECK_SUITES)
 check: build-all
-	@tools/testing/run-suites $(CHECK_SUITES)
+	@tools/testing/run-suites $(SUITES)
 
 demo: build-all
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- tools/demo.sh
 
 vm: build-all
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- sh -c '$(CMD)'
+
+list-suites:
+	@echo $(CHECK_SUITES)
 
 clean:
 	rm -rf $(BUILD)/linux $(BUILD)/qemu $(BUILD)/kselftest $(BUILD)/vm \
