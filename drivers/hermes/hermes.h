@@ -196,6 +196,7 @@ struct hermes_prog {
 	u8 *meta;
 	u32 len;
 	bool type_checked;
+	bool moves_packet;	/* calls bpf_xdp_adjust_head/tail */
 	/* the device image, from translate() */
 	struct bpf_insn *image;
 	u32 image_len;

@@ -14,6 +14,8 @@
 #include <linux/filter.h>
 #include <linux/io.h>
 #include <linux/math64.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/unaligned.h>
@@ -157,7 +159,8 @@ static bool hermes_has_helper(const struct hermes_caps *c, s32 id)
 	return c->helpers[id / 32] & BIT(id % 32);
 }
 
-static int hermes_check_call(struct bpf_verifier_env *env, int idx,
+static int hermes_check_call(struct bpf_verifier_env *env,
+			     struct hermes_prog *hp, int idx,
 			     const struct bpf_insn *insn,
 			     const struct hermes_caps *c)
 {
@@ -175,6 +178,9 @@ static int hermes_check_call(struct bpf_verifier_env *env, int idx,
 			return hermes_reject(env, idx,
 					     "call to helper %d is not supported by the device",
 					     insn->imm);
+		if (insn->imm == BPF_FUNC_xdp_adjust_head ||
+		    insn->imm == BPF_FUNC_xdp_adjust_tail)
+			hp->moves_packet = true;
 		return 0;
 	default:
 		/* unknown call kinds: the verifier rejects them */
@@ -208,7 +214,8 @@ static int hermes_check_alu(struct bpf_verifier_env *env, int idx,
 	return 0;
 }
 
-static int hermes_check_jmp(struct bpf_verifier_env *env, int idx,
+static int hermes_check_jmp(struct bpf_verifier_env *env,
+			    struct hermes_prog *hp, int idx,
 			    const struct bpf_insn *insn,
 			    const struct hermes_caps *c, u32 isa)
 {
@@ -238,7 +245,7 @@ static int hermes_check_jmp(struct bpf_verifier_env *env, int idx,
 		return hermes_reject(env, idx,
 				     "may_goto is not supported by the device");
 	case BPF_CALL:
-		return hermes_check_call(env, idx, insn, c);
+		return hermes_check_call(env, hp, idx, insn, c);
 	default:
 		return 0;
 	}
@@ -270,7 +277,7 @@ static int hermes_verify_insn(struct bpf_verifier_env *env, int idx,
 		return hermes_check_alu(env, idx, insn, c, isa);
 	case BPF_JMP:
 	case BPF_JMP32:
-		return hermes_check_jmp(env, idx, insn, c, isa);
+		return hermes_check_jmp(env, hp, idx, insn, c, isa);
 	case BPF_LD:
 		if (mode != BPF_IMM)
 			return hermes_reject(env, idx,
@@ -680,16 +687,48 @@ static unsigned int hermes_run_timeout_ms(struct hermes_dev *hd, u32 repeat)
 	return min_t(u64, ms + HERMES_RUN_TIMEOUT_MS, INT_MAX);
 }
 
+/*
+ * One RUN PROGRAM command of @repeat iterations on the packet at
+ * [*doff, *doff + *dlen) of the engine's data slot; on success the new
+ * packet bounds, r0 and the device time are returned in place.
+ */
+static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
+			  int slot, u32 repeat, u32 *doff, u32 *dlen, u64 *r0,
+			  u64 *time)
+{
+	struct hermes_dev *hd = e->hd;
+	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_RUN, HERMES_RUN_WINDOW };
+	u8 res[HERMES_RES_SIZE];
+	int err;
+
+	req[8] = slot;
+	req[9] = e->dslot;
+	put_unaligned_le32(hp->image_len * sizeof(struct bpf_insn), req + 12);
+	put_unaligned_le32(*doff, req + 16);
+	put_unaligned_le32(*dlen, req + 20);
+	put_unaligned_le32(repeat, req + 24);
+	err = hermes_engine_cmd(e, req, res, hermes_run_timeout_ms(hd, repeat),
+				true);
+	if (err)
+		return READ_ONCE(hd->dead) ? -ENODEV : err;
+	if (res[2] != HERMES_ST_SUCCESS)
+		return hermes_run_error(hd, e, hp->prog, res);
+
+	*doff = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DOFF);
+	*dlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DLEN);
+	*time += hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
+	*r0 = get_unaligned_le64(res + 8);
+	return 0;
+}
+
 static int hermes_test_run(struct bpf_prog *prog,
 			   struct bpf_offload_test_run *run)
 {
 	struct hermes_prog *hp = prog->aux->offload->dev_priv;
 	struct hermes_dev *hd = hp->hd;
-	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_RUN, HERMES_RUN_WINDOW };
-	u8 res[HERMES_RES_SIZE];
-	u32 repeat = max(run->repeat, 1U), doff, dlen;
+	u32 repeat = max(run->repeat, 1U), doff, dlen, i;
 	struct hermes_engine *e;
-	u64 dbase, time;
+	u64 dbase, time = 0, r0 = 0;
 	int slot, err;
 
 	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
@@ -712,33 +751,33 @@ static int hermes_test_run(struct bpf_prog *prog,
 
 	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
 	err = hd->ops->write_mem(hd, dbase, run->buf, run->buf_size);
-	if (err) {
-		hermes_slot_unpin(hd, slot);
-		goto out_put;
+	doff = run->data;
+	dlen = run->data_end - run->data;
+	if (!err && !hp->moves_packet) {
+		err = hermes_run_cmd(e, hp, slot, repeat, &doff, &dlen, &r0,
+				     &time);
+	} else if (!err) {
+		/*
+		 * The device starts every iteration from the packet bounds of
+		 * the request, the host from where the previous one left
+		 * them: run a program that moves them one iteration at a time.
+		 */
+		for (i = 0; i < repeat && !err; i++) {
+			if (i && signal_pending(current))
+				err = -EINTR;
+			else
+				err = hermes_run_cmd(e, hp, slot, 1, &doff,
+						     &dlen, &r0, &time);
+			if (!err && (doff > run->buf_size ||
+				     dlen > run->buf_size - doff))
+				break;
+			cond_resched();
+		}
 	}
-
-	req[8] = slot;
-	req[9] = e->dslot;
-	put_unaligned_le32(hp->image_len * sizeof(struct bpf_insn), req + 12);
-	put_unaligned_le32(run->data, req + 16);
-	put_unaligned_le32(run->data_end - run->data, req + 20);
-	put_unaligned_le32(repeat, req + 24);
-	err = hermes_engine_cmd(e, req, res, hermes_run_timeout_ms(hd, repeat),
-				true);
 	hermes_slot_unpin(hd, slot);
-	if (err) {
-		if (READ_ONCE(hd->dead))
-			err = -ENODEV;
+	if (err)
 		goto out_put;
-	}
-	if (res[2] != HERMES_ST_SUCCESS) {
-		err = hermes_run_error(hd, e, prog, res);
-		goto out_put;
-	}
 
-	doff = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DOFF);
-	dlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DLEN);
-	time = hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
 	/* Never trust the device: the packet must lie inside the buffer. */
 	if (doff > run->buf_size || dlen > run->buf_size - doff) {
 		hermes_set_error(hd,
@@ -754,7 +793,7 @@ static int hermes_test_run(struct bpf_prog *prog,
 
 	run->data = doff;
 	run->data_end = doff + dlen;
-	run->retval = (u32)get_unaligned_le64(res + 8);
+	run->retval = (u32)r0;
 	run->duration = min_t(u64, div_u64(time, repeat), U32_MAX);
 out_put:
 	hermes_engine_put(e);
