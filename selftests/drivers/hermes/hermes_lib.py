@@ -1,0 +1,314 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Helpers of the Hermes driver selftests: KTAP output, the bpf() system
+call through ctypes (so that nothing but the kernel is between the test and
+the driver), bpftool, and building the BPF programs of progs/."""
+
+import ctypes
+import errno
+import json
+import os
+import struct
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _find_repo():
+    d = HERE
+    while d != "/":
+        if os.path.exists(os.path.join(d, "DEVELOPERS.md")):
+            return d
+        d = os.path.dirname(d)
+    return os.getcwd()
+
+
+REPO = os.environ.get("HERMES_REPO") or _find_repo()
+BUILD = os.environ.get("BUILD") or os.path.join(REPO, "build")
+TMP = os.environ.get("HERMES_TMP", "/tmp/hermes-selftests")
+BPFFS = "/sys/fs/bpf"
+
+BPF_PROG_LOAD = 5
+BPF_OBJ_PIN = 6
+BPF_OBJ_GET = 7
+BPF_PROG_TEST_RUN = 10
+BPF_PROG_TYPE_XDP = 6
+NR_BPF = 321  # x86_64
+
+XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX = 0, 1, 2, 3
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+
+class Ktap:
+    """KTAP output: a plan, then one line per case."""
+
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        self.skipped = 0
+        self.t0 = time.time()
+        print("TAP version 13")
+        print("1..%d" % plan, flush=True)
+
+    def diag(self, msg):
+        for line in str(msg).splitlines():
+            print("# " + line, flush=True)
+
+    def ok(self, cond, what, diag=None):
+        if os.environ.get("HERMES_ST_TIME"):
+            self.diag("t=%.1f" % (time.time() - self.t0))
+        self.n += 1
+        if cond:
+            print("ok %d - %s" % (self.n, what), flush=True)
+        else:
+            self.failed += 1
+            if diag:
+                self.diag(diag)
+            print("not ok %d - %s" % (self.n, what), flush=True)
+        return cond
+
+    def skip(self, what, why):
+        self.n += 1
+        self.skipped += 1
+        print("ok %d - %s # SKIP %s" % (self.n, what, why), flush=True)
+
+    def finish(self):
+        if self.failed:
+            sys.exit(1)
+        sys.exit(0)
+
+
+def sys_bpf(cmd, attr):
+    buf = ctypes.create_string_buffer(bytes(attr), len(attr))
+    ret = _libc.syscall(NR_BPF, cmd, buf, len(attr))
+    err = ctypes.get_errno() if ret < 0 else 0
+    return ret, err, buf.raw
+
+
+def insn(code, dst=0, src=0, off=0, imm=0):
+    return struct.pack("<BBhi", code, (src << 4) | dst, off, imm)
+
+
+# A few encodings for hand-written programs
+def mov64_imm(dst, imm):
+    return insn(0xb7, dst, 0, 0, imm)
+
+
+def mov64_reg(dst, src):
+    return insn(0xbf, dst, src)
+
+
+def ldx_w(dst, src, off):
+    return insn(0x61, dst, src, off)
+
+
+def call(helper):
+    return insn(0x85, 0, 0, 0, helper)
+
+
+def exit_insn():
+    return insn(0x95)
+
+
+def prog_load(insns, ifindex=0, log_size=1 << 20, log_level=1):
+    """Load raw instructions as an XDP program; returns (fd, errno, log)."""
+    if not log_level:
+        log_size = 0
+    code = b"".join(insns)
+    cbuf = ctypes.create_string_buffer(code, len(code))
+    lic = ctypes.create_string_buffer(b"GPL")
+    log = ctypes.create_string_buffer(max(log_size, 1))
+    attr = bytearray(144)
+    struct.pack_into("<IIQQIIQ", attr, 0, BPF_PROG_TYPE_XDP,
+                     len(code) // 8, ctypes.addressof(cbuf),
+                     ctypes.addressof(lic), log_level, log_size,
+                     ctypes.addressof(log) if log_size else 0)
+    struct.pack_into("<I", attr, 64, ifindex)
+    fd, err, _ = sys_bpf(BPF_PROG_LOAD, attr)
+    return fd, err, log.value.decode(errors="replace")
+
+
+def obj_get(path):
+    p = ctypes.create_string_buffer(path.encode())
+    attr = bytearray(16)
+    struct.pack_into("<Q", attr, 0, ctypes.addressof(p))
+    fd, err, _ = sys_bpf(BPF_OBJ_GET, attr)
+    if fd < 0:
+        raise OSError(err, "BPF_OBJ_GET %s: %s" % (path, os.strerror(err)))
+    return fd
+
+
+def test_run(fd, data, repeat=1, out_size=None):
+    """BPF_PROG_TEST_RUN: returns (errno, retval, data_out, duration)."""
+    din = ctypes.create_string_buffer(bytes(data), len(data))
+    size = out_size if out_size is not None else 4096
+    dout = ctypes.create_string_buffer(max(size, 1))
+    attr = bytearray(80)
+    struct.pack_into("<IIIIQQI", attr, 0, fd, 0, len(data), size,
+                     ctypes.addressof(din), ctypes.addressof(dout), repeat)
+    ret, err, raw = sys_bpf(BPF_PROG_TEST_RUN, attr)
+    retval, _, size_out = struct.unpack_from("<III", raw, 4)
+    duration = struct.unpack_from("<I", raw, 36)[0]
+    if ret < 0:
+        return err, retval, None, duration
+    return 0, retval, dout.raw[:size_out], duration
+
+
+def parallel(func, jobs):
+    """Run func(job) for every job in its own forked process (no
+    multiprocessing: the VM has no /dev/shm); return the results, which
+    must be JSON-serialisable, in job order."""
+    procs = []
+    for job in jobs:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                out = json.dumps(func(job)).encode()
+                code = 0
+            except Exception as e:  # report it to the parent
+                out = json.dumps({"exception": repr(e)}).encode()
+                code = 1
+            with os.fdopen(w, "wb") as f:
+                f.write(out)
+            os._exit(code)
+        os.close(w)
+        procs.append((pid, r))
+    results = []
+    for pid, r in procs:
+        with os.fdopen(r, "rb") as f:
+            data = f.read()
+        os.waitpid(pid, 0)
+        results.append(json.loads(data) if data else {"exception": "died"})
+    return results
+
+
+def run(cmd, check=False):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True)
+    if check and p.returncode:
+        raise RuntimeError("%s: %s" % (" ".join(cmd), p.stdout))
+    return p.returncode, p.stdout
+
+
+def bpftool(*args):
+    return run(["bpftool"] + list(args))
+
+
+def bpftool_json(*args):
+    rc, out = run(["bpftool", "-j"] + list(args))
+    if rc:
+        return None
+    return json.loads(out)
+
+
+def hermes_netdevs():
+    """Names of the Hermes network devices, by PCI device order."""
+    found = []
+    for name in sorted(os.listdir("/sys/class/net")):
+        drv = os.path.join("/sys/class/net", name, "device", "driver")
+        if os.path.basename(os.path.realpath(drv)) == "hermes":
+            found.append(name)
+    return found
+
+
+def ifindex(name):
+    with open("/sys/class/net/%s/ifindex" % name) as f:
+        return int(f.read())
+
+
+def debugfs(name, what):
+    with open("/sys/kernel/debug/hermes/%s/%s" % (name, what)) as f:
+        return f.read()
+
+
+def _modules_dir():
+    """Where the VM's modules are: tools/vm/init bind-mounts them on
+    /lib/modules, which does not exist on every host root file system;
+    then modprobe is pointed at the hermes.mods= tree instead."""
+    if os.path.isdir("/lib/modules/" + os.uname().release):
+        return None
+    with open("/proc/cmdline") as f:
+        for arg in f.read().split():
+            if arg.startswith("hermes.mods="):
+                return arg.split("=", 1)[1]
+    return os.path.join(BUILD, "mods")
+
+
+def modprobe(*args):
+    d = _modules_dir()
+    return run(["modprobe"] + (["-d", d] if d else []) + list(args))
+
+
+def load_driver():
+    if not os.path.isdir("/sys/bus/pci/drivers/hermes"):
+        rc, out = modprobe("hermes")
+        if rc:
+            print("# modprobe hermes: " + out.strip(), flush=True)
+    # the netdevs appear when probe returns
+    for _ in range(50):
+        if hermes_netdevs() or not have_hermes_pci():
+            break
+        time.sleep(0.1)
+    return hermes_netdevs()
+
+
+def have_hermes_pci():
+    for dev in os.listdir("/sys/bus/pci/devices"):
+        p = os.path.join("/sys/bus/pci/devices", dev)
+        try:
+            with open(p + "/vendor") as v, open(p + "/device") as d:
+                if v.read().strip() == "0x1de5" and \
+                        d.read().strip() == "0x3000":
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def build(*progs, cpu="v3"):
+    """Compile progs/PROG.bpf.c into TMP/PROG.bpf.o, all in one clang run
+    (starting clang is what costs under TCG); return {prog: object}."""
+    os.makedirs(TMP, exist_ok=True)
+    srcs = [os.path.join(HERE, "progs", p + ".bpf.c") for p in progs]
+    cmd = ["clang", "-O2", "-g", "--target=bpf", "-mcpu=" + cpu,
+           "-I" + os.path.join(BUILD, "headers", "include"),
+           "-I" + os.path.join(BUILD, "tools", "include"), "-c"] + srcs
+    p = subprocess.run(cmd, cwd=TMP, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, universal_newlines=True)
+    if p.returncode:
+        raise RuntimeError("clang: " + p.stdout)
+    return {p: os.path.join(TMP, p + ".bpf.o") for p in progs}
+
+
+def pin_path(name):
+    return os.path.join(BPFFS, "hermes_st_" + name)
+
+
+def unpin(name):
+    try:
+        os.unlink(pin_path(name))
+    except FileNotFoundError:
+        pass
+
+
+def load_obj(obj, name, dev=None):
+    """bpftool prog load; returns (rc, output)."""
+    unpin(name)
+    args = ["prog", "load", obj, pin_path(name), "type", "xdp"]
+    if dev:
+        args += ["offload_dev", dev]
+    return bpftool(*args)
+
+
+def skip_all(reason):
+    print("TAP version 13")
+    print("1..0 # SKIP %s" % reason, flush=True)
+    sys.exit(4)
+
+
+ERRNO = errno.errorcode

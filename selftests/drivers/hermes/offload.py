@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Hermes driver: offload XDP programs with unmodified bpftool and run them
+on the device; every result is compared with the same object run by the
+host kernel's BPF_PROG_TEST_RUN on the same input."""
+
+import os
+import random
+import re
+import struct
+import subprocess
+
+from hermes_lib import (Ktap, XDP_PASS, bpftool, bpftool_json, build,
+                        debugfs, exit_insn, hermes_netdevs, have_hermes_pci,
+                        ifindex, insn, ldx_w, load_driver, load_obj, mov64_imm,
+                        mov64_reg, obj_get, parallel, pin_path, prog_load, call,
+                        run,
+                        skip_all, test_run, unpin, TMP)
+
+CORPUS = ["xor", "csum", "histogram", "search", "parse", "trim", "encap"]
+# Programs that grow the packet: the device's frame is its data slot, the
+# host's a page minus skb_shared_info, so growing past the host's frame
+# succeeds only on the device (Documentation/hermes/driver.rst).
+GROWS = {"encap": 3400}
+
+
+def packet(size, rnd):
+    return bytes(rnd.getrandbits(8) for _ in range(size))
+
+
+def ipv4_udp(dport, ttl=64, proto=17, ihl=5):
+    eth = b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, 28, 1, 0, ttl, proto,
+                     0x1234, b"\x0a\x00\x00\x01", b"\x0a\x00\x00\x02")
+    ip += b"\x00" * (4 * ihl - 20)
+    udp = struct.pack("!HHHH", 4000, dport, 8, 0)
+    return eth + ip + udp + b"payload!" * 4
+
+
+def inputs():
+    rnd = random.Random(0x4852)
+    ins = [packet(n, rnd) for n in (14, 15, 32, 60, 64, 65, 100, 257, 1500,
+                                     3000, 3520)]
+    hay = bytearray(packet(700, rnd))
+    for off in (3, 200, 696):
+        hay[off:off + 4] = b"HRMS"
+    ins.append(bytes(hay))
+    ins += [ipv4_udp(53), ipv4_udp(4789), ipv4_udp(53, ttl=1),
+            ipv4_udp(80, proto=6), ipv4_udp(53, ihl=6),
+            ipv4_udp(53)[:30], b"\xff" * 12 + b"\x08\x06" + b"\x00" * 28]
+    return ins
+
+
+def compare(host_fd, dev_fd, data, repeat=1):
+    h = test_run(host_fd, data, repeat)
+    d = test_run(dev_fd, data, repeat)
+    if h[:3] != d[:3]:
+        return "input of %d bytes: host %s, hermes %s" % (
+            len(data), fmt(h), fmt(d))
+    return None
+
+
+def fmt(res):
+    err, retval, out, _ = res
+    if err:
+        return "errno %d" % err
+    return "retval %#x, %d bytes out %s" % (retval, len(out),
+                                            out[:24].hex())
+
+
+def worker(args):
+    host_path, dev_path, seed, runs = args
+    rnd = random.Random(seed)
+    host_fd, dev_fd = obj_get(host_path), obj_get(dev_path)
+    bad = []
+    for _ in range(runs):
+        data = packet(rnd.randrange(14, 2000), rnd)
+        msg = compare(host_fd, dev_fd, data, rnd.choice((1, 3)))
+        if msg:
+            bad.append(msg)
+    os.close(host_fd)
+    os.close(dev_fd)
+    return bad
+
+
+def engine_runs(dev):
+    return [int(m) for m in re.findall(r" runs (\d+)", debugfs(dev, "engines"))]
+
+
+def caps(dev):
+    text = debugfs(dev, "caps")
+    return {
+        "max_insns": int(re.search(r"max_insns: (\d+)", text).group(1)),
+        "pslots": int(re.search(r"program slots: (\d+)", text).group(1)),
+    }
+
+
+def main():
+    if not have_hermes_pci():
+        skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
+    devs = load_driver()
+    ktap = Ktap(24)
+
+    ktap.ok(len(devs) >= 1, "driver binds and registers hermes%d netdevs",
+            "netdevs: %s" % devs)
+    if not devs:
+        ktap.finish()
+    dev = devs[0]
+    with open("/sys/class/net/%s/type" % dev) as f:
+        ktap.ok(f.read().strip() == "65534", "%s is ARPHRD_NONE" % dev)
+
+    objs = build(*CORPUS, "reject_helper")
+
+    # bpftool: load, show, run with data in/out and repeat
+    rc, out = load_obj(objs["xor"], "xor", dev)
+    ktap.ok(rc == 0, "bpftool prog load ... offload_dev %s" % dev, out)
+    info = bpftool_json("prog", "show", "pinned", pin_path("xor"))
+    ktap.ok(info and info.get("dev", {}).get("ifname") == dev,
+            "bpftool prog show: offloaded to %s" % dev, str(info))
+    rc, _ = load_obj(objs["xor"], "xor_host")
+    data_in = os.path.join(TMP, "xor.in")
+    with open(data_in, "wb") as f:
+        f.write(inputs()[8])
+    outs = []
+    for name in ("xor_host", "xor"):
+        data_out = os.path.join(TMP, name + ".out")
+        rc, out = bpftool("prog", "run", "pinned", pin_path(name),
+                          "data_in", data_in, "data_out", data_out,
+                          "repeat", "10")
+        m = re.search(r"Return value: (\d+), duration[^:]*: (\d+)ns", out)
+        with open(data_out, "rb") as f:
+            outs.append((rc, m and int(m.group(1)), f.read()))
+    ktap.ok(outs[0] == outs[1] and outs[1][1] == 3 and outs[1][0] == 0,
+            "bpftool prog run, repeat 10: same return value and data out as "
+            "the host", "host %r, hermes %r" % (outs[0][:2], outs[1][:2]))
+
+    # the corpus, host vs device
+    ins = inputs()
+    for prog in CORPUS:
+        rc1, out1 = load_obj(objs[prog], prog + "_host")
+        rc2, out2 = load_obj(objs[prog], prog, dev)
+        if rc1 or rc2:
+            ktap.ok(False, "corpus %s: identical on host and %s" % (prog, dev),
+                    out1 + out2)
+            continue
+        hfd, dfd = obj_get(pin_path(prog + "_host")), obj_get(pin_path(prog))
+        pins = [d for d in ins if len(d) <= GROWS.get(prog, len(d))]
+        bad = [m for m in (compare(hfd, dfd, d) for d in pins) if m]
+        bad += [m for m in (compare(hfd, dfd, d, 7) for d in ins[3:6]) if m]
+        ktap.ok(not bad, "corpus %s: r0 and data out identical on host and "
+                "%s for %d inputs" % (prog, dev, len(pins) + 3),
+                "\n".join(bad[:5]))
+        os.close(hfd)
+        os.close(dfd)
+
+    # the device's time is reported
+    dfd = obj_get(pin_path("csum"))
+    err, _, _, duration = test_run(dfd, ins[9], 20)
+    ktap.ok(err == 0 and duration > 0,
+            "repeat 20: device-measured duration reported (%d ns)" % duration)
+    # input larger than the offload path takes: an errno, no output
+    err, _, out, _ = test_run(dfd, b"\x01" * 3841)
+    ktap.ok(err == 22 and out is None,
+            "input over a page minus headroom: EINVAL, no partial result",
+            "errno %d" % err)
+    os.close(dfd)
+
+    # rejections, with the exact [hermes] lines
+    fd, err, log = prog_load([call(5), mov64_imm(0, XDP_PASS), exit_insn()],
+                             ifindex(dev))
+    line = "[hermes] insn 0: call to helper 5 is not supported by the device"
+    ktap.ok(fd < 0 and line in log.splitlines(),
+            "unsupported helper rejected: '%s'" % line, log[-400:])
+    rc, dis = run(["llvm-objdump", "-d", objs["reject_helper"]])
+    m = re.search(r"^\s*(\d+):\s+85 00 00 00 05 00 00 00", dis, re.M)
+    rc, out = load_obj(objs["reject_helper"], "reject", dev)
+    line = ("[hermes] insn %s: call to helper 5 is not supported by the device"
+            % (m.group(1) if m else "?"))
+    ktap.ok(rc != 0 and line in out.splitlines(),
+            "bpftool load of a bpf_ktime_get_ns() caller fails with '%s'"
+            % line, out[-600:])
+
+    c = caps(dev)
+    n = c["max_insns"]
+    body = mov64_imm(0, XDP_PASS)
+    fd, err, log = prog_load([body] * n + [exit_insn()], ifindex(dev))
+    line = ("[hermes] program of %d instructions is too long, the device "
+            "runs at most %d" % (n + 2, n))
+    ktap.ok(fd < 0 and line in log.splitlines(),
+            "program over the device limit rejected: '%s'" % line,
+            log[-400:])
+    fd, err, log = prog_load([body] * (n - 2) + [exit_insn()], ifindex(dev),
+                             log_level=0)
+    ok = fd >= 0 and test_run(fd, b"\x00" * 64)[:2] == (0, XDP_PASS)
+    ktap.ok(ok, "program of exactly the device limit (%d with the prologue) "
+            "loads and runs" % n, log[-400:])
+    if fd >= 0:
+        os.close(fd)
+    ktap.skip("stack over the device limit rejected",
+              "the QEMU model has the kernel's 512-byte frame")
+
+    # the verifier still speaks first for invalid programs
+    fd, err, log = prog_load([insn(0x61, 2, 1, 0), insn(0x71, 0, 2, 0),
+                              exit_insn()], ifindex(dev))
+    ktap.ok(fd < 0 and "invalid access to packet" in log and
+            "[hermes]" not in log,
+            "invalid program rejected by the kernel verifier", log[-400:])
+
+    # more programs than slots: all still run (swapped in on demand)
+    nprog = c["pslots"] + 5
+    fds = []
+    for i in range(nprog):
+        fd, err, log = prog_load([mov64_reg(6, 1), mov64_imm(0, 1000 + i),
+                                  ldx_w(2, 6, 4), ldx_w(3, 6, 0),
+                                  insn(0x1f, 2, 3),       # r2 -= r3
+                                  insn(0x0f, 0, 2),       # r0 += r2
+                                  exit_insn()], ifindex(dev))
+        fds.append(fd)
+    bad = []
+    for rnd in range(2):
+        for i, fd in enumerate(fds):
+            res = test_run(fd, b"\x00" * (20 + i))
+            if res[:2] != (0, 1000 + i + 20 + i):
+                bad.append("prog %d: %s" % (i, fmt(res)))
+    loads = int(re.search(r"slot loads: (\d+)", debugfs(dev, "slots"))
+                .group(1))
+    ktap.ok(min(fds) >= 0 and not bad and loads > nprog,
+            "%d programs on %d slots all run correctly (%d slot loads)"
+            % (nprog, c["pslots"], loads), "\n".join(bad[:5]))
+    for fd in fds:
+        if fd >= 0:
+            os.close(fd)
+
+    # many processes at once, spread over the engines (and devices)
+    before = engine_runs(dev)
+    jobs = [(pin_path(p + "_host"), pin_path(p), seed, 12)
+            for seed, p in enumerate(["csum", "xor", "histogram", "search"] * 2)]
+    bad = []
+    for r in parallel(worker, jobs):
+        bad += r if isinstance(r, list) else [str(r)]
+    after = engine_runs(dev)
+    busy = sum(1 for a, b in zip(after, before) if a > b)
+    ktap.ok(not bad and busy >= 2,
+            "8 processes x 12 runs: every result identical to the host, "
+            "%d engines used" % busy, "\n".join(bad[:5]))
+
+    if len(devs) > 1:
+        rc, out = load_obj(objs["csum"], "csum_dev1", devs[1])
+        hfd = obj_get(pin_path("csum_host"))
+        dfd = obj_get(pin_path("csum_dev1")) if rc == 0 else -1
+        msg = compare(hfd, dfd, ins[8]) if dfd >= 0 else out
+        ktap.ok(not msg, "second device %s runs programs too" % devs[1], msg)
+    else:
+        ktap.skip("second device runs programs too", "one Hermes device")
+
+    text = debugfs(dev, "last_error") + debugfs(dev, "engines")
+    ktap.ok("engine 0:" in text, "debugfs: engines, slots, last_error",
+            text)
+
+    for p in CORPUS + ["xor_host", "reject", "csum_dev1"]:
+        unpin(p)
+        unpin(p + "_host")
+    ktap.finish()
+
+
+if __name__ == "__main__":
+    main()
