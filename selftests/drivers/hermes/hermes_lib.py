@@ -33,6 +33,7 @@ BPF_PROG_LOAD = 5
 BPF_OBJ_PIN = 6
 BPF_OBJ_GET = 7
 BPF_PROG_TEST_RUN = 10
+BPF_PROG_TYPE_SCHED_CLS = 3
 BPF_PROG_TYPE_XDP = 6
 NR_BPF = 321  # x86_64
 
@@ -113,8 +114,10 @@ def exit_insn():
     return insn(0x95)
 
 
-def prog_load(insns, ifindex=0, log_size=1 << 20, log_level=1):
-    """Load raw instructions as an XDP program; returns (fd, errno, log)."""
+def prog_load(insns, ifindex=0, log_size=1 << 20, log_level=1,
+              prog_type=BPF_PROG_TYPE_XDP):
+    """Load raw instructions as a program (XDP unless told otherwise);
+    returns (fd, errno, log)."""
     if not log_level:
         log_size = 0
     code = b"".join(insns)
@@ -122,7 +125,7 @@ def prog_load(insns, ifindex=0, log_size=1 << 20, log_level=1):
     lic = ctypes.create_string_buffer(b"GPL")
     log = ctypes.create_string_buffer(max(log_size, 1))
     attr = bytearray(144)
-    struct.pack_into("<IIQQIIQ", attr, 0, BPF_PROG_TYPE_XDP,
+    struct.pack_into("<IIQQIIQ", attr, 0, prog_type,
                      len(code) // 8, ctypes.addressof(cbuf),
                      ctypes.addressof(lic), log_level, log_size,
                      ctypes.addressof(log) if log_size else 0)

@@ -4,13 +4,16 @@
 on the device; every result is compared with the same object run by the
 host kernel's BPF_PROG_TEST_RUN on the same input."""
 
+import errno
 import os
 import random
 import re
+import signal
 import struct
 import subprocess
+import time
 
-from hermes_lib import (Ktap, XDP_PASS, bpftool, bpftool_json, build,
+from hermes_lib import (BPF_PROG_TYPE_SCHED_CLS, Ktap, XDP_PASS, bpftool, bpftool_json, build,
                         debugfs, exit_insn, hermes_netdevs, have_hermes_pci,
                         ifindex, insn, ldx_w, load_driver, load_obj, mov64_imm,
                         mov64_reg, obj_get, parallel, pin_path, prog_load, call,
@@ -92,6 +95,8 @@ def caps(dev):
     return {
         "max_insns": int(re.search(r"max_insns: (\d+)", text).group(1)),
         "pslots": int(re.search(r"program slots: (\d+)", text).group(1)),
+        "engines": int(re.search(r"engines: (\d+)",
+                                 debugfs(dev, "engines")).group(1)),
     }
 
 
@@ -99,7 +104,7 @@ def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(24)
+    ktap = Ktap(26)
 
     ktap.ok(len(devs) >= 1, "driver binds and registers hermes%d netdevs",
             "netdevs: %s" % devs)
@@ -180,6 +185,12 @@ def main():
             "bpftool load of a bpf_ktime_get_ns() caller fails with '%s'"
             % line, out[-600:])
 
+    fd, err, log = prog_load([mov64_imm(0, 0), exit_insn()], ifindex(dev),
+                             prog_type=BPF_PROG_TYPE_SCHED_CLS)
+    line = "[hermes] insn 0: only XDP programs can be offloaded to the device"
+    ktap.ok(fd < 0 and line in log.splitlines(),
+            "tc program rejected: '%s'" % line, log[-400:])
+
     c = caps(dev)
     n = c["max_insns"]
     body = mov64_imm(0, XDP_PASS)
@@ -243,6 +254,24 @@ def main():
     ktap.ok(not bad and busy >= 2,
             "8 processes x 12 runs: every result identical to the host, "
             "%d engines used" % busy, "\n".join(bad[:5]))
+
+    # a signal interrupts a long run: EINTR, and the engine is free again
+    dfd = obj_get(pin_path("csum"))
+    old = signal.signal(signal.SIGALRM, lambda *a: None)
+    signal.setitimer(signal.ITIMER_REAL, 1.5)
+    t0 = time.time()
+    err = test_run(dfd, ins[9], 1 << 30)[0]
+    took = time.time() - t0
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    signal.signal(signal.SIGALRM, old)
+    hfd = obj_get(pin_path("csum_host"))
+    again = [compare(hfd, dfd, ins[8]) for _ in range(c["engines"] + 1)]
+    ktap.ok(err == errno.EINTR and took < 30 and not any(again),
+            "signal during a 2^30-iteration run: EINTR after %.1f s, "
+            "engines work afterwards" % took,
+            "errno %d %s" % (err, [a for a in again if a]))
+    os.close(hfd)
+    os.close(dfd)
 
     if len(devs) > 1:
         rc, out = load_obj(objs["csum"], "csum_dev1", devs[1])

@@ -9,7 +9,7 @@ import random
 import re
 import time
 
-from hermes_lib import (Ktap, REPO, build, have_hermes_pci, load_driver,
+from hermes_lib import (Ktap, REPO, build, debugfs, have_hermes_pci, load_driver,
                         load_obj, modprobe, obj_get, parallel, pin_path, run, skip_all, test_run,
                         unpin)
 
@@ -63,7 +63,7 @@ def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(9)
+    ktap = Ktap(10)
     log0 = kernel_log()
     csum = build("csum")["csum"]
 
@@ -140,9 +140,27 @@ def main():
         os.close(hfd)
         os.close(dfd)
 
+    # the BAR4 data path (use_dma=0) gives the same results as XDMA
+    rc, out = run(["rmmod", "hermes"])
+    rc2, out2 = modprobe("hermes", "use_dma=0")
+    devs = load_driver()
+    ok = rc == 0 and rc2 == 0 and len(devs) >= 1 and \
+        "data path: bar4" in debugfs(devs[0], "engines") and \
+        load_obj(csum, "lc_dev", devs[0])[0] == 0
+    if ok:
+        hfd, dfd = obj_get(pin_path("lc_host")), obj_get(pin_path("lc_dev"))
+        data = bytes(range(256)) * 5
+        ok = test_run(hfd, data, 3)[:3] == test_run(dfd, data, 3)[:3]
+        os.close(hfd)
+        os.close(dfd)
+    ktap.ok(ok, "reload with use_dma=0: BAR4 data path, same results",
+            out + out2)
     rc, out = run(["rmmod", "hermes"])
     rc2, out2 = modprobe("hermes")
-    ktap.ok(rc == 0 and rc2 == 0, "final unload and reload", out + out2)
+    devs = load_driver()
+    ktap.ok(rc == 0 and rc2 == 0 and devs and
+            "data path: xdma" in debugfs(devs[0], "engines"),
+            "final unload and reload (XDMA data path)", out + out2)
     log1 = kernel_log()
     new = log1[len(log0):] if log1.startswith(log0[:200]) else log1
     bad = bad_log(new)
