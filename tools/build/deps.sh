@@ -44,11 +44,12 @@ deb_src() {
 }
 
 packages() {
-	local missing
-	missing=$(grep -v -e '^#' -e '^$' "$LIST" | sort -u | while read -r p; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
-			echo "$p"
-	done)
+	local wanted missing
+	wanted=$(grep -v -e '^#' -e '^$' "$LIST" | sort -u)
+	# One dpkg-query for the whole list; unknown packages print nothing.
+	missing=$(comm -23 <(echo "$wanted") \
+		<(dpkg-query -W -f='${Package} ${Status}\n' $wanted 2>/dev/null |
+		  awk '$NF == "installed" { print $1 }' | sort -u))
 	if [ -z "$missing" ]; then
 		echo "all $(grep -cv -e '^#' -e '^$' "$LIST") packages present"
 		return 0
