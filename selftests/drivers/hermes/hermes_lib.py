@@ -29,10 +29,12 @@ BUILD = os.environ.get("BUILD") or os.path.join(REPO, "build")
 TMP = os.environ.get("HERMES_TMP", "/tmp/hermes-selftests")
 BPFFS = "/sys/fs/bpf"
 
+BPF_MAP_CREATE = 0
 BPF_PROG_LOAD = 5
 BPF_OBJ_PIN = 6
 BPF_OBJ_GET = 7
 BPF_PROG_TEST_RUN = 10
+BPF_MAP_TYPE_PERF_EVENT_ARRAY = 4
 BPF_PROG_TYPE_SCHED_CLS = 3
 BPF_PROG_TYPE_XDP = 6
 NR_BPF = 321  # x86_64
@@ -132,6 +134,21 @@ def prog_load(insns, ifindex=0, log_size=1 << 20, log_level=1,
     struct.pack_into("<I", attr, 64, ifindex)
     fd, err, _ = sys_bpf(BPF_PROG_LOAD, attr)
     return fd, err, log.value.decode(errors="replace")
+
+
+def map_create(map_type, key_size, value_size, max_entries):
+    attr = bytearray(72)
+    struct.pack_into("<IIII", attr, 0, map_type, key_size, value_size,
+                     max_entries)
+    fd, err, _ = sys_bpf(BPF_MAP_CREATE, attr)
+    if fd < 0:
+        raise OSError(err, "BPF_MAP_CREATE: %s" % os.strerror(err))
+    return fd
+
+
+def ld_map_fd(dst, fd):
+    """lddw dst, map (BPF_PSEUDO_MAP_FD): two instruction words."""
+    return insn(0x18, dst, 1, 0, fd) + insn(0, 0, 0, 0, 0)
 
 
 def obj_get(path):

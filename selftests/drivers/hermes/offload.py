@@ -13,12 +13,13 @@ import struct
 import subprocess
 import time
 
-from hermes_lib import (BPF_PROG_TYPE_SCHED_CLS, Ktap, XDP_PASS, bpftool, bpftool_json, build,
-                        debugfs, exit_insn, hermes_netdevs, have_hermes_pci,
-                        ifindex, insn, ldx_w, load_driver, load_obj, mov64_imm,
-                        mov64_reg, obj_get, parallel, pin_path, prog_load, call,
-                        run,
-                        skip_all, test_run, unpin, TMP)
+from hermes_lib import (BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+                        BPF_PROG_TYPE_SCHED_CLS, Ktap, TMP, XDP_PASS, bpftool,
+                        bpftool_json, build, call, debugfs, exit_insn,
+                        have_hermes_pci, ifindex, insn, ld_map_fd, ldx_w,
+                        load_driver, load_obj, map_create, mov64_imm,
+                        mov64_reg, obj_get, parallel, pin_path, prog_load,
+                        run, skip_all, test_run, unpin)
 
 CORPUS = ["xor", "csum", "histogram", "search", "parse", "trim", "encap"]
 # Programs that grow the packet: the device's frame is its data slot, the
@@ -104,7 +105,7 @@ def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(26)
+    ktap = Ktap(28)
 
     ktap.ok(len(devs) >= 1, "driver binds and registers hermes%d netdevs",
             "netdevs: %s" % devs)
@@ -190,6 +191,22 @@ def main():
     line = "[hermes] insn 0: only XDP programs can be offloaded to the device"
     ktap.ok(fd < 0 and line in log.splitlines(),
             "tc program rejected: '%s'" % line, log[-400:])
+
+    # a map the BPF core lets through to the device (perf event arrays are
+    # offload-neutral), refused because the device has no maps
+    mfd = map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 4)
+    fd, err, log = prog_load([ld_map_fd(1, mfd), mov64_imm(0, XDP_PASS),
+                              exit_insn()], ifindex(dev))
+    os.close(mfd)
+    line = ("[hermes] insn 0: 64-bit load of a map or function address "
+            "(src_reg 1) is not supported: the device has no maps")
+    ktap.ok(fd < 0 and line in log.splitlines(),
+            "map reference rejected: '%s'" % line, log[-400:])
+    fd, err, log = prog_load([ldx_w(0, 1, 20), exit_insn()], ifindex(dev))
+    line = ("[hermes] insn 0: xdp_md field egress_ifindex is not available "
+            "on the device")
+    ktap.ok(fd < 0 and line in log.splitlines(),
+            "egress_ifindex rejected: '%s'" % line, log[-400:])
 
     c = caps(dev)
     n = c["max_insns"]
