@@ -58,8 +58,12 @@ SUITES ?= $(CHECK_SUITES)
 check: build-all
 	@tools/testing/run-suites $(SUITES)
 
+DEMO_PROG := selftests/drivers/hermes/progs/xor.bpf.c
 demo: build-all
-	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- tools/demo.sh
+	@mkdir -p $(BUILD)/demo
+	@clang -O2 -g --target=bpf -mcpu=v3 -I$(BUILD)/headers/include \
+		-I$(BUILD)/tools/include -c $(DEMO_PROG) -o $(BUILD)/demo/xor.bpf.o
+	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- tools/demo.sh $(BUILD)/demo/xor.bpf.o
 
 vm: build-all
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) -- sh -c '$(CMD)'

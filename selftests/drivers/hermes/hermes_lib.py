@@ -246,22 +246,9 @@ def debugfs(name, what):
         return f.read()
 
 
-def _modules_dir():
-    """Where the VM's modules are: tools/vm/init bind-mounts them on
-    /lib/modules, which does not exist on every host root file system;
-    then modprobe is pointed at the hermes.mods= tree instead."""
-    if os.path.isdir("/lib/modules/" + os.uname().release):
-        return None
-    with open("/proc/cmdline") as f:
-        for arg in f.read().split():
-            if arg.startswith("hermes.mods="):
-                return arg.split("=", 1)[1]
-    return os.path.join(BUILD, "mods")
-
-
 def modprobe(*args):
-    d = _modules_dir()
-    return run(["modprobe"] + (["-d", d] if d else []) + list(args))
+    """tools/vm/init puts the built modules on /lib/modules."""
+    return run(["modprobe"] + list(args))
 
 
 def load_driver():
