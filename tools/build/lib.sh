@@ -4,6 +4,8 @@
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 JOBS=${JOBS:-$(nproc)}
+# Cache hits across clones in different directories (CI clones afresh).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 
 die() {
 	echo "error: $*" >&2
