@@ -78,6 +78,16 @@
 #define MODE_MEMSX      0x80
 #define MODE_ATOMIC     0xc0
 
+/* Bytes moved by a load or store with this opcode's size field. */
+static inline unsigned access_bytes(uint8_t op)
+{
+    static const unsigned char bytes[] = {
+        [SZ_W >> 3] = 4, [SZ_H >> 3] = 2, [SZ_B >> 3] = 1, [SZ_DW >> 3] = 8,
+    };
+
+    return bytes[OP_SIZE(op) >> 3];
+}
+
 /* Atomic operations (in imm) */
 #define ATOMIC_FETCH    0x01
 #define ATOMIC_ADD      0x00
@@ -1377,43 +1387,14 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
             goto out;
 
         case CLS_LDX | MODE_MEM | SZ_B:
-            if (!do_load(&vm, reg, w, 1, false, res)) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                goto out;
-            }
-            break;
         case CLS_LDX | MODE_MEM | SZ_H:
-            if (!do_load(&vm, reg, w, 2, false, res)) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                goto out;
-            }
-            break;
         case CLS_LDX | MODE_MEM | SZ_W:
-            if (!do_load(&vm, reg, w, 4, false, res)) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                goto out;
-            }
-            break;
         case CLS_LDX | MODE_MEM | SZ_DW:
-            if (!do_load(&vm, reg, w, 8, false, res)) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                goto out;
-            }
-            break;
         case CLS_LDX | MODE_MEMSX | SZ_B:
-            if (!do_load(&vm, reg, w, 1, true, res)) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                goto out;
-            }
-            break;
         case CLS_LDX | MODE_MEMSX | SZ_H:
-            if (!do_load(&vm, reg, w, 2, true, res)) {
-                st = HERMES_EBPF_FAULT_LOAD;
-                goto out;
-            }
-            break;
         case CLS_LDX | MODE_MEMSX | SZ_W:
-            if (!do_load(&vm, reg, w, 4, true, res)) {
+            if (!do_load(&vm, reg, w, access_bytes(op),
+                         OP_MODE(op) == MODE_MEMSX, res)) {
                 st = HERMES_EBPF_FAULT_LOAD;
                 goto out;
             }
@@ -1421,32 +1402,15 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
 
         case CLS_ST | MODE_MEM | SZ_B:
         case CLS_STX | MODE_MEM | SZ_B:
-            if (!do_store(&vm, reg, w, 1, OP_CLASS(op) == CLS_ST ?
-                          (uint64_t)insn_imm(w) : reg[insn_src(w)], res)) {
-                st = HERMES_EBPF_FAULT_STORE;
-                goto out;
-            }
-            break;
         case CLS_ST | MODE_MEM | SZ_H:
         case CLS_STX | MODE_MEM | SZ_H:
-            if (!do_store(&vm, reg, w, 2, OP_CLASS(op) == CLS_ST ?
-                          (uint64_t)insn_imm(w) : reg[insn_src(w)], res)) {
-                st = HERMES_EBPF_FAULT_STORE;
-                goto out;
-            }
-            break;
         case CLS_ST | MODE_MEM | SZ_W:
         case CLS_STX | MODE_MEM | SZ_W:
-            if (!do_store(&vm, reg, w, 4, OP_CLASS(op) == CLS_ST ?
-                          (uint64_t)insn_imm(w) : reg[insn_src(w)], res)) {
-                st = HERMES_EBPF_FAULT_STORE;
-                goto out;
-            }
-            break;
         case CLS_ST | MODE_MEM | SZ_DW:
         case CLS_STX | MODE_MEM | SZ_DW:
             /* ST: the immediate is sign-extended to 64 bits */
-            if (!do_store(&vm, reg, w, 8, OP_CLASS(op) == CLS_ST ?
+            if (!do_store(&vm, reg, w, access_bytes(op),
+                          OP_CLASS(op) == CLS_ST ?
                           (uint64_t)(int64_t)insn_imm(w) : reg[insn_src(w)],
                           res)) {
                 st = HERMES_EBPF_FAULT_STORE;
