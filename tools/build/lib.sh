@@ -30,11 +30,3 @@ stage() {
 hash_of() {
 	cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1
 }
-
-# with_lock NAME CMD...: serialise stages that share a build tree.
-with_lock() {
-	local name=$1
-	shift
-	mkdir -p "$BUILD"
-	flock "$BUILD/.$name.lock" "$@"
-}
