@@ -138,9 +138,11 @@ enum {
 #define HERMES_CTX_BASE         0x200000000ULL
 #define HERMES_STACK_BASE       0x300000000ULL
 #define HERMES_CTX_SIZE         64
-#define HERMES_STACK_FRAME      HERMES_EBPF_DEFAULT_STACK_SIZE
+/* Stack frame sizes the stack-size property accepts (bytes) */
+#define HERMES_STACK_FRAME_MIN  64
+#define HERMES_STACK_FRAME_MAX  HERMES_EBPF_DEFAULT_STACK_SIZE
 #define HERMES_STACK_SIZE \
-    (HERMES_EBPF_MAX_CALL_DEPTH * HERMES_STACK_FRAME)
+    (HERMES_EBPF_MAX_CALL_DEPTH * HERMES_STACK_FRAME_MAX)
 #define HERMES_BUDGET_MAX       UINT32_MAX
 
 /* Run context (u64 words) */
@@ -336,6 +338,7 @@ struct HermesState {
     uint8_t num_dslots;
     uint32_t pslot_size;
     uint32_t dslot_size;
+    uint32_t stack_size;        /* bytes per call frame */
 
     /* Derived layout, constant after realize */
     uint64_t psoff;
@@ -550,7 +553,7 @@ static void hermes_engine_execute(HermesEngine *e)
         cfg.args[3] = i;
         cfg.budget = job->budget;
         cfg.stack_addr = HERMES_STACK_BASE;
-        cfg.stack_size = HERMES_STACK_FRAME;
+        cfg.stack_size = s->stack_size;
         cfg.stack_host = e->stack;
         cfg.helper = hermes_helper;
         cfg.helper_opaque = e;
@@ -839,7 +842,7 @@ static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
         return s->caps.isa_version | CAPISA_ATOMIC | CAPISA_DIVMOD |
                CAPISA_HELPERS | CAPISA_LOCALCALL;
     case EHCAPSTACK:
-        return HERMES_STACK_FRAME;
+        return s->stack_size;
     case EHCAPDEPTH:
         return HERMES_EBPF_MAX_CALL_DEPTH;
     case EHCAPMAXINSN:
@@ -1427,6 +1430,13 @@ static bool hermes_check_config(HermesState *s, Error **errp)
                    "of 4 KiB");
         return false;
     }
+    if (s->stack_size < HERMES_STACK_FRAME_MIN ||
+        s->stack_size > HERMES_STACK_FRAME_MAX || s->stack_size % 8) {
+        error_setg(errp, "hermes: stack-size must be a multiple of 8 from "
+                   "%d to %d bytes", HERMES_STACK_FRAME_MIN,
+                   HERMES_STACK_FRAME_MAX);
+        return false;
+    }
     total = (uint64_t)s->num_pslots * s->pslot_size +
             (uint64_t)s->num_dslots * s->dslot_size;
     if (total > HERMES_MAX_MEM) {
@@ -1556,6 +1566,8 @@ static Property hermes_properties[] = {
     DEFINE_PROP_SIZE32("prog-slot-size", HermesState, pslot_size, 1 * MiB),
     DEFINE_PROP_UINT8("data-slots", HermesState, num_dslots, 16),
     DEFINE_PROP_SIZE32("data-slot-size", HermesState, dslot_size, 1 * MiB),
+    DEFINE_PROP_UINT32("stack-size", HermesState, stack_size,
+                       HERMES_EBPF_DEFAULT_STACK_SIZE),
     DEFINE_PROP_END_OF_LIST(),
 };
 

@@ -87,6 +87,8 @@
 
 #define DATA_BASE       0x100000000ULL
 #define CTX_BASE        0x200000000ULL
+#define STACK_BASE      0x300000000ULL
+#define STACK_DEPTH     8
 
 /* BAR2 */
 #define XDMA_H2C(c)     (0x0000 + 0x100 * (c))
@@ -1410,6 +1412,53 @@ static void test_unplug_running(void)
     hermes_stop(&h);
 }
 
+/*
+ * stack-size sets the frame size the device reports and enforces: the
+ * last byte below r10 of a 64-byte frame is writable, the next one is not.
+ */
+static void test_stack_size(void)
+{
+    static const uint64_t prog_in[] = {
+        STDW(10, -64, 0x5a),
+        LDXDW(0, 10, -64),
+        EXIT(),
+    };
+    static const uint64_t prog_out[] = {
+        STDW(10, -72, 0x5a),
+        MOV64_IMM(0, 0),
+        EXIT(),
+    };
+    Hermes h;
+    uint8_t ps, ds;
+    uint64_t r0;
+    uint32_t plen;
+    Req r;
+
+    hermes_start(&h, "-device hermes,addr=04.0,stack-size=64");
+    g_assert_cmpuint(rd32(&h, 0, EHCAPSTACK), ==, 64);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPDEPTH), ==, STACK_DEPTH);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+
+    plen = LOAD_PROG(&h, ps, prog_in);
+    r = req_run(1, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 0x5a);
+
+    plen = LOAD_PROG(&h, ps, prog_out);
+    r = req_run(2, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmphex(res32(&h, 0, RES_FAULT), ==, FAULT_STORE | 8 << 8);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==,
+                    STACK_BASE + STACK_DEPTH * 64 - 72);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 0);
+    hermes_stop(&h);
+
+    hermes_start(&h, "-device hermes,addr=04.0,stack-size=264");
+    g_assert_cmpuint(rd32(&h, 0, EHCAPSTACK), ==, 264);
+    hermes_stop(&h);
+}
+
 /* A configuration the specification does not allow is refused. */
 static void test_bad_config(void)
 {
@@ -1419,6 +1468,8 @@ static void test_bad_config(void)
     } bad[] = {
         { "engines", 0 }, { "engines", 25 }, { "data-slots", 0 },
         { "prog-slot-size", 1000 }, { "data-slot-size", 0 },
+        { "stack-size", 0 }, { "stack-size", 56 }, { "stack-size", 100 },
+        { "stack-size", 520 }, { "stack-size", 4096 },
     };
     QTestState *qts = qtest_init("-machine pc -nodefaults");
     size_t k;
@@ -1454,6 +1505,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/two-devices", test_two_devices);
     qtest_add_func("/hermes/migrate", test_migrate);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
+    qtest_add_func("/hermes/stack-size", test_stack_size);
     qtest_add_func("/hermes/bad-config", test_bad_config);
     return g_test_run();
 }
