@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The upstream series, generated from the repo (tools/patches/).
+#
+#   make patches        build/patches/kernel and build/patches/qemu: numbered
+#                       series with cover letters, ready for git send-email
+#   make patches-check  apply each series to the pristine source with git am,
+#                       build after every patch, checkpatch, kernel-doc,
+#                       get_maintainer.pl lists, Sphinx (TAP, summary line)
+#   make docs           the Sphinx builds alone: Documentation/bpf with the
+#                       Hermes pages in the series' kernel tree, and QEMU's
+#                       docs/specs with hermes.rst, both with -W
+#
+# The kernel and QEMU source trees of build/ are only read: the checks
+# run in clones under build/patches/.
+
+PATCHES_OUT := $(BUILD)/patches
+
+CHECK_SUITES += patches
+
+.PHONY: patches patches-check check-patches docs
+
+patches: kernel qemu
+	@tools/patches/mkseries tools/patches/kernel.groups $(PATCHES_OUT)/kernel
+	@tools/patches/mkseries tools/patches/qemu.groups $(PATCHES_OUT)/qemu
+
+patches-check check-patches: patches
+	@tools/patches/check all
+
+docs: patches
+	@tools/patches/check docs
