@@ -20,7 +20,13 @@ CHECK_SUITES += patches
 
 .PHONY: patches patches-check check-patches docs
 
-patches: kernel qemu
+# Only the pristine sources are needed, not a build of them.
+$(BUILD)/linux-src/.git:
+	@$(MAKE) --no-print-directory kernel
+$(BUILD)/qemu-src/.git:
+	@$(MAKE) --no-print-directory qemu
+
+patches: | $(BUILD)/linux-src/.git $(BUILD)/qemu-src/.git
 	@tools/patches/mkseries tools/patches/kernel.groups $(PATCHES_OUT)/kernel
 	@tools/patches/mkseries tools/patches/qemu.groups $(PATCHES_OUT)/qemu
 
