@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -494,6 +495,646 @@ static void test_config(void)
        "a stack wrapping the address space is refused", "");
 }
 
+/* ------------------------------------------------------------------ */
+/* Device maps                                                         */
+
+#define LDDW_MAP(d, m)  I(0x18, d, 5, 0, m), 0
+#define STDW(d, o, v)   I(0x7a, d, 0, o, v)
+#define MAP_REF(m)      (0x10000000000ull + ((uint64_t)(m) << 32))
+#define ENOENT_ (-2)
+#define E2BIG_  (-7)
+#define EEXIST_ (-17)
+#define EINVAL_ (-22)
+
+/* The specification's FNV-1a, written again here from its text. */
+static uint32_t spec_fnv1a(const uint8_t *k, uint32_t n)
+{
+    uint64_t h = 2166136261u;
+    uint32_t i;
+
+    for (i = 0; i < n; i++) {
+        h = ((h ^ k[i]) * 16777619u) & 0xffffffffu;
+    }
+    return (uint32_t)h;
+}
+
+typedef struct TMap {
+    HermesEbpfMap map;
+    uint64_t *mem;
+} TMap;
+
+static int tmap_new(TMap *t, uint32_t type, uint32_t ks, uint32_t vs,
+                    uint32_t max)
+{
+    uint64_t fp;
+
+    memset(t, 0, sizeof(*t));
+    if (hermes_ebpf_map_footprint(type, ks, vs, max, &fp)) {
+        return -1;
+    }
+    t->mem = calloc(fp / 8, 8);
+    /* garbage first: init must set up every byte it relies on */
+    memset(t->mem, 0xa5, fp);
+    return hermes_ebpf_map_init(&t->map, type, ks, vs, max, t->mem);
+}
+
+static void tmap_free(TMap *t)
+{
+    free(t->mem);
+}
+
+static void test_map_layout(void)
+{
+    static const struct {
+        uint32_t type, ks, vs, max;
+        uint64_t bytes;
+    } fp[] = {
+        /* ARRAY: roundup(max * vstride, 64) */
+        { 2, 4, 8, 10, 128 },
+        { 2, 4, 1, 1, 64 },
+        { 2, 4, 12, 16, 256 },
+        /* HASH: roundup(4 * nbuckets + max * (8 + kstride + vstride), 64) */
+        { 1, 4, 8, 10, 320 },       /* 16 buckets: 64 + 240 = 304 */
+        { 1, 1, 1, 1, 64 },         /* 2 buckets: 8 + 24 */
+        { 1, 13, 20, 1000, 52096 }, /* 1024: 4096 + 1000 * 48 */
+    };
+    static const struct {
+        uint32_t type, ks, vs, max;
+    } bad[] = {
+        { 0, 4, 8, 1 }, { 3, 4, 8, 1 }, { 2, 8, 8, 1 }, { 2, 4, 0, 1 },
+        { 1, 0, 8, 1 }, { 1, 513, 8, 1 }, { 1, 4, 65537, 1 },
+        { 1, 4, 8, 0 }, { 2, 4, 65536, 65537 },
+    };
+    uint64_t bytes;
+    size_t k;
+    int good = 1;
+
+    for (k = 0; k < sizeof(fp) / sizeof(fp[0]); k++) {
+        bytes = 0;
+        if (hermes_ebpf_map_footprint(fp[k].type, fp[k].ks, fp[k].vs,
+                                      fp[k].max, &bytes) ||
+            bytes != fp[k].bytes) {
+            fprintf(stderr, "# footprint %zu: %" PRIu64 "\n", k, bytes);
+            good = 0;
+        }
+    }
+    ok(good, "map footprints follow the specification's formulas", "");
+    good = 1;
+    for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        good &= hermes_ebpf_map_footprint(bad[k].type, bad[k].ks, bad[k].vs,
+                                          bad[k].max, &bytes) == EINVAL_;
+    }
+    ok(good, "invalid map types and sizes are refused with -EINVAL", "");
+    ok(hermes_ebpf_map_hash("", 0) == 0x811c9dc5u &&
+       hermes_ebpf_map_hash("a", 1) == 0xe40c292cu &&
+       hermes_ebpf_map_hash("foobar", 6) == 0xbf9cf968u,
+       "the key hash is FNV-1a (published test vectors)", "");
+}
+
+static void test_map_hash_ops(void)
+{
+    TMap t;
+    uint32_t k, v[3], out[3], n;
+    int seen[5] = { 0 }, good = 1;
+
+    ok(tmap_new(&t, 1, 4, 12, 4) == 0, "HASH map of 4 elements created", "");
+    k = 1;
+    v[0] = 10, v[1] = 11, v[2] = 12;
+    ok(hermes_ebpf_map_lookup(&t.map, &k, out) == ENOENT_,
+       "lookup in an empty HASH map: ENOENT", "");
+    ok(hermes_ebpf_map_get_next_key(&t.map, NULL, &n) == ENOENT_,
+       "first key of an empty HASH map: ENOENT", "");
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 2) == ENOENT_,
+       "BPF_EXIST on a missing key: ENOENT", "");
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 3) == EINVAL_ &&
+       hermes_ebpf_map_update(&t.map, &k, v, 4) == EINVAL_,
+       "unknown update flags: EINVAL", "");
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 1) == 0 &&
+       hermes_ebpf_map_lookup(&t.map, &k, out) == 0 &&
+       !memcmp(out, v, 12), "BPF_NOEXIST inserts; lookup copies the value",
+       "");
+    v[0] = 20;
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 1) == EEXIST_ &&
+       hermes_ebpf_map_lookup(&t.map, &k, out) == 0 && out[0] == 10,
+       "BPF_NOEXIST on an existing key: EEXIST, value unchanged", "");
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 2) == 0 &&
+       hermes_ebpf_map_lookup(&t.map, &k, out) == 0 && out[0] == 20,
+       "BPF_EXIST replaces an existing value", "");
+    v[0] = 30;
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 0) == 0 &&
+       hermes_ebpf_map_lookup(&t.map, &k, out) == 0 && out[0] == 30 &&
+       t.map.count == 1, "BPF_ANY replaces in place", "");
+
+    /* fill: 4 elements, the fifth does not fit */
+    for (k = 2; k <= 4; k++) {
+        v[0] = 100 + k;
+        good &= hermes_ebpf_map_update(&t.map, &k, v, 0) == 0;
+    }
+    k = 5;
+    ok(good && hermes_ebpf_map_update(&t.map, &k, v, 0) == E2BIG_ &&
+       hermes_ebpf_map_lookup(&t.map, &k, out) == ENOENT_,
+       "a full HASH map refuses a new key with E2BIG", "");
+    k = 3;
+    v[0] = 33;
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 0) == 0 &&
+       hermes_ebpf_map_update(&t.map, &k, v, 1) == EEXIST_,
+       "a full HASH map still replaces an existing key", "");
+    ok(hermes_ebpf_map_delete(&t.map, &k) == 0 &&
+       hermes_ebpf_map_delete(&t.map, &k) == ENOENT_ &&
+       hermes_ebpf_map_lookup(&t.map, &k, out) == ENOENT_,
+       "delete removes the key once; then ENOENT", "");
+    k = 5;
+    v[0] = 55;
+    ok(hermes_ebpf_map_update(&t.map, &k, v, 0) == 0 && t.map.count == 4,
+       "a deleted element is reused", "");
+
+    /* iteration visits each key once, then ENOENT */
+    good = hermes_ebpf_map_get_next_key(&t.map, NULL, &n) == 0;
+    for (k = 0; good && k < 4; k++) {
+        good &= n >= 1 && n <= 5 && !seen[n - 1];
+        if (good) {
+            seen[n - 1] = 1;
+        }
+        if (k < 3) {
+            good &= hermes_ebpf_map_get_next_key(&t.map, &n, &n) == 0;
+        }
+    }
+    ok(good && seen[0] && seen[1] && !seen[2] && seen[3] && seen[4] &&
+       hermes_ebpf_map_get_next_key(&t.map, &n, &n) == ENOENT_,
+       "get_next_key walks keys 1, 2, 4, 5 once each, then ENOENT", "");
+    k = 3;
+    ok(hermes_ebpf_map_get_next_key(&t.map, NULL, &out[0]) == 0 &&
+       hermes_ebpf_map_get_next_key(&t.map, &k, &out[1]) == 0 &&
+       out[0] == out[1], "get_next_key of a missing key: the first key", "");
+    tmap_free(&t);
+}
+
+/*
+ * Iteration order and element indexes as the specification states them,
+ * recomputed here: buckets in order, newest first in a chain, LIFO reuse.
+ */
+static void test_map_hash_order(void)
+{
+    enum { MAX = 8, NKEYS = 8 };
+    TMap t;
+    uint8_t keys[NKEYS] = { 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h' };
+    uint8_t want[NKEYS], got[NKEYS], k, v = 0;
+    int order_ok = 1, b, i, j, n = 0;
+    uint64_t prog[] = {
+        STW(10, -8, 'f'),
+        LDDW_MAP(1, 0),
+        MOV64_REG(2, 10),
+        ADD64_IMM(2, -8),
+        CALL_HELPER(1),
+        EXIT,
+    };
+    HermesEbpfMap *maps[1];
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+
+    tmap_new(&t, 1, 1, 1, MAX);
+    for (i = 0; i < NKEYS; i++) {
+        hermes_ebpf_map_update(&t.map, &keys[i], &v, 0);
+    }
+    /* nbuckets = 8; element i holds keys[i] (free list 0, 1, ...) */
+    for (b = 0; b < 8; b++) {
+        for (i = NKEYS - 1; i >= 0; i--) {
+            if ((spec_fnv1a(&keys[i], 1) & 7) == (uint32_t)b) {
+                want[n++] = keys[i];
+            }
+        }
+    }
+    i = 0;
+    if (hermes_ebpf_map_get_next_key(&t.map, NULL, &got[0]) == 0) {
+        for (i = 1; i < NKEYS &&
+             hermes_ebpf_map_get_next_key(&t.map, &got[i - 1], &got[i]) == 0;
+             i++) {
+            continue;
+        }
+    }
+    for (j = 0; j < NKEYS; j++) {
+        order_ok &= i == NKEYS && got[j] == want[j];
+    }
+    ok(order_ok, "HASH iteration order is the specified one", "");
+
+    cfg_init(&cfg);
+    maps[0] = &t.map;
+    cfg.maps = maps;
+    cfg.nmaps = 1;
+    run(prog, N(prog), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == MAP_REF(0) + 5 * 8,
+       "lookup returns the value address of element 5 ('f')", "");
+    k = 'c';
+    hermes_ebpf_map_delete(&t.map, &k);
+    k = 'f';
+    hermes_ebpf_map_delete(&t.map, &k);
+    k = 'z';
+    hermes_ebpf_map_update(&t.map, &k, &v, 0);
+    prog[0] = STW(10, -8, 'z');
+    run(prog, N(prog), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == MAP_REF(0) + 5 * 8,
+       "an insert reuses the element deleted last", "");
+    tmap_free(&t);
+}
+
+static void test_map_array_ops(void)
+{
+    TMap t;
+    uint32_t k, n;
+    uint64_t v, out;
+    int zero = 1;
+
+    ok(tmap_new(&t, 2, 4, 8, 3) == 0, "ARRAY map of 3 elements created", "");
+    for (k = 0; k < 3; k++) {
+        zero &= hermes_ebpf_map_lookup(&t.map, &k, &out) == 0 && out == 0;
+    }
+    ok(zero, "ARRAY elements start at zero", "");
+    k = 3;
+    v = 7;
+    ok(hermes_ebpf_map_lookup(&t.map, &k, &out) == ENOENT_ &&
+       hermes_ebpf_map_update(&t.map, &k, &v, 0) == E2BIG_,
+       "ARRAY index out of range: lookup ENOENT, update E2BIG", "");
+    ok(hermes_ebpf_map_update(&t.map, &k, &v, 5) == EINVAL_,
+       "ARRAY bad flags: EINVAL before the index", "");
+    k = 2;
+    ok(hermes_ebpf_map_update(&t.map, &k, &v, 1) == EEXIST_ &&
+       hermes_ebpf_map_update(&t.map, &k, &v, 2) == 0 &&
+       hermes_ebpf_map_lookup(&t.map, &k, &out) == 0 && out == 7,
+       "ARRAY: NOEXIST is EEXIST, EXIST updates", "");
+    ok(hermes_ebpf_map_delete(&t.map, &k) == EINVAL_,
+       "ARRAY delete: EINVAL", "");
+    k = 1;
+    ok(hermes_ebpf_map_get_next_key(&t.map, NULL, &n) == 0 && n == 0 &&
+       hermes_ebpf_map_get_next_key(&t.map, &k, &n) == 0 && n == 2 &&
+       hermes_ebpf_map_get_next_key(&t.map, &n, &n) == ENOENT_,
+       "ARRAY get_next_key: NULL -> 0, 1 -> 2, 2 -> ENOENT", "");
+    k = 9;
+    ok(hermes_ebpf_map_get_next_key(&t.map, &k, &n) == 0 && n == 0,
+       "ARRAY get_next_key of an index out of range: 0", "");
+    tmap_free(&t);
+}
+
+/* A program that counts key r6 (from the data) in HASH map 0 */
+static const uint64_t count_prog[] = {
+    LDXW(6, 1, 0),              /* r6 = key */
+    I(0x63, 10, 6, -4, 0),      /* *(u32 *)(r10 - 4) = r6 */
+    LDDW_MAP(1, 0),
+    MOV64_REG(2, 10),
+    ADD64_IMM(2, -4),
+    CALL_HELPER(1),
+    JNE_IMM(0, 0, 10),          /* found: to the atomic add */
+    STDW(10, -16, 1),
+    LDDW_MAP(1, 0),
+    MOV64_REG(2, 10),
+    ADD64_IMM(2, -4),
+    MOV64_REG(3, 10),
+    ADD64_IMM(3, -16),
+    MOV64_IMM(4, 1),            /* BPF_NOEXIST */
+    CALL_HELPER(2),
+    EXIT,
+    MOV64_IMM(1, 1),
+    ATOMIC64(0, 1, 0, 0x00),    /* lock *(u64 *)r0 += 1 */
+    MOV64_IMM(0, 0),
+    EXIT,
+};
+
+static void test_map_helpers(void)
+{
+    TMap t, a;
+    uint32_t data[1], k, val12[3];
+    uint64_t out, v;
+    HermesEbpfRegion r = { MEM_ADDR, sizeof(data), data, HERMES_EBPF_MEM_RW };
+    HermesEbpfMap *maps[2];
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+    int i, good = 1;
+    uint64_t del[] = {
+        STW(10, -4, 9), LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(3), EXIT,
+    };
+    /* value of ARRAY map 1, index 1 (value_size 12): bytes 8..11 ok, 12 no */
+    uint64_t val_rw[] = {
+        STW(10, -4, 1), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), STW(0, 8, 0x77), LDXW(0, 0, 8), EXIT,
+    };
+    uint64_t val_pad[] = {
+        STW(10, -4, 1), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), LDXW(0, 0, 9), EXIT,
+    };
+    uint64_t val_next[] = {
+        STW(10, -4, 1), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), LDXW(0, 0, 16), EXIT,
+    };
+    uint64_t bad_ref[] = {
+        LDDW_MAP(1, 0), ADD64_IMM(1, 8), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), EXIT,
+    };
+    uint64_t bad_key[] = {
+        LDDW_MAP(1, 0), MOV64_IMM(2, 64), CALL_HELPER(1), EXIT,
+    };
+    uint64_t bad_val[] = {
+        LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4), MOV64_IMM(3, 0),
+        MOV64_IMM(4, 0), CALL_HELPER(2), EXIT,
+    };
+    uint64_t bad_flags[] = {
+        STW(10, -4, 1), STDW(10, -16, 1), LDDW_MAP(1, 0), MOV64_REG(2, 10),
+        ADD64_IMM(2, -4), MOV64_REG(3, 10), ADD64_IMM(3, -16),
+        MOV64_IMM(4, 8), CALL_HELPER(2), EXIT,
+    };
+    /* the key is read from a map value: map 1 index 0 holds key 42 */
+    uint64_t key_in_value[] = {
+        STW(10, -4, 0), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), MOV64_REG(2, 0), LDDW_MAP(1, 0), CALL_HELPER(1),
+        LDXDW(0, 0, 0), EXIT,
+    };
+
+    tmap_new(&t, 1, 4, 8, 16);
+    tmap_new(&a, 2, 4, 12, 2);
+    cfg_init(&cfg);
+    maps[0] = &t.map;
+    maps[1] = &a.map;
+    cfg.maps = maps;
+    cfg.nmaps = 2;
+    for (i = 0; i < 10; i++) {
+        data[0] = i % 3 == 0 ? 42 : 9;      /* 42 four times, 9 six times */
+        run(count_prog, N(count_prog), &r, 1, &cfg, &res);
+        good &= res.status == HERMES_EBPF_OK && res.r0 == 0;
+    }
+    k = 42;
+    ok(good && hermes_ebpf_map_lookup(&t.map, &k, &out) == 0 && out == 4,
+       "a counting program: the host reads key 42 counted 4 times", "");
+    k = 9;
+    ok(hermes_ebpf_map_lookup(&t.map, &k, &out) == 0 && out == 6 &&
+       t.map.count == 2, "and key 9 counted 6 times, 2 keys in all", "");
+    run(del, N(del), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == 0 &&
+       hermes_ebpf_map_lookup(&t.map, &k, &out) == ENOENT_,
+       "bpf_map_delete_elem from a program deletes", "");
+    run(del, N(del), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == (uint64_t)ENOENT_,
+       "bpf_map_delete_elem of a missing key returns -ENOENT", "");
+    run(bad_flags, N(bad_flags), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == (uint64_t)EINVAL_,
+       "bpf_map_update_elem with bad flags returns -EINVAL", "");
+
+    run(val_rw, N(val_rw), NULL, 0, &cfg, &res);
+    k = 1;
+    ok(res.status == HERMES_EBPF_OK && res.r0 == 0x77 &&
+       hermes_ebpf_map_lookup(&a.map, &k, val12) == 0 && val12[2] == 0x77,
+       "a program reads and writes the last word of a value", "");
+    run(val_pad, N(val_pad), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_LOAD &&
+       res.fault_addr == MAP_REF(1) + 16 + 9 && res.pc == 6,
+       "a load crossing the end of a value faults (padding is not",
+       " the value)");
+    run(val_next, N(val_next), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_LOAD &&
+       res.fault_addr == MAP_REF(1) + 32,
+       "a load past the last element faults", "");
+    run(bad_ref, N(bad_ref), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_HELPER && res.helper_id == 1 &&
+       res.helper_err == EINVAL_, "a map helper on a non-map r1 faults", "");
+    cfg.nmaps = 1;
+    run(val_rw, N(val_rw), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_HELPER,
+       "a map the run does not have cannot be used", "");
+    cfg.nmaps = 2;
+    run(bad_key, N(bad_key), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_LOAD && res.fault_addr == 64 &&
+       res.helper_id == 1 && res.pc == 3,
+       "an unreadable key faults with its address and the helper", "");
+    run(bad_val, N(bad_val), NULL, 0, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_LOAD && res.fault_addr == 0 &&
+       res.helper_id == 2, "an unreadable value faults", "");
+
+    k = 0;
+    memset(data, 0, sizeof(data));
+    val12[0] = 42;
+    val12[1] = val12[2] = 0;
+    hermes_ebpf_map_update(&a.map, &k, val12, 0);
+    run(key_in_value, N(key_in_value), NULL, 0, &cfg, &res);
+    k = 42;
+    hermes_ebpf_map_lookup(&t.map, &k, &v);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == v && v == 4,
+       "a key argument may be a map value", "");
+
+    cfg.nmaps = 0;
+    run(count_prog, N(count_prog), &r, 1, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_HELPER && res.helper_id == 1,
+       "without maps, helper 1 goes to the (absent) callback", "");
+    tmap_free(&t);
+    tmap_free(&a);
+}
+
+static void test_map_validate(void)
+{
+    HermesEbpfCaps caps;
+    uint32_t bad;
+    uint64_t p[] = { LDDW_MAP(1, 3), MOV64_IMM(0, 0), EXIT };
+
+    hermes_ebpf_caps_full(&caps);
+    caps.max_maps = 4;
+    ok(hermes_ebpf_validate(p, N(p), &caps, &bad, NULL, 0) == HERMES_EBPF_OK,
+       "lddw names map 3 of 4", "");
+    caps.max_maps = 3;
+    ok(hermes_ebpf_validate(p, N(p), &caps, &bad, NULL, 0) ==
+       HERMES_EBPF_ERR_BAD_MAP && bad == 0, "map 3 of 3 is BAD_MAP", "");
+    caps.max_maps = 0;
+    ok(hermes_ebpf_validate(p, N(p), &caps, &bad, NULL, 0) ==
+       HERMES_EBPF_ERR_BAD_LDDW, "no maps: lddw src 5 is BAD_LDDW", "");
+    caps.max_maps = 4;
+    p[1] = 1ull << 32;
+    ok(hermes_ebpf_validate(p, N(p), &caps, &bad, NULL, 0) ==
+       HERMES_EBPF_ERR_BAD_LDDW && bad == 1,
+       "a map lddw with a second imm is BAD_LDDW", "");
+}
+
+/* Threads */
+
+enum { THREADS = 4, ADDS = 100000, KEYS_PER_THREAD = 20000 };
+
+static pthread_barrier_t map_barrier;
+
+typedef struct MapThread {
+    HermesEbpfMap *map;
+    int id;
+    int failures;
+} MapThread;
+
+static void *map_atomic_runner(void *opaque)
+{
+    MapThread *mt = opaque;
+    /* r6 = &value of key 0 in map 0; ADDS times: lock *r6 += 1 (64 and 32) */
+    static const uint64_t prog[] = {
+        STW(10, -4, 0), LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), MOV64_REG(6, 0), MOV64_IMM(7, ADDS), MOV64_IMM(1, 1),
+        ATOMIC64(6, 1, 0, 0x00),
+        ATOMIC32(6, 1, 8, 0x00),
+        ADD64_IMM(7, -1), JNE_IMM(7, 0, -4), MOV64_IMM(0, 0), EXIT,
+    };
+    HermesEbpfMap *maps[1] = { mt->map };
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+
+    cfg_init(&cfg);
+    cfg.maps = maps;
+    cfg.nmaps = 1;
+    pthread_barrier_wait(&map_barrier);
+    run(prog, N(prog), NULL, 0, &cfg, &res);
+    mt->failures += res.status != HERMES_EBPF_OK;
+    return NULL;
+}
+
+/* Each thread inserts its keys, through programs and the host API */
+static void *map_insert_runner(void *opaque)
+{
+    MapThread *mt = opaque;
+    static const uint64_t prog[] = {
+        LDXW(6, 1, 0), I(0x63, 10, 6, -4, 0), I(0x7b, 10, 6, -16, 0),
+        LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        MOV64_REG(3, 10), ADD64_IMM(3, -16), MOV64_IMM(4, 1),
+        CALL_HELPER(2), EXIT,
+    };
+    HermesEbpfMap *maps[1] = { mt->map };
+    uint32_t data[1];
+    HermesEbpfRegion r = { MEM_ADDR, sizeof(data), data, HERMES_EBPF_MEM_RW };
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+    uint64_t v;
+    uint32_t k;
+    int i;
+
+    cfg_init(&cfg);
+    cfg.maps = maps;
+    cfg.nmaps = 1;
+    pthread_barrier_wait(&map_barrier);
+    for (i = 0; i < KEYS_PER_THREAD; i++) {
+        k = (uint32_t)(mt->id * KEYS_PER_THREAD + i) * 2654435761u;
+        if (i & 1) {
+            v = k;
+            mt->failures += hermes_ebpf_map_update(mt->map, &k, &v, 1) != 0;
+        } else {
+            data[0] = k;
+            run(prog, N(prog), &r, 1, &cfg, &res);
+            mt->failures += res.status != HERMES_EBPF_OK || res.r0 != 0;
+        }
+        /* and churn: insert and delete a private scratch key */
+        k = 0x80000000u | (uint32_t)mt->id;
+        v = 0;
+        mt->failures += hermes_ebpf_map_update(mt->map, &k, &v, 1) != 0;
+        mt->failures += hermes_ebpf_map_delete(mt->map, &k) != 0;
+    }
+    return NULL;
+}
+
+/*
+ * Walk a HASH map's memory as the specification lays it out: every element
+ * is on exactly one chain or on the free list, chains hold count elements.
+ */
+static int hash_consistent(const HermesEbpfMap *m)
+{
+    uint32_t max = m->max_entries, nb = 2, i, b, steps;
+    const uint8_t *links;
+    uint8_t *seen = calloc(max, 1);
+    uint32_t used = 0, freed = 0;
+    int good = 1;
+
+    while (nb < max) {
+        nb <<= 1;
+    }
+    links = m->mem + 4ull * nb;
+    for (b = 0; b < nb && good; b++) {
+        memcpy(&i, m->mem + 4ull * b, 4);
+        for (steps = 0; i != 0xffffffffu && good; steps++) {
+            good = i < max && !seen[i] && steps < max;
+            if (good) {
+                seen[i] = 1;
+                used++;
+                memcpy(&i, links + 8ull * i, 4);
+            }
+        }
+    }
+    for (i = m->free_head; i != 0xffffffffu && good;) {
+        good = i < max && !seen[i];
+        if (good) {
+            seen[i] = 1;
+            freed++;
+            memcpy(&i, links + 8ull * i, 4);
+        }
+    }
+    free(seen);
+    return good && used == m->count && used + freed == max;
+}
+
+static void test_map_threads(void)
+{
+    TMap t;
+    MapThread mt[THREADS];
+    pthread_t th[THREADS];
+    uint64_t val[2], v;
+    uint32_t k, n;
+    int i, j, failures = 0, missing = 0, wrong = 0, iter = 0;
+
+    pthread_barrier_init(&map_barrier, NULL, THREADS);
+    tmap_new(&t, 1, 4, 16, 4);
+    k = 0;
+    memset(val, 0, sizeof(val));
+    hermes_ebpf_map_update(&t.map, &k, val, 0);
+    for (i = 0; i < THREADS; i++) {
+        mt[i] = (MapThread) { &t.map, i, 0 };
+        pthread_create(&th[i], NULL, map_atomic_runner, &mt[i]);
+    }
+    for (i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        failures += mt[i].failures;
+    }
+    hermes_ebpf_map_lookup(&t.map, &k, val);
+    ok(!failures && val[0] == (uint64_t)THREADS * ADDS &&
+       (uint32_t)val[1] == (uint32_t)THREADS * ADDS,
+       "4 threads x 100000 atomic adds on one map value: exactly 400000",
+       " (64- and 32-bit)");
+    tmap_free(&t);
+
+    /* room for every key plus one scratch key per thread */
+    tmap_new(&t, 1, 4, 8, THREADS * KEYS_PER_THREAD + THREADS);
+    for (i = 0; i < THREADS; i++) {
+        mt[i] = (MapThread) { &t.map, i, 0 };
+        pthread_create(&th[i], NULL, map_insert_runner, &mt[i]);
+    }
+    failures = 0;
+    for (i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        failures += mt[i].failures;
+    }
+    for (i = 0; i < THREADS; i++) {
+        for (j = 0; j < KEYS_PER_THREAD; j++) {
+            k = (uint32_t)(i * KEYS_PER_THREAD + j) * 2654435761u;
+            if (hermes_ebpf_map_lookup(&t.map, &k, &v)) {
+                missing++;
+            } else if (v != k) {
+                wrong++;
+            }
+        }
+    }
+    if (hermes_ebpf_map_get_next_key(&t.map, NULL, &n) == 0) {
+        for (iter = 1; iter <= THREADS * (KEYS_PER_THREAD + 1) &&
+             hermes_ebpf_map_get_next_key(&t.map, &n, &n) == 0; iter++) {
+            continue;
+        }
+    }
+    ok(!failures && !missing && !wrong && hash_consistent(&t.map) &&
+       t.map.count == THREADS * KEYS_PER_THREAD &&
+       iter == THREADS * KEYS_PER_THREAD,
+       "concurrent HASH inserts and deletes from 4 threads lose no key",
+       "");
+    pthread_barrier_destroy(&map_barrier);
+    if (failures || missing || wrong || iter != THREADS * KEYS_PER_THREAD) {
+        fprintf(stderr, "# failures %d missing %d wrong %d iterated %d\n",
+                failures, missing, wrong, iter);
+    }
+    tmap_free(&t);
+}
+
 int main(void)
 {
     test_bounds();
@@ -504,6 +1145,13 @@ int main(void)
     test_validate();
     test_atomics();
     test_config();
+    test_map_layout();
+    test_map_hash_ops();
+    test_map_hash_order();
+    test_map_array_ops();
+    test_map_helpers();
+    test_map_validate();
+    test_map_threads();
     printf("1..%d\n", test_no);
     return failures != 0;
 }

@@ -269,6 +269,8 @@ const char *hermes_ebpf_status_name(HermesEbpfStatus status)
         return "program too long";
     case HERMES_EBPF_ERR_BAD_CONFIG:
         return "bad configuration";
+    case HERMES_EBPF_ERR_BAD_MAP:
+        return "bad map reference";
     case HERMES_EBPF_FAULT_LOAD:
         return "load fault";
     case HERMES_EBPF_FAULT_STORE:
@@ -297,6 +299,7 @@ void hermes_ebpf_caps_full(HermesEbpfCaps *caps)
     caps->local_calls = true;
     caps->lddw_src_mask = 1;
     caps->max_insns = HERMES_EBPF_MAX_INSNS;
+    caps->max_maps = HERMES_EBPF_MAX_MAPS;
 }
 
 /* ------------------------------------------------------------------ */
@@ -678,8 +681,16 @@ HermesEbpfStatus hermes_ebpf_validate(const uint64_t *insns, uint32_t ninsns,
                                              : "register above r10");
             goto out;
         }
-        if (insn_off(w) != 0 ||
-            !((caps->lddw_src_mask | 1u) & (1u << insn_src(w)))) {
+        if (insn_src(w) == HERMES_EBPF_PSEUDO_MAP_IDX &&
+            caps->max_maps && insn_off(w) == 0) {
+            if ((uint32_t)insn_imm(w) >= caps->max_maps ||
+                caps->max_maps > HERMES_EBPF_MAX_MAPS) {
+                st = vfail(&v, HERMES_EBPF_ERR_BAD_MAP,
+                           "lddw names a map ID beyond the device's");
+                goto out;
+            }
+        } else if (insn_off(w) != 0 ||
+                   !((caps->lddw_src_mask | 1u) & (1u << insn_src(w)))) {
             st = vfail(&v, HERMES_EBPF_ERR_BAD_LDDW,
                        "lddw with unsupported src or offset");
             goto out;
@@ -689,7 +700,9 @@ HermesEbpfStatus hermes_ebpf_validate(const uint64_t *insns, uint32_t ninsns,
                        "lddw without second slot");
             goto out;
         }
-        if ((insns[v.pc + 1] & 0xffffffffull) != 0) {
+        if ((insns[v.pc + 1] & 0xffffffffull) != 0 ||
+            (insn_src(w) == HERMES_EBPF_PSEUDO_MAP_IDX &&
+             insns[v.pc + 1] != 0)) {
             v.pc++;
             st = vfail(&v, HERMES_EBPF_ERR_BAD_LDDW,
                        "lddw second slot has reserved fields set");
@@ -749,6 +762,422 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* Device maps                                                         */
+
+static inline uint32_t round8(uint32_t v)
+{
+    return (v + 7u) & ~7u;
+}
+
+static uint32_t map_nbuckets(uint32_t max_entries)
+{
+    uint32_t n = 2;
+
+    while (n < max_entries) {
+        n <<= 1;
+    }
+    return n;
+}
+
+int hermes_ebpf_map_footprint(uint32_t type, uint32_t key_size,
+                              uint32_t value_size, uint32_t max_entries,
+                              uint64_t *bytes)
+{
+    uint64_t vstride = round8(value_size), kstride = round8(key_size);
+    uint64_t sum;
+
+    if (value_size < 1 || value_size > HERMES_EBPF_MAP_MAX_VALUE ||
+        max_entries < 1 || max_entries > (1u << 31) ||
+        (uint64_t)max_entries * vstride > (1ull << 32)) {
+        return -HERMES_EBPF_EINVAL;
+    }
+    switch (type) {
+    case HERMES_EBPF_MAP_ARRAY:
+        if (key_size != 4) {
+            return -HERMES_EBPF_EINVAL;
+        }
+        sum = (uint64_t)max_entries * vstride;
+        break;
+    case HERMES_EBPF_MAP_HASH:
+        if (key_size < 1 || key_size > HERMES_EBPF_MAP_MAX_KEY) {
+            return -HERMES_EBPF_EINVAL;
+        }
+        sum = 4ull * map_nbuckets(max_entries) +
+              (uint64_t)max_entries * (8 + kstride + vstride);
+        break;
+    default:
+        return -HERMES_EBPF_EINVAL;
+    }
+    *bytes = (sum + 63) & ~63ull;
+    return 0;
+}
+
+static int map_setup(HermesEbpfMap *map, uint32_t type, uint32_t key_size,
+                     uint32_t value_size, uint32_t max_entries, void *mem)
+{
+    uint64_t fp;
+    int rc = hermes_ebpf_map_footprint(type, key_size, value_size,
+                                       max_entries, &fp);
+
+    if (rc < 0 || !mem || ((uintptr_t)mem & 7)) {
+        return -HERMES_EBPF_EINVAL;
+    }
+    memset(map, 0, sizeof(*map));
+    map->type = type;
+    map->key_size = key_size;
+    map->value_size = value_size;
+    map->max_entries = max_entries;
+    map->kstride = round8(key_size);
+    map->vstride = round8(value_size);
+    map->footprint = fp;
+    map->mem = mem;
+    if (type == HERMES_EBPF_MAP_HASH) {
+        map->nbuckets = map_nbuckets(max_entries);
+        map->links = map->mem + 4ull * map->nbuckets;
+        map->keys = map->links + 8ull * max_entries;
+        map->values = map->keys + (uint64_t)map->kstride * max_entries;
+    } else {
+        map->values = map->mem;
+    }
+    map->free_head = HERMES_EBPF_MAP_NIL;
+    return 0;
+}
+
+/* Little-endian 32-bit words of map memory */
+static inline uint32_t mem_ld32(const uint8_t *p)
+{
+    return (uint32_t)ld_le(p, 4);
+}
+
+static inline void mem_st32(uint8_t *p, uint32_t v)
+{
+    st_le(p, 4, v);
+}
+
+static inline uint8_t *map_bucket(const HermesEbpfMap *map, uint32_t b)
+{
+    return map->mem + 4ull * b;
+}
+
+static inline uint8_t *map_link(const HermesEbpfMap *map, uint32_t i)
+{
+    return map->links + 8ull * i;
+}
+
+static inline uint8_t *map_key(const HermesEbpfMap *map, uint32_t i)
+{
+    return map->keys + (uint64_t)map->kstride * i;
+}
+
+static inline uint8_t *map_value(const HermesEbpfMap *map, uint32_t i)
+{
+    return map->values + (uint64_t)map->vstride * i;
+}
+
+/* An index read from map memory: NIL unless it names an element */
+static inline uint32_t map_idx(const HermesEbpfMap *map, uint32_t i)
+{
+    return i < map->max_entries ? i : HERMES_EBPF_MAP_NIL;
+}
+
+int hermes_ebpf_map_init(HermesEbpfMap *map, uint32_t type, uint32_t key_size,
+                         uint32_t value_size, uint32_t max_entries,
+                         void *mem)
+{
+    uint32_t i;
+    int rc = map_setup(map, type, key_size, value_size, max_entries, mem);
+
+    if (rc < 0) {
+        return rc;
+    }
+    memset(map->mem, 0, map->footprint);
+    if (type == HERMES_EBPF_MAP_HASH) {
+        for (i = 0; i < map->nbuckets; i++) {
+            mem_st32(map_bucket(map, i), HERMES_EBPF_MAP_NIL);
+        }
+        for (i = 0; i < max_entries; i++) {
+            mem_st32(map_link(map, i),
+                     i + 1 < max_entries ? i + 1 : HERMES_EBPF_MAP_NIL);
+        }
+        map->free_head = 0;
+    }
+    return 0;
+}
+
+int hermes_ebpf_map_attach(HermesEbpfMap *map, uint32_t type,
+                           uint32_t key_size, uint32_t value_size,
+                           uint32_t max_entries, void *mem,
+                           uint32_t free_head, uint32_t count)
+{
+    int rc = map_setup(map, type, key_size, value_size, max_entries, mem);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (type == HERMES_EBPF_MAP_HASH) {
+        if (count > max_entries ||
+            (free_head != HERMES_EBPF_MAP_NIL && free_head >= max_entries)) {
+            return -HERMES_EBPF_EINVAL;
+        }
+        map->free_head = free_head;
+        map->count = count;
+    }
+    return 0;
+}
+
+uint32_t hermes_ebpf_map_hash(const void *key, uint32_t len)
+{
+    const uint8_t *b = key;
+    uint32_t h = 0x811c9dc5u;
+    uint32_t i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ b[i]) * 0x01000193u;
+    }
+    return h;
+}
+
+static inline void map_lock(HermesEbpfMap *map)
+{
+    while (__atomic_exchange_n(&map->lock, 1, __ATOMIC_ACQUIRE)) {
+        while (__atomic_load_n(&map->lock, __ATOMIC_RELAXED)) {
+            continue;
+        }
+    }
+}
+
+static inline void map_unlock(HermesEbpfMap *map)
+{
+    __atomic_store_n(&map->lock, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * HASH: the element holding @key (hash @h), NIL if none; *@prev gets the
+ * element before it in the chain (NIL when it is the head).  Under the
+ * lock.  At most max_entries steps, so a corrupted chain cannot loop.
+ */
+static uint32_t hash_find(const HermesEbpfMap *map, const uint8_t *key,
+                          uint32_t h, uint32_t *prev)
+{
+    uint32_t i = map_idx(map, mem_ld32(map_bucket(map,
+                                                  h & (map->nbuckets - 1))));
+    uint32_t p = HERMES_EBPF_MAP_NIL, steps;
+
+    for (steps = 0; i != HERMES_EBPF_MAP_NIL && steps < map->max_entries;
+         steps++) {
+        const uint8_t *l = map_link(map, i);
+
+        if (mem_ld32(l + 4) == h &&
+            !memcmp(map_key(map, i), key, map->key_size)) {
+            if (prev) {
+                *prev = p;
+            }
+            return i;
+        }
+        p = i;
+        i = map_idx(map, mem_ld32(l));
+    }
+    return HERMES_EBPF_MAP_NIL;
+}
+
+/* ARRAY: the index of a key, NIL when out of range */
+static inline uint32_t array_index(const HermesEbpfMap *map,
+                                   const uint8_t *key)
+{
+    return map_idx(map, mem_ld32(key));
+}
+
+/* The element of @key, NIL if none (takes the lock for HASH). */
+static uint32_t map_find(HermesEbpfMap *map, const uint8_t *key)
+{
+    uint32_t i;
+
+    if (map->type == HERMES_EBPF_MAP_ARRAY) {
+        return array_index(map, key);
+    }
+    map_lock(map);
+    i = hash_find(map, key, hermes_ebpf_map_hash(key, map->key_size), NULL);
+    map_unlock(map);
+    return i;
+}
+
+int hermes_ebpf_map_lookup(HermesEbpfMap *map, const void *key, void *value)
+{
+    uint32_t i;
+
+    if (map->type == HERMES_EBPF_MAP_ARRAY) {
+        i = array_index(map, key);
+        if (i == HERMES_EBPF_MAP_NIL) {
+            return -HERMES_EBPF_ENOENT;
+        }
+        memcpy(value, map_value(map, i), map->value_size);
+        return 0;
+    }
+    map_lock(map);
+    i = hash_find(map, key, hermes_ebpf_map_hash(key, map->key_size), NULL);
+    if (i != HERMES_EBPF_MAP_NIL) {
+        memcpy(value, map_value(map, i), map->value_size);
+    }
+    map_unlock(map);
+    return i == HERMES_EBPF_MAP_NIL ? -HERMES_EBPF_ENOENT : 0;
+}
+
+/* Copy a value in; the source may overlap the destination. */
+static void map_store_value(HermesEbpfMap *map, uint32_t i, const void *value)
+{
+    uint8_t *v = map_value(map, i);
+
+    memmove(v, value, map->value_size);
+    memset(v + map->value_size, 0, map->vstride - map->value_size);
+}
+
+int hermes_ebpf_map_update(HermesEbpfMap *map, const void *key,
+                           const void *value, uint64_t flags)
+{
+    uint8_t k[HERMES_EBPF_MAP_MAX_KEY];
+    uint32_t h, i, b;
+
+    if (flags > HERMES_EBPF_EXIST) {
+        return -HERMES_EBPF_EINVAL;
+    }
+    if (map->type == HERMES_EBPF_MAP_ARRAY) {
+        i = array_index(map, key);
+        if (i == HERMES_EBPF_MAP_NIL) {
+            return -HERMES_EBPF_E2BIG;
+        }
+        if (flags == HERMES_EBPF_NOEXIST) {
+            return -HERMES_EBPF_EEXIST;
+        }
+        map_store_value(map, i, value);
+        return 0;
+    }
+    /* the key may live in a value of this map: take a stable copy */
+    memcpy(k, key, map->key_size);
+    h = hermes_ebpf_map_hash(k, map->key_size);
+    map_lock(map);
+    i = hash_find(map, k, h, NULL);
+    if (i != HERMES_EBPF_MAP_NIL) {
+        if (flags == HERMES_EBPF_NOEXIST) {
+            map_unlock(map);
+            return -HERMES_EBPF_EEXIST;
+        }
+        map_store_value(map, i, value);
+        map_unlock(map);
+        return 0;
+    }
+    if (flags == HERMES_EBPF_EXIST) {
+        map_unlock(map);
+        return -HERMES_EBPF_ENOENT;
+    }
+    i = map_idx(map, map->free_head);
+    if (i == HERMES_EBPF_MAP_NIL) {
+        map_unlock(map);
+        return -HERMES_EBPF_E2BIG;
+    }
+    map->free_head = map_idx(map, mem_ld32(map_link(map, i)));
+    memcpy(map_key(map, i), k, map->key_size);
+    memset(map_key(map, i) + map->key_size, 0, map->kstride - map->key_size);
+    map_store_value(map, i, value);
+    b = h & (map->nbuckets - 1);
+    mem_st32(map_link(map, i), mem_ld32(map_bucket(map, b)));
+    mem_st32(map_link(map, i) + 4, h);
+    mem_st32(map_bucket(map, b), i);
+    map->count++;
+    map_unlock(map);
+    return 0;
+}
+
+int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key)
+{
+    uint8_t k[HERMES_EBPF_MAP_MAX_KEY];
+    uint32_t h, i, prev = HERMES_EBPF_MAP_NIL, next;
+
+    if (map->type == HERMES_EBPF_MAP_ARRAY) {
+        return -HERMES_EBPF_EINVAL;
+    }
+    memcpy(k, key, map->key_size);
+    h = hermes_ebpf_map_hash(k, map->key_size);
+    map_lock(map);
+    i = hash_find(map, k, h, &prev);
+    if (i == HERMES_EBPF_MAP_NIL) {
+        map_unlock(map);
+        return -HERMES_EBPF_ENOENT;
+    }
+    next = mem_ld32(map_link(map, i));
+    if (prev == HERMES_EBPF_MAP_NIL) {
+        mem_st32(map_bucket(map, h & (map->nbuckets - 1)), next);
+    } else {
+        mem_st32(map_link(map, prev), next);
+    }
+    mem_st32(map_link(map, i), map->free_head);
+    map->free_head = i;
+    if (map->count) {
+        map->count--;
+    }
+    map_unlock(map);
+    return 0;
+}
+
+/* HASH: the first element from bucket @b on, NIL if none.  Under the lock. */
+static uint32_t hash_first_from(const HermesEbpfMap *map, uint64_t b)
+{
+    uint32_t i;
+
+    for (; b < map->nbuckets; b++) {
+        i = map_idx(map, mem_ld32(map_bucket(map, b)));
+        if (i != HERMES_EBPF_MAP_NIL) {
+            return i;
+        }
+    }
+    return HERMES_EBPF_MAP_NIL;
+}
+
+int hermes_ebpf_map_get_next_key(HermesEbpfMap *map, const void *key,
+                                 void *next_key)
+{
+    uint8_t k[HERMES_EBPF_MAP_MAX_KEY];
+    uint32_t h, i, n;
+
+    if (map->type == HERMES_EBPF_MAP_ARRAY) {
+        i = key ? array_index(map, key) : HERMES_EBPF_MAP_NIL;
+        if (i == HERMES_EBPF_MAP_NIL) {
+            n = 0;
+        } else if (i + 1 == map->max_entries) {
+            return -HERMES_EBPF_ENOENT;
+        } else {
+            n = i + 1;
+        }
+        mem_st32(next_key, n);
+        return 0;
+    }
+    if (key) {
+        memcpy(k, key, map->key_size);
+    }
+    map_lock(map);
+    n = HERMES_EBPF_MAP_NIL;
+    i = HERMES_EBPF_MAP_NIL;
+    if (key) {
+        h = hermes_ebpf_map_hash(k, map->key_size);
+        i = hash_find(map, k, h, NULL);
+        if (i != HERMES_EBPF_MAP_NIL) {
+            n = map_idx(map, mem_ld32(map_link(map, i)));
+            if (n == HERMES_EBPF_MAP_NIL) {
+                n = hash_first_from(map,
+                                    (uint64_t)(h & (map->nbuckets - 1)) + 1);
+            }
+        }
+    }
+    if (i == HERMES_EBPF_MAP_NIL) {
+        n = hash_first_from(map, 0);
+    }
+    if (n != HERMES_EBPF_MAP_NIL) {
+        memcpy(next_key, map_key(map, n), map->key_size);
+    }
+    map_unlock(map);
+    return n == HERMES_EBPF_MAP_NIL ? -HERMES_EBPF_ENOENT : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Execution                                                           */
 
 typedef struct Frame {
@@ -763,6 +1192,8 @@ struct HermesEbpfVm {
     uint64_t stack_addr;        /* lowest byte of the whole stack area */
     uint64_t stack_lo;          /* lowest byte of the current frame */
     uint64_t stack_top;         /* one past the top of frame 0 */
+    HermesEbpfMap *const *maps;
+    uint32_t nmaps;
 };
 
 /* Is [addr, addr + size) inside [base, base + len)?  Overflow-safe. */
@@ -774,6 +1205,30 @@ static inline bool range_in(uint64_t addr, uint64_t size,
     return addr >= base && off <= len && size <= len - off;
 }
 
+/*
+ * A map value address: [addr, addr + size) must lie inside one value of a
+ * map of the run (its value_size bytes, not the padding to vstride).
+ */
+static void *map_translate(const HermesEbpfVm *vm, uint64_t addr,
+                           uint64_t size)
+{
+    uint64_t m = (addr - HERMES_EBPF_MAP_BASE) >> 32;
+    uint32_t off = (uint32_t)addr, elem, byte;
+    const HermesEbpfMap *map;
+
+    if (m >= vm->nmaps || !vm->maps[m]) {
+        return NULL;
+    }
+    map = vm->maps[m];
+    elem = off / map->vstride;
+    byte = off % map->vstride;
+    if (elem >= map->max_entries || byte >= map->value_size ||
+        size > map->value_size - byte) {
+        return NULL;
+    }
+    return map->values + off;
+}
+
 static inline void *vm_translate(const HermesEbpfVm *vm, uint64_t addr,
                                  uint64_t size, uint32_t flags)
 {
@@ -781,6 +1236,9 @@ static inline void *vm_translate(const HermesEbpfVm *vm, uint64_t addr,
 
     if (range_in(addr, size, vm->stack_lo, vm->stack_top - vm->stack_lo)) {
         return vm->stack_host + (addr - vm->stack_addr);
+    }
+    if (vm->nmaps && (addr >> 40) == 1) {
+        return map_translate(vm, addr, size);
     }
     for (i = 0; i < vm->nregions; i++) {
         const HermesEbpfRegion *r = &vm->regions[i];
@@ -996,6 +1454,59 @@ static HermesEbpfStatus do_atomic(const HermesEbpfVm *vm, uint64_t *reg,
     return HERMES_EBPF_OK;
 }
 
+/*
+ * The map helpers: args are r1..r5, *r0 the result.  Returns OK, or the
+ * fault that stops the run (with res filled in).
+ */
+static HermesEbpfStatus map_helper(const HermesEbpfVm *vm, uint32_t id,
+                                   const uint64_t *args, uint64_t *r0,
+                                   HermesEbpfResult *res)
+{
+    uint64_t ref = args[0], m = (ref - HERMES_EBPF_MAP_BASE) >> 32;
+    HermesEbpfMap *map;
+    const uint8_t *key, *value = NULL;
+    uint32_t i;
+    int rc;
+
+    if ((ref >> 40) != 1 || (uint32_t)ref || m >= vm->nmaps ||
+        !vm->maps[m]) {
+        res->helper_id = id;
+        res->helper_err = -HERMES_EBPF_EINVAL;
+        return HERMES_EBPF_FAULT_HELPER;
+    }
+    map = vm->maps[m];
+    key = vm_translate(vm, args[1], map->key_size, HERMES_EBPF_MEM_READ);
+    if (!key) {
+        res->fault_addr = args[1];
+        res->helper_id = id;
+        return HERMES_EBPF_FAULT_LOAD;
+    }
+    if (id == HERMES_EBPF_FUNC_MAP_UPDATE) {
+        value = vm_translate(vm, args[2], map->value_size,
+                             HERMES_EBPF_MEM_READ);
+        if (!value) {
+            res->fault_addr = args[2];
+            res->helper_id = id;
+            return HERMES_EBPF_FAULT_LOAD;
+        }
+    }
+    switch (id) {
+    case HERMES_EBPF_FUNC_MAP_LOOKUP:
+        i = map_find(map, key);
+        *r0 = i == HERMES_EBPF_MAP_NIL ? 0 :
+              ref + (uint64_t)map->vstride * i;
+        return HERMES_EBPF_OK;
+    case HERMES_EBPF_FUNC_MAP_UPDATE:
+        rc = hermes_ebpf_map_update(map, key, value, args[3]);
+        break;
+    default:
+        rc = hermes_ebpf_map_delete(map, key);
+        break;
+    }
+    *r0 = (uint64_t)(int64_t)rc;
+    return HERMES_EBPF_OK;
+}
+
 HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                                  const HermesEbpfRegion *regions,
                                  size_t nregions,
@@ -1025,7 +1536,8 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
     if (stack_size % 8 || stack_size > HERMES_EBPF_MAX_STACK_SIZE ||
         cfg->stack_addr > UINT64_MAX - total ||
         (!cfg->stack_host && stack_size > HERMES_EBPF_DEFAULT_STACK_SIZE) ||
-        (nregions && !regions)) {
+        (nregions && !regions) || cfg->nmaps > HERMES_EBPF_MAX_MAPS ||
+        (cfg->nmaps && !cfg->maps)) {
         res->status = HERMES_EBPF_ERR_BAD_CONFIG;
         return res->status;
     }
@@ -1034,6 +1546,8 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
 
     vm.regions = regions;
     vm.nregions = nregions;
+    vm.maps = cfg->maps;
+    vm.nmaps = cfg->nmaps;
     vm.stack_host = cfg->stack_host ? cfg->stack_host
                                     : (uint8_t *)local_stack;
     vm.stack_addr = cfg->stack_addr;
@@ -1360,11 +1874,19 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                 continue;
             }
             if (insn_src(w) == CALL_HELPER && !(op & OP_SRC_X)) {
+                uint32_t id = (uint32_t)insn_imm(w);
                 uint64_t ret = 0;
                 int rc;
 
-                rc = cfg->helper ? cfg->helper(cfg->helper_opaque,
-                                               (uint32_t)insn_imm(w),
+                if (vm.nmaps && id >= HERMES_EBPF_FUNC_MAP_LOOKUP &&
+                    id <= HERMES_EBPF_FUNC_MAP_DELETE) {
+                    st = map_helper(&vm, id, &reg[1], &reg[0], res);
+                    if (st != HERMES_EBPF_OK) {
+                        goto out;
+                    }
+                    break;
+                }
+                rc = cfg->helper ? cfg->helper(cfg->helper_opaque, id,
                                                &reg[1], &vm, &ret)
                                  : -1;
                 if (rc < 0) {
@@ -1431,8 +1953,12 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                 st = HERMES_EBPF_ERR_INVALID_INSN;
                 goto out;
             }
-            reg[dst] = (uint32_t)(w >> 32) |
-                       (insns[pc + 1] & 0xffffffff00000000ull);
+            if (insn_src(w) == HERMES_EBPF_PSEUDO_MAP_IDX) {
+                reg[dst] = HERMES_EBPF_MAP_REF((uint32_t)(w >> 32));
+            } else {
+                reg[dst] = (uint32_t)(w >> 32) |
+                           (insns[pc + 1] & 0xffffffff00000000ull);
+            }
             pc++;
             break;
 

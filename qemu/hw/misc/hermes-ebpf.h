@@ -76,6 +76,7 @@ typedef enum HermesEbpfStatus {
     HERMES_EBPF_ERR_EMPTY = 6,          /* no instructions */
     HERMES_EBPF_ERR_TOO_LONG = 7,       /* more than caps->max_insns */
     HERMES_EBPF_ERR_BAD_CONFIG = 8,     /* bad caps / run config argument */
+    HERMES_EBPF_ERR_BAD_MAP = 9,        /* lddw names a map that is absent */
     /* run-time faults */
     HERMES_EBPF_FAULT_LOAD = 16,        /* load outside readable memory */
     HERMES_EBPF_FAULT_STORE = 17,       /* store outside writable memory */
@@ -109,6 +110,9 @@ const char *hermes_ebpf_status_name(HermesEbpfStatus status);
  *   allows e.g. BPF_PSEUDO_MAP_VALUE (2) must have rewritten the immediate
  *   into a device address before the run.
  * @max_insns: longest program, 0 means HERMES_EBPF_MAX_INSNS (also the cap).
+ * @max_maps: map IDs; lddw with src_reg HERMES_EBPF_PSEUDO_MAP_IDX and a
+ *   map ID below it is valid (ERR_BAD_MAP above it); 0 forbids that form
+ *   (ERR_BAD_LDDW).  At most HERMES_EBPF_MAX_MAPS.
  */
 typedef struct HermesEbpfCaps {
     uint8_t isa_version;
@@ -118,9 +122,10 @@ typedef struct HermesEbpfCaps {
     bool local_calls;
     uint32_t lddw_src_mask;
     uint32_t max_insns;
+    uint32_t max_maps;
 } HermesEbpfCaps;
 
-/* Everything the engine implements: v4, atomics, division, both calls. */
+/* Everything the engine implements: v4, atomics, division, both calls, maps. */
 void hermes_ebpf_caps_full(HermesEbpfCaps *caps);
 
 /*
@@ -165,6 +170,128 @@ typedef struct HermesEbpfRegion {
     void *host;
     uint32_t flags;             /* HERMES_EBPF_MEM_* */
 } HermesEbpfRegion;
+
+/*
+ * Device maps (Documentation/hermes/device.rst, "Device maps").
+ *
+ * A map is a descriptor (HermesEbpfMap) and map memory of
+ * hermes_ebpf_map_footprint() bytes that the embedder allocates (8-byte
+ * aligned) and keeps alive while any run or call may use the map.  The
+ * engine lays the memory out as the specification says, so that value
+ * addresses and iteration order are the same on every implementation.
+ *
+ * Programs name map m with lddw (src_reg HERMES_EBPF_PSEUDO_MAP_IDX,
+ * imm m), which loads HERMES_EBPF_MAP_REF(m).  A run sees the maps of
+ * HermesEbpfRunConfig.maps: the engine then implements the helpers
+ * lookup, update and delete itself and translates value addresses
+ * (HERMES_EBPF_MAP_REF(m) + i * vstride + byte, byte < value_size).
+ *
+ * Concurrency: any number of threads may run programs on one map and call
+ * the hermes_ebpf_map_*() functions on it at the same time.  HASH changes
+ * are serialised by a spinlock in the descriptor, held only inside one
+ * operation (never across a callback or a wait); ARRAY operations take no
+ * lock.  Value copies are not atomic with respect to program accesses;
+ * atomic instructions on values use host atomics.  Indexes read from map
+ * memory are checked and chain walks bounded, so even corrupted map
+ * memory cannot make an operation leave the map or loop.
+ */
+#define HERMES_EBPF_MAX_MAPS            256
+#define HERMES_EBPF_MAP_BASE            0x10000000000ull    /* 2^40 */
+#define HERMES_EBPF_MAP_REF(m) \
+    (HERMES_EBPF_MAP_BASE + ((uint64_t)(m) << 32))
+#define HERMES_EBPF_PSEUDO_MAP_IDX      5
+
+#define HERMES_EBPF_MAP_HASH            1   /* BPF_MAP_TYPE_HASH */
+#define HERMES_EBPF_MAP_ARRAY           2   /* BPF_MAP_TYPE_ARRAY */
+#define HERMES_EBPF_MAP_MAX_KEY         512
+#define HERMES_EBPF_MAP_MAX_VALUE       65536
+
+/* Update flags (the kernel's) */
+#define HERMES_EBPF_ANY                 0
+#define HERMES_EBPF_NOEXIST             1
+#define HERMES_EBPF_EXIST               2
+
+/* Results of map operations: 0 or one of these, negated (Linux errnos) */
+#define HERMES_EBPF_ENOENT              2
+#define HERMES_EBPF_E2BIG               7
+#define HERMES_EBPF_EEXIST              17
+#define HERMES_EBPF_EINVAL              22
+
+/* Helper IDs the engine implements when a run has maps */
+#define HERMES_EBPF_FUNC_MAP_LOOKUP     1
+#define HERMES_EBPF_FUNC_MAP_UPDATE     2
+#define HERMES_EBPF_FUNC_MAP_DELETE     3
+
+/* Index of no element (empty bucket, end of a chain or of the free list) */
+#define HERMES_EBPF_MAP_NIL             0xffffffffu
+
+typedef struct HermesEbpfMap {
+    uint32_t type;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    uint32_t kstride;           /* key_size rounded up to 8 */
+    uint32_t vstride;           /* value_size rounded up to 8 */
+    uint32_t nbuckets;          /* HASH: power of two >= max(max_entries, 2) */
+    uint64_t footprint;         /* bytes of @mem */
+    uint8_t *mem;
+    uint8_t *links;             /* HASH: {next, hash} per element */
+    uint8_t *keys;              /* HASH: kstride bytes per element */
+    uint8_t *values;            /* vstride bytes per element */
+    /* HASH state, under @lock */
+    uint32_t free_head;
+    uint32_t count;
+    int lock;
+} HermesEbpfMap;
+
+/*
+ * hermes_ebpf_map_footprint: bytes of map memory a map needs.
+ * Returns 0 and sets *@bytes, or -HERMES_EBPF_EINVAL for a type or size the
+ * specification does not allow (ARRAY keys are 4 bytes; keys 1 to
+ * HERMES_EBPF_MAP_MAX_KEY, values 1 to HERMES_EBPF_MAP_MAX_VALUE bytes,
+ * max_entries from 1 to 2^31, max_entries * vstride at most 2^32, the
+ * size of a map's window).
+ */
+int hermes_ebpf_map_footprint(uint32_t type, uint32_t key_size,
+                              uint32_t value_size, uint32_t max_entries,
+                              uint64_t *bytes);
+
+/*
+ * hermes_ebpf_map_init: set up @map on @mem (footprint bytes, 8-byte
+ * aligned) as a new, empty map: HASH with no element, ARRAY all zeroes.
+ * Returns 0 or -HERMES_EBPF_EINVAL (as hermes_ebpf_map_footprint()).
+ */
+int hermes_ebpf_map_init(HermesEbpfMap *map, uint32_t type, uint32_t key_size,
+                         uint32_t value_size, uint32_t max_entries,
+                         void *mem);
+
+/*
+ * hermes_ebpf_map_attach: set up @map on @mem that already holds a map of
+ * these parameters (migration), with the free list head and element count
+ * saved from it.  Returns 0, or -HERMES_EBPF_EINVAL when the parameters or
+ * the state are impossible.
+ */
+int hermes_ebpf_map_attach(HermesEbpfMap *map, uint32_t type,
+                           uint32_t key_size, uint32_t value_size,
+                           uint32_t max_entries, void *mem,
+                           uint32_t free_head, uint32_t count);
+
+/*
+ * Host operations (the device's map commands).  @key and @value are
+ * key_size and value_size bytes of host memory; @next_key receives
+ * key_size bytes.  Each returns 0 or a negated HERMES_EBPF_E* code, with
+ * the semantics of the specification (and of the kernel's maps).
+ */
+int hermes_ebpf_map_lookup(HermesEbpfMap *map, const void *key, void *value);
+int hermes_ebpf_map_update(HermesEbpfMap *map, const void *key,
+                           const void *value, uint64_t flags);
+int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key);
+/* @key NULL: the first key. */
+int hermes_ebpf_map_get_next_key(HermesEbpfMap *map, const void *key,
+                                 void *next_key);
+
+/* FNV-1a, the specification's hash of a HASH map key */
+uint32_t hermes_ebpf_map_hash(const void *key, uint32_t len);
 
 /* Engine state handed to a helper so that it can access program memory. */
 typedef struct HermesEbpfVm HermesEbpfVm;
@@ -215,6 +342,13 @@ typedef int (*HermesEbpfHelperFn)(void *opaque, uint32_t id,
  * @abort_flag: if not NULL, polled (relaxed atomic load) at every backward
  *   jump, every call and every HERMES_EBPF_ABORT_POLL_INTERVAL
  *   instructions; when non-zero the run stops with FAULT_ABORTED.
+ * @maps, @nmaps: the maps the run may use, indexed by map ID (NULL where
+ *   the program names no map); @nmaps at most HERMES_EBPF_MAX_MAPS.  With
+ *   @nmaps non-zero, helpers 1 to 3 are the engine's map helpers and the
+ *   map values are accessible; a map helper whose r1 is not the reference
+ *   of one of @maps stops the run with FAULT_HELPER (helper_err -EINVAL),
+ *   a key or value argument that is not readable with FAULT_LOAD
+ *   (fault_addr the argument, fault_size 0, helper_id set).
  */
 typedef struct HermesEbpfRunConfig {
     uint64_t args[5];
@@ -225,6 +359,8 @@ typedef struct HermesEbpfRunConfig {
     HermesEbpfHelperFn helper;
     void *helper_opaque;
     const int *abort_flag;
+    HermesEbpfMap *const *maps;
+    uint32_t nmaps;
 } HermesEbpfRunConfig;
 
 /*
@@ -238,7 +374,8 @@ typedef struct HermesEbpfRunConfig {
  * @fault_addr, @fault_size: device address and size of the access for
  *   load/store/misaligned faults, 0 otherwise.
  * @insns: instructions executed (the device's per-run counter).
- * @helper_id, @helper_err: for FAULT_HELPER, which helper and its error.
+ * @helper_id, @helper_err: for FAULT_HELPER, which helper and its error;
+ *   @helper_id also for a FAULT_LOAD on a map helper's argument.
  */
 typedef struct HermesEbpfResult {
     HermesEbpfStatus status;
