@@ -77,6 +77,9 @@ OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
 #define EHCAPCMDS               0x11c
 #define EHCAPHELPER             0x120
 #define EHCAPHELPER_END         0x140
+#define EHCAPMAPTYPES           0x140
+#define EHCAPMAPMAX             0x148
+#define EHCAPMAPMEM             0x14c
 
 #define HERMES_CAPSIG           0x534d5248  /* "HRMS" */
 #define CAPISA_ATOMIC           (1u << 8)
@@ -85,6 +88,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
 #define CAPISA_LOCALCALL        (1u << 11)
 #define CAPCMDS_SLOT            (1u << 0)
 #define CAPCMDS_RUN             (1u << 1)
+#define CAPCMDS_MAPS            (1u << 3)
 
 #define EHCMD_BASE              0x1000
 #define EHCMD_STRIDE            48
@@ -114,6 +118,13 @@ OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
 /* Commands */
 #define OPC_REQUEST_SLOT        0x00
 #define OPC_RELEASE_SLOT        0x01
+#define OPC_MAP_CREATE          0x40
+#define OPC_MAP_FREE            0x41
+#define OPC_MAP_LOOKUP          0x42
+#define OPC_MAP_UPDATE          0x43
+#define OPC_MAP_DELETE          0x44
+#define OPC_MAP_GET_NEXT_KEY    0x45
+#define MAP_FLAG_FIRST          (1u << 0)
 #define OPC_RUN                 0x80
 #define RUN_FLAG_WINDOW         (1u << 0)
 #define SLOT_PROG               0
@@ -131,7 +142,17 @@ enum {
     ST_BUDGET_EXCEEDED = 0x08,
     ST_ABORTED = 0x09,
     ST_INVALID_FIELD = 0x0a,
+    ST_MAP_NOENT = 0x0b,
+    ST_MAP_EXIST = 0x0c,
+    ST_MAP_FULL = 0x0d,
+    ST_NO_MAP_MEMORY = 0x0e,
+    ST_INVALID_MAP = 0x0f,
 };
+
+/* Device maps */
+#define HERMES_MAPS             64          /* map IDs (EHCAPMAPMAX) */
+#define HERMES_MAP_MEM_DEFAULT  (4 * MiB)
+#define HERMES_MAP_MEM_MAX      (1 * GiB)
 
 /* Program view of memory */
 #define HERMES_DATA_BASE        0x100000000ULL
@@ -229,8 +250,28 @@ enum {
 
 typedef struct HermesState HermesState;
 
-/* What the worker thread computes for one run command. */
+/* A map and the references on it (the map table's, running programs') */
+typedef struct HermesMap {
+    HermesEbpfMap map;
+    unsigned refs;              /* under HermesState.map_lock */
+} HermesMap;
+
+/* Migration image of one map ID (size 0: free) */
+typedef struct HermesMapMig {
+    uint32_t type;
+    uint32_t key_size;
+    uint32_t value_size;
+    uint32_t max_entries;
+    uint32_t free_head;
+    uint32_t count;
+    uint32_t size;
+    uint8_t *mem;
+} HermesMapMig;
+
+/* What the worker thread computes for one command. */
 typedef struct HermesOutcome {
+    bool norun;                 /* a map command: only status and value */
+    uint64_t value;
     uint8_t status;
     uint8_t fault;
     uint32_t fault_size;
@@ -246,8 +287,11 @@ typedef struct HermesOutcome {
     uint32_t dlen;
 } HermesOutcome;
 
-/* A run command, latched from the request when it is accepted. */
+/* A command for the worker, latched from the request when accepted. */
 typedef struct HermesJob {
+    bool map_cmd;               /* a map command: @req, @dslot_ok */
+    uint8_t req[EHCMDREQ_SIZE];
+    bool dslot_ok;
     uint32_t ninsns;
     uint32_t dslot;
     uint32_t doff;
@@ -295,6 +339,8 @@ typedef struct HermesEngine {
     HermesOutcome out;
 
     /* Owned by the worker while @busy */
+    HermesMap *run_maps[HERMES_MAPS];       /* maps the program names */
+    HermesEbpfMap *run_emaps[HERMES_MAPS];
     uint64_t *prog;
     uint64_t ctx[HERMES_CTX_SIZE / 8];
     uint64_t stack[HERMES_STACK_SIZE / 8];
@@ -339,6 +385,7 @@ struct HermesState {
     uint32_t pslot_size;
     uint32_t dslot_size;
     uint32_t stack_size;        /* bytes per call frame */
+    uint64_t map_mem_size;      /* bytes of map memory, 0: no maps */
 
     /* Derived layout, constant after realize */
     uint64_t psoff;
@@ -357,6 +404,12 @@ struct HermesState {
     HermesDmaChannel c2h[XDMA_CHANNELS];
     uint32_t user_ie;
     uint32_t chan_ie;
+
+    /* Map table: taken by engine threads, and by reset with engines idle */
+    QemuMutex map_lock;
+    HermesMap *maps[HERMES_MAPS];
+    uint64_t map_mem_used;      /* footprints of maps alive */
+    HermesMapMig map_mig[HERMES_MAPS];
 };
 
 /* Interrupts */
@@ -423,6 +476,11 @@ static void hermes_engine_bh(void *opaque)
     out = e->out;
     e->out_ready = false;
     qemu_mutex_unlock(&e->lock);
+
+    if (out.norun) {
+        hermes_engine_finish_now(e, out.status, out.value);
+        return;
+    }
 
     e->res_r0 = out.r0;
     e->res_insns = out.insns;
@@ -492,7 +550,250 @@ static uint8_t hermes_status_of(HermesEbpfStatus st)
     }
 }
 
-static void hermes_engine_execute(HermesEngine *e)
+/* Maps: the table, under s->map_lock, used by the engine threads */
+
+static bool hermes_maps_enabled(HermesState *s)
+{
+    return s->map_mem_size != 0;
+}
+
+/* Drop a reference; the last one frees the map.  Under s->map_lock. */
+static void hermes_map_unref(HermesState *s, HermesMap *m)
+{
+    assert(m->refs);
+    if (--m->refs) {
+        return;
+    }
+    s->map_mem_used -= m->map.footprint;
+    g_free(m->map.mem);
+    g_free(m);
+}
+
+/* Free every map ID (reset, unrealize: no engine is running). */
+static void hermes_maps_clear(HermesState *s)
+{
+    unsigned i;
+
+    qemu_mutex_lock(&s->map_lock);
+    for (i = 0; i < HERMES_MAPS; i++) {
+        if (s->maps[i]) {
+            hermes_map_unref(s, s->maps[i]);
+            s->maps[i] = NULL;
+        }
+    }
+    qemu_mutex_unlock(&s->map_lock);
+}
+
+static uint8_t hermes_map_status(int rc)
+{
+    switch (rc) {
+    case 0:
+        return ST_SUCCESS;
+    case -HERMES_EBPF_ENOENT:
+        return ST_MAP_NOENT;
+    case -HERMES_EBPF_EEXIST:
+        return ST_MAP_EXIST;
+    case -HERMES_EBPF_E2BIG:
+        return ST_MAP_FULL;
+    default:
+        return ST_INVALID_FIELD;
+    }
+}
+
+/* Are the request bytes [from, to) all zero? */
+static bool hermes_bytes_clear(const uint8_t *req, unsigned from, unsigned to)
+{
+    while (from < to) {
+        if (req[from++]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint8_t hermes_map_create(HermesState *s, const uint8_t *req,
+                                 uint64_t *value)
+{
+    uint32_t type = req[8];
+    uint32_t key_size = ldl_le_p(req + 12);
+    uint32_t value_size = ldl_le_p(req + 16);
+    uint32_t max_entries = ldl_le_p(req + 20);
+    HermesMap *m;
+    uint64_t fp;
+    unsigned id;
+
+    if (req[1] || !hermes_bytes_clear(req, 4, 8) ||
+        !hermes_bytes_clear(req, 9, 12) ||
+        !hermes_bytes_clear(req, 24, EHCMDREQ_SIZE) ||
+        hermes_ebpf_map_footprint(type, key_size, value_size, max_entries,
+                                  &fp) < 0) {
+        return ST_INVALID_FIELD;
+    }
+    qemu_mutex_lock(&s->map_lock);
+    for (id = 0; id < HERMES_MAPS && s->maps[id]; id++) {
+        continue;
+    }
+    if (id == HERMES_MAPS) {
+        qemu_mutex_unlock(&s->map_lock);
+        return ST_NO_SPACE;
+    }
+    if (fp > s->map_mem_size - s->map_mem_used) {
+        qemu_mutex_unlock(&s->map_lock);
+        return ST_NO_MAP_MEMORY;
+    }
+    m = g_new0(HermesMap, 1);
+    hermes_ebpf_map_init(&m->map, type, key_size, value_size, max_entries,
+                         g_malloc(fp));
+    m->refs = 1;
+    s->maps[id] = m;
+    s->map_mem_used += fp;
+    qemu_mutex_unlock(&s->map_lock);
+    *value = id | fp << 32;
+    return ST_SUCCESS;
+}
+
+/* A map command (opcodes 0x40 to 0x45), on the engine's thread */
+static void hermes_map_command(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    const uint8_t *req = e->job.req;
+    uint8_t opc = req[0], flags = req[1];
+    uint32_t id = ldl_le_p(req + 8);
+    uint32_t koff = ldl_le_p(req + 16);
+    uint32_t voff = ldl_le_p(req + 20);
+    bool first = opc == OPC_MAP_GET_NEXT_KEY && (flags & MAP_FLAG_FIRST);
+    HermesOutcome *out = &e->out;
+    uint64_t klen = 0, vlen = 0;
+    uint8_t *data;
+    HermesMap *m;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->norun = true;
+    if (opc == OPC_MAP_CREATE) {
+        out->status = hermes_map_create(s, req, &out->value);
+        return;
+    }
+
+    /* flags and reserved bytes */
+    if ((opc == OPC_MAP_UPDATE ? flags > HERMES_EBPF_EXIST :
+         opc == OPC_MAP_GET_NEXT_KEY ? flags & ~MAP_FLAG_FIRST : flags) ||
+        !hermes_bytes_clear(req, 4, 8) ||
+        !hermes_bytes_clear(req, opc == OPC_MAP_FREE ? 12 : 13, 16) ||
+        (opc == OPC_MAP_FREE && !hermes_bytes_clear(req, 16, 24)) ||
+        (opc == OPC_MAP_DELETE && voff) || (first && koff) ||
+        !hermes_bytes_clear(req, 24, EHCMDREQ_SIZE)) {
+        out->status = ST_INVALID_FIELD;
+        return;
+    }
+
+    qemu_mutex_lock(&s->map_lock);
+    m = id < HERMES_MAPS ? s->maps[id] : NULL;
+    if (m && opc == OPC_MAP_FREE) {
+        s->maps[id] = NULL;
+        hermes_map_unref(s, m);
+        qemu_mutex_unlock(&s->map_lock);
+        out->status = ST_SUCCESS;
+        return;
+    }
+    if (m) {
+        m->refs++;
+    }
+    qemu_mutex_unlock(&s->map_lock);
+    if (!m) {
+        out->status = ST_INVALID_MAP;
+        return;
+    }
+
+    if (!e->job.dslot_ok) {
+        out->status = ST_INVALID_DATA_SLOT;
+        goto unref;
+    }
+    klen = first ? 0 : m->map.key_size;
+    vlen = opc == OPC_MAP_GET_NEXT_KEY ? m->map.key_size :
+           opc == OPC_MAP_DELETE ? 0 : m->map.value_size;
+    if (koff > s->dslot_size || klen > s->dslot_size - koff ||
+        voff > s->dslot_size || vlen > s->dslot_size - voff) {
+        out->status = ST_INVALID_ADDRESS;
+        goto unref;
+    }
+    data = s->mem + s->dsoff + (uint64_t)req[12] * s->dslot_size;
+    switch (opc) {
+    case OPC_MAP_LOOKUP:
+        rc = hermes_ebpf_map_lookup(&m->map, data + koff, data + voff);
+        break;
+    case OPC_MAP_UPDATE:
+        rc = hermes_ebpf_map_update(&m->map, data + koff, data + voff, flags);
+        break;
+    case OPC_MAP_DELETE:
+        rc = hermes_ebpf_map_delete(&m->map, data + koff);
+        break;
+    default:
+        rc = hermes_ebpf_map_get_next_key(&m->map, first ? NULL : data + koff,
+                                          data + voff);
+        break;
+    }
+    out->status = hermes_map_status(rc);
+
+unref:
+    qemu_mutex_lock(&s->map_lock);
+    hermes_map_unref(s, m);
+    qemu_mutex_unlock(&s->map_lock);
+}
+
+/*
+ * Take a reference on every map the program names (lddw src_reg 5).
+ * Returns false, with *@bad_pc, when one of them is not allocated.
+ */
+static bool hermes_maps_pin(HermesEngine *e, uint32_t *bad_pc)
+{
+    HermesState *s = e->dev;
+    const HermesJob *job = &e->job;
+    bool good = true;
+    uint32_t i, id;
+
+    qemu_mutex_lock(&s->map_lock);
+    for (i = 0; i + 1 < job->ninsns; i++) {
+        uint64_t w = e->prog[i];
+
+        if ((w & 0xff) != 0x18) {
+            continue;
+        }
+        id = w >> 32;
+        if (((w >> 12) & 0xf) == HERMES_EBPF_PSEUDO_MAP_IDX &&
+            (id >= HERMES_MAPS || !e->run_maps[id])) {
+            if (id >= HERMES_MAPS || !s->maps[id]) {
+                *bad_pc = i;
+                good = false;
+                break;
+            }
+            e->run_maps[id] = s->maps[id];
+            e->run_emaps[id] = &s->maps[id]->map;
+            s->maps[id]->refs++;
+        }
+        i++;
+    }
+    qemu_mutex_unlock(&s->map_lock);
+    return good;
+}
+
+static void hermes_maps_unpin(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    unsigned i;
+
+    qemu_mutex_lock(&s->map_lock);
+    for (i = 0; i < HERMES_MAPS; i++) {
+        if (e->run_maps[i]) {
+            hermes_map_unref(s, e->run_maps[i]);
+            e->run_maps[i] = NULL;
+            e->run_emaps[i] = NULL;
+        }
+    }
+    qemu_mutex_unlock(&s->map_lock);
+}
+
+static void hermes_engine_run(HermesEngine *e)
 {
     HermesState *s = e->dev;
     const HermesJob *job = &e->job;
@@ -513,6 +814,12 @@ static void hermes_engine_execute(HermesEngine *e)
     if (st != HERMES_EBPF_OK) {
         out->status = ST_INVALID_PROGRAM;
         out->fault = st;
+        out->fpc = bad_pc;
+        return;
+    }
+    if (!hermes_maps_pin(e, &bad_pc)) {
+        out->status = ST_INVALID_PROGRAM;
+        out->fault = HERMES_EBPF_ERR_BAD_MAP;
         out->fpc = bad_pc;
         return;
     }
@@ -558,6 +865,8 @@ static void hermes_engine_execute(HermesEngine *e)
         cfg.helper = hermes_helper;
         cfg.helper_opaque = e;
         cfg.abort_flag = &e->abort;
+        cfg.maps = e->run_emaps;
+        cfg.nmaps = hermes_maps_enabled(s) ? HERMES_MAPS : 0;
 
         start = get_clock();
         st = hermes_ebpf_run(e->prog, job->ninsns, regions,
@@ -582,6 +891,16 @@ static void hermes_engine_execute(HermesEngine *e)
         out->iters++;
     }
     out->status = ST_SUCCESS;
+}
+
+static void hermes_engine_execute(HermesEngine *e)
+{
+    if (e->job.map_cmd) {
+        hermes_map_command(e);
+        return;
+    }
+    hermes_engine_run(e);
+    hermes_maps_unpin(e);
 }
 
 static void *hermes_engine_thread(void *opaque)
@@ -709,6 +1028,15 @@ static void hermes_cmd_release_slot(HermesEngine *e)
     hermes_engine_finish_now(e, ST_SUCCESS, 0);
 }
 
+static void hermes_engine_start(HermesEngine *e)
+{
+    qatomic_set(&e->abort, 0);
+    qemu_mutex_lock(&e->lock);
+    e->busy = true;
+    qemu_cond_broadcast(&e->cond);
+    qemu_mutex_unlock(&e->lock);
+}
+
 static void hermes_cmd_run(HermesEngine *e)
 {
     HermesState *s = e->dev;
@@ -761,11 +1089,19 @@ static void hermes_cmd_run(HermesEngine *e)
         .repeat = repeat ? repeat : 1,
         .budget = budget ? budget : HERMES_EBPF_DEFAULT_BUDGET,
     };
-    qatomic_set(&e->abort, 0);
-    qemu_mutex_lock(&e->lock);
-    e->busy = true;
-    qemu_cond_broadcast(&e->cond);
-    qemu_mutex_unlock(&e->lock);
+    hermes_engine_start(e);
+}
+
+/* Map commands run on the engine's thread: latch the request. */
+static void hermes_cmd_map(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    uint8_t dslot = e->req[12];
+
+    e->job = (HermesJob) { .map_cmd = true };
+    memcpy(e->job.req, e->req, EHCMDREQ_SIZE);
+    e->job.dslot_ok = dslot < s->num_dslots && s->dslot_used[dslot];
+    hermes_engine_start(e);
 }
 
 static void hermes_engine_exec(HermesEngine *e)
@@ -789,6 +1125,12 @@ static void hermes_engine_exec(HermesEngine *e)
     case OPC_RUN:
         hermes_cmd_run(e);
         break;
+    case OPC_MAP_CREATE ... OPC_MAP_GET_NEXT_KEY:
+        if (hermes_maps_enabled(e->dev)) {
+            hermes_cmd_map(e);
+            break;
+        }
+        /* fall through */
     default:
         hermes_engine_finish_now(e, ST_INVALID_OPCODE, 0);
         break;
@@ -824,6 +1166,7 @@ static void hermes_reset(HermesState *s)
         hermes_dma_reset(&s->h2c[i]);
         hermes_dma_reset(&s->c2h[i]);
     }
+    hermes_maps_clear(s);
     memset(s->pslot_used, 0, sizeof(s->pslot_used));
     memset(s->dslot_used, 0, sizeof(s->dslot_used));
     memset(s->mem, 0, s->mem_size);
@@ -852,7 +1195,18 @@ static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
     case EHCAPBUDMAX:
         return HERMES_BUDGET_MAX;
     case EHCAPCMDS:
-        return CAPCMDS_SLOT | CAPCMDS_RUN;
+        return CAPCMDS_SLOT | CAPCMDS_RUN |
+               (hermes_maps_enabled(s) ? CAPCMDS_MAPS : 0);
+    case EHCAPHELPER:
+        /* bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem */
+        return hermes_maps_enabled(s) ? 0xe : 0;
+    case EHCAPMAPTYPES:
+        return hermes_maps_enabled(s) ? 1u << HERMES_EBPF_MAP_HASH |
+                                        1u << HERMES_EBPF_MAP_ARRAY : 0;
+    case EHCAPMAPMAX:
+        return hermes_maps_enabled(s) ? HERMES_MAPS : 0;
+    case EHCAPMAPMEM:
+        return s->map_mem_size / KiB;
     case EHCAPHELPER + 4 * (BPF_FUNC_XDP_ADJUST_HEAD / 32):
         return 1u << (BPF_FUNC_XDP_ADJUST_HEAD % 32);
     case EHCAPHELPER + 4 * (BPF_FUNC_XDP_ADJUST_TAIL / 32):
@@ -1437,6 +1791,11 @@ static bool hermes_check_config(HermesState *s, Error **errp)
                    HERMES_STACK_FRAME_MAX);
         return false;
     }
+    if (s->map_mem_size % KiB || s->map_mem_size > HERMES_MAP_MEM_MAX) {
+        error_setg(errp, "hermes: map-memory must be a multiple of 1 KiB, "
+                   "at most %d MiB", (int)(HERMES_MAP_MEM_MAX / MiB));
+        return false;
+    }
     total = (uint64_t)s->num_pslots * s->pslot_size +
             (uint64_t)s->num_dslots * s->dslot_size;
     if (total > HERMES_MAX_MEM) {
@@ -1463,12 +1822,14 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     hermes_ebpf_caps_full(&s->caps);
     s->caps.lddw_src_mask = 0;
     s->caps.max_insns = s->max_insns;
+    s->caps.max_maps = hermes_maps_enabled(s) ? HERMES_MAPS : 0;
     memset(s->build, 0, sizeof(s->build));
     snprintf(s->build, sizeof(s->build), "Hermes QEMU model, interface %d",
              HERMES_VERSION);
 
     s->num_engines32 = s->num_engines;
     s->mem = g_malloc0(s->mem_size);
+    qemu_mutex_init(&s->map_lock);
 
     memory_region_init_io(&s->bar0, OBJECT(s), &hermes_bar0_ops, s,
                           "hermes-regs", HERMES_BAR0_SIZE);
@@ -1521,6 +1882,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
 
 fail:
     memory_region_del_subregion(&s->bar2, &s->xdma);
+    qemu_mutex_destroy(&s->map_lock);
     g_free(s->mem);
     s->mem = NULL;
 }
@@ -1545,6 +1907,8 @@ static void hermes_exit(PCIDevice *pdev)
         g_free(e->prog);
     }
     g_free(s->engines);
+    hermes_maps_clear(s);
+    qemu_mutex_destroy(&s->map_lock);
     for (i = 0; i < XDMA_CHANNELS; i++) {
         qemu_bh_delete(s->h2c[i].bh);
         qemu_bh_delete(s->c2h[i].bh);
@@ -1568,6 +1932,8 @@ static Property hermes_properties[] = {
     DEFINE_PROP_SIZE32("data-slot-size", HermesState, dslot_size, 1 * MiB),
     DEFINE_PROP_UINT32("stack-size", HermesState, stack_size,
                        HERMES_EBPF_DEFAULT_STACK_SIZE),
+    DEFINE_PROP_SIZE("map-memory", HermesState, map_mem_size,
+                     HERMES_MAP_MEM_DEFAULT),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -1660,6 +2026,129 @@ static const VMStateDescription vmstate_hermes_dma = {
     },
 };
 
+/*
+ * Maps travel in a subsection, only when there are some: each map ID's
+ * parameters, HASH state and memory.  Engines are idle (pre_save), so the
+ * table holds the only references.
+ */
+static bool hermes_maps_needed(void *opaque)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    for (i = 0; i < HERMES_MAPS; i++) {
+        if (s->maps[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int hermes_maps_pre_save(void *opaque)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    for (i = 0; i < HERMES_MAPS; i++) {
+        HermesMapMig *mig = &s->map_mig[i];
+        HermesMap *m = s->maps[i];
+
+        memset(mig, 0, sizeof(*mig));
+        if (m) {
+            mig->type = m->map.type;
+            mig->key_size = m->map.key_size;
+            mig->value_size = m->map.value_size;
+            mig->max_entries = m->map.max_entries;
+            mig->free_head = m->map.free_head;
+            mig->count = m->map.count;
+            mig->size = m->map.footprint;
+            mig->mem = m->map.mem;
+        }
+    }
+    return 0;
+}
+
+static int hermes_maps_pre_load(void *opaque)
+{
+    HermesState *s = opaque;
+
+    hermes_maps_clear(s);
+    memset(s->map_mig, 0, sizeof(s->map_mig));
+    return 0;
+}
+
+static int hermes_maps_post_load(void *opaque, int version_id)
+{
+    HermesState *s = opaque;
+    uint64_t fp, used = 0;
+    int ret = 0;
+    unsigned i;
+
+    for (i = 0; i < HERMES_MAPS; i++) {
+        HermesMapMig *mig = &s->map_mig[i];
+        HermesMap *m;
+
+        if (!mig->size) {
+            continue;
+        }
+        m = g_new0(HermesMap, 1);
+        if (ret || hermes_ebpf_map_footprint(mig->type, mig->key_size,
+                                             mig->value_size,
+                                             mig->max_entries, &fp) < 0 ||
+            fp != mig->size || fp > s->map_mem_size - used ||
+            hermes_ebpf_map_attach(&m->map, mig->type, mig->key_size,
+                                   mig->value_size, mig->max_entries,
+                                   mig->mem, mig->free_head,
+                                   mig->count) < 0) {
+            error_report("hermes: map %u of the migration stream is invalid",
+                         i);
+            g_free(mig->mem);
+            g_free(m);
+            ret = -EINVAL;
+        } else {
+            m->refs = 1;
+            s->maps[i] = m;
+            used += fp;
+        }
+        mig->mem = NULL;
+    }
+    s->map_mem_used = used;
+    return ret;
+}
+
+static const VMStateDescription vmstate_hermes_map = {
+    .name = TYPE_HERMES "/map",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(type, HermesMapMig),
+        VMSTATE_UINT32(key_size, HermesMapMig),
+        VMSTATE_UINT32(value_size, HermesMapMig),
+        VMSTATE_UINT32(max_entries, HermesMapMig),
+        VMSTATE_UINT32(free_head, HermesMapMig),
+        VMSTATE_UINT32(count, HermesMapMig),
+        VMSTATE_UINT32(size, HermesMapMig),
+        VMSTATE_VBUFFER_ALLOC_UINT32(mem, HermesMapMig, 1, NULL, size),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+static const VMStateDescription vmstate_hermes_maps = {
+    .name = TYPE_HERMES "/maps",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_maps_needed,
+    .pre_save = hermes_maps_pre_save,
+    .pre_load = hermes_maps_pre_load,
+    .post_load = hermes_maps_post_load,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT64_EQUAL(map_mem_size, HermesState, NULL),
+        VMSTATE_STRUCT_ARRAY(map_mig, HermesState, HERMES_MAPS, 1,
+                             vmstate_hermes_map, HermesMapMig),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_hermes = {
     .name = TYPE_HERMES,
     .version_id = 1,
@@ -1689,6 +2178,10 @@ static const VMStateDescription vmstate_hermes = {
                                              HermesEngine),
         VMSTATE_VBUFFER_UINT32(mem, HermesState, 1, NULL, mem_size),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * []) {
+        &vmstate_hermes_maps,
+        NULL
     },
 };
 

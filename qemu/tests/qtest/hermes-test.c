@@ -45,6 +45,8 @@
 #define EHCAPCMDS       0x11c
 #define EHCAPHELPER     0x120
 #define EHCAPMAPTYPES   0x140
+#define EHCAPMAPMAX     0x148
+#define EHCAPMAPMEM     0x14c
 
 #define EHCMDREQ(e)     (0x1000 + 48 * (e))
 #define EHCMDRES(e)     (0x1020 + 48 * (e))
@@ -77,6 +79,11 @@
 #define ST_BUDGET_EXCEEDED      0x08
 #define ST_ABORTED              0x09
 #define ST_INVALID_FIELD        0x0a
+#define ST_MAP_NOENT            0x0b
+#define ST_MAP_EXIST            0x0c
+#define ST_MAP_FULL             0x0d
+#define ST_NO_MAP_MEMORY        0x0e
+#define ST_INVALID_MAP          0x0f
 
 #define FAULT_INVALID_INSN      1
 #define FAULT_LOAD              16
@@ -396,13 +403,14 @@ static void test_registers(void)
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAXINSN), ==, SLOT_SIZE / 8);
     g_assert_cmpuint(rd32(&h, 0, EHCAPBUDDEF), ==, 1u << 24);
     g_assert_cmpuint(rd32(&h, 0, EHCAPBUDMAX), ==, UINT32_MAX);
-    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0x3);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xb);
     for (k = 0; k < 8; k++) {
-        uint32_t want = k == 1 ? 1u << (44 - 32) : k == 2 ? 1u << (65 - 64) : 0;
+        uint32_t want = k == 0 ? 0xe : k == 1 ? 1u << (44 - 32) :
+                        k == 2 ? 1u << (65 - 64) : 0;
 
         g_assert_cmphex(rd32(&h, 0, EHCAPHELPER + 4 * k), ==, want);
     }
-    g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0);
+    g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0x6);
 
     /* read-only registers ignore writes */
     wr32(&h, 0, EHVER, 0xdead);
@@ -654,7 +662,7 @@ static void test_errors(void)
 
     /* INVALID_OPCODE */
     r = req_run(1, ps, ds, plen);
-    r.b[0] = 0x42;
+    r.b[0] = 0x46;      /* reserved map opcode */
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
     r.b[0] = 0x81;      /* batch: reserved in version 2 */
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
@@ -1300,6 +1308,118 @@ static char *migrate(QTestState *from, const char *uri)
     }
 }
 
+/* Device maps */
+
+#define MAP_HASH        1
+#define MAP_ARRAY       2
+#define MAP_BASE        0x10000000000ULL
+#define FAULT_BAD_MAP   9
+/* lddw naming map m: the second word of the pair is 0 */
+#define LDDW_MAP(d, m)  INSN(0x18, d, 5, 0, m)
+#define STXW(d, s, off) INSN(0x63, d, s, off, 0)
+#define ATOMIC_ADD64(d, s, off) INSN(0xdb, d, s, off, 0)
+
+static Req req_map_create(uint16_t cid, uint8_t type, uint32_t ks,
+                          uint32_t vs, uint32_t max)
+{
+    Req r = { { 0 } };
+
+    r.b[0] = 0x40;
+    stw_le_p(&r.b[2], cid);
+    r.b[8] = type;
+    stl_le_p(&r.b[12], ks);
+    stl_le_p(&r.b[16], vs);
+    stl_le_p(&r.b[20], max);
+    return r;
+}
+
+static Req req_map(uint8_t opc, uint8_t flags, uint32_t id, uint8_t dslot,
+                   uint32_t koff, uint32_t voff)
+{
+    Req r = { { 0 } };
+
+    r.b[0] = opc;
+    r.b[1] = flags;
+    stw_le_p(&r.b[2], 0x4000 | opc);
+    stl_le_p(&r.b[8], id);
+    r.b[12] = dslot;
+    stl_le_p(&r.b[16], koff);
+    stl_le_p(&r.b[20], voff);
+    return r;
+}
+
+/* MAP CREATE; returns the status, the ID and footprint in *id, *fp */
+static uint8_t map_create(Hermes *h, uint8_t type, uint32_t ks, uint32_t vs,
+                          uint32_t max, uint32_t *id, uint32_t *fp)
+{
+    Req r = req_map_create(0x4040, type, ks, vs, max);
+    uint64_t v = 0;
+    uint8_t st = cmd(h, &r, &v);
+
+    if (id) {
+        *id = v;
+    }
+    if (fp) {
+        *fp = v >> 32;
+    }
+    return st;
+}
+
+static uint8_t map_op(Hermes *h, uint8_t opc, uint8_t flags, uint32_t id,
+                      uint8_t ds, uint32_t koff, uint32_t voff)
+{
+    Req r = req_map(opc, flags, id, ds, koff, voff);
+    uint64_t v = 1;
+    uint8_t st = cmd(h, &r, &v);
+
+    /* a map command runs no program: only RES_STATUS in the block */
+    g_assert_cmphex(v, ==, 0);
+    g_assert_cmphex(rd32(h, 0, EHCMDRES(0)) >> 24, ==, 0);
+    g_assert_cmpuint(res64(h, 0, RES_INSNS), ==, 0);
+    return st;
+}
+
+static void dwr32(Hermes *h, uint8_t ds, uint32_t off, uint32_t v)
+{
+    qpci_io_writel(h->dev[0], h->bar4[0], dslot_addr(h, 0, ds) + off, v);
+}
+
+static void dwr64(Hermes *h, uint8_t ds, uint32_t off, uint64_t v)
+{
+    qpci_io_writeq(h->dev[0], h->bar4[0], dslot_addr(h, 0, ds) + off, v);
+}
+
+static uint32_t drd32(Hermes *h, uint8_t ds, uint32_t off)
+{
+    return qpci_io_readl(h->dev[0], h->bar4[0], dslot_addr(h, 0, ds) + off);
+}
+
+static uint64_t drd64(Hermes *h, uint8_t ds, uint32_t off)
+{
+    return qpci_io_readq(h->dev[0], h->bar4[0], dslot_addr(h, 0, ds) + off);
+}
+
+/* Key (u32) at 0, value at 64, output at 128 */
+static uint8_t hupdate(Hermes *h, uint32_t id, uint8_t ds, uint32_t key,
+                       uint64_t val, uint8_t flags)
+{
+    dwr32(h, ds, 0, key);
+    dwr64(h, ds, 64, val);
+    return map_op(h, 0x43, flags, id, ds, 0, 64);
+}
+
+static uint8_t hlookup(Hermes *h, uint32_t id, uint8_t ds, uint32_t key,
+                       uint64_t *val)
+{
+    uint8_t st;
+
+    dwr32(h, ds, 0, key);
+    dwr64(h, ds, 128, 0xdeadbeefdeadbeefULL);
+    st = map_op(h, 0x42, 0, id, ds, 0, 128);
+    *val = drd64(h, ds, 128);
+    return st;
+}
+
 /*
  * Migration carries slots, device memory, registers and counters; it is
  * refused while a program runs, and the VM goes on.
@@ -1312,8 +1432,8 @@ static void test_migrate(void)
     g_autofree char *st = NULL;
     Hermes h, d = { 0 };
     uint8_t ps, ps_count, ds;
-    uint32_t plen, plen_count;
-    uint64_t r0, data;
+    uint32_t plen, plen_count, mid;
+    uint64_t r0, data, v;
     Req r;
 
     hermes_start_one(&h);
@@ -1323,6 +1443,16 @@ static void test_migrate(void)
     plen = LOAD_PROG(&h, ps, prog_sum);
     plen_count = LOAD_PROG(&h, ps_count, prog_count);
     data = dslot_addr(&h, 0, ds);
+    /* maps 0 (freed: a hole) and 1, with two keys, one deleted */
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, NULL, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 8, &mid, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(map_op(&h, 0x41, 0, 0, 0, 0, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(hupdate(&h, mid, ds, 7, 0x7777, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(hupdate(&h, mid, ds, 8, 0x8888, 0), ==, ST_SUCCESS);
+    dwr32(&h, ds, 0, 8);
+    g_assert_cmpuint(map_op(&h, 0x44, 0, mid, ds, 0, 0), ==, ST_SUCCESS);
     qpci_io_writel(h.dev[0], h.bar4[0], data + 64, 0x1234);
     r = req_run(0x55, ps, ds, plen);
     req_window(&r, 64, 8);
@@ -1371,6 +1501,19 @@ static void test_migrate(void)
     g_assert_cmphex(r0, ==, 0x1234 + 8);
     g_assert_cmpuint(rd64(&d, 0, EHENGBLK(0) + CNT_RUNS), ==, 2);
 
+    /* the maps came along: contents, free ID, free element, memory */
+    g_assert_cmpuint(hlookup(&d, mid, ds, 7, &v), ==, ST_SUCCESS);
+    g_assert_cmphex(v, ==, 0x7777);
+    g_assert_cmpuint(hlookup(&d, mid, ds, 8, &v), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(map_op(&d, 0x45, 1, mid, ds, 0, 256), ==, ST_SUCCESS);
+    g_assert_cmpuint(drd32(&d, ds, 256), ==, 7);
+    g_assert_cmpuint(hupdate(&d, mid, ds, 9, 0x9999, 1), ==, ST_SUCCESS);
+    g_assert_cmpuint(map_create(&d, MAP_ARRAY, 4, 8, 1, &mid, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(mid, ==, 0);
+    g_assert_cmpuint(map_create(&d, MAP_ARRAY, 4, 8, 4 * MiB / 8, NULL,
+                                NULL), ==, ST_NO_MAP_MEMORY);
+
     g_free(d.dev[0]);
     qpci_free_pc(d.bus);
     qtest_quit(d.qts);
@@ -1409,6 +1552,392 @@ static void test_unplug_running(void)
     hermes_map(&h, 0, 4);
     g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
     g_assert_cmpuint(alloc_slot(&h, 1), ==, 0);
+    hermes_stop(&h);
+}
+
+static void test_map_caps(void)
+{
+    Hermes h;
+    Req r;
+
+    hermes_start_one(&h);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xb);
+    g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 1u << 1 | 1u << 2);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMAX), ==, 64);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 4096);
+    g_assert_cmphex(rd32(&h, 0, EHCAPHELPER), ==, 0xe);
+    hermes_stop(&h);
+
+    hermes_start(&h, "-device hermes,addr=04.0,map-memory=0");
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0x3);
+    g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMAX), ==, 0);
+    g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCAPHELPER), ==, 0);
+    r = req_map_create(1, MAP_ARRAY, 4, 8, 1);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
+    hermes_stop(&h);
+
+    hermes_start(&h, "-device hermes,addr=04.0,map-memory=64K");
+    g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 64);
+    hermes_stop(&h);
+}
+
+static void test_map_array(void)
+{
+    Hermes h;
+    uint32_t id, fp;
+    uint64_t v;
+    uint8_t ds;
+
+    hermes_start_one(&h);
+    ds = alloc_slot(&h, 1);
+    /* 4 values of 12 bytes: vstride 16, 64 bytes */
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 12, 4, &id, &fp), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(id, ==, 0);
+    g_assert_cmpuint(fp, ==, 64);
+
+    /* elements start at zero; the copy is exactly value_size bytes */
+    dwr32(&h, ds, 0, 3);
+    dwr64(&h, ds, 128, UINT64_MAX);
+    dwr64(&h, ds, 136, UINT64_MAX);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, 0, 128), ==, ST_SUCCESS);
+    g_assert_cmphex(drd64(&h, ds, 128), ==, 0);
+    g_assert_cmphex(drd64(&h, ds, 136), ==, 0xffffffff00000000ULL);
+
+    dwr64(&h, ds, 64, 0x1122334455667788ULL);
+    dwr32(&h, ds, 72, 0x99aabbcc);
+    g_assert_cmpuint(map_op(&h, 0x43, 0, id, ds, 0, 64), ==, ST_SUCCESS);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, 0, 128), ==, ST_SUCCESS);
+    g_assert_cmphex(drd64(&h, ds, 128), ==, 0x1122334455667788ULL);
+    g_assert_cmphex(drd32(&h, ds, 136), ==, 0x99aabbcc);
+
+    /* flags: NOEXIST is EEXIST, EXIST replaces; 3 is invalid */
+    g_assert_cmpuint(map_op(&h, 0x43, 1, id, ds, 0, 64), ==, ST_MAP_EXIST);
+    g_assert_cmpuint(hupdate(&h, id, ds, 1, 7, 2), ==, ST_SUCCESS);
+    g_assert_cmpuint(hlookup(&h, id, ds, 1, &v), ==, ST_SUCCESS);
+    g_assert_cmphex(v, ==, 7);
+    g_assert_cmpuint(hupdate(&h, id, ds, 1, 7, 3), ==, ST_INVALID_FIELD);
+
+    /* index out of range: update E2BIG, lookup ENOENT; no delete */
+    g_assert_cmpuint(hupdate(&h, id, ds, 4, 7, 0), ==, ST_MAP_FULL);
+    g_assert_cmpuint(hlookup(&h, id, ds, 4, &v), ==, ST_MAP_NOENT);
+    g_assert_cmphex(v, ==, 0xdeadbeefdeadbeefULL);
+    dwr32(&h, ds, 0, 1);
+    g_assert_cmpuint(map_op(&h, 0x44, 0, id, ds, 0, 0), ==, ST_INVALID_FIELD);
+
+    /* get next key: first is 0, 2 -> 3, 3 -> none, 9 -> 0 */
+    g_assert_cmpuint(map_op(&h, 0x45, 1, id, ds, 0, 256), ==, ST_SUCCESS);
+    g_assert_cmpuint(drd32(&h, ds, 256), ==, 0);
+    dwr32(&h, ds, 0, 2);
+    g_assert_cmpuint(map_op(&h, 0x45, 0, id, ds, 0, 256), ==, ST_SUCCESS);
+    g_assert_cmpuint(drd32(&h, ds, 256), ==, 3);
+    dwr32(&h, ds, 0, 3);
+    g_assert_cmpuint(map_op(&h, 0x45, 0, id, ds, 0, 256), ==, ST_MAP_NOENT);
+    dwr32(&h, ds, 0, 9);
+    g_assert_cmpuint(map_op(&h, 0x45, 0, id, ds, 0, 256), ==, ST_SUCCESS);
+    g_assert_cmpuint(drd32(&h, ds, 256), ==, 0);
+    hermes_stop(&h);
+}
+
+/* The specification's FNV-1a of a 4-byte little-endian key */
+static uint32_t fnv1a_u32(uint32_t key)
+{
+    uint32_t h = 0x811c9dc5u;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        h = (h ^ ((key >> (8 * i)) & 0xff)) * 0x01000193u;
+    }
+    return h;
+}
+
+static void test_map_hash(void)
+{
+    static const uint32_t keys[] = { 0x10, 0x2000, 0x30000 };
+    uint32_t want[3], got[3];
+    Hermes h;
+    uint32_t id, fp, b, n = 0;
+    uint64_t v;
+    uint8_t ds;
+    int i, k;
+
+    hermes_start_one(&h);
+    ds = alloc_slot(&h, 1);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, &id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(id, ==, 0);
+    /* 4 buckets: 16 + 3 * (8 + 8 + 16) = 112, 128 */
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 16, 3, &id, &fp), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(id, ==, 1);
+    g_assert_cmpuint(fp, ==, 128);
+
+    g_assert_cmpuint(hlookup(&h, id, ds, keys[0], &v), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(hupdate(&h, id, ds, keys[0], 100, 2), ==, ST_MAP_NOENT);
+    for (i = 0; i < 3; i++) {
+        g_assert_cmpuint(hupdate(&h, id, ds, keys[i], 100 + i, 1), ==,
+                         ST_SUCCESS);
+    }
+    g_assert_cmpuint(hupdate(&h, id, ds, 0x77, 1, 0), ==, ST_MAP_FULL);
+    g_assert_cmpuint(hupdate(&h, id, ds, keys[1], 1, 1), ==, ST_MAP_EXIST);
+    g_assert_cmpuint(hupdate(&h, id, ds, keys[1], 201, 2), ==, ST_SUCCESS);
+    for (i = 0; i < 3; i++) {
+        g_assert_cmpuint(hlookup(&h, id, ds, keys[i], &v), ==, ST_SUCCESS);
+        g_assert_cmpuint(v, ==, i == 1 ? 201 : 100 + i);
+    }
+
+    /* iteration: buckets in order, newest first in a chain */
+    for (b = 0; b < 4; b++) {
+        for (k = 2; k >= 0; k--) {
+            if ((fnv1a_u32(keys[k]) & 3) == b) {
+                want[n++] = keys[k];
+            }
+        }
+    }
+    g_assert_cmpuint(map_op(&h, 0x45, 1, id, ds, 0, 256), ==, ST_SUCCESS);
+    got[0] = drd32(&h, ds, 256);
+    for (i = 1; i < 3; i++) {
+        dwr32(&h, ds, 0, got[i - 1]);
+        g_assert_cmpuint(map_op(&h, 0x45, 0, id, ds, 0, 256), ==, ST_SUCCESS);
+        got[i] = drd32(&h, ds, 256);
+    }
+    dwr32(&h, ds, 0, got[2]);
+    g_assert_cmpuint(map_op(&h, 0x45, 0, id, ds, 0, 256), ==, ST_MAP_NOENT);
+    for (i = 0; i < 3; i++) {
+        g_assert_cmphex(got[i], ==, want[i]);
+    }
+
+    /* delete, then the freed element takes a new key */
+    dwr32(&h, ds, 0, keys[2]);
+    g_assert_cmpuint(map_op(&h, 0x44, 0, id, ds, 0, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(map_op(&h, 0x44, 0, id, ds, 0, 0), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(hlookup(&h, id, ds, keys[2], &v), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(hupdate(&h, id, ds, 0x77, 77, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(hlookup(&h, id, ds, 0x77, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 77);
+    hermes_stop(&h);
+}
+
+static void test_map_errors(void)
+{
+    Hermes h;
+    uint32_t id, fp, big, i;
+    uint8_t ds;
+    Req r;
+
+    hermes_start_one(&h);
+    ds = alloc_slot(&h, 1);
+
+    /* INVALID_FIELD: type, sizes, flags, reserved bytes */
+    g_assert_cmpuint(map_create(&h, 3, 4, 8, 1, NULL, NULL), ==,
+                     ST_INVALID_FIELD);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 8, 8, 1, NULL, NULL), ==,
+                     ST_INVALID_FIELD);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 0, 8, 1, NULL, NULL), ==,
+                     ST_INVALID_FIELD);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 65537, 1, NULL, NULL), ==,
+                     ST_INVALID_FIELD);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 0, NULL, NULL), ==,
+                     ST_INVALID_FIELD);
+    r = req_map_create(1, MAP_HASH, 4, 8, 1);
+    r.b[24] = 1;        /* map flags */
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 4, &id, NULL), ==,
+                     ST_SUCCESS);
+    r = req_map(0x42, 0, id, ds, 0, 64);
+    r.b[13] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_map(0x42, 0, id, ds, 0, 64);
+    r.b[1] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    g_assert_cmpuint(map_op(&h, 0x44, 0, id, ds, 0, 64), ==, ST_INVALID_FIELD);
+    g_assert_cmpuint(map_op(&h, 0x45, 1, id, ds, 4, 64), ==, ST_INVALID_FIELD);
+    g_assert_cmpuint(map_op(&h, 0x45, 2, id, ds, 0, 64), ==, ST_INVALID_FIELD);
+    /* flags are checked before the map ID */
+    g_assert_cmpuint(map_op(&h, 0x43, 4, 99, ds, 0, 64), ==, ST_INVALID_FIELD);
+
+    /* INVALID_MAP: out of range, never allocated, freed */
+    g_assert_cmpuint(map_op(&h, 0x42, 0, 64, ds, 0, 64), ==, ST_INVALID_MAP);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, 0xffffffff, ds, 0, 64), ==,
+                     ST_INVALID_MAP);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id + 1, ds, 0, 64), ==,
+                     ST_INVALID_MAP);
+    g_assert_cmpuint(map_op(&h, 0x41, 0, id + 1, 0, 0, 0), ==, ST_INVALID_MAP);
+    /* map before data slot, data slot before offsets */
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id + 1, ds + 1, 0, 1 * MiB), ==,
+                     ST_INVALID_MAP);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds + 1, 0, 1 * MiB), ==,
+                     ST_INVALID_DATA_SLOT);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, 200, 0, 64), ==,
+                     ST_INVALID_DATA_SLOT);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, SLOT_SIZE - 3, 64), ==,
+                     ST_INVALID_ADDRESS);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, 0, SLOT_SIZE - 7), ==,
+                     ST_INVALID_ADDRESS);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, 0, 0xfffffffc), ==,
+                     ST_INVALID_ADDRESS);
+    dwr32(&h, ds, SLOT_SIZE - 4, 5);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, SLOT_SIZE - 4,
+                            SLOT_SIZE - 8), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(map_op(&h, 0x41, 0, id, 0, 0, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(map_op(&h, 0x41, 0, id, 0, 0, 0), ==, ST_INVALID_MAP);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, id, ds, 0, 64), ==, ST_INVALID_MAP);
+    r = req_map(0x46, 0, 0, ds, 0, 64);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
+
+    /* map memory: 4 MiB exactly fits, then nothing more */
+    big = 4 * MiB / 8;
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, big, &id, &fp), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(fp, ==, 4 * MiB);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, NULL, NULL), ==,
+                     ST_NO_MAP_MEMORY);
+    g_assert_cmpuint(map_op(&h, 0x41, 0, id, 0, 0, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, big + 1, NULL, NULL), ==,
+                     ST_NO_MAP_MEMORY);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 1u << 29, NULL, NULL), ==,
+                     ST_NO_MAP_MEMORY);
+
+    /* map IDs: 64, the lowest free one is taken */
+    for (i = 0; i < 64; i++) {
+        g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, &id, NULL), ==,
+                         ST_SUCCESS);
+        g_assert_cmpuint(id, ==, i);
+    }
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, NULL, NULL), ==,
+                     ST_NO_SPACE);
+    g_assert_cmpuint(map_op(&h, 0x41, 0, 17, 0, 0, 0), ==, ST_SUCCESS);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, &id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(id, ==, 17);
+
+    /* a reset frees every map: all the memory is there again */
+    wr32(&h, 0, EHDEVCTL, 1);
+    ds = alloc_slot(&h, 1);
+    g_assert_cmpuint(map_op(&h, 0x42, 0, 0, ds, 0, 64), ==, ST_INVALID_MAP);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, big, &id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(id, ==, 0);
+    hermes_stop(&h);
+}
+
+/*
+ * A program that counts the u32 key at data[0] in map 1 (HASH) and
+ * returns the new count.
+ */
+static const uint64_t prog_map_count[] = {
+    LDXW(6, 1, 0),
+    STXW(10, 6, -4),
+    LDDW_MAP(1, 1), 0,
+    MOV64_REG(2, 10),
+    ADD64_IMM(2, -4),
+    CALL(1),
+    JNE_IMM(0, 0, 11),
+    STDW(10, -16, 1),
+    LDDW_MAP(1, 1), 0,
+    MOV64_REG(2, 10),
+    ADD64_IMM(2, -4),
+    MOV64_REG(3, 10),
+    ADD64_IMM(3, -16),
+    MOV64_IMM(4, 1),
+    CALL(2),
+    MOV64_IMM(0, 1),
+    EXIT(),
+    MOV64_IMM(1, 1),
+    INSN(0xdb, 0, 1, 0, 0x01),      /* r1 = fetch_add(*(u64 *)r0, 1) */
+    MOV64_REG(0, 1),
+    ADD64_IMM(0, 1),
+    EXIT(),
+};
+
+static void test_map_program(void)
+{
+    static const uint32_t keys[] = { 5, 9, 5, 5, 9, 1 };
+    static const uint64_t prog_absent[] = {
+        MOV64_IMM(0, 0), LDDW_MAP(1, 7), 0, EXIT(),
+    };
+    static const uint64_t prog_value_in[] = {
+        MOV64_IMM(1, 1), STXW(10, 1, -4),
+        LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4), CALL(1),
+        LDXDW(0, 0, 4), EXIT(),
+    };
+    static const uint64_t prog_value_oob[] = {
+        MOV64_IMM(1, 1), STXW(10, 1, -4),
+        LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4), CALL(1),
+        LDXDW(0, 0, 5), EXIT(),
+    };
+    Hermes h;
+    uint8_t ps, ps2, ds, dk;
+    uint32_t plen, id, i;
+    uint64_t r0, v;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ps2 = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    dk = alloc_slot(&h, 1);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 12, 2, &id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 16, &id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(id, ==, 1);
+    plen = LOAD_PROG(&h, ps, prog_map_count);
+    for (i = 0; i < ARRAY_SIZE(keys); i++) {
+        dwr32(&h, ds, 0, keys[i]);
+        r = req_run(0x700 + i, ps, ds, plen);
+        g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+        g_assert_cmpuint(r0, ==, i < 2 || i == 5 ? 1 : i == 4 ? 2 : i);
+    }
+    g_assert_cmpuint(hlookup(&h, 1, dk, 5, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 3);
+    g_assert_cmpuint(hlookup(&h, 1, dk, 9, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 2);
+    g_assert_cmpuint(hlookup(&h, 1, dk, 1, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 1);
+
+    /* four engines at once, 2000 runs each, on one key: nothing lost */
+    g_assert_cmpuint(hupdate(&h, 1, dk, 42, 0, 1), ==, ST_SUCCESS);
+    dwr32(&h, ds, 0, 42);
+    for (i = 0; i < 4; i++) {
+        r = req_run(0x800 + i, ps, ds, plen);
+        req_repeat_budget(&r, 2000, 0);
+        submit_on(&h, 0, i, &r);
+    }
+    for (i = 0; i < 4; i++) {
+        wait_done_on(&h, 0, i);
+        g_assert_cmphex(rd32(&h, 0, EHCMDRES(i)) >> 16 & 0xff, ==,
+                        ST_SUCCESS);
+    }
+    g_assert_cmpuint(hlookup(&h, 1, dk, 42, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 8000);
+
+    /* a map the device does not have: refused before it runs */
+    plen = LOAD_PROG(&h, ps2, prog_absent);
+    r = req_run(0x900, ps2, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROGRAM);
+    g_assert_cmpuint(res32(&h, 0, RES_FAULT), ==, FAULT_BAD_MAP);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 1);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 0);
+
+    /* values of map 0 are 12 bytes: 8 at offset 4 is the end, 5 is past */
+    dwr32(&h, dk, 0, 1);
+    dwr64(&h, dk, 64, 0x0807060504030201ULL);
+    dwr32(&h, dk, 72, 0x0c0b0a09);
+    g_assert_cmpuint(map_op(&h, 0x43, 0, 0, dk, 0, 64), ==, ST_SUCCESS);
+    plen = LOAD_PROG(&h, ps2, prog_value_in);
+    r = req_run(0x901, ps2, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 0x0c0b0a0908070605ULL);
+    plen = LOAD_PROG(&h, ps2, prog_value_oob);
+    r = req_run(0x902, ps2, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmphex(res32(&h, 0, RES_FAULT), ==, FAULT_LOAD | 8 << 8);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, MAP_BASE + 16 + 5);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 7);
     hermes_stop(&h);
 }
 
@@ -1470,6 +1999,7 @@ static void test_bad_config(void)
         { "prog-slot-size", 1000 }, { "data-slot-size", 0 },
         { "stack-size", 0 }, { "stack-size", 56 }, { "stack-size", 100 },
         { "stack-size", 520 }, { "stack-size", 4096 },
+        { "map-memory", 1000 }, { "map-memory", 1073742848 },
     };
     QTestState *qts = qtest_init("-machine pc -nodefaults");
     size_t k;
@@ -1506,6 +2036,11 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/migrate", test_migrate);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
     qtest_add_func("/hermes/stack-size", test_stack_size);
+    qtest_add_func("/hermes/map-caps", test_map_caps);
+    qtest_add_func("/hermes/map-array", test_map_array);
+    qtest_add_func("/hermes/map-hash", test_map_hash);
+    qtest_add_func("/hermes/map-errors", test_map_errors);
+    qtest_add_func("/hermes/map-program", test_map_program);
     qtest_add_func("/hermes/bad-config", test_bad_config);
     return g_test_run();
 }
