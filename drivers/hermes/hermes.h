@@ -8,8 +8,9 @@
 #ifndef _HERMES_H_
 #define _HERMES_H_
 
-#include <linux/bitops.h>
 #include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/bpf.h>
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/filter.h>
@@ -129,7 +130,10 @@ struct hermes_dev;
  * @read_mem: copy @len bytes of device memory (BAR4) at @off to @buf
  *
  * Everything above these ops is the same for every device that follows
- * the interface specification; a backend only decides how bytes move.
+ * the interface specification; a backend only decides how bytes move
+ * through BAR4.  The XDMA channels (hermes_xdma.c) are part of the
+ * interface and common to every backend: hermes_mem_write() and
+ * hermes_mem_read() use them when they are up and the backend otherwise.
  */
 struct hermes_backend_ops {
 	const char *name;
@@ -261,12 +265,24 @@ irqreturn_t hermes_engine_irq(int irq, void *data);
 
 /* hermes_xdma.c */
 int hermes_xdma_init(struct hermes_dev *hd);
-int hermes_xdma_xfer(struct hermes_dev *hd, bool h2c, u64 off, void *buf,
+int hermes_mem_write(struct hermes_dev *hd, u64 off, const void *buf,
 		     size_t len);
+int hermes_mem_read(struct hermes_dev *hd, u64 off, void *buf, size_t len);
 
-/* hermes_bpf.c */
-int hermes_bpf_init(struct hermes_dev *hd);
-void hermes_bpf_fini(struct hermes_dev *hd);
+/* hermes_bpf.c: verifier callbacks, translation, program slots */
+int hermes_prepare(struct bpf_prog *prog);
+int hermes_verify_insn(struct bpf_verifier_env *env, int idx, int prev_idx);
+int hermes_finalize(struct bpf_verifier_env *env);
+int hermes_replace_insn(struct bpf_verifier_env *env, u32 off,
+			struct bpf_insn *insn);
+int hermes_remove_insns(struct bpf_verifier_env *env, u32 off, u32 cnt);
+int hermes_translate(struct bpf_prog *prog);
+void hermes_destroy(struct bpf_prog *prog);
+int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp);
+void hermes_slot_unpin(struct hermes_dev *hd, int slot);
 void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd);
+
+/* hermes_run.c */
+int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run);
 
 #endif /* _HERMES_H_ */

@@ -5,20 +5,16 @@
  * The in-kernel verifier checks every program; these callbacks refuse
  * what the device cannot run (an allowlist built from its capability
  * registers), translate the rest to the device ABI from a private copy of
- * the program taken before the verifier's host fixups, and run it on the
- * device for BPF_PROG_TEST_RUN.
+ * the program taken before the verifier's host fixups, and manage the
+ * program slots the translated images live in.  Runs are in hermes_run.c;
+ * the ops table that ties these together is in hermes_main.c.
  */
 
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/filter.h>
-#include <linux/io.h>
-#include <linux/math64.h>
-#include <linux/sched.h>
-#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/unaligned.h>
 #include <net/xdp.h>
 
 #include "hermes.h"
@@ -49,12 +45,6 @@ static const struct {
 	[HERMES_META_RXQ] = { offsetof(struct xdp_md, rx_queue_index),
 			      HERMES_CTX_RXQ, BPF_W },
 };
-
-/* Run budget assumption for timeouts: a device runs at least this many
- * instructions per millisecond (the QEMU model does far more).
- */
-#define HERMES_INSNS_PER_MS	10000
-#define HERMES_RUN_TIMEOUT_MS	2000
 
 static struct hermes_prog *hermes_prog_of(struct bpf_verifier_env *env)
 {
@@ -251,8 +241,7 @@ static int hermes_check_jmp(struct bpf_verifier_env *env,
 	}
 }
 
-static int hermes_verify_insn(struct bpf_verifier_env *env, int idx,
-			      int prev_idx)
+int hermes_verify_insn(struct bpf_verifier_env *env, int idx, int prev_idx)
 {
 	struct hermes_prog *hp = hermes_prog_of(env);
 	const struct hermes_caps *c = &hp->hd->caps;
@@ -348,7 +337,7 @@ static u32 hermes_call_depth(struct bpf_verifier_env *env,
 	return deepest;
 }
 
-static int hermes_finalize(struct bpf_verifier_env *env)
+int hermes_finalize(struct bpf_verifier_env *env)
 {
 	struct hermes_prog *hp = hermes_prog_of(env);
 	const struct hermes_caps *c = &hp->hd->caps;
@@ -381,8 +370,8 @@ static int hermes_finalize(struct bpf_verifier_env *env)
 	return 0;
 }
 
-static int hermes_replace_insn(struct bpf_verifier_env *env, u32 off,
-			       struct bpf_insn *insn)
+int hermes_replace_insn(struct bpf_verifier_env *env, u32 off,
+			struct bpf_insn *insn)
 {
 	struct hermes_prog *hp = hermes_prog_of(env);
 
@@ -419,8 +408,7 @@ static bool hermes_insn_rel(const struct bpf_insn *insn, s32 **imm,
 }
 
 /* The verifier removed dead code: do the same to the private copy. */
-static int hermes_remove_insns(struct bpf_verifier_env *env, u32 off,
-			       u32 cnt)
+int hermes_remove_insns(struct bpf_verifier_env *env, u32 off, u32 cnt)
 {
 	struct hermes_prog *hp = hermes_prog_of(env);
 	u32 i;
@@ -456,7 +444,7 @@ static int hermes_remove_insns(struct bpf_verifier_env *env, u32 off,
 	return 0;
 }
 
-static int hermes_prepare(struct bpf_prog *prog)
+int hermes_prepare(struct bpf_prog *prog)
 {
 	struct hermes_dev *hd = bpf_offload_dev_priv(prog->aux->offload->offdev);
 	struct hermes_prog *hp;
@@ -519,9 +507,9 @@ static int hermes_slot_load(struct hermes_dev *hd, struct hermes_prog *hp,
 		ps->owner->slot = -1;
 		ps->owner = NULL;
 	}
-	err = hd->ops->write_mem(hd, hd->caps.pslot_off +
-				 (u64)victim * hd->caps.pslot_size,
-				 hp->image, hp->image_len * sizeof(*hp->image));
+	err = hermes_mem_write(hd, hd->caps.pslot_off +
+			       (u64)victim * hd->caps.pslot_size,
+			       hp->image, hp->image_len * sizeof(*hp->image));
 	if (err)
 		return err;
 	ps->owner = hp;
@@ -544,7 +532,7 @@ static bool hermes_slot_may_free(struct hermes_dev *hd)
 }
 
 /* Make @hp resident in a slot and keep it there until hermes_slot_unpin(). */
-static int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp)
+int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp)
 {
 	int slot;
 
@@ -566,7 +554,7 @@ static int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp)
 	}
 }
 
-static void hermes_slot_unpin(struct hermes_dev *hd, int slot)
+void hermes_slot_unpin(struct hermes_dev *hd, int slot)
 {
 	mutex_lock(&hd->slot_lock);
 	hd->pslots[slot].users--;
@@ -574,7 +562,7 @@ static void hermes_slot_unpin(struct hermes_dev *hd, int slot)
 	wake_up(&hd->slot_wq);
 }
 
-static int hermes_translate(struct bpf_prog *prog)
+int hermes_translate(struct bpf_prog *prog)
 {
 	struct hermes_prog *hp = prog->aux->offload->dev_priv;
 	struct hermes_dev *hd = hp->hd;
@@ -615,7 +603,7 @@ static int hermes_translate(struct bpf_prog *prog)
 	return 0;
 }
 
-static void hermes_destroy(struct bpf_prog *prog)
+void hermes_destroy(struct bpf_prog *prog)
 {
 	struct hermes_prog *hp = prog->aux->offload->dev_priv;
 	struct hermes_dev *hd = hp->hd;
@@ -636,181 +624,6 @@ static void hermes_destroy(struct bpf_prog *prog)
 	kfree(hp);
 }
 
-static const char *const hermes_status_names[] = {
-	[HERMES_ST_SUCCESS]		= "SUCCESS",
-	[HERMES_ST_NO_SPACE]		= "NO_SPACE",
-	[HERMES_ST_INVALID_PROG_SLOT]	= "INVALID_PROG_SLOT",
-	[HERMES_ST_INVALID_DATA_SLOT]	= "INVALID_DATA_SLOT",
-	[HERMES_ST_INVALID_ADDRESS]	= "INVALID_ADDRESS",
-	[HERMES_ST_EBPF_ERROR]		= "EBPF_ERROR",
-	[HERMES_ST_INVALID_OPCODE]	= "INVALID_OPCODE",
-	[HERMES_ST_INVALID_PROGRAM]	= "INVALID_PROGRAM",
-	[HERMES_ST_BUDGET_EXCEEDED]	= "BUDGET_EXCEEDED",
-	[HERMES_ST_ABORTED]		= "ABORTED",
-	[HERMES_ST_INVALID_FIELD]	= "INVALID_FIELD",
-};
-
-static int hermes_run_error(struct hermes_dev *hd, struct hermes_engine *e,
-			    struct bpf_prog *prog, const u8 *res)
-{
-	u8 status = res[2];
-	u32 fpc = get_unaligned_le32(res + 4);
-	u64 faddr = hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_FADDR);
-
-	hermes_set_error(hd,
-			 "engine %u: prog %u: status %s, fault %u at device insn %u, address %#llx",
-			 e->idx, prog->aux->id,
-			 status < ARRAY_SIZE(hermes_status_names) ?
-			 hermes_status_names[status] : "?", res[3], fpc, faddr);
-	switch (status) {
-	case HERMES_ST_EBPF_ERROR:
-		return -EFAULT;
-	case HERMES_ST_BUDGET_EXCEEDED:
-		return -ETIME;
-	case HERMES_ST_ABORTED:
-		return READ_ONCE(hd->dead) ? -ENODEV : -EINTR;
-	case HERMES_ST_INVALID_PROGRAM:
-		dev_warn_ratelimited(&hd->pdev->dev,
-				     "device refused translated prog %u (fault %u at %u)\n",
-				     prog->aux->id, res[3], fpc);
-		return -EINVAL;
-	default:
-		return -EIO;
-	}
-}
-
-static unsigned int hermes_run_timeout_ms(struct hermes_dev *hd, u32 repeat)
-{
-	u64 ms = div_u64((u64)repeat * hd->caps.budget_def,
-			 HERMES_INSNS_PER_MS);
-
-	return min_t(u64, ms + HERMES_RUN_TIMEOUT_MS, INT_MAX);
-}
-
-/*
- * One RUN PROGRAM command of @repeat iterations on the packet at
- * [*doff, *doff + *dlen) of the engine's data slot; on success the new
- * packet bounds, r0 and the device time are returned in place.
- */
-static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
-			  int slot, u32 repeat, u32 *doff, u32 *dlen, u64 *r0,
-			  u64 *time)
-{
-	struct hermes_dev *hd = e->hd;
-	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_RUN, HERMES_RUN_WINDOW };
-	u8 res[HERMES_RES_SIZE];
-	int err;
-
-	req[8] = slot;
-	req[9] = e->dslot;
-	put_unaligned_le32(hp->image_len * sizeof(struct bpf_insn), req + 12);
-	put_unaligned_le32(*doff, req + 16);
-	put_unaligned_le32(*dlen, req + 20);
-	put_unaligned_le32(repeat, req + 24);
-	err = hermes_engine_cmd(e, req, res, hermes_run_timeout_ms(hd, repeat),
-				true);
-	if (err)
-		return READ_ONCE(hd->dead) ? -ENODEV : err;
-	if (res[2] != HERMES_ST_SUCCESS)
-		return hermes_run_error(hd, e, hp->prog, res);
-
-	*doff = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DOFF);
-	*dlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DLEN);
-	*time += hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
-	*r0 = get_unaligned_le64(res + 8);
-	return 0;
-}
-
-static int hermes_test_run(struct bpf_prog *prog,
-			   struct bpf_offload_test_run *run)
-{
-	struct hermes_prog *hp = prog->aux->offload->dev_priv;
-	struct hermes_dev *hd = hp->hd;
-	u32 repeat = max(run->repeat, 1U), doff, dlen, i;
-	struct hermes_engine *e;
-	u64 dbase, time = 0, r0 = 0;
-	int slot, err;
-
-	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
-		return -EOPNOTSUPP;
-	if (READ_ONCE(hd->dead))
-		return -ENODEV;
-	if (run->buf_size > hd->caps.dslot_size ||
-	    run->data > run->data_end || run->data_end > run->buf_size)
-		return -EMSGSIZE;
-
-	e = hermes_engine_get(hd);
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-
-	slot = hermes_slot_pin(hd, hp);
-	if (slot < 0) {
-		err = slot;
-		goto out_put;
-	}
-
-	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
-	err = hd->ops->write_mem(hd, dbase, run->buf, run->buf_size);
-	doff = run->data;
-	dlen = run->data_end - run->data;
-	if (!err && !hp->moves_packet) {
-		err = hermes_run_cmd(e, hp, slot, repeat, &doff, &dlen, &r0,
-				     &time);
-	} else if (!err) {
-		/*
-		 * The device starts every iteration from the packet bounds of
-		 * the request, the host from where the previous one left
-		 * them: run a program that moves them one iteration at a time.
-		 */
-		for (i = 0; i < repeat && !err; i++) {
-			if (i && signal_pending(current))
-				err = -EINTR;
-			else
-				err = hermes_run_cmd(e, hp, slot, 1, &doff,
-						     &dlen, &r0, &time);
-			if (!err && (doff > run->buf_size ||
-				     dlen > run->buf_size - doff))
-				break;
-			cond_resched();
-		}
-	}
-	hermes_slot_unpin(hd, slot);
-	if (err)
-		goto out_put;
-
-	/* Never trust the device: the packet must lie inside the buffer. */
-	if (doff > run->buf_size || dlen > run->buf_size - doff) {
-		hermes_set_error(hd,
-				 "engine %u: prog %u: packet [%u, +%u) outside the %u-byte buffer",
-				 e->idx, prog->aux->id, doff, dlen,
-				 run->buf_size);
-		err = -EMSGSIZE;
-		goto out_put;
-	}
-	err = hd->ops->read_mem(hd, dbase + doff, run->buf + doff, dlen);
-	if (err)
-		goto out_put;
-
-	run->data = doff;
-	run->data_end = doff + dlen;
-	run->retval = (u32)r0;
-	run->duration = min_t(u64, div_u64(time, repeat), U32_MAX);
-out_put:
-	hermes_engine_put(e);
-	return err;
-}
-
-static const struct bpf_prog_offload_ops hermes_bpf_ops = {
-	.insn_hook	= hermes_verify_insn,
-	.finalize	= hermes_finalize,
-	.replace_insn	= hermes_replace_insn,
-	.remove_insns	= hermes_remove_insns,
-	.prepare	= hermes_prepare,
-	.translate	= hermes_translate,
-	.destroy	= hermes_destroy,
-	.test_run	= hermes_test_run,
-};
-
 void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd)
 {
 	int s;
@@ -828,15 +641,4 @@ void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd)
 			seq_printf(m, "slot %d: free\n", s);
 	}
 	mutex_unlock(&hd->slot_lock);
-}
-
-int hermes_bpf_init(struct hermes_dev *hd)
-{
-	hd->bpf_dev = bpf_offload_dev_create(&hermes_bpf_ops, hd);
-	return PTR_ERR_OR_ZERO(hd->bpf_dev);
-}
-
-void hermes_bpf_fini(struct hermes_dev *hd)
-{
-	bpf_offload_dev_destroy(hd->bpf_dev);
 }

@@ -15,17 +15,11 @@
 #include <linux/io.h>
 #include <linux/iopoll.h>
 #include <linux/jiffies.h>
-#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/unaligned.h>
 
 #include "hermes.h"
-
-static bool use_dma = true;
-module_param(use_dma, bool, 0444);
-MODULE_PARM_DESC(use_dma,
-		 "move data with the XDMA channels (default) rather than BAR4 accesses");
 
 #define HERMES_ABORT_TIMEOUT_MS		1000
 #define HERMES_SLOT_CMD_TIMEOUT_MS	2000
@@ -372,8 +366,6 @@ static int hermes_setup_irqs(struct hermes_dev *hd)
 	}
 	iowrite32(GENMASK(hd->n_engines - 1, 0),
 		  hd->dma + HERMES_XDMA_USER_IE);
-	if (use_dma)
-		return hermes_xdma_init(hd);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Hermes eBPF offload accelerators: PCI probe, network device, debugfs.
+ * Hermes eBPF offload accelerators: PCI probe, network device, debugfs,
+ * and the BPF offload device with its callbacks (hermes_bpf.c, hermes_run.c).
  *
  * Each Hermes PCI function becomes a BPF offload device behind a network
  * device named hermes%d.  The network device carries no traffic: it is
@@ -73,6 +74,17 @@ static void hermes_netdev_setup(struct net_device *netdev)
 	netdev->tx_queue_len = 0;
 	netdev->needs_free_netdev = false;
 }
+
+static const struct bpf_prog_offload_ops hermes_bpf_ops = {
+	.insn_hook	= hermes_verify_insn,
+	.finalize	= hermes_finalize,
+	.replace_insn	= hermes_replace_insn,
+	.remove_insns	= hermes_remove_insns,
+	.prepare	= hermes_prepare,
+	.translate	= hermes_translate,
+	.destroy	= hermes_destroy,
+	.test_run	= hermes_test_run,
+};
 
 static int hermes_engines_show(struct seq_file *m, void *v)
 {
@@ -254,10 +266,15 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = hermes_dev_init(hd);
 	if (err)
 		goto err_reset;
-
-	err = hermes_bpf_init(hd);
+	err = hermes_xdma_init(hd);
 	if (err)
 		goto err_reset;
+
+	hd->bpf_dev = bpf_offload_dev_create(&hermes_bpf_ops, hd);
+	if (IS_ERR(hd->bpf_dev)) {
+		err = PTR_ERR(hd->bpf_dev);
+		goto err_reset;
+	}
 	err = hermes_netdev_init(hd);
 	if (err)
 		goto err_bpf;
@@ -271,7 +288,7 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_bpf:
-	hermes_bpf_fini(hd);
+	bpf_offload_dev_destroy(hd->bpf_dev);
 err_reset:
 	hermes_dev_reset(hd);
 	iowrite32(0, hd->dma + HERMES_XDMA_USER_IE);
@@ -290,7 +307,7 @@ static void hermes_remove(struct pci_dev *pdev)
 
 	hermes_debugfs_fini(hd);
 	hermes_netdev_fini(hd);
-	hermes_bpf_fini(hd);
+	bpf_offload_dev_destroy(hd->bpf_dev);
 
 	hermes_engines_abort(hd);
 	hermes_dev_reset(hd);

@@ -12,10 +12,16 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
+#include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
 
 #include "hermes.h"
+
+static bool use_dma = true;
+module_param(use_dma, bool, 0444);
+MODULE_PARM_DESC(use_dma,
+		 "move data with the XDMA channels (default) rather than BAR4 accesses");
 
 #define XDMA_H2C_CHAN(c)	(0x0000 + 0x100 * (c))
 #define XDMA_C2H_CHAN(c)	(0x1000 + 0x100 * (c))
@@ -114,18 +120,13 @@ static struct hermes_dma_chan *hermes_xdma_get(struct hermes_dev *hd,
 	return &chans[start];
 }
 
-/**
- * hermes_xdma_xfer() - copy between host memory and device memory
- * @hd: device
- * @h2c: true to copy @buf to the device, false to copy the device to @buf
- * @off: BAR4 offset
- * @buf: kernel buffer (any memory: it is copied through a bounce buffer)
- * @len: bytes
- *
- * Return: 0 or -EIO when a chain failed (``last_error`` says how).
+/*
+ * Copy @len bytes between @buf (any kernel memory: it goes through the
+ * channel's bounce buffer) and BAR4 offset @off.  Return: 0, or -EIO when
+ * a chain failed (``last_error`` says how).
  */
-int hermes_xdma_xfer(struct hermes_dev *hd, bool h2c, u64 off, void *buf,
-		     size_t len)
+static int hermes_xdma_xfer(struct hermes_dev *hd, bool h2c, u64 off,
+			    void *buf, size_t len)
 {
 	struct hermes_dma_chan *ch;
 	int err = 0;
@@ -150,6 +151,46 @@ int hermes_xdma_xfer(struct hermes_dev *hd, bool h2c, u64 off, void *buf,
 	}
 	mutex_unlock(&ch->lock);
 	return err;
+}
+
+/**
+ * hermes_mem_write() - copy host memory into device memory (BAR4)
+ * @hd: device
+ * @off: BAR4 offset
+ * @buf: kernel buffer
+ * @len: bytes
+ *
+ * Through the XDMA channels once they are up, through the backend
+ * otherwise.
+ *
+ * Return: 0, -EINVAL when the range is outside device memory, or -EIO.
+ */
+int hermes_mem_write(struct hermes_dev *hd, u64 off, const void *buf,
+		     size_t len)
+{
+	if (off > hd->caps.mem_size || len > hd->caps.mem_size - off)
+		return -EINVAL;
+	if (hd->dma_ready)
+		return hermes_xdma_xfer(hd, true, off, (void *)buf, len);
+	return hd->ops->write_mem(hd, off, buf, len);
+}
+
+/**
+ * hermes_mem_read() - copy device memory (BAR4) into host memory
+ * @hd: device
+ * @off: BAR4 offset
+ * @buf: kernel buffer
+ * @len: bytes
+ *
+ * Return: 0, -EINVAL when the range is outside device memory, or -EIO.
+ */
+int hermes_mem_read(struct hermes_dev *hd, u64 off, void *buf, size_t len)
+{
+	if (off > hd->caps.mem_size || len > hd->caps.mem_size - off)
+		return -EINVAL;
+	if (hd->dma_ready)
+		return hermes_xdma_xfer(hd, false, off, buf, len);
+	return hd->ops->read_mem(hd, off, buf, len);
 }
 
 static int hermes_xdma_chan_init(struct hermes_dev *hd,
@@ -194,12 +235,18 @@ static int hermes_xdma_chan_init(struct hermes_dev *hd,
  * hermes_xdma_init() - set up the DMA channels, MSI-X already enabled
  * @hd: device
  *
+ * Does nothing when the module is loaded with use_dma=0: data then moves
+ * through the backend's BAR4 accesses.
+ *
  * Return: 0 or a negative error code.
  */
 int hermes_xdma_init(struct hermes_dev *hd)
 {
 	unsigned int i;
 	int err;
+
+	if (!use_dma)
+		return 0;
 
 	for (i = 0; i < HERMES_DMA_CHANNELS; i++) {
 		err = hermes_xdma_chan_init(hd, &hd->h2c[i], true, i);

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hermes eBPF offload accelerators: running offloaded programs.
+ *
+ * BPF_PROG_TEST_RUN of an offloaded XDP program: take an engine (and with
+ * it its data slot), pin the program in a program slot, copy the packet
+ * in, run it on the device and copy the packet back from where the
+ * program left it.
+ */
+
+#include <linux/bpf.h>
+#include <linux/io.h>
+#include <linux/math64.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/unaligned.h>
+
+#include "hermes.h"
+
+/* Run budget assumption for timeouts: a device runs at least this many
+ * instructions per millisecond (the QEMU model does far more).
+ */
+#define HERMES_INSNS_PER_MS	10000
+#define HERMES_RUN_TIMEOUT_MS	2000
+
+static const char *const hermes_status_names[] = {
+	[HERMES_ST_SUCCESS]		= "SUCCESS",
+	[HERMES_ST_NO_SPACE]		= "NO_SPACE",
+	[HERMES_ST_INVALID_PROG_SLOT]	= "INVALID_PROG_SLOT",
+	[HERMES_ST_INVALID_DATA_SLOT]	= "INVALID_DATA_SLOT",
+	[HERMES_ST_INVALID_ADDRESS]	= "INVALID_ADDRESS",
+	[HERMES_ST_EBPF_ERROR]		= "EBPF_ERROR",
+	[HERMES_ST_INVALID_OPCODE]	= "INVALID_OPCODE",
+	[HERMES_ST_INVALID_PROGRAM]	= "INVALID_PROGRAM",
+	[HERMES_ST_BUDGET_EXCEEDED]	= "BUDGET_EXCEEDED",
+	[HERMES_ST_ABORTED]		= "ABORTED",
+	[HERMES_ST_INVALID_FIELD]	= "INVALID_FIELD",
+};
+
+static int hermes_run_error(struct hermes_dev *hd, struct hermes_engine *e,
+			    struct bpf_prog *prog, const u8 *res)
+{
+	u8 status = res[2];
+	u32 fpc = get_unaligned_le32(res + 4);
+	u64 faddr = hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_FADDR);
+
+	hermes_set_error(hd,
+			 "engine %u: prog %u: status %s, fault %u at device insn %u, address %#llx",
+			 e->idx, prog->aux->id,
+			 status < ARRAY_SIZE(hermes_status_names) ?
+			 hermes_status_names[status] : "?", res[3], fpc, faddr);
+	switch (status) {
+	case HERMES_ST_EBPF_ERROR:
+		return -EFAULT;
+	case HERMES_ST_BUDGET_EXCEEDED:
+		return -ETIME;
+	case HERMES_ST_ABORTED:
+		return READ_ONCE(hd->dead) ? -ENODEV : -EINTR;
+	case HERMES_ST_INVALID_PROGRAM:
+		dev_warn_ratelimited(&hd->pdev->dev,
+				     "device refused translated prog %u (fault %u at %u)\n",
+				     prog->aux->id, res[3], fpc);
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+static unsigned int hermes_run_timeout_ms(struct hermes_dev *hd, u32 repeat)
+{
+	u64 ms = div_u64((u64)repeat * hd->caps.budget_def,
+			 HERMES_INSNS_PER_MS);
+
+	return min_t(u64, ms + HERMES_RUN_TIMEOUT_MS, INT_MAX);
+}
+
+/*
+ * One RUN PROGRAM command of @repeat iterations on the packet at
+ * [*doff, *doff + *dlen) of the engine's data slot; on success the new
+ * packet bounds, r0 and the device time are returned in place.
+ */
+static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
+			  int slot, u32 repeat, u32 *doff, u32 *dlen, u64 *r0,
+			  u64 *time)
+{
+	struct hermes_dev *hd = e->hd;
+	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_RUN, HERMES_RUN_WINDOW };
+	u8 res[HERMES_RES_SIZE];
+	int err;
+
+	req[8] = slot;
+	req[9] = e->dslot;
+	put_unaligned_le32(hp->image_len * sizeof(struct bpf_insn), req + 12);
+	put_unaligned_le32(*doff, req + 16);
+	put_unaligned_le32(*dlen, req + 20);
+	put_unaligned_le32(repeat, req + 24);
+	err = hermes_engine_cmd(e, req, res, hermes_run_timeout_ms(hd, repeat),
+				true);
+	if (err)
+		return READ_ONCE(hd->dead) ? -ENODEV : err;
+	if (res[2] != HERMES_ST_SUCCESS)
+		return hermes_run_error(hd, e, hp->prog, res);
+
+	*doff = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DOFF);
+	*dlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DLEN);
+	*time += hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
+	*r0 = get_unaligned_le64(res + 8);
+	return 0;
+}
+
+/**
+ * hermes_test_run() - the test_run callback of the Hermes offload device
+ * @prog: XDP program offloaded to a Hermes device
+ * @run: the run, see struct bpf_offload_test_run
+ *
+ * Return: 0 with the results in @run, or a negative error code (the
+ * errors are listed in Documentation/hermes/driver.rst).
+ */
+int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
+{
+	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+	struct hermes_dev *hd = hp->hd;
+	u32 repeat = max(run->repeat, 1U), doff, dlen, i;
+	struct hermes_engine *e;
+	u64 dbase, time = 0, r0 = 0;
+	int slot, err;
+
+	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
+		return -EOPNOTSUPP;
+	if (READ_ONCE(hd->dead))
+		return -ENODEV;
+	if (run->buf_size > hd->caps.dslot_size ||
+	    run->data > run->data_end || run->data_end > run->buf_size)
+		return -EMSGSIZE;
+
+	e = hermes_engine_get(hd);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+
+	slot = hermes_slot_pin(hd, hp);
+	if (slot < 0) {
+		err = slot;
+		goto out_put;
+	}
+
+	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
+	err = hermes_mem_write(hd, dbase, run->buf, run->buf_size);
+	doff = run->data;
+	dlen = run->data_end - run->data;
+	if (!err && !hp->moves_packet) {
+		err = hermes_run_cmd(e, hp, slot, repeat, &doff, &dlen, &r0,
+				     &time);
+	} else if (!err) {
+		/*
+		 * The device starts every iteration from the packet bounds of
+		 * the request, the host from where the previous one left
+		 * them: run a program that moves them one iteration at a time.
+		 */
+		for (i = 0; i < repeat && !err; i++) {
+			if (i && signal_pending(current))
+				err = -EINTR;
+			else
+				err = hermes_run_cmd(e, hp, slot, 1, &doff,
+						     &dlen, &r0, &time);
+			if (!err && (doff > run->buf_size ||
+				     dlen > run->buf_size - doff))
+				break;
+			cond_resched();
+		}
+	}
+	hermes_slot_unpin(hd, slot);
+	if (err)
+		goto out_put;
+
+	/* Never trust the device: the packet must lie inside the buffer. */
+	if (doff > run->buf_size || dlen > run->buf_size - doff) {
+		hermes_set_error(hd,
+				 "engine %u: prog %u: packet [%u, +%u) outside the %u-byte buffer",
+				 e->idx, prog->aux->id, doff, dlen,
+				 run->buf_size);
+		err = -EMSGSIZE;
+		goto out_put;
+	}
+	err = hermes_mem_read(hd, dbase + doff, run->buf + doff, dlen);
+	if (err)
+		goto out_put;
+
+	run->data = doff;
+	run->data_end = doff + dlen;
+	run->retval = (u32)r0;
+	run->duration = min_t(u64, div_u64(time, repeat), U32_MAX);
+out_put:
+	hermes_engine_put(e);
+	return err;
+}
+
