@@ -883,9 +883,8 @@ static void hermes_engine_run(HermesEngine *e)
             out->fault = st;
             out->faddr = res.fault_addr;
             out->fault_size = res.fault_size;
-            if (st == HERMES_EBPF_FAULT_HELPER) {
-                out->helper_id = res.helper_id;
-            }
+            /* helper faults, and loads of a map helper's arguments */
+            out->helper_id = res.helper_id;
             return;
         }
         out->iters++;

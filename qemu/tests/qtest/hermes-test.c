@@ -1869,6 +1869,17 @@ static void test_map_program(void)
         LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4), CALL(1),
         LDXDW(0, 0, 5), EXIT(),
     };
+    /* a 4-byte key at ctx + 61 crosses the end of the 64-byte context */
+    static const uint64_t prog_bad_key[] = {
+        LDDW_MAP(1, 1), 0, MOV64_REG(2, 3), ADD64_IMM(2, 61), CALL(1),
+        EXIT(),
+    };
+    /* map 1 is a map, but the program does not name it */
+    static const uint64_t prog_bad_ref[] = {
+        LDDW_MAP(1, 0), 0, ADD64_IMM(1, 1), INSN(0x07, 1, 0, 0, -1),
+        INSN(0x18, 6, 0, 0, 0), 1ULL << 32, ADD64_REG(1, 6),
+        MOV64_REG(2, 10), CALL(2), EXIT(),
+    };
     Hermes h;
     uint8_t ps, ps2, ds, dk;
     uint32_t plen, id, i;
@@ -1938,6 +1949,20 @@ static void test_map_program(void)
     g_assert_cmphex(res32(&h, 0, RES_FAULT), ==, FAULT_LOAD | 8 << 8);
     g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, MAP_BASE + 16 + 5);
     g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 7);
+
+    /* a key the program cannot read: a load fault naming the helper */
+    plen = LOAD_PROG(&h, ps2, prog_bad_key);
+    r = req_run(0x903, ps2, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmphex(res32(&h, 0, RES_FAULT), ==, FAULT_LOAD | 1 << 16);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, CTX_BASE + 61);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 4);
+
+    /* r1 not a map the program names: a helper fault */
+    plen = LOAD_PROG(&h, ps2, prog_bad_ref);
+    r = req_run(0x904, ps2, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_EBPF_ERROR);
+    g_assert_cmphex(res32(&h, 0, RES_FAULT), ==, FAULT_HELPER | 2 << 16);
     hermes_stop(&h);
 }
 
