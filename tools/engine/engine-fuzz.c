@@ -6,8 +6,10 @@
  * Copyright (c) 2026 The Hermes authors
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Input: byte 0 selects the capability set, whether the program is first
- * "repaired" towards validity (0x40) and whether a program that fails
+ * Input: byte 0 selects the capability set, whether the run has device
+ * maps (0x10: map 0 a HASH, map 1 an ARRAY, each in memory of exactly its
+ * footprint; helpers 1 to 3 are then the map helpers), whether the
+ * program is first "repaired" towards validity (0x40) and whether a program that fails
  * validation is run anyway (0x80; run must stay memory-safe for any input);
  * byte 1 is the memory length L; then L bytes of memory; the rest is the
  * program, 8 bytes (little-endian) per instruction.  tools/engine/run-fuzz
@@ -73,8 +75,42 @@ static int fuzz_helper(void *opaque, uint32_t id, const uint64_t args[5],
     }
 }
 
+/* The maps of a run: fresh for each run, compared after both */
+typedef struct FuzzMaps {
+    HermesEbpfMap map[2];
+    HermesEbpfMap *ptr[2];
+    uint8_t *mem[2];
+    uint64_t len[2];
+} FuzzMaps;
+
+static void maps_new(FuzzMaps *fm)
+{
+    static const uint32_t param[2][4] = {
+        { HERMES_EBPF_MAP_HASH, 4, 12, 4 },
+        { HERMES_EBPF_MAP_ARRAY, 4, 20, 3 },
+    };
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        if (hermes_ebpf_map_footprint(param[i][0], param[i][1], param[i][2],
+                                      param[i][3], &fm->len[i]) ||
+            !(fm->mem[i] = malloc(fm->len[i])) ||
+            hermes_ebpf_map_init(&fm->map[i], param[i][0], param[i][1],
+                                 param[i][2], param[i][3], fm->mem[i])) {
+            abort();
+        }
+        fm->ptr[i] = &fm->map[i];
+    }
+}
+
+static void maps_free(FuzzMaps *fm)
+{
+    free(fm->mem[0]);
+    free(fm->mem[1]);
+}
+
 static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
-                    size_t memlen, HermesEbpfResult *res)
+                    size_t memlen, FuzzMaps *fm, HermesEbpfResult *res)
 {
     HermesEbpfRegion regions[2] = {
         { MEM_ADDR, memlen, mem, HERMES_EBPF_MEM_RW },
@@ -89,6 +125,10 @@ static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
     cfg.budget = BUDGET;
     cfg.stack_addr = STACK_ADDR;
     cfg.helper = fuzz_helper;
+    if (fm) {
+        cfg.maps = fm->ptr;
+        cfg.nmaps = 2;
+    }
     hermes_ebpf_run(insns, n, regions, 2, &cfg, res);
 }
 
@@ -97,7 +137,7 @@ static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
  * the fuzzing time reaches the interpreter: registers in r0..r10, jump
  * and call targets folded into the program, an exit at the end.
  */
-static void repair(uint64_t *insns, uint32_t n)
+static void repair(uint64_t *insns, uint32_t n, bool maps)
 {
     uint32_t pc;
 
@@ -111,7 +151,14 @@ static void repair(uint64_t *insns, uint32_t n)
             continue;       /* lddw second slot */
         }
         if (op == 0x18) {
-            src = 0;
+            /* with maps, half of the lddw name map 0 or 1 */
+            src = maps && (src & 1) ? HERMES_EBPF_PSEUDO_MAP_IDX : 0;
+            if (src) {
+                w = (w & 0xffffffffull) | (w >> 33 & 1) << 32;
+                if (pc + 1 < n) {
+                    insns[pc + 1] = 0;
+                }
+            }
         }
         w = (w & ~0xff00ull) | (uint64_t)(dst | src << 4) << 8;
         if ((cls == 5 || cls == 6) && code != 0x90 &&
@@ -137,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     HermesEbpfCaps caps;
     HermesEbpfResult r1, r2;
+    FuzzMaps fm1, fm2;
     HermesEbpfStatus vst;
     uint8_t *mem1, *mem2;
     uint64_t *insns;
@@ -179,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (sel & 0x40) {
-        repair(insns, n);
+        repair(insns, n, sel & 0x10);
     }
 
     hermes_ebpf_caps_full(&caps);
@@ -201,7 +249,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    one_run(insns, n, mem1, memlen, &r1);
+    if (sel & 0x10) {
+        maps_new(&fm1);
+        maps_new(&fm2);
+    }
+    one_run(insns, n, mem1, memlen, sel & 0x10 ? &fm1 : NULL, &r1);
     if (r1.insns > BUDGET) {
         abort();
     }
@@ -212,11 +264,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* validation let through something the interpreter refuses */
         abort();
     }
-    one_run(insns, n, mem2, memlen, &r2);
+    one_run(insns, n, mem2, memlen, sel & 0x10 ? &fm2 : NULL, &r2);
     if (r1.status != r2.status || r1.r0 != r2.r0 || r1.pc != r2.pc ||
         r1.insns != r2.insns || r1.fault_addr != r2.fault_addr ||
         memcmp(mem1, mem2, memlen) != 0) {
         abort();
+    }
+    if (sel & 0x10) {
+        for (i = 0; i < 2; i++) {
+            if (memcmp(fm1.mem[i], fm2.mem[i], fm1.len[i]) ||
+                fm1.map[i].count != fm2.map[i].count ||
+                fm1.map[i].free_head != fm2.map[i].free_head ||
+                fm1.map[i].count > fm1.map[i].max_entries) {
+                abort();
+            }
+        }
+        maps_free(&fm1);
+        maps_free(&fm2);
     }
 done:
     free(insns);
