@@ -2141,9 +2141,29 @@ static const VMStateDescription vmstate_hermes_maps = {
     .pre_load = hermes_maps_pre_load,
     .post_load = hermes_maps_post_load,
     .fields = (VMStateField[]) {
-        VMSTATE_UINT64_EQUAL(map_mem_size, HermesState, NULL),
         VMSTATE_STRUCT_ARRAY(map_mig, HermesState, HERMES_MAPS, 1,
                              vmstate_hermes_map, HermesMapMig),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
+/*
+ * Properties the driver learns from the capability block: source and
+ * destination must agree on them, as on the layout in the main section.
+ */
+static bool hermes_config_needed(void *opaque)
+{
+    return true;
+}
+
+static const VMStateDescription vmstate_hermes_config = {
+    .name = TYPE_HERMES "/config",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_config_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32_EQUAL(stack_size, HermesState, NULL),
+        VMSTATE_UINT64_EQUAL(map_mem_size, HermesState, NULL),
         VMSTATE_END_OF_LIST()
     },
 };
@@ -2179,6 +2199,7 @@ static const VMStateDescription vmstate_hermes = {
         VMSTATE_END_OF_LIST()
     },
     .subsections = (const VMStateDescription * []) {
+        &vmstate_hermes_config,
         &vmstate_hermes_maps,
         NULL
     },
