@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * usage: bench-engine PROG.bin...   (raw "xdp" section of each object)
+ * then the built-in histmap program, which aggregates into a map.
  *
  * Program ABI on the engine: r1 is the device address of a read-only
  * context laid out as the kernel's struct xdp_md, whose 32-bit data and
@@ -115,6 +116,179 @@ static int host_run(int fd, uint8_t *pkt, uint32_t len, uint32_t repeat,
     *retval = a.test.retval;
     *duration = a.test.duration;
     return 0;
+}
+
+/*
+ * histmap: a byte histogram into a 64-entry ARRAY map with atomic adds,
+ * one bpf_map_lookup_elem per byte.  Hand-assembled because the map
+ * reference differs: lddw src_reg 5 (map 0) on the engine,
+ * BPF_PSEUDO_MAP_FD on the host.  After the same number of runs both maps
+ * must hold the same counts, and those of a plain C histogram.
+ */
+#define HM_BINS     64
+#define HM_RUNS     3
+#define HM_I(op, dst, src, off, imm) \
+    ((uint64_t)(op) | (uint64_t)((dst) | (src) << 4) << 8 | \
+     (uint64_t)(uint16_t)(off) << 16 | (uint64_t)(uint32_t)(imm) << 32)
+
+static void histmap_prog(uint64_t *p, int src, int32_t map)
+{
+    static const uint64_t text[] = {
+        HM_I(0x61, 6, 1, 0, 0),         /* r6 = ctx->data */
+        HM_I(0x61, 7, 1, 4, 0),         /* r7 = ctx->data_end */
+        HM_I(0xb7, 8, 0, 0, 0),         /* r8 = 0 */
+        HM_I(0x35, 8, 0, 18, 4096), /* loop: r8 >= max: out */
+        HM_I(0xbf, 2, 6, 0, 0),
+        HM_I(0x07, 2, 0, 0, 1),
+        HM_I(0x2d, 2, 7, 15, 0),        /* r6 + 1 > data_end: out */
+        HM_I(0x71, 3, 6, 0, 0),         /* r3 = *(u8 *)r6 */
+        HM_I(0x77, 3, 0, 0, 2),
+        HM_I(0x57, 3, 0, 0, HM_BINS - 1),
+        HM_I(0x63, 10, 3, -4, 0),       /* key = (byte >> 2) & 63 */
+        0, 0,                           /* r1 = map */
+        HM_I(0xbf, 2, 10, 0, 0),
+        HM_I(0x07, 2, 0, 0, -4),
+        HM_I(0x85, 0, 0, 0, 1),         /* bpf_map_lookup_elem */
+        HM_I(0x15, 0, 0, 2, 0),
+        HM_I(0xb7, 1, 0, 0, 1),
+        HM_I(0xdb, 0, 1, 0, 0),         /* lock *(u64 *)r0 += 1 */
+        HM_I(0x07, 6, 0, 0, 1),
+        HM_I(0x07, 8, 0, 0, 1),
+        HM_I(0x05, 0, 0, -19, 0),       /* goto loop */
+        HM_I(0xb7, 0, 0, 0, 2),         /* out: XDP_PASS */
+        HM_I(0x95, 0, 0, 0, 0),
+    };
+
+    memcpy(p, text, sizeof(text));
+    p[11] = HM_I(0x18, 1, src, 0, map);
+}
+
+#define HM_NINSNS 24
+
+static int histmap(void)
+{
+    uint64_t eng_prog[HM_NINSNS], host_prog[HM_NINSNS];
+    uint64_t want[HM_BINS], eng_v, host_v, t0, eng_ns, *mapmem;
+    uint32_t s, k, r, reps, host_ret, host_ns, ctx[6] = { 0 };
+    HermesEbpfMap map, *maps[1] = { &map };
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+    union bpf_attr a;
+    int mfd, fd, failures = 0, same, b;
+
+    for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+        uint32_t len = sizes[s];
+        uint8_t *pkt = malloc(len);
+        HermesEbpfRegion regions[2] = {
+            { CTX_ADDR, sizeof(ctx), ctx, HERMES_EBPF_MEM_READ },
+            { PKT_ADDR, len, pkt, HERMES_EBPF_MEM_RW },
+        };
+        uint64_t fp;
+
+        make_input("histmap", pkt, len);
+        memset(want, 0, sizeof(want));
+        for (k = 0; k < len; k++) {
+            want[(pkt[k] >> 2) & (HM_BINS - 1)] += HM_RUNS;
+        }
+
+        /* engine: map 0 */
+        hermes_ebpf_map_footprint(HERMES_EBPF_MAP_ARRAY, 4, 8, HM_BINS, &fp);
+        mapmem = malloc(fp);
+        hermes_ebpf_map_init(&map, HERMES_EBPF_MAP_ARRAY, 4, 8, HM_BINS,
+                             mapmem);
+        histmap_prog(eng_prog, HERMES_EBPF_PSEUDO_MAP_IDX, 0);
+        ctx[0] = (uint32_t)PKT_ADDR;
+        ctx[1] = (uint32_t)(PKT_ADDR + len);
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.args[0] = CTX_ADDR;
+        cfg.stack_addr = STACK_ADDR;
+        cfg.budget = 1000000;
+        cfg.maps = maps;
+        cfg.nmaps = 1;
+
+        /* host: an ARRAY map and the program naming it */
+        memset(&a, 0, sizeof(a));
+        a.map_type = BPF_MAP_TYPE_ARRAY;
+        a.key_size = 4;
+        a.value_size = 8;
+        a.max_entries = HM_BINS;
+        mfd = sys_bpf(BPF_MAP_CREATE, &a);
+        fd = -1;
+        if (mfd >= 0) {
+            histmap_prog(host_prog, BPF_PSEUDO_MAP_FD, mfd);
+            memset(&a, 0, sizeof(a));
+            a.prog_type = BPF_PROG_TYPE_XDP;
+            a.insns = (uint64_t)(uintptr_t)host_prog;
+            a.insn_cnt = HM_NINSNS;
+            a.license = (uint64_t)(uintptr_t)"GPL";
+            fd = sys_bpf(BPF_PROG_LOAD, &a);
+        }
+        if (fd < 0) {
+            printf("%-10s %6u host kernel refuses it: %s\n", "histmap", len,
+                   strerror(errno));
+            failures++;
+        }
+
+        /* the same runs on both sides, then the maps must agree */
+        same = 1;
+        for (r = 0; r < HM_RUNS; r++) {
+            hermes_ebpf_run(eng_prog, HM_NINSNS, regions, 2, &cfg, &res);
+            same &= res.status == HERMES_EBPF_OK && res.r0 == 2;
+        }
+        if (fd >= 0) {
+            same &= host_run(fd, pkt, len, HM_RUNS, &host_ret, &host_ns) == 0
+                    && host_ret == 2;
+        }
+        for (k = 0; k < HM_BINS; k++) {
+            same &= hermes_ebpf_map_lookup(&map, &k, &eng_v) == 0 &&
+                    eng_v == want[k];
+            if (fd >= 0) {
+                memset(&a, 0, sizeof(a));
+                a.map_fd = mfd;
+                a.key = (uint64_t)(uintptr_t)&k;
+                a.value = (uint64_t)(uintptr_t)&host_v;
+                same &= sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) == 0 &&
+                        host_v == want[k];
+            }
+        }
+
+        /* timing, as for the other programs */
+        t0 = now_ns();
+        hermes_ebpf_run(eng_prog, HM_NINSNS, regions, 2, &cfg, &res);
+        eng_ns = now_ns() - t0;
+        reps = eng_ns ? (uint32_t)(100000000ull / eng_ns) : 100000;
+        reps = reps < 10 ? 10 : reps > 100000 ? 100000 : reps;
+        eng_ns = UINT64_MAX;
+        for (b = 0; b < 3; b++) {
+            uint64_t t;
+
+            t0 = now_ns();
+            for (r = 0; r < reps; r++) {
+                hermes_ebpf_run(eng_prog, HM_NINSNS, regions, 2, &cfg, &res);
+            }
+            t = (now_ns() - t0) / reps;
+            eng_ns = t < eng_ns ? t : eng_ns;
+        }
+        host_ns = 0;
+        if (fd >= 0 && host_run(fd, pkt, len, reps * 10, &host_ret,
+                                &host_ns) < 0) {
+            host_ns = 0;
+        }
+        printf("%-10s %6u %14" PRIu64 " %12u %8.1f  map %s host and C"
+               "  (%" PRIu64 " insns)\n", "histmap", len, eng_ns, host_ns,
+               host_ns ? (double)eng_ns / host_ns : 0.0,
+               same ? "==" : "!=", res.insns);
+        failures += !same;
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (mfd >= 0) {
+            close(mfd);
+        }
+        free(mapmem);
+        free(pkt);
+    }
+    return failures;
 }
 
 int main(int argc, char **argv)
@@ -258,6 +432,7 @@ int main(int argc, char **argv)
         free(insns);
         free(bin);
     }
+    failures += histmap();
     printf("bench-engine: %s\n", failures ? "MISMATCH OR FAILURE" :
            "all results agree with the host kernel");
     return failures != 0;
