@@ -1882,7 +1882,7 @@ static void test_map_program(void)
     };
     Hermes h;
     uint8_t ps, ps2, ds, dk;
-    uint32_t plen, id, i;
+    uint32_t plen, id, i, busy;
     uint64_t r0, v;
     Req r;
 
@@ -1925,6 +1925,50 @@ static void test_map_program(void)
     }
     g_assert_cmpuint(hlookup(&h, 1, dk, 42, &v), ==, ST_SUCCESS);
     g_assert_cmpuint(v, ==, 8000);
+
+    /*
+     * three engines count key 7 while the host inserts, reads and deletes
+     * other keys through the fourth
+     */
+    g_assert_cmpuint(hupdate(&h, 1, dk, 7, 0, 1), ==, ST_SUCCESS);
+    dwr32(&h, ds, 0, 7);
+    for (i = 0; i < 3; i++) {
+        r = req_run(0x810 + i, ps, ds, plen);
+        req_repeat_budget(&r, 1000000, 0);
+        submit_on(&h, 0, i, &r);
+    }
+    /* (the host's commands normally complete while the runs go on) */
+    busy = rd32(&h, 0, EHCMDCTRL(0)) & 1;
+    for (i = 0; i < 10; i++) {
+        dwr32(&h, dk, 0, 100 + i);
+        dwr64(&h, dk, 64, 1000 + i);
+        r = req_map(0x43, 1, 1, dk, 0, 64);
+        g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+        r = req_map(0x42, 0, 1, dk, 0, 128);
+        g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+        g_assert_cmpuint(drd64(&h, dk, 128), ==, 1000 + i);
+        if (i & 1) {
+            r = req_map(0x44, 0, 1, dk, 0, 0);
+            g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+        }
+    }
+    g_test_message("engine 0 %s while the host used the map",
+                   busy && (rd32(&h, 0, EHCMDCTRL(0)) & 1) ? "ran" :
+                   "did not run throughout");
+    for (i = 0; i < 3; i++) {
+        wait_done_on(&h, 0, i);
+        g_assert_cmphex(rd32(&h, 0, EHCMDRES(i)) >> 16 & 0xff, ==,
+                        ST_SUCCESS);
+    }
+    g_assert_cmpuint(hlookup(&h, 1, dk, 7, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 3000000);
+    for (i = 0; i < 10; i++) {
+        g_assert_cmpuint(hlookup(&h, 1, dk, 100 + i, &v), ==,
+                         i & 1 ? ST_MAP_NOENT : ST_SUCCESS);
+        if (!(i & 1)) {
+            g_assert_cmpuint(v, ==, 1000 + i);
+        }
+    }
 
     /* a map the device does not have: refused before it runs */
     plen = LOAD_PROG(&h, ps2, prog_absent);
