@@ -238,6 +238,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (sel & 8) {
         caps.division = false;
     }
+    if (sel & 0x10) {
+        caps.max_maps = HERMES_EBPF_MAX_MAPS;
+    }
     vst = hermes_ebpf_validate(insns, n, &caps, &bad, msg, sizeof(msg));
     if (vst != HERMES_EBPF_OK && !(sel & 0x80)) {
         goto done;

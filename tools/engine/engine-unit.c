@@ -66,6 +66,7 @@ static HermesEbpfStatus run(const uint64_t *p, uint32_t n,
     uint32_t bad;
 
     hermes_ebpf_caps_full(&caps);
+    caps.max_maps = HERMES_EBPF_MAX_MAPS;
     if (hermes_ebpf_validate(p, n, &caps, &bad, msg, sizeof(msg))) {
         fprintf(stderr, "# unexpected validation failure: %s\n", msg);
         memset(res, 0, sizeof(*res));

@@ -299,7 +299,6 @@ void hermes_ebpf_caps_full(HermesEbpfCaps *caps)
     caps->local_calls = true;
     caps->lddw_src_mask = 1;
     caps->max_insns = HERMES_EBPF_MAX_INSNS;
-    caps->max_maps = HERMES_EBPF_MAX_MAPS;
 }
 
 /* ------------------------------------------------------------------ */

@@ -125,7 +125,10 @@ typedef struct HermesEbpfCaps {
     uint32_t max_maps;
 } HermesEbpfCaps;
 
-/* Everything the engine implements: v4, atomics, division, both calls, maps. */
+/*
+ * Everything the engine implements: v4, atomics, division, both calls.
+ * Map references (max_maps) stay 0: an embedder with maps sets them.
+ */
 void hermes_ebpf_caps_full(HermesEbpfCaps *caps);
 
 /*
