@@ -11,14 +11,30 @@
 #   build/linux       kbuild output (O=)
 #   build/mods        modules_install output, bind-mounted in the guest
 #   build/tools       libbpf and bpftool from the same tree
+#
+# VARIANT=debug builds the debug kernel from the same patched tree, under
+# the same lock: kernel/configs/debug.config merged after hermes.config,
+# kbuild output in build/linux-debug, modules in build/mods-debug; the
+# headers, libbpf and bpftool are those of the default build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 KSRC=$BUILD/linux-src
-KOUT=$BUILD/linux
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 SERIES=$TOP/kernel/patches/series
-FRAGMENT=$TOP/kernel/configs/hermes.config
+FRAGMENTS=("$TOP/kernel/configs/hermes.config")
+VARIANT=${VARIANT:-}
+case "$VARIANT" in
+"")
+	KOUT=$BUILD/linux
+	MODS=$BUILD/mods ;;
+debug)
+	KOUT=$BUILD/linux-debug
+	MODS=$BUILD/mods-debug
+	FRAGMENTS+=("$TOP/kernel/configs/debug.config") ;;
+*)
+	die "unknown VARIANT=$VARIANT (known: debug)" ;;
+esac
 KMAKE=(make -C "$KSRC" O="$KOUT" ARCH=x86_64 -j"$JOBS" CC="ccache gcc"
        HOSTCC="ccache gcc")
 
@@ -74,19 +90,19 @@ wire_hermes() {
 
 configure() {
 	local want have
-	want=$(hash_of "$FRAGMENT" "$KSRC/.hermes-series")
+	want=$(hash_of "${FRAGMENTS[@]}" "$KSRC/.hermes-series")
 	have=$(cat "$KOUT/.hermes-config" 2>/dev/null || true)
 	[ "$want" = "$have" ] && [ -f "$KOUT/.config" ] && { echo "config unchanged"; return 0; }
 	mkdir -p "$KOUT"
 	"${KMAKE[@]}" -s allnoconfig
 	KCONFIG_CONFIG="$KOUT/.config" "$KSRC/scripts/kconfig/merge_config.sh" \
-		-m -O "$KOUT" "$KOUT/.config" "$FRAGMENT" > "$KOUT/merge.log"
+		-m -O "$KOUT" "$KOUT/.config" "${FRAGMENTS[@]}" > "$KOUT/merge.log"
 	"${KMAKE[@]}" -s olddefconfig
-	# Every option the fragment asks for must survive olddefconfig: a
-	# missing dependency would otherwise silently drop it.
+	# Every option the fragments ask for must survive olddefconfig: a
+	# missing dependency would otherwise silently drop it.  A later
+	# fragment overrides an earlier one, as in merge_config.sh.
 	local line sym val got bad=0
 	while IFS= read -r line; do
-		case "$line" in CONFIG_*=*) ;; *) continue ;; esac
 		sym=${line%%=*}
 		val=${line#*=}
 		got=$(grep -E "^$sym=|^# $sym is not set" "$KOUT/.config" || true)
@@ -97,19 +113,22 @@ configure() {
 		fi
 		echo "config: $sym wanted $val, got '${got:-absent}'" >&2
 		bad=1
-	done < "$FRAGMENT"
-	[ $bad -eq 0 ] || die "kernel/configs/hermes.config does not apply cleanly (see above)"
+	done < <(grep -h '^CONFIG_[A-Za-z0-9_]*=' "${FRAGMENTS[@]}" |
+		 awk -F= '{ last[$1] = $0; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+			  END { for (i = 0; i < n; i++) print last[order[i]] }')
+	[ $bad -eq 0 ] || die "config fragments ${FRAGMENTS[*]#"$TOP/"} do not apply cleanly (see above)"
 	echo "$want" > "$KOUT/.hermes-config"
 }
 
 build() {
 	"${KMAKE[@]}" -s bzImage modules
-	rm -rf "$BUILD/mods.tmp"
-	"${KMAKE[@]}" -s INSTALL_MOD_PATH="$BUILD/mods.tmp" INSTALL_MOD_STRIP=1 \
+	rm -rf "$MODS.tmp"
+	"${KMAKE[@]}" -s INSTALL_MOD_PATH="$MODS.tmp" INSTALL_MOD_STRIP=1 \
 		modules_install > /dev/null
-	rm -rf "$BUILD/mods"
-	mv "$BUILD/mods.tmp" "$BUILD/mods"
-	"${KMAKE[@]}" -s INSTALL_HDR_PATH="$BUILD/headers" headers_install
+	rm -rf "$MODS"
+	mv "$MODS.tmp" "$MODS"
+	[ -n "$VARIANT" ] ||
+		"${KMAKE[@]}" -s INSTALL_HDR_PATH="$BUILD/headers" headers_install
 	echo "kernel $(cat "$KOUT/include/config/kernel.release")"
 }
 
@@ -132,9 +151,10 @@ main() {
 	echo "kernel source: $(make -s -C "$KSRC" kernelversion) ($(dpkg-query -W -f='Debian ${Version}' linux-source-6.12 2>/dev/null))"
 	stage "kernel: apply kernel/patches/series" apply_series
 	wire_hermes
-	stage "kernel: configure" configure
-	stage "kernel: build bzImage and modules" build
-	stage "kernel: build libbpf and bpftool" tools
+	local k=kernel${VARIANT:+-$VARIANT}
+	stage "$k: configure" configure
+	stage "$k: build bzImage and modules" build
+	[ -n "$VARIANT" ] || stage "kernel: build libbpf and bpftool" tools
 }
 
 exec 9> "$BUILD/.kernel.lock"
