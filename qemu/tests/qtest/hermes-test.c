@@ -1970,6 +1970,40 @@ static void test_map_program(void)
         }
     }
 
+    /*
+     * MAP FREE during a run that names the map: the ID is free at once,
+     * the run goes on with the old map, whose memory counts until then
+     */
+    r = req_run(0x820, ps, ds, plen);
+    req_repeat_budget(&r, UINT32_MAX, 0);
+    submit_on(&h, 0, 0, &r);
+    r = req_map(0x41, 0, 1, 0, 0, 0);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+    r = req_map_create(0x821, MAP_ARRAY, 4, 8, 1);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 1 | 64ULL << 32);
+    /* maps 0 and 1 take 64 bytes each, the old map 1 448 */
+    r = req_map_create(0x822, MAP_ARRAY, 4, 8, (4 * MiB - 128) / 8);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_NO_MAP_MEMORY);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    wait_done_on(&h, 0, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(0)) >> 16 & 0xff, ==, ST_ABORTED);
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), >, 0);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 2 | (uint64_t)(4 * MiB - 128) << 32);
+    /* the new map 1 is the new ARRAY */
+    g_assert_cmpuint(hlookup(&h, 1, dk, 7, &v), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(hlookup(&h, 1, dk, 0, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 0);
+    r = req_map(0x41, 0, 2, 0, 0, 0);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+    r = req_map(0x41, 0, 1, 0, 0, 0);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+    r = req_map_create(0x823, MAP_HASH, 4, 8, 16);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, &v), ==, ST_SUCCESS);
+    g_assert_cmpuint(v, ==, 1 | 448ULL << 32);
+
     /* a map the device does not have: refused before it runs */
     plen = LOAD_PROG(&h, ps2, prog_absent);
     r = req_run(0x900, ps2, ds, plen);
