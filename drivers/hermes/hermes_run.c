@@ -120,18 +120,29 @@ int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
 {
 	struct hermes_prog *hp = prog->aux->offload->dev_priv;
 	struct hermes_dev *hd = hp->hd;
-	u32 repeat = max(run->repeat, 1U), doff, dlen, i;
+	u32 repeat = max(run->repeat, 1U), doff, dlen, base, win, i;
 	struct hermes_engine *e;
 	u64 dbase, time = 0, r0 = 0;
+	void *buf;
 	int slot, err;
 
 	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
 		return -EOPNOTSUPP;
 	if (READ_ONCE(hd->dead))
 		return -ENODEV;
-	if (run->buf_size > hd->caps.dslot_size ||
-	    run->data > run->data_end || run->data_end > run->buf_size)
+	if (run->data > run->data_end || run->data_end > run->buf_size)
+		return -EINVAL;
+	if (run->data_end - run->data > hd->caps.dslot_size)
 		return -EMSGSIZE;
+
+	/*
+	 * The data slot holds the part of the buffer that ends with the
+	 * packet: all of it when it fits, otherwise the packet with as much
+	 * of the headroom as the slot leaves.
+	 */
+	win = min(run->buf_size, hd->caps.dslot_size);
+	base = run->data_end > win ? run->data_end - win : 0;
+	buf = run->buf + base;
 
 	e = hermes_engine_get(hd);
 	if (IS_ERR(e))
@@ -144,8 +155,8 @@ int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
 	}
 
 	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
-	err = hermes_mem_write(hd, dbase, run->buf, run->buf_size);
-	doff = run->data;
+	err = hermes_mem_write(hd, dbase, buf, win);
+	doff = run->data - base;
 	dlen = run->data_end - run->data;
 	if (!err && !hp->moves_packet) {
 		err = hermes_run_cmd(e, hp, slot, repeat, &doff, &dlen, &r0,
@@ -162,8 +173,7 @@ int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
 			else
 				err = hermes_run_cmd(e, hp, slot, 1, &doff,
 						     &dlen, &r0, &time);
-			if (!err && (doff > run->buf_size ||
-				     dlen > run->buf_size - doff))
+			if (!err && (doff > win || dlen > win - doff))
 				break;
 			cond_resched();
 		}
@@ -173,24 +183,22 @@ int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
 		goto out_put;
 
 	/* Never trust the device: the packet must lie inside the buffer. */
-	if (doff > run->buf_size || dlen > run->buf_size - doff) {
+	if (doff > win || dlen > win - doff) {
 		hermes_set_error(hd,
 				 "engine %u: prog %u: packet [%u, +%u) outside the %u-byte buffer",
-				 e->idx, prog->aux->id, doff, dlen,
-				 run->buf_size);
+				 e->idx, prog->aux->id, doff, dlen, win);
 		err = -EMSGSIZE;
 		goto out_put;
 	}
-	err = hermes_mem_read(hd, dbase + doff, run->buf + doff, dlen);
+	err = hermes_mem_read(hd, dbase + doff, buf + doff, dlen);
 	if (err)
 		goto out_put;
 
-	run->data = doff;
-	run->data_end = doff + dlen;
+	run->data = base + doff;
+	run->data_end = base + doff + dlen;
 	run->retval = (u32)r0;
 	run->duration = min_t(u64, div_u64(time, repeat), U32_MAX);
 out_put:
 	hermes_engine_put(e);
 	return err;
 }
-
