@@ -45,7 +45,7 @@ build-all: kernel qemu kselftest
 # own selftests/ collections.
 HERMES_VM_DEVICES ?= 2
 check-kselftest-vm:
-	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --timeout 1800 \
+	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --hermes-prop hermes1:stack-size=256 --timeout 1800 \
 		-- $(BUILD)/kselftest/run_kselftest.sh
 
 -include $(sort $(wildcard mk/*.mk))

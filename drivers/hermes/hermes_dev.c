@@ -329,7 +329,7 @@ static int hermes_check_caps(struct hermes_dev *hd)
 		dev_err(dev, "device lacks the slot and run commands\n");
 		return -EINVAL;
 	}
-	if (!(c->isa & HERMES_ISA_VERSION) || c->stack < 512 || !c->depth ||
+	if (!(c->isa & HERMES_ISA_VERSION) || !c->stack || !c->depth ||
 	    !c->max_insns) {
 		dev_err(dev, "bad capability block (isa %#x stack %u depth %u max_insns %u)\n",
 			c->isa, c->stack, c->depth, c->max_insns);
