@@ -10,7 +10,7 @@
 # suite: it prints figures and fails only when Hermes and the host
 # disagree on a result.
 
-BENCH_PROGS ?= csum histogram search parse xor
+BENCH_PROGS ?= csum histogram search parse xor walk
 BENCH_SRC := $(CURDIR)/selftests/drivers/hermes/progs
 BENCH_OUT := $(BUILD)/bench
 BENCH_OBJS := $(BENCH_PROGS:%=$(BENCH_OUT)/%.bpf.o)
