@@ -106,18 +106,35 @@ def test_run_raw(fd, data):
 
 
 def worker(args):
-    host_path, dev_path, seed, runs = args
-    rnd = random.Random(seed)
-    host_fd, dev_fd = obj_get(host_path), obj_get(dev_path)
+    dev_path, cases = args
+    dev_fd = obj_get(dev_path)
     bad = []
-    for _ in range(runs):
-        data = packet(rnd.randrange(14, 2000), rnd)
-        msg = compare(host_fd, dev_fd, data, rnd.choice((1, 3)))
-        if msg:
-            bad.append(msg)
-    os.close(host_fd)
+    for data, repeat, want in cases:
+        got = test_run(dev_fd, data, repeat)
+        if got[:3] != want[:3]:
+            bad.append("input of %d bytes: host %s, hermes %s" % (
+                len(data), fmt(want), fmt(got)))
     os.close(dev_fd)
     return bad
+
+
+def worker_cases(host_path, seed, runs):
+    """Inputs for one worker and the host's results for them.
+
+    The host runs come first, one at a time: every host XDP test run
+    switches the XDP dispatcher, and concurrent switches are not what
+    this test is about (under TCG they once ended in an int3 oops in
+    bpf_dispatcher_xdp_func).
+    """
+    rnd = random.Random(seed)
+    host_fd = obj_get(host_path)
+    cases = []
+    for _ in range(runs):
+        data = packet(rnd.randrange(14, 2000), rnd)
+        repeat = rnd.choice((1, 3))
+        cases.append((data, repeat, test_run(host_fd, data, repeat)))
+    os.close(host_fd)
+    return cases
 
 
 def engine_runs(dev):
@@ -362,7 +379,7 @@ def main():
 
     # many processes at once, spread over the engines (and devices)
     before = engine_runs(dev)
-    jobs = [(pin_path(p + "_host"), pin_path(p), seed, 12)
+    jobs = [(pin_path(p), worker_cases(pin_path(p + "_host"), seed, 12))
             for seed, p in enumerate(["csum", "xor", "histogram", "search"] * 2)]
     bad = []
     for r in parallel(worker, jobs):
