@@ -45,6 +45,8 @@
 #define HERMES_REG_EHCAPCMDS	0x11c
 #define HERMES_REG_EHCAPHELPER	0x120
 #define HERMES_REG_EHCAPMAPTYPES 0x140
+#define HERMES_REG_EHCAPMAPMAX	0x148
+#define HERMES_REG_EHCAPMAPMEM	0x14c
 
 #define HERMES_IF_VERSION	2
 #define HERMES_CAP_SIGNATURE	0x534d5248	/* "HRMS" */
@@ -57,6 +59,7 @@
 
 #define HERMES_CMDS_SLOT	BIT(0)
 #define HERMES_CMDS_RUN		BIT(1)
+#define HERMES_CMDS_MAP		BIT(3)
 
 /* Per-engine command interface */
 #define HERMES_CMDREQ(e)	(0x1000 + 48 * (e))
@@ -89,6 +92,13 @@
 #define HERMES_OPC_RELEASE_SLOT	0x01
 #define HERMES_OPC_RUN		0x80
 #define HERMES_RUN_WINDOW	BIT(0)
+#define HERMES_OPC_MAP_CREATE	0x40
+#define HERMES_OPC_MAP_FREE	0x41
+#define HERMES_OPC_MAP_LOOKUP	0x42
+#define HERMES_OPC_MAP_UPDATE	0x43
+#define HERMES_OPC_MAP_DELETE	0x44
+#define HERMES_OPC_MAP_GET_NEXT_KEY 0x45
+#define HERMES_MAP_NEXT_FIRST	BIT(0)
 #define HERMES_SLOT_PROG	0
 #define HERMES_SLOT_DATA	1
 
@@ -104,6 +114,11 @@ enum hermes_status {
 	HERMES_ST_BUDGET_EXCEEDED	= 0x08,
 	HERMES_ST_ABORTED		= 0x09,
 	HERMES_ST_INVALID_FIELD		= 0x0a,
+	HERMES_ST_MAP_NOENT		= 0x0b,
+	HERMES_ST_MAP_EXIST		= 0x0c,
+	HERMES_ST_MAP_FULL		= 0x0d,
+	HERMES_ST_NO_MAP_MEMORY		= 0x0e,
+	HERMES_ST_INVALID_MAP		= 0x0f,
 };
 
 /* BAR2: XDMA IRQ block */
@@ -122,6 +137,8 @@ enum hermes_status {
 #define HERMES_XDP_HEADROOM	256
 
 struct hermes_dev;
+struct netdev_bpf;
+struct seq_file;
 
 /**
  * struct hermes_backend_ops - what differs between Hermes implementations
@@ -208,6 +225,20 @@ struct hermes_prog {
 	int slot;
 };
 
+/* Device map limits (device.rst, "Map table") */
+#define HERMES_MAP_IDS		256
+#define HERMES_MAP_KEY_MAX	512
+#define HERMES_MAP_VALUE_MAX	65536
+
+/* An offloaded map, the dev_priv of a struct bpf_offloaded_map */
+struct hermes_map {
+	struct hermes_dev *hd;
+	struct bpf_offloaded_map *offmap;
+	u32 id;			/* device map ID */
+	u64 footprint;		/* bytes of map memory */
+	struct list_head list;	/* in hd->maps, under hd->map_lock */
+};
+
 struct hermes_pslot {
 	struct hermes_prog *owner;
 	unsigned int users;
@@ -239,6 +270,14 @@ struct hermes_dev {
 	u64 slot_clock;
 	u64 slot_loads;
 	wait_queue_head_t slot_wq;
+
+	struct mutex map_lock;		/* maps, map_ids, n_maps, map_mem_used */
+	struct list_head maps;
+	DECLARE_BITMAP(map_ids, HERMES_MAP_IDS);
+	unsigned int n_maps;
+	u32 map_max;			/* 0: no map offload */
+	u64 map_mem;			/* bytes */
+	u64 map_mem_used;
 
 	bool dead;			/* removed or failed: refuse work */
 
@@ -281,6 +320,11 @@ void hermes_destroy(struct bpf_prog *prog);
 int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp);
 void hermes_slot_unpin(struct hermes_dev *hd, int slot);
 void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd);
+
+/* hermes_maps.c */
+void hermes_maps_init(struct hermes_dev *hd);
+int hermes_map_offload(struct hermes_dev *hd, struct netdev_bpf *bpf);
+void hermes_debugfs_maps(struct seq_file *m, struct hermes_dev *hd);
 
 /* hermes_run.c */
 int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run);

@@ -131,6 +131,7 @@ static int hermes_check_mem(struct bpf_verifier_env *env,
 	case PTR_TO_STACK:
 	case PTR_TO_PACKET:
 	case PTR_TO_PACKET_META:
+	case PTR_TO_MAP_VALUE:
 		return 0;
 	case PTR_TO_CTX:
 		return hermes_check_ctx(env, hp, idx, insn, load);
@@ -241,6 +242,97 @@ static int hermes_check_jmp(struct bpf_verifier_env *env,
 	}
 }
 
+static const char *hermes_map_type_name(u32 type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_HASH:
+		return "hash";
+	case BPF_MAP_TYPE_ARRAY:
+		return "array";
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		return "prog_array";
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		return "perf_event_array";
+	case BPF_MAP_TYPE_PERCPU_HASH:
+		return "percpu_hash";
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return "percpu_array";
+	case BPF_MAP_TYPE_LRU_HASH:
+		return "lru_hash";
+	case BPF_MAP_TYPE_LPM_TRIE:
+		return "lpm_trie";
+	case BPF_MAP_TYPE_DEVMAP:
+		return "devmap";
+	case BPF_MAP_TYPE_CPUMAP:
+		return "cpumap";
+	case BPF_MAP_TYPE_XSKMAP:
+		return "xskmap";
+	case BPF_MAP_TYPE_RINGBUF:
+		return "ringbuf";
+	default:
+		return "unknown";
+	}
+}
+
+/* The device map behind a map of @hd, or NULL for any other map. */
+static struct hermes_map *hermes_dev_map(struct hermes_dev *hd,
+					 const struct bpf_map *map)
+{
+	struct hermes_map *hm, *found = NULL;
+
+	mutex_lock(&hd->map_lock);
+	list_for_each_entry(hm, &hd->maps, list) {
+		if (&hm->offmap->map == map) {
+			found = hm;
+			break;
+		}
+	}
+	mutex_unlock(&hd->map_lock);
+	return found;
+}
+
+/* The map of an lddw that the verifier resolved to a map pointer. */
+static struct bpf_map *hermes_insn_map(const struct bpf_insn *insn)
+{
+	u64 addr = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
+
+	return (struct bpf_map *)(unsigned long)addr;
+}
+
+static int hermes_check_ld_imm64(struct bpf_verifier_env *env,
+				 struct hermes_prog *hp, int idx,
+				 const struct bpf_insn *insn,
+				 const struct hermes_caps *c)
+{
+	struct bpf_map *map;
+
+	switch (insn->src_reg) {
+	case 0:
+		return 0;
+	case BPF_PSEUDO_MAP_FD:
+	case BPF_PSEUDO_MAP_IDX:
+		if (idx + 1 >= hp->len)
+			return -EINVAL;
+		map = hermes_insn_map(insn);
+		if (map->map_type >= 64 ||
+		    !(c->map_types & BIT_ULL(map->map_type)) ||
+		    !hermes_dev_map(hp->hd, map))
+			return hermes_reject(env, idx,
+					     "maps of type %s (%u) are not supported by the device",
+					     hermes_map_type_name(map->map_type),
+					     map->map_type);
+		return 0;
+	case BPF_PSEUDO_MAP_VALUE:
+	case BPF_PSEUDO_MAP_IDX_VALUE:
+		return hermes_reject(env, idx,
+				     "direct addresses of map values are not supported by the device: use bpf_map_lookup_elem");
+	default:
+		return hermes_reject(env, idx,
+				     "64-bit load of a kernel or function address (src_reg %u) is not supported by the device",
+				     insn->src_reg);
+	}
+}
+
 int hermes_verify_insn(struct bpf_verifier_env *env, int idx, int prev_idx)
 {
 	struct hermes_prog *hp = hermes_prog_of(env);
@@ -271,11 +363,7 @@ int hermes_verify_insn(struct bpf_verifier_env *env, int idx, int prev_idx)
 		if (mode != BPF_IMM)
 			return hermes_reject(env, idx,
 					     "legacy packet loads (LD_ABS/LD_IND) are not supported by the device");
-		if (insn->src_reg)
-			return hermes_reject(env, idx,
-					     "64-bit load of a map or function address (src_reg %u) is not supported: the device has no maps",
-					     insn->src_reg);
-		return 0;
+		return hermes_check_ld_imm64(env, hp, idx, insn, c);
 	case BPF_LDX:
 		if (mode == BPF_MEMSX && isa < 4)
 			return hermes_reject(env, idx,
@@ -562,6 +650,13 @@ void hermes_slot_unpin(struct hermes_dev *hd, int slot)
 	wake_up(&hd->slot_wq);
 }
 
+static bool hermes_insn_is_map_ld(const struct bpf_insn *insn)
+{
+	return insn->code == (BPF_LD | BPF_IMM | BPF_DW) &&
+	       (insn->src_reg == BPF_PSEUDO_MAP_FD ||
+		insn->src_reg == BPF_PSEUDO_MAP_IDX);
+}
+
 int hermes_translate(struct bpf_prog *prog)
 {
 	struct hermes_prog *hp = prog->aux->offload->dev_priv;
@@ -582,7 +677,21 @@ int hermes_translate(struct bpf_prog *prog)
 		u8 m = hp->meta[i];
 
 		*insn = hp->insns[i];
-		if (m != HERMES_META_NONE) {
+		if (hermes_insn_is_map_ld(insn) && i + 1 < hp->len) {
+			/* map pointer to device map reference (src_reg 5) */
+			struct hermes_map *hm =
+				hermes_dev_map(hd, hermes_insn_map(&hp->insns[i]));
+
+			if (!hm) {
+				kvfree(img);
+				return -EINVAL;
+			}
+			insn->src_reg = BPF_PSEUDO_MAP_IDX;
+			insn->imm = hm->id;
+			img[i + 2] = hp->insns[i + 1];
+			img[i + 2].imm = 0;
+			i++;
+		} else if (m != HERMES_META_NONE) {
 			insn->code = BPF_LDX | BPF_MEM | hermes_ctx_map[m].dev_size;
 			insn->off = hermes_ctx_map[m].dev_off;
 		} else if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg) {

@@ -45,7 +45,12 @@ static netdev_tx_t hermes_ndo_start_xmit(struct sk_buff *skb,
 
 static int hermes_ndo_bpf(struct net_device *netdev, struct netdev_bpf *bpf)
 {
+	struct hermes_netdev_priv *priv = netdev_priv(netdev);
+
 	switch (bpf->command) {
+	case BPF_OFFLOAD_MAP_ALLOC:
+	case BPF_OFFLOAD_MAP_FREE:
+		return hermes_map_offload(priv->hd, bpf);
 	case XDP_SETUP_PROG:
 	case XDP_SETUP_PROG_HW:
 		NL_SET_ERR_MSG_MOD(bpf->extack,
@@ -117,6 +122,13 @@ static int hermes_slots_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(hermes_slots);
 
+static int hermes_maps_show(struct seq_file *m, void *v)
+{
+	hermes_debugfs_maps(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hermes_maps);
+
 static int hermes_last_error_show(struct seq_file *m, void *v)
 {
 	struct hermes_dev *hd = m->private;
@@ -154,6 +166,8 @@ static void hermes_debugfs_init(struct hermes_dev *hd)
 			    &hermes_engines_fops);
 	debugfs_create_file("slots", 0400, hd->debugfs, hd,
 			    &hermes_slots_fops);
+	debugfs_create_file("maps", 0400, hd->debugfs, hd,
+			    &hermes_maps_fops);
 	debugfs_create_file("last_error", 0400, hd->debugfs, hd,
 			    &hermes_last_error_fops);
 	debugfs_create_file("caps", 0400, hd->debugfs, hd,
@@ -260,6 +274,8 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_waitqueue_head(&hd->engine_wq);
 	mutex_init(&hd->slot_lock);
 	init_waitqueue_head(&hd->slot_wq);
+	mutex_init(&hd->map_lock);
+	INIT_LIST_HEAD(&hd->maps);
 	spin_lock_init(&hd->error_lock);
 	pci_set_drvdata(pdev, hd);
 
@@ -269,6 +285,7 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = hermes_xdma_init(hd);
 	if (err)
 		goto err_reset;
+	hermes_maps_init(hd);
 
 	hd->bpf_dev = bpf_offload_dev_create(&hermes_bpf_ops, hd);
 	if (IS_ERR(hd->bpf_dev)) {
