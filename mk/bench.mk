@@ -13,7 +13,10 @@
 BENCH_PROGS ?= csum histogram search parse xor walk
 BENCH_SRC := $(CURDIR)/selftests/drivers/hermes/progs
 BENCH_OUT := $(BUILD)/bench
-BENCH_OBJS := $(BENCH_PROGS:%=$(BENCH_OUT)/%.bpf.o)
+# aggregates into an array map: Hermes with the map offloaded vs the host
+BENCH_MAP_PROGS ?= hist_map
+BENCH_OBJS := $(BENCH_PROGS:%=$(BENCH_OUT)/%.bpf.o) \
+	      $(BENCH_MAP_PROGS:%=$(BENCH_OUT)/%.bpf.o)
 BENCH_CLANG ?= clang
 BENCH_VM_TIMEOUT ?= 1800
 

@@ -8,7 +8,9 @@ it, and end to end around the bpf() system call), beside the same object
 run by the guest kernel's own BPF_PROG_TEST_RUN (JIT), with the ratio;
 then the load time of an offloaded program against a host-only load.
 r0 and the output bytes of every row are compared between Hermes and the
-host; a mismatch fails the run.
+host; a mismatch fails the run.  When OBJDIR also holds hist_map.bpf.o, a
+histogram into an array map runs with the map offloaded against the host
+with a host map, and the two maps must end identical.
 
     bench.py OBJDIR [PROG...]   OBJDIR holds PROG.bpf.o, built on the host
                                 (default programs: csum histogram search
@@ -20,6 +22,7 @@ BENCH_SIZES (bytes), BENCH_TARGET_S (seconds per timed call, default
 """
 
 import ctypes
+import json
 import os
 import platform
 import random
@@ -34,7 +37,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(TOP, "selftests", "drivers", "hermes"))
 # pylint: disable=wrong-import-position
 from hermes_lib import (BPF_PROG_TEST_RUN, ERRNO, NR_BPF, bpftool,  # noqa
-                        have_hermes_pci, load_driver, obj_get)
+                        have_hermes_pci, load_driver, obj_get, sys_bpf)
 from offload import walk_model  # noqa
 
 PROGS = ["csum", "histogram", "search", "parse", "xor", "walk"]
@@ -329,6 +332,106 @@ def bench_runs(dev):
     return bad, ran
 
 
+MAP_PROG = "hist_map"
+
+
+def map_values(path):
+    """The values of an array map of u64, in index order, through bpftool."""
+    rc, out = bpftool("-j", "map", "dump", "pinned", path)
+    if rc:
+        raise OSError(rc, "bpftool map dump %s: %s" % (path, out))
+    return [int.from_bytes(bytes(int(b, 16) for b in e["value"]), "little")
+            for e in json.loads(out)]
+
+
+def zero_map(path, entries=16):
+    """Set every u64 value of an array map to 0 with bpf(2)."""
+    fd = obj_get(path)
+    key = ctypes.create_string_buffer(4)
+    val = ctypes.create_string_buffer(8)
+    attr = bytearray(32)
+    for i in range(entries):
+        struct.pack_into("<I", key, 0, i)
+        struct.pack_into("<IIQQQ", attr, 0, fd, 0, ctypes.addressof(key),
+                         ctypes.addressof(val), 0)
+        err = sys_bpf(2, attr)[1]  # BPF_MAP_UPDATE_ELEM
+        if err:
+            os.close(fd)
+            raise OSError(err, "zeroing %s" % path)
+    os.close(fd)
+
+
+def bench_maps(objdir, dev):
+    """The histogram into a map: offloaded with its map on Hermes against
+    the host with a host map, the same runs on both sides, then the maps
+    compared.  Returns (rows that disagree, rows)."""
+    obj = os.path.join(objdir, MAP_PROG + ".bpf.o")
+    if not os.path.exists(obj):
+        return 0, 0
+    paths = {}
+    for kind, d in (("host", None), ("dev", dev)):
+        name = MAP_PROG + "_" + kind
+        mdir = PIN + name + "_maps"
+        subprocess.run(["rm", "-rf", mdir])
+        unpin(name)
+        args = ["prog", "load", obj, PIN + name, "type", "xdp", "pinmaps",
+                mdir]
+        if d:
+            args += ["offload_dev", d]
+        rc, out = bpftool(*args)
+        if rc:
+            print("bench: loading %s%s failed:\n%s" % (
+                obj, " onto " + d if d else "", out), file=sys.stderr)
+            return 1, 0
+        paths[kind] = (PIN + name, os.path.join(mdir, "hist"))
+    print("\nHistogram into a map: %s.bpf.o counts the high nibbles of its "
+          "input into an array map of 16 u64\n(bpf_map_lookup_elem() and "
+          "an atomic add per bin); Hermes with the map offloaded beside "
+          "the host\nwith a host map.  check = the two maps are identical "
+          "after the same runs on both sides." % MAP_PROG)
+    cols = "%-9s %-7s %10s %10s %10s %10s %8s %8s %8s %6s"
+    print(cols % ("program", "input", "hermes", "hermes", "host", "host",
+                  "reps", "ratio", "ratio", "check"))
+    print(cols % ("", "", "dev", "e2e", "duration", "e2e", "", "dev/host",
+                  "e2e", ""))
+    print("-" * 100)
+    hfd, dfd = obj_get(paths["host"][0]), obj_get(paths["dev"][0])
+    bad = ran = 0
+    try:
+        for size in [s for s in SIZES if s <= MAX_LINEAR]:
+            data = make_input(size, 0x4d41 + size)
+            hrun, drun = Run(hfd, data), Run(dfd, data)
+            hfirst, hrep = calibrate(hrun)
+            dfirst, drep = calibrate(drun)
+            rep = max(hrep, drep)
+            if hfirst[0] or dfirst[0]:
+                bad += 1
+                print("%-9s %-7s FAILED: host %s, hermes %s" % (
+                    MAP_PROG, human(size), errname(hfirst[0]),
+                    errname(dfirst[0])), flush=True)
+                continue
+            # calibration ran each side its own number of times
+            zero_map(paths["host"][1])
+            zero_map(paths["dev"][1])
+            d, h = timed(drun, rep), timed(hrun, rep)
+            same = map_values(paths["host"][1]) == \
+                map_values(paths["dev"][1])
+            bad += not same
+            ran += 1
+            print(cols % (MAP_PROG, human(size), ns(d[0]), ns(d[1]),
+                          ns(h[0]), ns(h[1]), rep, ratio(d[0], h[0]),
+                          ratio(d[1], h[1]), "maps" if same else "DIFF"),
+                  flush=True)
+    finally:
+        os.close(hfd)
+        os.close(dfd)
+        for kind in ("host", "dev"):
+            unpin(MAP_PROG + "_" + kind)
+            subprocess.run(["rm", "-rf", PIN + MAP_PROG + "_" + kind +
+                            "_maps"])
+    return bad, ran
+
+
 def median(times):
     return sorted(times)[len(times) // 2]
 
@@ -398,6 +501,9 @@ def main():
                 return 1
     try:
         bad, ran = bench_runs(dev)
+        mbad, mran = bench_maps(objdir, dev)
+        bad += mbad
+        ran += mran
         failed = bench_loads(objdir, dev)
     finally:
         for prog in PROGS:
