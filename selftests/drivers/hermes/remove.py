@@ -63,7 +63,7 @@ def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(10)
+    ktap = Ktap(11)
     log0 = kernel_log()
     csum = build("csum")["csum"]
 
@@ -95,12 +95,21 @@ def main():
         for what in ("unplug during runs: runs end with ENODEV, no wrong "
                      "result", "unplugged device's netdev is gone",
                      "program of the unplugged device is orphaned",
+                     "map of the unplugged device gives ENODEV",
                      "other device keeps working"):
             ktap.skip(what, "needs two devices inside tools/vm/run")
     else:
         victim = devs[-1]
         qemu_id = "hermes%d" % (len(devs) - 1)
         ok = load_obj(csum, "lc_victim", victim)[0] == 0
+        unpin("lc_vmap")
+        mrc, mout = run(["bpftool", "map", "create", pin_path("lc_vmap"),
+                         "type", "hash", "key", "4", "value", "8",
+                         "entries", "4", "name", "lc_vmap", "offload_dev",
+                         victim])
+        mrc |= run(["bpftool", "map", "update", "pinned",
+                    pin_path("lc_vmap"), "key", "1", "0", "0", "0", "value",
+                    "1", "0", "0", "0", "0", "0", "0", "0"])[0]
         jobs = [(pin_path("lc_host"), pin_path("lc_victim"), s, 60)
                 for s in range(4)]
         pid = os.fork()
@@ -133,6 +142,12 @@ def main():
         os.close(fd)
         ktap.ok(err == ENODEV, "program of the unplugged device is orphaned "
                 "(ENODEV)", "errno %d" % err)
+        mrc2, mout2 = run(["bpftool", "map", "lookup", "pinned",
+                           pin_path("lc_vmap"), "key", "1", "0", "0", "0"])
+        ktap.ok(mrc == 0 and mrc2 and "No such device" in mout2,
+                "map of the unplugged device gives ENODEV",
+                mout + mout2)
+        unpin("lc_vmap")
         hfd, dfd = obj_get(pin_path("lc_host")), obj_get(pin_path("lc_dev"))
         data = bytes(range(256)) * 3
         ktap.ok(test_run(hfd, data)[:3] == test_run(dfd, data)[:3],
