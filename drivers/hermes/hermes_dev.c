@@ -15,11 +15,19 @@
 #include <linux/io.h>
 #include <linux/iopoll.h>
 #include <linux/jiffies.h>
+#include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/unaligned.h>
 
 #include "hermes.h"
+
+/*
+ * The module is built from several files; its license and description
+ * sit in the lowest one, so that every prefix of the driver series links.
+ */
+MODULE_DESCRIPTION("Hermes eBPF offload accelerators");
+MODULE_LICENSE("GPL");
 
 #define HERMES_ABORT_TIMEOUT_MS		1000
 #define HERMES_SLOT_CMD_TIMEOUT_MS	2000
@@ -76,8 +84,10 @@ static bool hermes_engine_try_get(struct hermes_dev *hd,
  * hermes_engine_get() - take an idle engine for one or more commands
  * @hd: device
  *
- * Sleeps until an engine is free.  Return: the engine, or an ERR_PTR:
- * -EINTR on a signal, -ENODEV when the device is going away or failed.
+ * Sleeps until an engine is free.
+ *
+ * Return: the engine, or an ERR_PTR: -EINTR on a signal, -ENODEV when
+ * the device is going away or failed.
  */
 struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
 {

@@ -365,6 +365,3 @@ static void __exit hermes_exit(void)
 
 module_init(hermes_init);
 module_exit(hermes_exit);
-
-MODULE_DESCRIPTION("Hermes eBPF offload accelerators");
-MODULE_LICENSE("GPL");
