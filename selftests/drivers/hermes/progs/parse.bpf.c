@@ -11,7 +11,7 @@
 #include <bpf/bpf_endian.h>
 
 /* a bpf-to-bpf call: the device runs subprograms too */
-static __attribute__((noinline)) __u16 ip_csum(struct iphdr *ip, void *end)
+static __noinline __u16 ip_csum(struct iphdr *ip, void *end)
 {
 	__u32 sum = 0, i;
 
