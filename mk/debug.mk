@@ -97,9 +97,9 @@ turning off the locking correctness validator
 DEBUG_VM_BAD_RE := Oops|BUG:|Kernel panic|general protection fault|WARNING:|KASAN|UBSAN
 DEBUG_PCIEHP_HEAD := WARNING: possible circular locking dependency detected
 
-# Not in CHECK_SUITES until a run of the phases above passes on the
-# rebuilt debug kernel; run it with make check SUITES=kselftest-vm-debug.
-# CHECK_SUITES += kselftest-vm-debug
+# make check builds the debug kernel and runs this once per check;
+# alone: make check SUITES=kselftest-vm-debug.
+CHECK_SUITES += kselftest-vm-debug
 
 .PHONY: kernel-debug check-kselftest-vm-debug
 kernel-debug: deps
