@@ -1857,9 +1857,11 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
 
     for (i = 0; i < XDMA_CHANNELS; i++) {
         s->h2c[i] = (HermesDmaChannel) { .dev = s, .h2c = true, .index = i };
-        s->h2c[i].bh = qemu_bh_new(hermes_dma_bh, &s->h2c[i]);
+        s->h2c[i].bh = qemu_bh_new_guarded(hermes_dma_bh, &s->h2c[i],
+                                           &DEVICE(s)->mem_reentrancy_guard);
         s->c2h[i] = (HermesDmaChannel) { .dev = s, .h2c = false, .index = i };
-        s->c2h[i].bh = qemu_bh_new(hermes_dma_bh, &s->c2h[i]);
+        s->c2h[i].bh = qemu_bh_new_guarded(hermes_dma_bh, &s->c2h[i],
+                                           &DEVICE(s)->mem_reentrancy_guard);
     }
 
     s->engines = g_new0(HermesEngine, s->num_engines);
@@ -1870,7 +1872,8 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         e->dev = s;
         e->index = i;
         e->prog = g_new0(uint64_t, s->max_insns);
-        e->bh = qemu_bh_new(hermes_engine_bh, e);
+        e->bh = qemu_bh_new_guarded(hermes_engine_bh, e,
+                                    &DEVICE(s)->mem_reentrancy_guard);
         qemu_mutex_init(&e->lock);
         qemu_cond_init(&e->cond);
         snprintf(name, sizeof(name), "hermes-eng%u", i);
