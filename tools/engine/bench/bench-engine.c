@@ -44,6 +44,36 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * Engine time per run of @insns: the best of three batches of about
+ * 0.1 s of engine time each.  The batch size goes to @reps, so that the
+ * host side runs a comparable number of times.
+ */
+static uint64_t engine_ns_per_run(const uint64_t *insns, uint32_t n,
+                                  HermesEbpfRegion *regions,
+                                  HermesEbpfRunConfig *cfg,
+                                  HermesEbpfResult *res, uint32_t *reps)
+{
+    uint64_t t0, t, best = UINT64_MAX;
+    uint32_t r;
+    int b;
+
+    t0 = now_ns();
+    hermes_ebpf_run(insns, n, regions, 2, cfg, res);
+    t = now_ns() - t0;
+    *reps = t ? (uint32_t)(100000000ull / t) : 100000;
+    *reps = *reps < 10 ? 10 : *reps > 100000 ? 100000 : *reps;
+    for (b = 0; b < 3; b++) {
+        t0 = now_ns();
+        for (r = 0; r < *reps; r++) {
+            hermes_ebpf_run(insns, n, regions, 2, cfg, res);
+        }
+        t = (now_ns() - t0) / *reps;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
     return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
@@ -168,13 +198,13 @@ static void histmap_prog(uint64_t *p, int src, int32_t map)
 static int histmap(void)
 {
     uint64_t eng_prog[HM_NINSNS], host_prog[HM_NINSNS];
-    uint64_t want[HM_BINS], eng_v, host_v, t0, eng_ns, *mapmem;
+    uint64_t want[HM_BINS], eng_v, host_v, eng_ns, *mapmem;
     uint32_t s, k, r, reps, host_ret, host_ns, ctx[6] = { 0 };
     HermesEbpfMap map, *maps[1] = { &map };
     HermesEbpfRunConfig cfg;
     HermesEbpfResult res;
     union bpf_attr a;
-    int mfd, fd, failures = 0, same, b;
+    int mfd, fd, failures = 0, same;
 
     for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         uint32_t len = sizes[s];
@@ -253,22 +283,8 @@ static int histmap(void)
         }
 
         /* timing, as for the other programs */
-        t0 = now_ns();
-        hermes_ebpf_run(eng_prog, HM_NINSNS, regions, 2, &cfg, &res);
-        eng_ns = now_ns() - t0;
-        reps = eng_ns ? (uint32_t)(100000000ull / eng_ns) : 100000;
-        reps = reps < 10 ? 10 : reps > 100000 ? 100000 : reps;
-        eng_ns = UINT64_MAX;
-        for (b = 0; b < 3; b++) {
-            uint64_t t;
-
-            t0 = now_ns();
-            for (r = 0; r < reps; r++) {
-                hermes_ebpf_run(eng_prog, HM_NINSNS, regions, 2, &cfg, &res);
-            }
-            t = (now_ns() - t0) / reps;
-            eng_ns = t < eng_ns ? t : eng_ns;
-        }
+        eng_ns = engine_ns_per_run(eng_prog, HM_NINSNS, regions, &cfg, &res,
+                                   &reps);
         host_ns = 0;
         if (fd >= 0 && host_run(fd, pkt, len, reps * 10, &host_ret,
                                 &host_ns) < 0) {
@@ -365,9 +381,9 @@ int main(int argc, char **argv)
             };
             HermesEbpfRunConfig cfg;
             HermesEbpfResult res;
-            uint32_t reps, r, host_ret = 0, host_ns = 0;
-            uint64_t t0, eng_ns;
-            int hr = -1, b;
+            uint32_t reps, host_ret = 0, host_ns = 0;
+            uint64_t eng_ns;
+            int hr = -1;
 
             make_input(name, pkt, len);
             ctx[0] = (uint32_t)PKT_ADDR;
@@ -387,23 +403,7 @@ int main(int argc, char **argv)
                 free(pkt);
                 continue;
             }
-            /* batches of about 0.1 s of engine time */
-            t0 = now_ns();
-            hermes_ebpf_run(insns, n, regions, 2, &cfg, &res);
-            eng_ns = now_ns() - t0;
-            reps = eng_ns ? (uint32_t)(100000000ull / eng_ns) : 100000;
-            reps = reps < 10 ? 10 : reps > 100000 ? 100000 : reps;
-            eng_ns = UINT64_MAX;
-            for (b = 0; b < 3; b++) {         /* best of three batches */
-                uint64_t t;
-
-                t0 = now_ns();
-                for (r = 0; r < reps; r++) {
-                    hermes_ebpf_run(insns, n, regions, 2, &cfg, &res);
-                }
-                t = (now_ns() - t0) / reps;
-                eng_ns = t < eng_ns ? t : eng_ns;
-            }
+            eng_ns = engine_ns_per_run(insns, n, regions, &cfg, &res, &reps);
 
             if (fd >= 0) {
                 hr = host_run(fd, pkt, len, reps * 10, &host_ret, &host_ns);
