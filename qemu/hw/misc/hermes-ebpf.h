@@ -408,4 +408,200 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                                  const HermesEbpfRunConfig *cfg,
                                  HermesEbpfResult *res);
 
+/*
+ * XDP run context and helpers
+ * ---------------------------
+ * The device's xdp_buff (Documentation/hermes/device.rst, "Run context"):
+ * 64 bytes a program reads at a device address the embedder chooses
+ * (CTX_BASE), written only by the device and by the two XDP helpers.
+ * The embedder exposes HermesEbpfXdp.ctx as a read-only region
+ * {ctx_base, HERMES_EBPF_XDP_CTX_SIZE, ctx, HERMES_EBPF_MEM_READ} and
+ * passes hermes_ebpf_xdp_helper() as the helper callback with the
+ * HermesEbpfXdp as its opaque pointer.  RUN PROGRAM and BATCH RUN both
+ * use it, so the helpers have one implementation.
+ */
+#define HERMES_EBPF_XDP_CTX_SIZE            64
+#define HERMES_EBPF_FUNC_XDP_ADJUST_HEAD    44
+#define HERMES_EBPF_FUNC_XDP_ADJUST_TAIL    65
+/* Neither helper leaves fewer bytes than an Ethernet header (ETH_HLEN) */
+#define HERMES_EBPF_ETH_HLEN                14
+/* The XDP action that keeps a record in a batch (low 32 bits of r0) */
+#define HERMES_EBPF_XDP_PASS                2
+
+/* Byte offsets of the run context fields */
+#define HERMES_EBPF_XDP_DATA                0x00    /* u64 */
+#define HERMES_EBPF_XDP_DATA_END            0x08    /* u64 */
+#define HERMES_EBPF_XDP_DATA_META           0x10    /* u64, = data */
+#define HERMES_EBPF_XDP_HARD_START          0x18    /* u64 */
+#define HERMES_EBPF_XDP_HARD_END            0x20    /* u64 */
+#define HERMES_EBPF_XDP_IFINDEX             0x28    /* u32, 0 */
+#define HERMES_EBPF_XDP_RX_QUEUE            0x2c    /* u32, 0 */
+#define HERMES_EBPF_XDP_ITERATION           0x30    /* u32 */
+
+typedef struct HermesEbpfXdp {
+    /* the run context as the program sees it (little-endian fields) */
+    uint64_t ctx[HERMES_EBPF_XDP_CTX_SIZE / 8];
+    /* its device address: the only r1 the XDP helpers accept */
+    uint64_t ctx_base;
+    /*
+     * Helper IDs other than 44 and 65 are passed to @next (with
+     * @next_opaque); NULL makes them a HERMES_EBPF_FAULT_HELPER
+     * (helper_err -1).  hermes_ebpf_xdp_init() leaves both as they are.
+     */
+    HermesEbpfHelperFn next;
+    void *next_opaque;
+} HermesEbpfXdp;
+
+/*
+ * hermes_ebpf_xdp_init: the context at entry of a run: data and data_meta
+ * @data, data_end @data_end, data_hard_start @hard_start, data_hard_end
+ * @hard_end (all device addresses), ifindex and queue 0, @iteration.
+ */
+void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
+                          uint64_t data, uint64_t data_end,
+                          uint64_t hard_start, uint64_t hard_end,
+                          uint32_t iteration);
+
+/* data and data_end of the context now (after the helpers moved them) */
+uint64_t hermes_ebpf_xdp_data(const HermesEbpfXdp *xdp);
+uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp);
+
+/*
+ * hermes_ebpf_xdp_helper: a HermesEbpfHelperFn, @opaque a HermesEbpfXdp.
+ * 44 bpf_xdp_adjust_head(ctx, delta): data += delta if the result stays
+ *    within [data_hard_start, data_end - 14]; r0 0, else -EINVAL.
+ * 65 bpf_xdp_adjust_tail(ctx, delta): data_end += delta if the result
+ *    stays within [data + 14, data_hard_end]; r0 0, else -EINVAL.
+ * delta is the low 32 bits of r2, signed; r1 other than ctx_base gives
+ * -EINVAL.  Other IDs: see HermesEbpfXdp.next.
+ */
+int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
+                           HermesEbpfVm *vm, uint64_t *ret);
+
+/*
+ * Record batches
+ * --------------
+ * BATCH RUN (Documentation/hermes/device.rst, "Record batches"): one run
+ * of an XDP program per record of a data slot, the kept records compacted
+ * to the start of the slot and a 16-byte result per record.  The same code
+ * serves the QEMU model and a user-space library without a device.
+ *
+ * The caller provides the slot memory, a run configuration (stack, budget
+ * per record, maps, abort flag; its args are ignored) and a validated
+ * program.  Order: hermes_ebpf_batch_check() (framing, nothing written),
+ * hermes_ebpf_validate(), then hermes_ebpf_run_batch().
+ *
+ * Per record k the engine builds the run itself: r1 = data = data_base +
+ * offset of the record's first data byte, r2 its length, r3 ctx_base, r4
+ * and iteration k; data_hard_start/data_hard_end the record's bounds (no
+ * headroom, no tailroom); the only data the program can access is the
+ * record's bytes (read/write) and the context (read only), plus its stack
+ * frames (each zeroed on entry: stack_size bytes per record, not the whole
+ * stack area) and the maps of the configuration.  Helpers 44 and 65 are the
+ * engine's (hermes_ebpf_xdp_helper()), 1 to 3 the map helpers when
+ * cfg->nmaps is non-zero, other IDs go to cfg->helper (NULL: FAULT_HELPER).
+ * Nothing is allocated, nothing but the slot, the stack area and map
+ * values is written.
+ */
+#define HERMES_EBPF_BATCH_ENTRY_SIZE    16          /* result table entry */
+#define HERMES_EBPF_BATCH_KEPT          (1u << 0)   /* entry FLAGS: kept */
+#define HERMES_EBPF_BATCH_LENPFX_SIZE   4           /* length prefix bytes */
+
+typedef struct HermesEbpfBatch {
+    /* host memory of the data slot: input at 0, output compacted to 0 */
+    uint8_t *slot;
+    /* bytes of @slot (EHDSSZE) */
+    uint32_t slot_size;
+    /* ILEN: input bytes at offset 0 of the slot (0: no records) */
+    uint32_t in_len;
+    /* RSIZE: bytes per record without @lenpfx (at least 1); ignored with */
+    uint32_t record_size;
+    /* LENPFX: each record is a u32 LE length L, then L bytes */
+    bool lenpfx;
+    /* RESOFF: result table offset, multiple of 8, in_len..slot_size */
+    uint32_t res_off;
+    /* device address of slot byte 0 (DATA_BASE) */
+    uint64_t data_base;
+    /* device address of the 64-byte run context (CTX_BASE) */
+    uint64_t ctx_base;
+} HermesEbpfBatch;
+
+/* Verdict of hermes_ebpf_batch_check(), in the device's check order */
+typedef enum HermesEbpfBatchCheck {
+    HERMES_EBPF_BATCH_OK = 0,
+    /* record_size 0 without lenpfx, or no slot (device: INVALID_FIELD) */
+    HERMES_EBPF_BATCH_BAD_FIELD = 1,
+    /*
+     * in_len or res_off above slot_size, res_off below in_len or not a
+     * multiple of 8, data_base + slot_size wraps (INVALID_ADDRESS)
+     */
+    HERMES_EBPF_BATCH_BAD_ADDRESS = 2,
+    /* framing: *bad_record is the first bad record (INVALID_RECORDS) */
+    HERMES_EBPF_BATCH_BAD_RECORDS = 3,
+} HermesEbpfBatchCheck;
+
+/*
+ * hermes_ebpf_batch_check: check a batch before anything runs; reads the
+ * length prefixes, writes nothing.  Framing rules: in_len a multiple of
+ * record_size; no length prefix or record data past in_len; at most
+ * (slot_size - res_off) / 16 records.  On HERMES_EBPF_BATCH_BAD_RECORDS,
+ * *@bad_record (if not NULL) is the index of the first record that breaks
+ * a rule; on OK, *@nrecords (if not NULL) is the number of records.
+ */
+HermesEbpfBatchCheck hermes_ebpf_batch_check(const HermesEbpfBatch *b,
+                                             uint32_t *nrecords,
+                                             uint32_t *bad_record);
+
+typedef struct HermesEbpfBatchResult {
+    /*
+     * HERMES_EBPF_OK: every record reached exit; a fault: the one of the
+     * stopping record (FAULT_ABORTED also when the abort flag was found
+     * set between records); ERR_BAD_CONFIG: bad configuration, or a
+     * framing error (@check) met while running: the input changed after
+     * hermes_ebpf_batch_check() or it was not called.
+     */
+    HermesEbpfStatus status;
+    /* framing verdict behind an ERR_BAD_CONFIG, else BATCH_OK */
+    HermesEbpfBatchCheck check;
+    /* with check BAD_RECORDS: the first badly framed record */
+    uint32_t bad_record;
+    /* records that reached exit; on a stop, the stopping record's index */
+    uint32_t records_done;
+    /* program runs started (records_done, plus 1 when a run faulted) */
+    uint32_t runs;
+    /* NOUT: records kept (XDP_PASS) */
+    uint32_t records_out;
+    /* OUTLEN: bytes of output at offset 0 (prefixes included) */
+    uint32_t out_len;
+    /* instructions executed, all records */
+    uint64_t insns;
+    /*
+     * Outcome of the last record that ran (r0, pc, fault address and
+     * size, helper ID and error; last.insns its own count).  On a fault,
+     * last.pc is the instruction of record records_done that stopped.
+     */
+    HermesEbpfResult last;
+} HermesEbpfBatchResult;
+
+/*
+ * hermes_ebpf_run_batch: run @insns once per record of @b, in order.
+ * Record k kept (low 32 bits of r0 == XDP_PASS): its bytes from data to
+ * data_end are moved to the output cursor (memmove; nothing moves when
+ * they are already there), preceded with @lenpfx by their new u32 LE
+ * length.  Result table entry k at res_off + 16 k: u64 r0, u32 output
+ * length (0 when dropped), u32 flags (HERMES_EBPF_BATCH_KEPT), all little
+ * endian.  The batch stops at the first record that does not reach exit;
+ * the output and table entries of the records before it are complete, the
+ * stopping record's bytes undefined.  The abort flag is also polled
+ * between records.  Every record is bounds-checked as it is read, so a
+ * slot that changes under the run cannot make the engine leave it.
+ * @cfg: stack_addr/stack_size/stack_host, budget (per record), helper
+ * (IDs other than 1-3, 44, 65), abort_flag, maps/nmaps; args ignored.
+ * @res: always fully written.  Returns res->status.
+ */
+HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
+                                       const HermesEbpfBatch *b,
+                                       const HermesEbpfRunConfig *cfg,
+                                       HermesEbpfBatchResult *res);
+
 #endif /* HW_MISC_HERMES_EBPF_H */
