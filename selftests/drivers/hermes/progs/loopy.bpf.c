@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Keeps every record; a record whose first byte is 0xab makes it spin
+ * for LOOPS iterations first (some 100000 instructions), so that a small
+ * instruction budget (`hermes run --budget`) stops the batch at exactly
+ * that record.  Used by selftests batch.py.
+ */
+#include "common.h"
+
+#define LOOPS 20000
+
+SEC("xdp")
+int loopy(struct xdp_md *ctx)
+{
+	__u8 *data = (void *)(long)ctx->data;
+	__u8 *end = (void *)(long)ctx->data_end;
+	volatile __u32 acc = 0;
+	int i;
+
+	if (data + 1 > end || data[0] != 0xab)
+		return XDP_PASS;
+	for (i = 0; i < LOOPS; i++)
+		acc += i;
+	return acc ? XDP_PASS : XDP_DROP;
+}
+
+char _license[] SEC("license") = "GPL";

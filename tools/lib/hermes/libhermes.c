@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libhermes: devices, program loading and record streaming.
+ *
+ * A stream cuts the input into batches of whole records, each one small
+ * enough for the device's data slot with its result table, keeps up to
+ * `depth` of them in flight (io_uring IORING_OP_URING_CMD, or the blocking
+ * ioctl, or the user-space engine) and writes the outputs in input order
+ * as the completions come back in any order.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <liburing.h>
+
+#include "libhermes_internal.h"
+
+static __thread char hermes_errbuf[512];
+
+const char *hermes_strerror(void)
+{
+	return hermes_errbuf;
+}
+
+int hermes_err(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(hermes_errbuf, sizeof(hermes_errbuf), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+const char *hermes_fault_name(uint32_t fault)
+{
+	switch (fault) {
+	case 0:
+		return "none";
+	case HERMES_FAULT_LOAD:
+		return "load fault";
+	case HERMES_FAULT_STORE:
+		return "store fault";
+	case HERMES_FAULT_MISALIGNED:
+		return "misaligned atomic";
+	case HERMES_FAULT_BUDGET:
+		return "instruction budget exhausted";
+	case HERMES_FAULT_CALL_DEPTH:
+		return "call depth exceeded";
+	case HERMES_FAULT_HELPER:
+		return "helper fault";
+	case HERMES_FAULT_ABORTED:
+		return "aborted";
+	default:
+		return "unknown fault";
+	}
+}
+
+/* Devices */
+
+static int cmp_names(const void *a, const void *b)
+{
+	const char *x = a, *y = b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
+int hermes_list_devices(char names[][32], int max)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir("/dev");
+	if (!d)
+		return hermes_err(-errno, "/dev: %s", strerror(errno));
+	while ((de = readdir(d)) && n < max) {
+		size_t len = strlen(de->d_name);
+
+		if (strncmp(de->d_name, "hermes", 6) || len == 6 || len > 31 ||
+		    strspn(de->d_name + 6, "0123456789") != len - 6)
+			continue;
+		memcpy(names[n++], de->d_name, len + 1);
+	}
+	closedir(d);
+	qsort(names, n, 32, cmp_names);
+	return n;
+}
+
+static void fallback_info(struct hermes_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	snprintf(info->ifname, sizeof(info->ifname), "none");
+	snprintf(info->build, sizeof(info->build),
+		 "user-space Hermes engine (fallback)");
+	info->engines = 1;
+	info->max_batch = HERMES_FB_MAX_BATCH;
+	info->stack_size = 512;
+	info->max_insns = 1U << 20;
+	info->budget_default = 1U << 24;
+	info->budget_max = UINT32_MAX;
+}
+
+int hermes_open(const char *name, struct hermes_dev **devp)
+{
+	char path[sizeof(((struct hermes_dev *)0)->name)], names[1][32];
+	struct hermes_dev *dev;
+	int n;
+
+	*devp = NULL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return hermes_err(-ENOMEM, "out of memory");
+	dev->fd = -1;
+	if (!name || !*name) {
+		n = hermes_list_devices(names, 1);
+		name = n > 0 ? names[0] : "none";
+	}
+	if (!strcmp(name, "none")) {
+		snprintf(dev->name, sizeof(dev->name), "none");
+		fallback_info(&dev->info);
+		*devp = dev;
+		return 0;
+	}
+	if (name[0] == '/')
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "/dev/%s", name);
+	dev->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->fd < 0) {
+		int err = -errno;
+
+		free(dev);
+		return hermes_err(err, "cannot open %s: %s", path,
+				  strerror(-err));
+	}
+	snprintf(dev->name, sizeof(dev->name), "%s", path);
+	if (ioctl(dev->fd, HERMES_IOC_INFO, &dev->info)) {
+		int err = -errno;
+
+		close(dev->fd);
+		free(dev);
+		return hermes_err(err, "%s: HERMES_IOC_INFO: %s", path,
+				  strerror(-err));
+	}
+	*devp = dev;
+	return 0;
+}
+
+void hermes_close(struct hermes_dev *dev)
+{
+	if (!dev)
+		return;
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(dev);
+}
+
+const char *hermes_dev_name(const struct hermes_dev *dev)
+{
+	return dev->name;
+}
+
+bool hermes_dev_is_fallback(const struct hermes_dev *dev)
+{
+	return dev->fd < 0;
+}
+
+int hermes_dev_info(struct hermes_dev *dev, struct hermes_info *info)
+{
+	if (dev->fd >= 0 && ioctl(dev->fd, HERMES_IOC_INFO, &dev->info))
+		return hermes_err(-errno, "%s: HERMES_IOC_INFO: %s",
+				  dev->name, strerror(errno));
+	*info = dev->info;
+	return 0;
+}
+
+/* Programs */
+
+int hermes_prog_load(struct hermes_dev *dev, const char *path,
+		     const char *prog_name, struct hermes_prog **progp)
+{
+	struct bpf_program *bp = NULL, *it;
+	struct hermes_prog *prog;
+	struct bpf_map *map;
+	int err;
+
+	*progp = NULL;
+	prog = calloc(1, sizeof(*prog));
+	if (!prog)
+		return hermes_err(-ENOMEM, "out of memory");
+	prog->dev = dev;
+	prog->fd = -1;
+	prog->obj = bpf_object__open_file(path, NULL);
+	if (!prog->obj) {
+		err = -errno;
+		free(prog);
+		return hermes_err(err, "%s: cannot open the BPF object: %s",
+				  path, strerror(-err));
+	}
+	bpf_object__for_each_program(it, prog->obj) {
+		if (!bp && (!prog_name ||
+			    !strcmp(bpf_program__name(it), prog_name)))
+			bp = it;
+		else
+			bpf_program__set_autoload(it, false);
+	}
+	if (!bp) {
+		err = hermes_err(-ENOENT, "%s: no program%s%s", path,
+				 prog_name ? " named " : "",
+				 prog_name ? prog_name : "");
+		goto fail;
+	}
+	snprintf(prog->name, sizeof(prog->name), "%s", bpf_program__name(bp));
+	bpf_program__set_type(bp, BPF_PROG_TYPE_XDP);
+	if (!hermes_dev_is_fallback(dev)) {
+		bpf_program__set_ifindex(bp, dev->info.ifindex);
+		bpf_object__for_each_map(map, prog->obj)
+			bpf_map__set_ifindex(map, dev->info.ifindex);
+	} else if (bpf_object__next_map(prog->obj, NULL)) {
+		err = hermes_err(-EOPNOTSUPP,
+				 "%s: the program uses maps, which the user-space fallback does not support: run it on a device",
+				 path);
+		goto fail;
+	}
+	err = bpf_object__load(prog->obj);
+	if (err) {
+		err = hermes_err(err,
+				 "%s: program %s rejected by the kernel (%s%s): see the verifier log above",
+				 path, prog->name, hermes_dev_is_fallback(dev) ?
+				 "host load" : "offload to ", dev->name +
+				 (hermes_dev_is_fallback(dev) ? strlen(dev->name) :
+				  (strncmp(dev->name, "/dev/", 5) ? 0 : 5)));
+		goto fail;
+	}
+	prog->fd = bpf_program__fd(bp);
+	if (hermes_dev_is_fallback(dev)) {
+		const struct bpf_insn *insns = bpf_program__insns(bp);
+		size_t n = bpf_program__insn_cnt(bp);
+
+		if (!insns || !n) {
+			err = hermes_err(-EINVAL,
+					 "%s: libbpf kept no instructions of %s",
+					 path, prog->name);
+			goto fail;
+		}
+		err = hermes_fb_translate(insns, n, &prog->insns,
+					  &prog->ninsns);
+		if (err)
+			goto fail;
+	}
+	*progp = prog;
+	return 0;
+fail:
+	bpf_object__close(prog->obj);
+	free(prog);
+	return err;
+}
+
+void hermes_prog_free(struct hermes_prog *prog)
+{
+	if (!prog)
+		return;
+	bpf_object__close(prog->obj);
+	free(prog->insns);
+	free(prog);
+}
+
+int hermes_prog_fd(const struct hermes_prog *prog)
+{
+	return prog->fd;
+}
+
+const char *hermes_prog_name(const struct hermes_prog *prog)
+{
+	return prog->name;
+}
+
+/* Streams */
+
+enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
+
+struct slot {
+	uint8_t *buf;		/* input, then output (in place) */
+	uint8_t *res;		/* result table (device) */
+	uint32_t *offs;		/* lenpfx: record start offsets */
+	struct hermes_batch b;
+	uint64_t seq;
+	uint64_t first;		/* global index of the first record */
+	uint32_t nrec;
+	int state;
+	int err;		/* cqe res */
+};
+
+struct stream {
+	struct hermes_prog *prog;
+	const struct hermes_stream_opts *o;
+	struct hermes_stats *st;
+	int in_fd, out_fd;
+	uint32_t cap;		/* bytes of a batch: input plus table */
+	uint32_t depth;
+	struct slot *slots;
+	struct io_uring ring;
+	bool have_ring;
+	/* input not yet in a batch */
+	uint8_t *carry;
+	uint32_t carry_len;
+	bool eof;
+	uint64_t next_record;	/* global index of the next record read */
+	uint64_t next_seq, write_seq;
+	uint32_t inflight;
+	int err;		/* first error: stop submitting */
+	uint64_t t0;
+};
+
+static uint32_t round8(uint32_t x)
+{
+	return (x + 7) & ~7U;
+}
+
+static int read_full(int fd, uint8_t *p, uint32_t len, uint32_t *got)
+{
+	ssize_t r;
+
+	*got = 0;
+	while (*got < len) {
+		r = read(fd, p + *got, len - *got);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return hermes_err(-errno, "input: read: %s",
+					  strerror(errno));
+		}
+		if (!r)
+			return 1;
+		*got += r;
+	}
+	return 0;
+}
+
+static int write_full(int fd, const uint8_t *p, size_t len, const char *what)
+{
+	ssize_t r;
+
+	while (len) {
+		r = write(fd, p, len);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return hermes_err(-errno, "%s: write: %s", what,
+					  strerror(errno));
+		}
+		p += r;
+		len -= r;
+	}
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Fill slot @s with the next whole records.  Returns 1 with a batch,
+ * 0 at the end of the input, or -errno (framing or read error).
+ */
+static int fill_slot(struct stream *sm, struct slot *s)
+{
+	const struct hermes_stream_opts *o = sm->o;
+	uint32_t want, have = sm->carry_len, got, len = 0, n = 0;
+	int r;
+
+	memcpy(s->buf, sm->carry, have);
+	want = o->batch_bytes && o->batch_bytes < sm->cap ? o->batch_bytes :
+								 sm->cap;
+	if (!o->lenpfx) {
+		uint32_t rs = o->record_size;
+
+		/* largest n with round8(n * rs) + 16 n <= cap */
+		n = want / (rs + 16);
+		while (n && round8(n * rs) + 16 * n > sm->cap)
+			n--;
+		if (!n)
+			n = 1;
+		want = n * rs;
+	}
+	if (have < want && !sm->eof) {
+		r = read_full(sm->in_fd, s->buf + have, want - have, &got);
+		if (r < 0)
+			return r;
+		have += got;
+		if (r > 0)
+			sm->eof = true;
+	}
+	if (!o->lenpfx) {
+		uint32_t rs = o->record_size;
+
+		n = have / rs;
+		if (n > want / rs)
+			n = want / rs;
+		len = n * rs;
+		if (!n && have)
+			return hermes_err(-EINVAL,
+					  "input: record %llu: the input ends after %u of its %u bytes",
+					  (unsigned long long)sm->next_record,
+					  have, rs);
+	} else {
+		for (;;) {
+			uint32_t l, next;
+
+			if (len + 4 > have)
+				break;
+			l = le32(s->buf + len);
+			if (l > sm->cap - 4 - 16 - 8)
+				return hermes_err(-E2BIG,
+						  "input: record %llu: length prefix %u does not fit a batch of %u bytes",
+						  (unsigned long long)(sm->next_record + n),
+						  l, sm->cap);
+			next = len + 4 + l;
+			if (next > have ||
+			    round8(next) + 16 * (n + 1) > sm->cap)
+				break;
+			s->offs[n++] = len;
+			len = next;
+		}
+		if (!n && have) {
+			if (have < 4)
+				return hermes_err(-EINVAL,
+						  "input: record %llu: the input ends inside its length prefix (%u of 4 bytes)",
+						  (unsigned long long)sm->next_record,
+						  have);
+			return hermes_err(-EINVAL,
+					  "input: record %llu: length prefix says %u bytes, the input ends after %u",
+					  (unsigned long long)sm->next_record,
+					  le32(s->buf), have - 4);
+		}
+	}
+	sm->carry_len = have - len;
+	memcpy(sm->carry, s->buf + len, sm->carry_len);
+	if (!n)
+		return 0;
+	s->nrec = n;
+	s->first = sm->next_record;
+	sm->next_record += n;
+	memset(&s->b, 0, sizeof(s->b));
+	s->b.prog_fd = sm->prog->fd;
+	s->b.flags = o->lenpfx ? HERMES_BATCH_LENPFX : 0;
+	s->b.record_size = o->lenpfx ? 0 : o->record_size;
+	s->b.budget = o->budget;
+	s->b.in_addr = (uintptr_t)s->buf;
+	s->b.out_addr = (uintptr_t)s->buf;
+	s->b.in_len = len;
+	s->b.out_len = len;
+	s->b.res_addr = (uintptr_t)s->res;
+	s->b.res_len = 16 * n;
+	return 1;
+}
+
+static int submit_slot(struct stream *sm, struct slot *s)
+{
+	struct hermes_dev *dev = sm->prog->dev;
+	struct io_uring_sqe *sqe;
+	uint64_t addr = (uintptr_t)&s->b;
+	int r;
+
+	s->seq = sm->next_seq++;
+	s->state = SLOT_BUSY;
+	s->err = 0;
+	if (hermes_dev_is_fallback(dev)) {
+		struct hermes_fb_batch fb = {
+			.slot = s->buf,
+			.in_len = s->b.in_len,
+			.res_off = round8(s->b.in_len),
+		};
+
+		r = hermes_fb_run(sm->prog, &fb, &s->b);
+		if (r)
+			return r;	/* its message is kept */
+		memcpy(s->res, s->buf + fb.res_off, 16 * s->nrec);
+		s->state = SLOT_DONE;
+		return 0;
+	}
+	if (!sm->have_ring) {
+		if (ioctl(dev->fd, HERMES_IOC_BATCH, &s->b))
+			s->err = -errno;
+		s->state = SLOT_DONE;
+		return 0;
+	}
+	sqe = io_uring_get_sqe(&sm->ring);
+	if (!sqe)
+		return hermes_err(-EBUSY, "io_uring: submission queue full");
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, dev->fd, NULL, 0, 0);
+	sqe->cmd_op = HERMES_URING_CMD_BATCH;
+	memcpy(sqe->cmd, &addr, sizeof(addr));
+	io_uring_sqe_set_data64(sqe, s - sm->slots);
+	do {
+		r = io_uring_submit(&sm->ring);
+	} while (r == -EINTR);
+	if (r < 0)
+		return hermes_err(r, "io_uring_submit: %s", strerror(-r));
+	sm->inflight++;
+	return 0;
+}
+
+/* Wait for one completion (device with io_uring only). */
+static int reap_one(struct stream *sm)
+{
+	struct io_uring_cqe *cqe;
+	struct slot *s;
+	int r;
+
+	do {
+		r = io_uring_wait_cqe(&sm->ring, &cqe);
+	} while (r == -EINTR);
+	if (r < 0)
+		return hermes_err(r, "io_uring_wait_cqe: %s", strerror(-r));
+	s = &sm->slots[io_uring_cqe_get_data64(cqe)];
+	s->err = cqe->res;
+	s->state = SLOT_DONE;
+	io_uring_cqe_seen(&sm->ring, cqe);
+	sm->inflight--;
+	return 0;
+}
+
+static uint64_t lenpfx_bytes(const struct slot *s, uint32_t nrec)
+{
+	if (nrec >= s->nrec)
+		return s->b.in_len;
+	return s->offs[nrec];
+}
+
+/* Write out the completed batches that are next in input order. */
+static int drain_done(struct stream *sm)
+{
+	const struct hermes_stream_opts *o = sm->o;
+	struct hermes_stats *st = sm->st;
+	uint32_t i;
+	int r;
+
+	for (;;) {
+		struct slot *s = NULL;
+
+		for (i = 0; i < sm->depth; i++)
+			if (sm->slots[i].state == SLOT_DONE &&
+			    sm->slots[i].seq == sm->write_seq)
+				s = &sm->slots[i];
+		if (!s)
+			return 0;
+		sm->write_seq++;
+		s->state = SLOT_FREE;
+		if (sm->err) {
+			/* after an error or fault: in-flight batches dropped */
+			continue;
+		}
+		if (s->err) {
+			sm->err = hermes_err(s->err,
+					     "%s: batch of records %llu to %llu: %s",
+					     sm->prog->dev->name,
+					     (unsigned long long)s->first,
+					     (unsigned long long)(s->first + s->nrec - 1),
+					     strerror(-s->err));
+			continue;
+		}
+		if (s->b.bytes_out > s->b.in_len ||
+		    s->b.records_in > s->nrec ||
+		    s->b.records_out > s->b.records_in) {
+			sm->err = hermes_err(-EIO,
+					     "%s: batch of records %llu to %llu: impossible completion (in %u, out %u, %u bytes)",
+					     sm->prog->dev->name,
+					     (unsigned long long)s->first,
+					     (unsigned long long)(s->first + s->nrec - 1),
+					     s->b.records_in, s->b.records_out,
+					     s->b.bytes_out);
+			continue;
+		}
+		r = write_full(sm->out_fd, s->buf, s->b.bytes_out, "output");
+		if (!r && o->res_fd >= 0)
+			r = write_full(o->res_fd, s->res,
+				       16 * (size_t)s->b.records_in, "results");
+		if (r) {
+			sm->err = r;
+			continue;
+		}
+		st->records_in += s->b.records_in;
+		st->records_out += s->b.records_out;
+		st->bytes_out += s->b.bytes_out;
+		st->bytes_in += o->lenpfx ? lenpfx_bytes(s, s->b.records_in) :
+			(uint64_t)s->b.records_in * o->record_size;
+		st->device_ns += s->b.duration_ns;
+		st->batches++;
+		if (s->b.fault || s->b.records_in < s->nrec) {
+			st->fault = s->b.fault ? s->b.fault : HERMES_FAULT_ABORTED;
+			st->fault_insn = s->b.fault_insn;
+			st->fault_record = s->first + s->b.records_in;
+			sm->err = hermes_err(-EFAULT,
+					     "record %llu: %s at instruction %u",
+					     (unsigned long long)st->fault_record,
+					     hermes_fault_name(st->fault),
+					     st->fault_insn);
+			continue;
+		}
+		st->ns = now_ns() - sm->t0;
+		if (o->progress)
+			o->progress(st, o->progress_ctx);
+	}
+}
+
+static void stream_free(struct stream *sm)
+{
+	uint32_t i;
+
+	if (sm->have_ring)
+		io_uring_queue_exit(&sm->ring);
+	if (sm->slots) {
+		for (i = 0; i < sm->depth; i++) {
+			free(sm->slots[i].buf);
+			free(sm->slots[i].res);
+			free(sm->slots[i].offs);
+		}
+	}
+	free(sm->slots);
+	free(sm->carry);
+}
+
+int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
+		  const struct hermes_stream_opts *opts,
+		  struct hermes_stats *stats)
+{
+	struct hermes_dev *dev = prog->dev;
+	struct stream sm = {
+		.prog = prog, .o = opts, .st = stats,
+		.in_fd = in_fd, .out_fd = out_fd,
+	};
+	uint32_t i, maxrec;
+	int r = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	sm.t0 = now_ns();
+	if (opts->lenpfx ? opts->record_size : !opts->record_size)
+		return hermes_err(-EINVAL,
+				  "record format: give a record size or length prefixes, not both");
+	sm.cap = dev->info.max_batch;
+	if (sm.cap < 64)
+		return hermes_err(-EINVAL, "%s: batches of %u bytes are too small",
+				  dev->name, sm.cap);
+	if (!opts->lenpfx && round8(opts->record_size) + 16 > sm.cap)
+		return hermes_err(-E2BIG,
+				  "records of %u bytes do not fit a batch of %u bytes with their result",
+				  opts->record_size, sm.cap);
+	if (dev->info.budget_max && opts->budget > dev->info.budget_max)
+		return hermes_err(-EINVAL, "budget %u is above the device's maximum %u",
+				  opts->budget, dev->info.budget_max);
+	sm.depth = opts->depth ? opts->depth : 4;
+	if (sm.depth > 256)
+		return hermes_err(-EINVAL, "queue depth %u: at most 256",
+				  sm.depth);
+	if (hermes_dev_is_fallback(dev) || opts->use_ioctl)
+		sm.depth = 1;
+	maxrec = sm.cap / 16;
+	sm.slots = calloc(sm.depth, sizeof(*sm.slots));
+	sm.carry = malloc(sm.cap);
+	if (!sm.slots || !sm.carry) {
+		r = hermes_err(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < sm.depth; i++) {
+		struct slot *s = &sm.slots[i];
+
+		if (posix_memalign((void **)&s->buf, 4096, sm.cap) ||
+		    posix_memalign((void **)&s->res, 4096, 16 * maxrec)) {
+			r = hermes_err(-ENOMEM, "out of memory");
+			goto out;
+		}
+		if (opts->lenpfx) {
+			s->offs = malloc(sizeof(*s->offs) * maxrec);
+			if (!s->offs) {
+				r = hermes_err(-ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	if (!hermes_dev_is_fallback(dev) && !opts->use_ioctl) {
+		r = io_uring_queue_init(sm.depth, &sm.ring, 0);
+		if (r < 0) {
+			r = hermes_err(r, "io_uring_queue_init: %s",
+				       strerror(-r));
+			goto out;
+		}
+		sm.have_ring = true;
+	}
+
+	for (;;) {
+		bool more = !sm.err && !(opts->stop && *opts->stop);
+
+		/* submit while there is a free slot and input */
+		while (more) {
+			struct slot *s = NULL;
+
+			for (i = 0; i < sm.depth && !s; i++)
+				if (sm.slots[i].state == SLOT_FREE)
+					s = &sm.slots[i];
+			if (!s)
+				break;
+			r = fill_slot(&sm, s);
+			if (r <= 0) {
+				if (r < 0)
+					sm.err = r;
+				more = false;
+				break;
+			}
+			r = submit_slot(&sm, s);
+			if (r) {
+				sm.err = r;
+				s->state = SLOT_FREE;
+				more = false;
+				break;
+			}
+			drain_done(&sm);
+			more = !sm.err && !(opts->stop && *opts->stop);
+		}
+		if (!sm.inflight) {
+			drain_done(&sm);
+			if (!more || sm.err || (opts->stop && *opts->stop))
+				break;
+			continue;
+		}
+		r = reap_one(&sm);
+		if (r) {
+			/* the ring is broken: nothing more will complete */
+			sm.err = r;
+			break;
+		}
+		drain_done(&sm);
+	}
+	if (!sm.err && opts->stop && *opts->stop) {
+		stats->interrupted = true;
+		sm.err = hermes_err(-EINTR, "interrupted");
+	}
+	r = sm.err;
+out:
+	stats->ns = now_ns() - sm.t0;
+	stream_free(&sm);
+	return r;
+}

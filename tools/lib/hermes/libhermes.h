@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * libhermes: run a verified eBPF program over every record of a file or
+ * stream, on a Hermes device (/dev/hermesN, io_uring or ioctl) or, when
+ * there is none, with the Hermes engine in user space.
+ *
+ * See Documentation/hermes/tools.rst.
+ */
+#ifndef __LIBHERMES_H
+#define __LIBHERMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <linux/hermes.h>
+
+struct hermes_dev;
+struct hermes_prog;
+
+/*
+ * Every function returns 0 or a negative errno; hermes_strerror() then
+ * gives a message for the user (thread-local, valid until the next call
+ * into the library from the same thread).
+ */
+const char *hermes_strerror(void);
+
+/*
+ * Open a device: "hermes0", "/dev/hermes0", NULL or "" for the first
+ * device there is (the user-space fallback when there is none), "none"
+ * for the user-space fallback.
+ */
+int hermes_open(const char *name, struct hermes_dev **devp);
+void hermes_close(struct hermes_dev *dev);
+/* Device node ("/dev/hermes0") or "none" */
+const char *hermes_dev_name(const struct hermes_dev *dev);
+bool hermes_dev_is_fallback(const struct hermes_dev *dev);
+/* HERMES_IOC_INFO; for the fallback, the engine's figures */
+int hermes_dev_info(struct hermes_dev *dev, struct hermes_info *info);
+/* Device nodes present: names[] of at most max entries, returns count */
+int hermes_list_devices(char names[][32], int max);
+
+/*
+ * Load the first (or the named) program of an eBPF object file onto the
+ * device as an XDP program: the kernel verifier checks it.  For the
+ * fallback, the program is loaded on the host (verified by the kernel,
+ * not offloaded) and translated to the device's form as the driver does.
+ */
+int hermes_prog_load(struct hermes_dev *dev, const char *path,
+		     const char *prog_name, struct hermes_prog **progp);
+void hermes_prog_free(struct hermes_prog *prog);
+/* fd of the loaded program (the host copy for the fallback) */
+int hermes_prog_fd(const struct hermes_prog *prog);
+const char *hermes_prog_name(const struct hermes_prog *prog);
+
+/* Progress and outcome of a stream */
+struct hermes_stats {
+	uint64_t records_in;	/* records that ran to exit */
+	uint64_t records_out;	/* records kept */
+	uint64_t bytes_in;	/* input bytes of those records */
+	uint64_t bytes_out;	/* output bytes written */
+	uint64_t batches;	/* batches completed */
+	uint64_t ns;		/* wall time so far */
+	uint64_t device_ns;	/* sum of the batches' device time */
+	/* fault: 0, or HERMES_FAULT_* of record fault_record (from 0) */
+	uint32_t fault;
+	uint32_t fault_insn;
+	uint64_t fault_record;
+	bool interrupted;	/* stopped by *opts->stop */
+};
+
+typedef void (*hermes_progress_fn)(const struct hermes_stats *stats,
+				   void *ctx);
+
+struct hermes_stream_opts {
+	uint32_t record_size;	/* bytes per record; 0 with lenpfx */
+	bool lenpfx;		/* __le32 length, then data */
+	uint32_t depth;		/* batches in flight (default 4) */
+	uint32_t budget;	/* instructions per record, 0: default */
+	uint32_t batch_bytes;	/* input bytes per batch, 0: largest */
+	int res_fd;		/* results (16 bytes a record) or -1 */
+	bool use_ioctl;		/* HERMES_IOC_BATCH instead of io_uring */
+	hermes_progress_fn progress;	/* called after each batch */
+	void *progress_ctx;
+	/* when it becomes non-zero: stop submitting, finish, return -EINTR */
+	volatile sig_atomic_t *stop;
+};
+
+/*
+ * Stream every record of in_fd through @prog to out_fd, in input order.
+ * Returns 0 when the input is consumed, -EFAULT (with stats->fault set)
+ * when a record faulted: the output holds every record before it, -EINTR
+ * when stopped, another -errno for framing and I/O errors.  @stats is
+ * always filled in.
+ */
+int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
+		  const struct hermes_stream_opts *opts,
+		  struct hermes_stats *stats);
+
+/* "load fault", "budget exhausted", ... */
+const char *hermes_fault_name(uint32_t fault);
+
+#endif /* __LIBHERMES_H */
