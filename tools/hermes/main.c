@@ -79,7 +79,7 @@ static const char *const help_run =
 "message names the record, from 0, and the instruction; the output holds\n"
 "every record before it); 130 interrupted.\n";
 
-static const char *const help_bench =
+const char *const help_bench =
 "Usage: hermes bench [--dev { hermesN | none }] [--progs DIR]\n"
 "                    [--sizes LIST] [--depths LIST] [--mib N] [--plot FILE.png]\n"
 "\n"
