@@ -1136,6 +1136,510 @@ static void test_map_threads(void)
     tmap_free(&t);
 }
 
+/* ------------------------------------------------------------------ */
+/* Record batches (hermes_ebpf_run_batch)                              */
+
+#define B_DATA   0x100000000ull
+#define B_CTX    0x200000000ull
+#define B_STACK  0x300000000ull
+#define B_SLOT   65536
+#define LDXB(d, s, o)   I(0x71, d, s, o, 0)
+#define STB(d, o, v)    I(0x72, d, 0, o, v)
+#define AND64_IMM(d, v) I(0x57, d, 0, 0, v)
+#define LSH64_IMM(d, v) I(0x67, d, 0, 0, v)
+#define OR64_REG(d, s)  I(0x4f, d, s, 0, 0)
+#define SUB64_REG(d, s) I(0x1f, d, s, 0, 0)
+#define SUB64_IMM(d, v) I(0x17, d, 0, 0, v)
+#define OR64_IMM(d, v)  I(0x47, d, 0, 0, v)
+#define JEQ_IMM(d, v, o) I(0x15, d, 0, o, v)
+#define JNE_REG(d, s, o) I(0x5d, d, s, o, 0)
+
+/*
+ * The filter every batch test runs: r0 = action | k << 32, and on the first
+ * byte b of a non-empty record: b % 4 == 0 write 'X' over it and keep,
+ * 1 drop, 2 shorten to 14 bytes with adjust_tail and keep, 3 drop the 2
+ * first bytes with adjust_head and keep.  An empty record is kept.
+ */
+static const uint64_t filter_prog[] = {
+    MOV64_REG(6, 3),                    /* 0: r6 = ctx */
+    MOV64_REG(7, 2),                    /* 1: r7 = len */
+    MOV64_REG(9, 4),                    /* 2 */
+    LSH64_IMM(9, 32),                   /* 3: r9 = k << 32 */
+    JEQ_IMM(2, 0, 17),                  /* 4: empty: PASS (22) */
+    LDXB(8, 1, 0),                      /* 5 */
+    AND64_IMM(8, 3),                    /* 6 */
+    JEQ_IMM(8, 1, 17),                  /* 7: DROP (25) */
+    JEQ_IMM(8, 2, 3),                   /* 8: SHORT (12) */
+    JEQ_IMM(8, 3, 7),                   /* 9: HEAD (17) */
+    STB(1, 0, 'X'),                     /* 10 */
+    JA(10),                             /* 11: PASS */
+    MOV64_REG(1, 6),                    /* 12: SHORT */
+    MOV64_IMM(2, 14),                   /* 13 */
+    SUB64_REG(2, 7),                    /* 14: r2 = 14 - len */
+    CALL_HELPER(65),                    /* 15 */
+    JA(5),                              /* 16: PASS */
+    MOV64_REG(1, 6),                    /* 17: HEAD */
+    MOV64_IMM(2, 2),                    /* 18 */
+    CALL_HELPER(44),                    /* 19 */
+    JA(1),                              /* 20: PASS */
+    EXIT,                               /* 21: (not reached) */
+    MOV64_IMM(0, 2),                    /* 22: PASS */
+    OR64_REG(0, 9),                     /* 23 */
+    EXIT,                               /* 24 */
+    MOV64_IMM(0, 1),                    /* 25: DROP */
+    OR64_REG(0, 9),                     /* 26 */
+    EXIT,                               /* 27 */
+};
+
+/* What filter_prog does to one record, in plain C */
+static bool filter_ref(const uint8_t *in, uint32_t len, uint8_t *out,
+                       uint32_t *olen)
+{
+    if (len == 0) {
+        *olen = 0;
+        return true;
+    }
+    memcpy(out, in, len);
+    *olen = len;
+    switch (in[0] & 3) {
+    case 0:
+        out[0] = 'X';
+        return true;
+    case 1:
+        return false;
+    case 2:
+        if (len >= 14) {
+            *olen = 14;
+        }
+        return true;
+    default:
+        if (len >= 16) {
+            memmove(out, out + 2, len - 2);
+            *olen = len - 2;
+        }
+        return true;
+    }
+}
+
+typedef struct TBatch {
+    uint8_t slot[B_SLOT] __attribute__((aligned(8)));
+    uint8_t input[B_SLOT];
+    uint8_t expect[B_SLOT];
+    uint32_t exp_len;
+    uint32_t exp_out;
+    uint32_t nrec;
+    uint32_t in_len;
+    uint32_t rec_len[B_SLOT];
+    uint32_t rec_keep[B_SLOT];
+    uint32_t rec_olen[B_SLOT];
+    uint64_t stack[HERMES_EBPF_MAX_CALL_DEPTH * 512 / 8];
+    HermesEbpfBatch b;
+    HermesEbpfRunConfig cfg;
+    HermesEbpfBatchResult res;
+} TBatch;
+
+static TBatch tb;
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = v;
+    p[1] = v >> 8;
+    p[2] = v >> 16;
+    p[3] = v >> 24;
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+
+    while (n--) {
+        v = v << 8 | p[n];
+    }
+    return v;
+}
+
+/*
+ * Build an input of @nrec records of lengths from @lens (or random up to
+ * @maxlen when NULL); fixed-size records when @rsize is not 0.  Computes
+ * the expected output of filter_prog with filter_ref().
+ */
+static void tb_build(uint32_t nrec, const uint32_t *lens, uint32_t maxlen,
+                     uint32_t rsize)
+{
+    uint32_t k, i, off = 0, olen;
+
+    memset(&tb.b, 0, sizeof(tb.b));
+    tb.exp_len = tb.exp_out = 0;
+    for (k = 0; k < nrec; k++) {
+        uint32_t len = rsize ? rsize : lens ? lens[k] : rnd(maxlen + 1);
+
+        if (!rsize) {
+            put32(tb.input + off, len);
+            off += 4;
+        }
+        for (i = 0; i < len; i++) {
+            tb.input[off + i] = (uint8_t)rnd(256);
+        }
+        tb.rec_len[k] = len;
+        tb.rec_keep[k] = filter_ref(tb.input + off, len,
+                                    tb.expect + tb.exp_len + (rsize ? 0 : 4),
+                                    &olen);
+        tb.rec_olen[k] = tb.rec_keep[k] ? olen : 0;
+        if (tb.rec_keep[k]) {
+            if (!rsize) {
+                put32(tb.expect + tb.exp_len, olen);
+                tb.exp_len += 4;
+            }
+            tb.exp_len += olen;
+            tb.exp_out++;
+        }
+        off += len;
+    }
+    tb.nrec = nrec;
+    tb.in_len = off;
+    memcpy(tb.slot, tb.input, off);
+    tb.b = (HermesEbpfBatch) {
+        .slot = tb.slot, .slot_size = B_SLOT, .in_len = off,
+        .record_size = rsize, .lenpfx = rsize == 0,
+        .res_off = (off + 7) & ~7u, .data_base = B_DATA, .ctx_base = B_CTX,
+    };
+    memset(&tb.cfg, 0, sizeof(tb.cfg));
+    tb.cfg.stack_addr = B_STACK;
+    tb.cfg.stack_host = tb.stack;
+}
+
+static HermesEbpfStatus tb_run(const uint64_t *p, uint32_t n)
+{
+    HermesEbpfCaps caps;
+    uint32_t bad;
+
+    hermes_ebpf_caps_full(&caps);
+    if (hermes_ebpf_validate(p, n, &caps, &bad, NULL, 0) != HERMES_EBPF_OK) {
+        fprintf(stderr, "# batch program invalid at %u\n", bad);
+        tb.res.status = HERMES_EBPF_ERR_INVALID_INSN;
+        return tb.res.status;
+    }
+    return hermes_ebpf_run_batch(p, n, &tb.b, &tb.cfg, &tb.res);
+}
+
+/* The table entries of records [0, @upto) against filter_ref */
+static bool tb_table_ok(uint32_t upto)
+{
+    uint32_t k;
+
+    for (k = 0; k < upto; k++) {
+        const uint8_t *e = tb.slot + tb.b.res_off + 16 * k;
+
+        if (get_le(e, 8) != ((uint64_t)k << 32 | (tb.rec_keep[k] ? 2 : 1)) ||
+            get_le(e + 8, 4) != tb.rec_olen[k] ||
+            get_le(e + 12, 4) != tb.rec_keep[k]) {
+            fprintf(stderr, "# table entry %u: r0 %#" PRIx64 " len %u "
+                    "flags %u\n", k, get_le(e, 8),
+                    (unsigned)get_le(e + 8, 4), (unsigned)get_le(e + 12, 4));
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool tb_output_ok(void)
+{
+    return tb.res.out_len == tb.exp_len &&
+           tb.res.records_out == tb.exp_out &&
+           memcmp(tb.slot, tb.expect, tb.exp_len) == 0;
+}
+
+static void test_batch_filter(void)
+{
+    static const uint32_t lens[] = { 20, 0, 13, 14, 15, 16, 17, 3, 40, 1 };
+    uint32_t k, round, good = 1;
+
+    /*
+     * Every case of the filter on both sides of the 14-byte minimum: the
+     * first byte of record k selects action k % 4.
+     */
+    tb_build(N(lens), lens, 0, 0);
+    {
+        uint32_t off = 0, olen;
+
+        tb.exp_len = tb.exp_out = 0;
+        for (k = 0; k < N(lens); k++) {
+            uint32_t j;
+
+            for (j = 0; j < lens[k]; j++) {
+                tb.input[off + 4 + j] = (uint8_t)(0x30 + 4 * j + (j ? 0 : k % 4));
+            }
+            tb.rec_keep[k] = filter_ref(tb.input + off + 4, lens[k],
+                                        tb.expect + tb.exp_len + 4, &olen);
+            tb.rec_olen[k] = tb.rec_keep[k] ? olen : 0;
+            if (tb.rec_keep[k]) {
+                put32(tb.expect + tb.exp_len, olen);
+                tb.exp_len += 4 + olen;
+                tb.exp_out++;
+            }
+            off += 4 + lens[k];
+        }
+        memcpy(tb.slot, tb.input, off);
+    }
+    tb_run(filter_prog, N(filter_prog));
+    ok(tb.res.status == HERMES_EBPF_OK && tb.res.records_done == N(lens) &&
+       tb.res.runs == N(lens) && tb_output_ok() && tb_table_ok(N(lens)),
+       "batch LENPFX: keep, drop, shorten, drop head, empty record; "
+       "output and table as computed in C", "");
+    /* record 2 (13 bytes, shorten) and 4 (15, head) could not shrink */
+    ok(tb.rec_keep[2] && tb.rec_olen[2] == 13 && tb.rec_keep[4] &&
+       tb.rec_olen[4] == 15 && tb.rec_olen[3] == 14 && tb.rec_olen[1] == 0 &&
+       get_le(tb.slot + tb.b.res_off + 16 + 12, 4) == 1,
+       "batch: records under 14 bytes do not shrink; an empty record is "
+       "kept with length 0", "");
+
+    for (round = 0; round < 20 && good; round++) {
+        tb_build(1 + rnd(300), NULL, round < 10 ? 40 : 200, 0);
+        tb_run(filter_prog, N(filter_prog));
+        good = tb.res.status == HERMES_EBPF_OK &&
+               tb.res.records_done == tb.nrec && tb_output_ok() &&
+               tb_table_ok(tb.nrec);
+    }
+    ok(good, "batch LENPFX: 20 random inputs match the C filter", "");
+
+    good = 1;
+    for (round = 0; round < 20 && good; round++) {
+        static const uint32_t sizes[] = { 1, 13, 14, 15, 16, 64, 100, 4096 };
+        uint32_t rs = sizes[round % N(sizes)];
+
+        tb_build(1 + rnd(rs >= 4096 ? 8 : 200), NULL, 0, rs);
+        tb_run(filter_prog, N(filter_prog));
+        good = tb.res.status == HERMES_EBPF_OK &&
+               tb.res.records_done == tb.nrec && tb_output_ok() &&
+               tb_table_ok(tb.nrec);
+    }
+    ok(good, "batch fixed-size (1 to 4096 bytes): 20 random inputs match "
+       "the C filter", "");
+
+    tb_build(0, NULL, 0, 0);
+    tb_run(filter_prog, N(filter_prog));
+    ok(tb.res.status == HERMES_EBPF_OK && tb.res.records_done == 0 &&
+       tb.res.out_len == 0 && tb.res.runs == 0, "batch of no record", "");
+}
+
+static void test_batch_context(void)
+{
+    /* entry state: r1/r2 against the context, iteration, fresh stack */
+    static const uint64_t p[] = {
+        LDXDW(6, 3, 0x00),          /* data */
+        JNE_REG(6, 1, 16),
+        LDXDW(6, 3, 0x10),          /* data_meta */
+        JNE_REG(6, 1, 14),
+        LDXDW(6, 3, 0x18),          /* hard_start */
+        JNE_REG(6, 1, 12),
+        MOV64_REG(7, 1),
+        I(0x0f, 7, 2, 0, 0),        /* r7 = r1 + r2 */
+        LDXDW(6, 3, 0x08),          /* data_end */
+        JNE_REG(6, 7, 8),
+        LDXDW(6, 3, 0x20),          /* hard_end */
+        JNE_REG(6, 7, 6),
+        LDXW(6, 3, 0x30),           /* iteration */
+        JNE_REG(6, 4, 4),
+        LDXDW(0, 10, -8),           /* stack word from the previous record */
+        STXDW(10, 3, -8),           /* leave something behind */
+        OR64_IMM(0, 2),
+        EXIT,
+        MOV64_IMM(0, 1),
+        EXIT,
+    };
+    static const uint64_t store_ctx[] = {
+        STW(3, 0, 0),
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    static const uint64_t other_helper[] = {
+        CALL_HELPER(6),
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    uint32_t k, good = 1;
+
+    tb_build(50, NULL, 0, 24);
+    tb_run(p, N(p));
+    for (k = 0; k < 50; k++) {
+        good &= get_le(tb.slot + tb.b.res_off + 16 * k, 8) == 2;
+    }
+    ok(tb.res.status == HERMES_EBPF_OK && good && tb.res.records_out == 50 &&
+       tb.res.out_len == 50 * 24 && memcmp(tb.slot, tb.input, 50 * 24) == 0,
+       "batch: r1, r2, r4 and the context describe each record; the stack "
+       "starts zeroed for each record", "");
+
+    tb_build(3, NULL, 0, 16);
+    tb_run(store_ctx, N(store_ctx));
+    ok(tb.res.status == HERMES_EBPF_FAULT_STORE && tb.res.records_done == 0 &&
+       tb.res.last.fault_addr == B_CTX, "batch: the context is read only",
+       "");
+    tb_build(3, NULL, 0, 16);
+    tb_run(other_helper, N(other_helper));
+    ok(tb.res.status == HERMES_EBPF_FAULT_HELPER &&
+       tb.res.last.helper_id == 6 && tb.res.records_done == 0 &&
+       tb.res.runs == 1, "batch: helpers other than 44 and 65 fault", "");
+}
+
+static void test_batch_faults(void)
+{
+    static const uint32_t lens[] = { 20, 20, 16, 20 };
+    static const uint64_t ld16[] = {
+        LDXB(0, 1, 16),             /* byte 16: outside a 16-byte record */
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    static const uint64_t ld_before[] = {
+        LDXB(0, 1, -1),             /* the length prefix byte */
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    /* loops b0 times (b0: the record's first byte), then keeps */
+    static const uint64_t loop[] = {
+        LDXB(6, 1, 0),
+        SUB64_IMM(6, 1),
+        JNE_IMM(6, 0, -2),
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    uint32_t off, k, i;
+    int flag = 1;
+
+    tb_build(N(lens), lens, 0, 0);
+    for (k = 0; k < N(lens); k++) {
+        tb.rec_keep[k] = 1;
+        tb.rec_olen[k] = lens[k];
+    }
+    tb_run(ld16, N(ld16));
+    off = 4 + 20 + 4 + 20 + 4;      /* data of record 2 */
+    ok(tb.res.status == HERMES_EBPF_FAULT_LOAD && tb.res.records_done == 2 &&
+       tb.res.last.pc == 0 && tb.res.last.fault_addr == B_DATA + off + 16 &&
+       tb.res.last.fault_size == 1 && tb.res.runs == 3 &&
+       tb.res.records_out == 2 && tb.res.out_len == 48 &&
+       memcmp(tb.slot, tb.input, 48) == 0,
+       "batch: a load past the record faults and names record 2; records "
+       "0 and 1 are complete", "");
+    tb_build(N(lens), lens, 0, 0);
+    tb_run(ld_before, N(ld_before));
+    ok(tb.res.status == HERMES_EBPF_FAULT_LOAD && tb.res.records_done == 0 &&
+       tb.res.last.fault_addr == B_DATA + 3,
+       "batch: the length prefix is outside the record's window", "");
+
+    /* budget: 40 instructions per record; record 3 needs more */
+    tb_build(6, NULL, 0, 32);
+    for (k = 0; k < 6; k++) {
+        tb.slot[32 * k] = tb.input[32 * k] = (uint8_t)(k == 3 ? 50 : 5 + k);
+    }
+    tb.cfg.budget = 40;
+    tb_run(loop, N(loop));
+    for (k = 0, i = 1; k < 3; k++) {
+        const uint8_t *e = tb.slot + tb.b.res_off + 16 * k;
+
+        i &= get_le(e, 8) == 2 && get_le(e + 8, 4) == 32 &&
+             get_le(e + 12, 4) == 1;
+    }
+    ok(tb.res.status == HERMES_EBPF_FAULT_BUDGET && tb.res.records_done == 3 &&
+       tb.res.records_out == 3 && tb.res.out_len == 96 && i &&
+       memcmp(tb.slot, tb.input, 96) == 0 &&
+       tb.res.insns == 3 * 1 + (5 + 6 + 7) * 2 + 2 * 3 + 40,
+       "batch: budget exhausted at record 3 leaves records 0 to 2 complete",
+       "");
+
+    tb_build(6, NULL, 0, 32);
+    tb.cfg.abort_flag = &flag;
+    tb_run(loop, N(loop));
+    ok(tb.res.status == HERMES_EBPF_FAULT_ABORTED &&
+       tb.res.records_done == 0 && tb.res.runs == 0 && tb.res.out_len == 0,
+       "batch: a set abort flag stops before the first record", "");
+}
+
+static void test_batch_framing(void)
+{
+    static const uint32_t lens[] = { 5, 6, 7 };
+    uint32_t bad = 77, n = 0;
+    HermesEbpfBatch b;
+
+    tb_build(3, lens, 0, 0);
+    b = tb.b;
+    ok(hermes_ebpf_batch_check(&b, &n, &bad) == HERMES_EBPF_BATCH_OK &&
+       n == 3, "batch check: 3 length-prefixed records", "");
+    b.in_len -= 1;                  /* record 2 ends past ILEN */
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 2,
+       "batch check: data past ILEN names record 2", "");
+    b.in_len = 4 + 5 + 4 + 6 + 2;   /* half a prefix */
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 2,
+       "batch check: a partial length prefix names record 2", "");
+    b = tb.b;
+    put32(tb.slot + 9, 0xfffffffc);  /* record 1's length wraps */
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 1,
+       "batch check: a huge length names record 1", "");
+    tb_run(filter_prog, N(filter_prog));
+    ok(tb.res.status == HERMES_EBPF_ERR_BAD_CONFIG &&
+       tb.res.check == HERMES_EBPF_BATCH_BAD_RECORDS &&
+       tb.res.bad_record == 1 && tb.res.records_done == 1,
+       "batch run without the check stops at the badly framed record", "");
+
+    put32(tb.slot + 9, 6);
+    b = tb.b;
+    b.res_off = B_SLOT - 2 * 16;    /* room for 2 results */
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 2,
+       "batch check: no result entry for record 2", "");
+
+    tb_build(10, NULL, 0, 10);
+    b = tb.b;
+    b.in_len = 95;
+    b.res_off = 96;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 9,
+       "batch check: ILEN not a multiple of RSIZE names the partial record",
+       "");
+    b.in_len = 100;
+    b.res_off = B_SLOT - 16 * 4;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 4,
+       "batch check: more fixed records than table entries names the first "
+       "without one", "");
+    b.res_off = B_SLOT - 16 * 10;
+    ok(hermes_ebpf_batch_check(&b, &n, &bad) == HERMES_EBPF_BATCH_OK &&
+       n == 10, "batch check: a table that just fits", "");
+    b.res_off = 96;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_ADDRESS, "batch check: RESOFF below ILEN", "");
+    b.res_off = 100 + 2;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_ADDRESS, "batch check: RESOFF not a multiple "
+       "of 8", "");
+    b.res_off = B_SLOT + 8;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_ADDRESS, "batch check: RESOFF past the slot",
+       "");
+    b.res_off = B_SLOT;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_RECORDS && bad == 0,
+       "batch check: RESOFF at the end leaves no entry", "");
+    b.record_size = 0;
+    ok(hermes_ebpf_batch_check(&b, NULL, &bad) ==
+       HERMES_EBPF_BATCH_BAD_FIELD, "batch check: RSIZE 0", "");
+    tb.b.record_size = 0;
+    tb_run(filter_prog, N(filter_prog));
+    ok(tb.res.status == HERMES_EBPF_ERR_BAD_CONFIG &&
+       tb.res.check == HERMES_EBPF_BATCH_BAD_FIELD && tb.res.runs == 0,
+       "batch run refuses RSIZE 0", "");
+}
+
 int main(void)
 {
     test_bounds();
@@ -1153,6 +1657,10 @@ int main(void)
     test_map_helpers();
     test_map_validate();
     test_map_threads();
+    test_batch_filter();
+    test_batch_context();
+    test_batch_faults();
+    test_batch_framing();
     printf("1..%d\n", test_no);
     return failures != 0;
 }

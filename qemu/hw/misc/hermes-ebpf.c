@@ -1983,3 +1983,273 @@ out:
     res->insns = executed;
     return st;
 }
+
+/* ------------------------------------------------------------------ */
+/* XDP run context and helpers                                         */
+
+static inline uint64_t xdp_get(const HermesEbpfXdp *xdp, unsigned off)
+{
+    return ld_le((const uint8_t *)xdp->ctx + off, 8);
+}
+
+static inline void xdp_set(HermesEbpfXdp *xdp, unsigned off, uint64_t v)
+{
+    st_le((uint8_t *)xdp->ctx + off, 8, v);
+}
+
+void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
+                          uint64_t data, uint64_t data_end,
+                          uint64_t hard_start, uint64_t hard_end,
+                          uint32_t iteration)
+{
+    memset(xdp->ctx, 0, sizeof(xdp->ctx));
+    xdp->ctx_base = ctx_base;
+    xdp_set(xdp, HERMES_EBPF_XDP_DATA, data);
+    xdp_set(xdp, HERMES_EBPF_XDP_DATA_END, data_end);
+    xdp_set(xdp, HERMES_EBPF_XDP_DATA_META, data);
+    xdp_set(xdp, HERMES_EBPF_XDP_HARD_START, hard_start);
+    xdp_set(xdp, HERMES_EBPF_XDP_HARD_END, hard_end);
+    st_le((uint8_t *)xdp->ctx + HERMES_EBPF_XDP_ITERATION, 4, iteration);
+}
+
+uint64_t hermes_ebpf_xdp_data(const HermesEbpfXdp *xdp)
+{
+    return xdp_get(xdp, HERMES_EBPF_XDP_DATA);
+}
+
+uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp)
+{
+    return xdp_get(xdp, HERMES_EBPF_XDP_DATA_END);
+}
+
+int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
+                           HermesEbpfVm *vm, uint64_t *ret)
+{
+    HermesEbpfXdp *xdp = opaque;
+    uint64_t delta = (uint64_t)(int64_t)(int32_t)(uint32_t)args[1];
+    uint64_t data = xdp_get(xdp, HERMES_EBPF_XDP_DATA);
+    uint64_t end = xdp_get(xdp, HERMES_EBPF_XDP_DATA_END);
+    uint64_t v;
+
+    switch (id) {
+    case HERMES_EBPF_FUNC_XDP_ADJUST_HEAD:
+        v = data + delta;
+        if (args[0] != xdp->ctx_base ||
+            v < xdp_get(xdp, HERMES_EBPF_XDP_HARD_START) ||
+            end < HERMES_EBPF_ETH_HLEN || v > end - HERMES_EBPF_ETH_HLEN ||
+            (is_neg64(delta) ? v > data : v < data)) {
+            *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+        } else {
+            xdp_set(xdp, HERMES_EBPF_XDP_DATA, v);
+            xdp_set(xdp, HERMES_EBPF_XDP_DATA_META, v);
+            *ret = 0;
+        }
+        return HERMES_EBPF_HELPER_CONTINUE;
+    case HERMES_EBPF_FUNC_XDP_ADJUST_TAIL:
+        v = end + delta;
+        if (args[0] != xdp->ctx_base ||
+            data > UINT64_MAX - HERMES_EBPF_ETH_HLEN ||
+            v < data + HERMES_EBPF_ETH_HLEN ||
+            v > xdp_get(xdp, HERMES_EBPF_XDP_HARD_END) ||
+            (is_neg64(delta) ? v > end : v < end)) {
+            *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+        } else {
+            xdp_set(xdp, HERMES_EBPF_XDP_DATA_END, v);
+            *ret = 0;
+        }
+        return HERMES_EBPF_HELPER_CONTINUE;
+    default:
+        return xdp->next ? xdp->next(xdp->next_opaque, id, args, vm, ret)
+                         : -1;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Record batches                                                      */
+
+/* The checks of the request fields (device: INVALID_FIELD, _ADDRESS) */
+static HermesEbpfBatchCheck batch_check_fields(const HermesEbpfBatch *b)
+{
+    if (!b || !b->slot || (!b->lenpfx && b->record_size == 0)) {
+        return HERMES_EBPF_BATCH_BAD_FIELD;
+    }
+    if (b->in_len > b->slot_size || b->res_off > b->slot_size ||
+        b->res_off < b->in_len || b->res_off % 8 ||
+        b->data_base > UINT64_MAX - b->slot_size) {
+        return HERMES_EBPF_BATCH_BAD_ADDRESS;
+    }
+    return HERMES_EBPF_BATCH_OK;
+}
+
+/*
+ * Record @k starting at input offset @off: its data offset and length, or
+ * false when its framing is bad (prefix or data past in_len, or no room
+ * left in the result table for it).
+ */
+static inline bool batch_record(const HermesEbpfBatch *b, uint32_t maxrec,
+                                uint32_t k, uint32_t off,
+                                uint32_t *doff, uint32_t *len)
+{
+    uint32_t left = b->in_len - off, l;
+
+    if (k >= maxrec) {
+        return false;
+    }
+    if (!b->lenpfx) {
+        if (b->record_size > left) {
+            return false;
+        }
+        *doff = off;
+        *len = b->record_size;
+        return true;
+    }
+    if (left < HERMES_EBPF_BATCH_LENPFX_SIZE) {
+        return false;
+    }
+    /* read once: the slot may change under a run */
+    l = (uint32_t)ld_le(b->slot + off, 4);
+    if (l > left - HERMES_EBPF_BATCH_LENPFX_SIZE) {
+        return false;
+    }
+    *doff = off + HERMES_EBPF_BATCH_LENPFX_SIZE;
+    *len = l;
+    return true;
+}
+
+HermesEbpfBatchCheck hermes_ebpf_batch_check(const HermesEbpfBatch *b,
+                                             uint32_t *nrecords,
+                                             uint32_t *bad_record)
+{
+    HermesEbpfBatchCheck c = batch_check_fields(b);
+    uint32_t maxrec, k = 0, off = 0, doff, len;
+
+    if (c != HERMES_EBPF_BATCH_OK) {
+        return c;
+    }
+    maxrec = (b->slot_size - b->res_off) / HERMES_EBPF_BATCH_ENTRY_SIZE;
+    if (!b->lenpfx) {
+        uint32_t n = b->in_len / b->record_size;
+
+        if (b->in_len % b->record_size || n > maxrec) {
+            if (bad_record) {
+                *bad_record = n < maxrec ? n : maxrec;
+            }
+            return HERMES_EBPF_BATCH_BAD_RECORDS;
+        }
+        k = n;
+    } else {
+        while (off < b->in_len) {
+            if (!batch_record(b, maxrec, k, off, &doff, &len)) {
+                if (bad_record) {
+                    *bad_record = k;
+                }
+                return HERMES_EBPF_BATCH_BAD_RECORDS;
+            }
+            off = doff + len;
+            k++;
+        }
+    }
+    if (nrecords) {
+        *nrecords = k;
+    }
+    return HERMES_EBPF_BATCH_OK;
+}
+
+HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
+                                       const HermesEbpfBatch *b,
+                                       const HermesEbpfRunConfig *cfg,
+                                       HermesEbpfBatchResult *res)
+{
+    HermesEbpfRegion regions[2];
+    HermesEbpfRunConfig rc;
+    HermesEbpfXdp xdp;
+    uint32_t maxrec, k, off = 0, out = 0;
+
+    memset(res, 0, sizeof(*res));
+    res->check = batch_check_fields(b);
+    if (res->check != HERMES_EBPF_BATCH_OK || !cfg) {
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        res->last.status = res->status;
+        return res->status;
+    }
+    maxrec = (b->slot_size - b->res_off) / HERMES_EBPF_BATCH_ENTRY_SIZE;
+
+    /* Record region (set per record) and the read-only context */
+    regions[0].flags = HERMES_EBPF_MEM_RW;
+    regions[1] = (HermesEbpfRegion) {
+        .addr = b->ctx_base,
+        .len = HERMES_EBPF_XDP_CTX_SIZE,
+        .host = xdp.ctx,
+        .flags = HERMES_EBPF_MEM_READ,
+    };
+    xdp.next = cfg->helper;
+    xdp.next_opaque = cfg->helper_opaque;
+    rc = *cfg;
+    rc.helper = hermes_ebpf_xdp_helper;
+    rc.helper_opaque = &xdp;
+    rc.args[2] = b->ctx_base;
+    rc.args[4] = 0;
+
+    for (k = 0; off < b->in_len; k++) {
+        uint32_t doff, len, noff, nlen, dst;
+        uint64_t data, end;
+        uint8_t *ent;
+        bool kept;
+
+        if (!batch_record(b, maxrec, k, off, &doff, &len)) {
+            res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+            res->check = HERMES_EBPF_BATCH_BAD_RECORDS;
+            res->bad_record = k;
+            break;
+        }
+        if (abort_requested(cfg->abort_flag)) {
+            res->status = HERMES_EBPF_FAULT_ABORTED;
+            memset(&res->last, 0, sizeof(res->last));
+            res->last.status = HERMES_EBPF_FAULT_ABORTED;
+            break;
+        }
+        data = b->data_base + doff;
+        regions[0].addr = data;
+        regions[0].len = len;
+        regions[0].host = b->slot + doff;
+        hermes_ebpf_xdp_init(&xdp, b->ctx_base, data, data + len, data,
+                             data + len, k);
+        rc.args[0] = data;
+        rc.args[1] = len;
+        rc.args[3] = k;
+
+        res->runs++;
+        hermes_ebpf_run(insns, ninsns, regions, 2, &rc, &res->last);
+        res->insns += res->last.insns;
+        if (res->last.status != HERMES_EBPF_OK) {
+            res->status = res->last.status;
+            break;
+        }
+
+        /* The helpers keep [data, data_end) inside the record */
+        data = hermes_ebpf_xdp_data(&xdp);
+        end = hermes_ebpf_xdp_data_end(&xdp);
+        noff = (uint32_t)(data - b->data_base);
+        nlen = (uint32_t)(end - data);
+        kept = (uint32_t)res->last.r0 == HERMES_EBPF_XDP_PASS;
+        if (kept) {
+            dst = out + (b->lenpfx ? HERMES_EBPF_BATCH_LENPFX_SIZE : 0);
+            if (dst != noff) {
+                memmove(b->slot + dst, b->slot + noff, nlen);
+            }
+            if (b->lenpfx) {
+                st_le(b->slot + out, 4, nlen);
+            }
+            out = dst + nlen;
+            res->records_out++;
+        }
+        ent = b->slot + b->res_off + (uint64_t)k * HERMES_EBPF_BATCH_ENTRY_SIZE;
+        st_le(ent, 8, res->last.r0);
+        st_le(ent + 8, 4, kept ? nlen : 0);
+        st_le(ent + 12, 4, kept ? HERMES_EBPF_BATCH_KEPT : 0);
+        off = doff + len;
+        res->records_done++;
+    }
+    res->out_len = out;
+    return res->status;
+}
