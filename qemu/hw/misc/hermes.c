@@ -88,6 +88,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
 #define CAPISA_LOCALCALL        (1u << 11)
 #define CAPCMDS_SLOT            (1u << 0)
 #define CAPCMDS_RUN             (1u << 1)
+#define CAPCMDS_BATCH           (1u << 2)
 #define CAPCMDS_MAPS            (1u << 3)
 
 #define EHCMD_BASE              0x1000
@@ -127,6 +128,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
 #define MAP_FLAG_FIRST          (1u << 0)
 #define OPC_RUN                 0x80
 #define RUN_FLAG_WINDOW         (1u << 0)
+#define OPC_BATCH               0x81
+#define BATCH_FLAG_LENPFX       (1u << 0)
 #define SLOT_PROG               0
 #define SLOT_DATA               1
 
@@ -147,6 +150,7 @@ enum {
     ST_MAP_FULL = 0x0d,
     ST_NO_MAP_MEMORY = 0x0e,
     ST_INVALID_MAP = 0x0f,
+    ST_INVALID_RECORDS = 0x10,
 };
 
 /* Device maps */
@@ -158,27 +162,13 @@ enum {
 #define HERMES_DATA_BASE        0x100000000ULL
 #define HERMES_CTX_BASE         0x200000000ULL
 #define HERMES_STACK_BASE       0x300000000ULL
-#define HERMES_CTX_SIZE         64
+#define HERMES_CTX_SIZE         HERMES_EBPF_XDP_CTX_SIZE
 /* Stack frame sizes the stack-size property accepts (bytes) */
 #define HERMES_STACK_FRAME_MIN  64
 #define HERMES_STACK_FRAME_MAX  HERMES_EBPF_DEFAULT_STACK_SIZE
 #define HERMES_STACK_SIZE \
     (HERMES_EBPF_MAX_CALL_DEPTH * HERMES_STACK_FRAME_MAX)
 #define HERMES_BUDGET_MAX       UINT32_MAX
-
-/* Run context (u64 words) */
-#define CTX_DATA                0
-#define CTX_DATA_END            1
-#define CTX_DATA_META           2
-#define CTX_HARD_START          3
-#define CTX_HARD_END            4
-#define CTX_IFINDEX_QUEUE       5
-#define CTX_ITERATION           6
-
-#define BPF_FUNC_XDP_ADJUST_HEAD    44
-#define BPF_FUNC_XDP_ADJUST_TAIL    65
-#define HERMES_ETH_HLEN             14
-#define HERMES_EINVAL               22
 
 /* BAR2: XDMA subset */
 #define XDMA_CHANNELS           4
@@ -271,6 +261,7 @@ typedef struct HermesMapMig {
 /* What the worker thread computes for one command. */
 typedef struct HermesOutcome {
     bool norun;                 /* a map command: only status and value */
+    bool batch;                 /* BATCH RUN: response bytes 8-15 @value */
     uint64_t value;
     uint8_t status;
     uint8_t fault;
@@ -290,6 +281,11 @@ typedef struct HermesOutcome {
 /* A command for the worker, latched from the request when accepted. */
 typedef struct HermesJob {
     bool map_cmd;               /* a map command: @req, @dslot_ok */
+    bool batch;                 /* BATCH RUN: @lenpfx, @ilen, @rsize, @resoff */
+    bool lenpfx;
+    uint32_t ilen;
+    uint32_t rsize;
+    uint32_t resoff;
     uint8_t req[EHCMDREQ_SIZE];
     bool dslot_ok;
     uint32_t ninsns;
@@ -342,7 +338,7 @@ typedef struct HermesEngine {
     HermesMap *run_maps[HERMES_MAPS];       /* maps the program names */
     HermesEbpfMap *run_emaps[HERMES_MAPS];
     uint64_t *prog;
-    uint64_t ctx[HERMES_CTX_SIZE / 8];
+    HermesEbpfXdp xdp;          /* run context of RUN PROGRAM */
     uint64_t stack[HERMES_STACK_SIZE / 8];
 } HermesEngine;
 
@@ -425,8 +421,12 @@ static void hermes_notify(HermesState *s, unsigned vector)
 
 /* Engines: completion, on the BQL side */
 
+/*
+ * Publish the response; bytes 8-15 are @value (a RUN's r0 only on
+ * success: the caller passes 0 otherwise).
+ */
 static void hermes_engine_complete(HermesEngine *e, uint8_t status,
-                                   uint8_t fault, uint32_t fpc, uint64_t r0)
+                                   uint8_t fault, uint32_t fpc, uint64_t value)
 {
     HermesState *s = e->dev;
 
@@ -435,7 +435,7 @@ static void hermes_engine_complete(HermesEngine *e, uint8_t status,
     e->res[2] = status;
     e->res[3] = fault;
     stl_le_p(e->res + 4, fpc);
-    stq_le_p(e->res + 8, status == ST_SUCCESS ? r0 : 0);
+    stq_le_p(e->res + 8, value);
     e->res_status = status | (uint32_t)e->cid << 16;
     if (status != ST_SUCCESS) {
         e->cnt_errors++;
@@ -460,7 +460,7 @@ static void hermes_engine_finish_now(HermesEngine *e, uint8_t status,
     e->res_doff = 0;
     e->res_dlen = 0;
     e->res_iters = 0;
-    hermes_engine_complete(e, status, 0, 0, value);
+    hermes_engine_complete(e, status, 0, 0, status == ST_SUCCESS ? value : 0);
 }
 
 static void hermes_engine_bh(void *opaque)
@@ -495,46 +495,12 @@ static void hermes_engine_bh(void *opaque)
     e->cnt_runs += out.runs;
     e->cnt_insns += out.insns;
     e->cnt_busy += out.time_ns;
-    hermes_engine_complete(e, out.status, out.fault, out.fpc, out.r0);
+    hermes_engine_complete(e, out.status, out.fault, out.fpc,
+                           out.batch ? out.value :
+                           out.status == ST_SUCCESS ? out.r0 : 0);
 }
 
 /* Engines: the worker thread */
-
-static int hermes_helper(void *opaque, uint32_t id, const uint64_t args[5],
-                         HermesEbpfVm *vm, uint64_t *ret)
-{
-    HermesEngine *e = opaque;
-    uint64_t *ctx = e->ctx;
-    int64_t delta = (int32_t)args[1];
-    uint64_t v;
-
-    switch (id) {
-    case BPF_FUNC_XDP_ADJUST_HEAD:
-        v = ctx[CTX_DATA] + delta;
-        if (args[0] != HERMES_CTX_BASE || v < ctx[CTX_HARD_START] ||
-            ctx[CTX_DATA_END] < HERMES_ETH_HLEN ||
-            v > ctx[CTX_DATA_END] - HERMES_ETH_HLEN) {
-            *ret = -HERMES_EINVAL;
-        } else {
-            ctx[CTX_DATA] = v;
-            ctx[CTX_DATA_META] = v;
-            *ret = 0;
-        }
-        return HERMES_EBPF_HELPER_CONTINUE;
-    case BPF_FUNC_XDP_ADJUST_TAIL:
-        v = ctx[CTX_DATA_END] + delta;
-        if (args[0] != HERMES_CTX_BASE ||
-            v < ctx[CTX_DATA] + HERMES_ETH_HLEN || v > ctx[CTX_HARD_END]) {
-            *ret = -HERMES_EINVAL;
-        } else {
-            ctx[CTX_DATA_END] = v;
-            *ret = 0;
-        }
-        return HERMES_EBPF_HELPER_CONTINUE;
-    default:
-        return -1;
-    }
-}
 
 static uint8_t hermes_status_of(HermesEbpfStatus st)
 {
@@ -833,9 +799,10 @@ static void hermes_engine_run(HermesEngine *e)
     regions[1] = (HermesEbpfRegion) {
         .addr = HERMES_CTX_BASE,
         .len = HERMES_CTX_SIZE,
-        .host = e->ctx,
+        .host = e->xdp.ctx,
         .flags = HERMES_EBPF_MEM_READ,
     };
+    e->xdp.next = NULL;
 
     for (i = 0; i < job->repeat; i++) {
         int64_t start;
@@ -845,13 +812,11 @@ static void hermes_engine_run(HermesEngine *e)
             out->fault = HERMES_EBPF_FAULT_ABORTED;
             return;
         }
-        memset(e->ctx, 0, sizeof(e->ctx));
-        e->ctx[CTX_DATA] = HERMES_DATA_BASE + job->doff;
-        e->ctx[CTX_DATA_END] = HERMES_DATA_BASE + job->doff + job->dlen;
-        e->ctx[CTX_DATA_META] = e->ctx[CTX_DATA];
-        e->ctx[CTX_HARD_START] = HERMES_DATA_BASE;
-        e->ctx[CTX_HARD_END] = HERMES_DATA_BASE + s->dslot_size;
-        e->ctx[CTX_ITERATION] = i;
+        hermes_ebpf_xdp_init(&e->xdp, HERMES_CTX_BASE,
+                             HERMES_DATA_BASE + job->doff,
+                             HERMES_DATA_BASE + job->doff + job->dlen,
+                             HERMES_DATA_BASE,
+                             HERMES_DATA_BASE + s->dslot_size, i);
 
         memset(&cfg, 0, sizeof(cfg));
         cfg.args[0] = HERMES_DATA_BASE + job->doff;
@@ -862,8 +827,8 @@ static void hermes_engine_run(HermesEngine *e)
         cfg.stack_addr = HERMES_STACK_BASE;
         cfg.stack_size = s->stack_size;
         cfg.stack_host = e->stack;
-        cfg.helper = hermes_helper;
-        cfg.helper_opaque = e;
+        cfg.helper = hermes_ebpf_xdp_helper;
+        cfg.helper_opaque = &e->xdp;
         cfg.abort_flag = &e->abort;
         cfg.maps = e->run_emaps;
         cfg.nmaps = hermes_maps_enabled(s) ? HERMES_MAPS : 0;
@@ -876,8 +841,9 @@ static void hermes_engine_run(HermesEngine *e)
         out->insns += res.insns;
         out->r0 = res.r0;
         out->fpc = res.pc;
-        out->doff = e->ctx[CTX_DATA] - HERMES_DATA_BASE;
-        out->dlen = e->ctx[CTX_DATA_END] - e->ctx[CTX_DATA];
+        out->doff = hermes_ebpf_xdp_data(&e->xdp) - HERMES_DATA_BASE;
+        out->dlen = hermes_ebpf_xdp_data_end(&e->xdp) -
+                    hermes_ebpf_xdp_data(&e->xdp);
         if (st != HERMES_EBPF_OK) {
             out->status = hermes_status_of(st);
             out->fault = st;
@@ -892,13 +858,98 @@ static void hermes_engine_run(HermesEngine *e)
     out->status = ST_SUCCESS;
 }
 
+/*
+ * BATCH RUN on the worker: framing, program, then the engine's record
+ * loop (hermes_ebpf_run_batch()), which compacts the output and writes
+ * the result table in the data slot.
+ */
+static void hermes_engine_batch(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    const HermesJob *job = &e->job;
+    HermesOutcome *out = &e->out;
+    HermesEbpfBatch batch = {
+        .slot = s->mem + s->dsoff + (uint64_t)job->dslot * s->dslot_size,
+        .slot_size = s->dslot_size,
+        .in_len = job->ilen,
+        .record_size = job->rsize,
+        .lenpfx = job->lenpfx,
+        .res_off = job->resoff,
+        .data_base = HERMES_DATA_BASE,
+        .ctx_base = HERMES_CTX_BASE,
+    };
+    HermesEbpfRunConfig cfg = {
+        .budget = job->budget,
+        .stack_addr = HERMES_STACK_BASE,
+        .stack_size = s->stack_size,
+        .stack_host = e->stack,
+        .abort_flag = &e->abort,
+        .maps = e->run_emaps,
+        .nmaps = hermes_maps_enabled(s) ? HERMES_MAPS : 0,
+    };
+    HermesEbpfBatchResult res;
+    HermesEbpfStatus st;
+    uint32_t bad = 0;
+    int64_t start;
+
+    memset(out, 0, sizeof(*out));
+    out->batch = true;
+    if (hermes_ebpf_batch_check(&batch, NULL, &bad) != HERMES_EBPF_BATCH_OK) {
+        /* the request fields were checked: only the framing is left */
+        out->status = ST_INVALID_RECORDS;
+        out->fpc = bad;
+        return;
+    }
+    st = hermes_ebpf_validate(e->prog, job->ninsns, &s->caps, &bad, NULL, 0);
+    if (st != HERMES_EBPF_OK) {
+        out->status = ST_INVALID_PROGRAM;
+        out->fault = st;
+        out->fpc = bad;
+        return;
+    }
+    if (!hermes_maps_pin(e, &bad)) {
+        out->status = ST_INVALID_PROGRAM;
+        out->fault = HERMES_EBPF_ERR_BAD_MAP;
+        out->fpc = bad;
+        return;
+    }
+
+    start = get_clock();
+    st = hermes_ebpf_run_batch(e->prog, job->ninsns, &batch, &cfg, &res);
+    out->time_ns = get_clock() - start;
+    out->runs = res.runs;
+    out->insns = res.insns;
+    out->iters = res.records_done;
+    out->r0 = res.last.r0;
+    out->fpc = res.last.pc;
+    out->dlen = res.out_len;
+    out->value = res.out_len | (uint64_t)res.records_out << 32;
+    if (st == HERMES_EBPF_ERR_BAD_CONFIG) {
+        /* the guest rewrote a length prefix while the batch ran */
+        out->status = ST_INVALID_RECORDS;
+        out->fpc = res.bad_record;
+        return;
+    }
+    out->status = hermes_status_of(st);
+    if (st != HERMES_EBPF_OK) {
+        out->fault = st;
+        out->faddr = res.last.fault_addr;
+        out->fault_size = res.last.fault_size;
+        out->helper_id = res.last.helper_id;
+    }
+}
+
 static void hermes_engine_execute(HermesEngine *e)
 {
     if (e->job.map_cmd) {
         hermes_map_command(e);
         return;
     }
-    hermes_engine_run(e);
+    if (e->job.batch) {
+        hermes_engine_batch(e);
+    } else {
+        hermes_engine_run(e);
+    }
     hermes_maps_unpin(e);
 }
 
@@ -1036,6 +1087,18 @@ static void hermes_engine_start(HermesEngine *e)
     qemu_mutex_unlock(&e->lock);
 }
 
+/* Latch the program of a run: the worker runs a private copy. */
+static void hermes_latch_program(HermesEngine *e, uint8_t pslot, uint32_t plen)
+{
+    HermesState *s = e->dev;
+    const uint8_t *src = s->mem + s->psoff + (uint64_t)pslot * s->pslot_size;
+    uint32_t i;
+
+    for (i = 0; i < plen / 8; i++) {
+        e->prog[i] = ldq_le_p(src + 8 * i);
+    }
+}
+
 static void hermes_cmd_run(HermesEngine *e)
 {
     HermesState *s = e->dev;
@@ -1046,8 +1109,6 @@ static void hermes_cmd_run(HermesEngine *e)
     uint32_t dlen = ldl_le_p(req + 20);
     uint32_t repeat = ldl_le_p(req + 24);
     uint32_t budget = ldl_le_p(req + 28);
-    const uint8_t *src;
-    uint32_t i;
 
     if ((flags & ~RUN_FLAG_WINDOW) || ldl_le_p(req + 4) ||
         lduw_le_p(req + 10) ||
@@ -1076,16 +1137,66 @@ static void hermes_cmd_run(HermesEngine *e)
     }
 
     /* The worker is idle (exec was clear): @prog and @job are ours. */
-    src = s->mem + s->psoff + (uint64_t)pslot * s->pslot_size;
-    for (i = 0; i < plen / 8; i++) {
-        e->prog[i] = ldq_le_p(src + 8 * i);
-    }
+    hermes_latch_program(e, pslot, plen);
     e->job = (HermesJob) {
         .ninsns = plen / 8,
         .dslot = dslot,
         .doff = doff,
         .dlen = dlen,
         .repeat = repeat ? repeat : 1,
+        .budget = budget ? budget : HERMES_EBPF_DEFAULT_BUDGET,
+    };
+    hermes_engine_start(e);
+}
+
+/*
+ * BATCH RUN: the request checks in the specified order; the framing and
+ * the program are checked by the worker (they take time proportional to
+ * the input), before it runs anything.
+ */
+static void hermes_cmd_batch(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    const uint8_t *req = e->req;
+    uint8_t flags = req[1], pslot = req[8], dslot = req[9];
+    uint32_t plen = ldl_le_p(req + 12);
+    uint32_t ilen = ldl_le_p(req + 16);
+    uint32_t rsize = ldl_le_p(req + 20);
+    uint32_t resoff = ldl_le_p(req + 24);
+    uint32_t budget = ldl_le_p(req + 28);
+    bool lenpfx = flags & BATCH_FLAG_LENPFX;
+
+    if ((flags & ~BATCH_FLAG_LENPFX) || ldl_le_p(req + 4) ||
+        lduw_le_p(req + 10) || (lenpfx ? rsize != 0 : rsize == 0) ||
+        budget > HERMES_BUDGET_MAX) {
+        hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
+        return;
+    }
+    if (pslot >= s->num_pslots || !s->pslot_used[pslot]) {
+        hermes_engine_finish_now(e, ST_INVALID_PROG_SLOT, 0);
+        return;
+    }
+    if (dslot >= s->num_dslots || !s->dslot_used[dslot]) {
+        hermes_engine_finish_now(e, ST_INVALID_DATA_SLOT, 0);
+        return;
+    }
+    if (plen == 0 || plen % 8 || plen > s->pslot_size ||
+        plen / 8 > s->max_insns || ilen > s->dslot_size ||
+        resoff > s->dslot_size || resoff < ilen || resoff % 8) {
+        hermes_engine_finish_now(e, ST_INVALID_ADDRESS, 0);
+        return;
+    }
+
+    /* The worker is idle (exec was clear): @prog and @job are ours. */
+    hermes_latch_program(e, pslot, plen);
+    e->job = (HermesJob) {
+        .batch = true,
+        .lenpfx = lenpfx,
+        .ilen = ilen,
+        .rsize = rsize,
+        .resoff = resoff,
+        .ninsns = plen / 8,
+        .dslot = dslot,
         .budget = budget ? budget : HERMES_EBPF_DEFAULT_BUDGET,
     };
     hermes_engine_start(e);
@@ -1123,6 +1234,9 @@ static void hermes_engine_exec(HermesEngine *e)
         break;
     case OPC_RUN:
         hermes_cmd_run(e);
+        break;
+    case OPC_BATCH:
+        hermes_cmd_batch(e);
         break;
     case OPC_MAP_CREATE ... OPC_MAP_GET_NEXT_KEY:
         if (hermes_maps_enabled(e->dev)) {
@@ -1194,7 +1308,7 @@ static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
     case EHCAPBUDMAX:
         return HERMES_BUDGET_MAX;
     case EHCAPCMDS:
-        return CAPCMDS_SLOT | CAPCMDS_RUN |
+        return CAPCMDS_SLOT | CAPCMDS_RUN | CAPCMDS_BATCH |
                (hermes_maps_enabled(s) ? CAPCMDS_MAPS : 0);
     case EHCAPHELPER:
         /* bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem */
@@ -1206,10 +1320,10 @@ static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
         return hermes_maps_enabled(s) ? HERMES_MAPS : 0;
     case EHCAPMAPMEM:
         return s->map_mem_size / KiB;
-    case EHCAPHELPER + 4 * (BPF_FUNC_XDP_ADJUST_HEAD / 32):
-        return 1u << (BPF_FUNC_XDP_ADJUST_HEAD % 32);
-    case EHCAPHELPER + 4 * (BPF_FUNC_XDP_ADJUST_TAIL / 32):
-        return 1u << (BPF_FUNC_XDP_ADJUST_TAIL % 32);
+    case EHCAPHELPER + 4 * (HERMES_EBPF_FUNC_XDP_ADJUST_HEAD / 32):
+        return 1u << (HERMES_EBPF_FUNC_XDP_ADJUST_HEAD % 32);
+    case EHCAPHELPER + 4 * (HERMES_EBPF_FUNC_XDP_ADJUST_TAIL / 32):
+        return 1u << (HERMES_EBPF_FUNC_XDP_ADJUST_TAIL % 32);
     default:
         return 0;
     }

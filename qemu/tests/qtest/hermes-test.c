@@ -84,6 +84,7 @@
 #define ST_MAP_FULL             0x0d
 #define ST_NO_MAP_MEMORY        0x0e
 #define ST_INVALID_MAP          0x0f
+#define ST_INVALID_RECORDS      0x10
 
 #define FAULT_INVALID_INSN      1
 #define FAULT_LOAD              16
@@ -146,6 +147,11 @@
 #define JA(off)             INSN(0x05, 0, 0, off, 0)
 #define JNE_IMM(d, imm, off) INSN(0x55, d, 0, off, imm)
 #define CALL(id)            INSN(0x85, 0, 0, 0, id)
+#define LDXB(d, s, off)     INSN(0x71, d, s, off, 0)
+#define LSH64_IMM(d, imm)   INSN(0x67, d, 0, 0, imm)
+#define OR64_REG(d, s)      INSN(0x4f, d, s, 0, 0)
+#define SUB64_IMM(d, imm)   INSN(0x17, d, 0, 0, imm)
+#define JEQ_IMM(d, imm, off) INSN(0x15, d, 0, off, imm)
 #define EXIT()              INSN(0x95, 0, 0, 0, 0)
 
 #define SLOT_SIZE       (1 * MiB)
@@ -403,7 +409,7 @@ static void test_registers(void)
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAXINSN), ==, SLOT_SIZE / 8);
     g_assert_cmpuint(rd32(&h, 0, EHCAPBUDDEF), ==, 1u << 24);
     g_assert_cmpuint(rd32(&h, 0, EHCAPBUDMAX), ==, UINT32_MAX);
-    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xb);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xf);
     for (k = 0; k < 8; k++) {
         uint32_t want = k == 0 ? 0xe : k == 1 ? 1u << (44 - 32) :
                         k == 2 ? 1u << (65 - 64) : 0;
@@ -664,7 +670,7 @@ static void test_errors(void)
     r = req_run(1, ps, ds, plen);
     r.b[0] = 0x46;      /* reserved map opcode */
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
-    r.b[0] = 0x81;      /* batch: reserved in version 2 */
+    r.b[0] = 0x82;      /* not an opcode */
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
 
     /* INVALID_FIELD: reserved flag, reserved bytes, window bytes w/o flag */
@@ -1561,7 +1567,7 @@ static void test_map_caps(void)
     Req r;
 
     hermes_start_one(&h);
-    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xb);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xf);
     g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 1u << 1 | 1u << 2);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMAX), ==, 64);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 4096);
@@ -1569,7 +1575,7 @@ static void test_map_caps(void)
     hermes_stop(&h);
 
     hermes_start(&h, "-device hermes,addr=04.0,map-memory=0");
-    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0x3);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0x7);
     g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMAX), ==, 0);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 0);
@@ -2119,6 +2125,321 @@ static void test_bad_config(void)
     qtest_quit(qts);
 }
 
+/* Record batches (BATCH RUN, 0x81) */
+
+#define BATCH_LENPFX    1
+
+static Req req_batch(uint16_t cid, uint8_t ps, uint8_t ds, uint32_t plen,
+                     uint8_t flags, uint32_t ilen, uint32_t rsize,
+                     uint32_t resoff)
+{
+    Req r = req_run(cid, ps, ds, plen);
+
+    r.b[0] = 0x81;
+    r.b[1] = flags;
+    stl_le_p(&r.b[16], ilen);
+    stl_le_p(&r.b[20], rsize);
+    stl_le_p(&r.b[24], resoff);
+    return r;
+}
+
+/*
+ * Per record, on its first byte b: 1 drop; 2 shorten to 14 bytes with
+ * bpf_xdp_adjust_tail and keep; else keep.  r0 = action | k << 32.
+ */
+static const uint64_t prog_filter[] = {
+    MOV64_REG(6, 3),
+    MOV64_REG(7, 2),
+    MOV64_REG(9, 4),
+    LSH64_IMM(9, 32),
+    LDXB(8, 1, 0),
+    JEQ_IMM(8, 1, 8),               /* DROP */
+    JNE_IMM(8, 2, 4),               /* PASS */
+    MOV64_REG(1, 6),
+    MOV64_IMM(2, 14),
+    SUB64_REG(2, 7),
+    CALL(65),
+    MOV64_IMM(0, 2),                /* PASS */
+    OR64_REG(0, 9),
+    EXIT(),
+    MOV64_IMM(0, 1),                /* DROP */
+    OR64_REG(0, 9),
+    EXIT(),
+};
+
+/* What prog_filter does to a record, for the expected output */
+static bool filter_keeps(const uint8_t *rec, uint32_t len, uint32_t *olen)
+{
+    *olen = rec[0] == 2 && len >= 14 ? 14 : len;
+    return rec[0] != 1;
+}
+
+/*
+ * Lay out @n records of lengths @lens (LENPFX when @lenpfx) with first
+ * bytes @first and a counting pattern; fill @expect with the output and
+ * @keep, @olen per record.  Returns the input length.
+ */
+static uint32_t batch_input(uint8_t *in, uint8_t *expect, uint32_t *exp_len,
+                            bool *keep, uint32_t *olen, const uint32_t *lens,
+                            const uint8_t *first, uint32_t n, bool lenpfx)
+{
+    uint32_t off = 0, k, j;
+
+    *exp_len = 0;
+    for (k = 0; k < n; k++) {
+        if (lenpfx) {
+            stl_le_p(in + off, lens[k]);
+            off += 4;
+        }
+        for (j = 0; j < lens[k]; j++) {
+            in[off + j] = j ? (uint8_t)(0x40 + k * 16 + j) : first[k];
+        }
+        keep[k] = filter_keeps(in + off, lens[k], &olen[k]);
+        if (keep[k]) {
+            if (lenpfx) {
+                stl_le_p(expect + *exp_len, olen[k]);
+                *exp_len += 4;
+            }
+            memcpy(expect + *exp_len, in + off, olen[k]);
+            *exp_len += olen[k];
+        } else {
+            olen[k] = 0;
+        }
+        off += lens[k];
+    }
+    return off;
+}
+
+static void check_table(Hermes *h, uint8_t ds, uint32_t resoff,
+                        const bool *keep, const uint32_t *olen, uint32_t n)
+{
+    uint32_t k;
+
+    for (k = 0; k < n; k++) {
+        g_assert_cmphex(drd64(h, ds, resoff + 16 * k), ==,
+                        (uint64_t)k << 32 | (keep[k] ? 2 : 1));
+        g_assert_cmpuint(drd32(h, ds, resoff + 16 * k + 8), ==, olen[k]);
+        g_assert_cmpuint(drd32(h, ds, resoff + 16 * k + 12), ==, keep[k]);
+    }
+}
+
+static void test_batch(void)
+{
+    static const uint32_t lens[] = { 20, 16, 30, 13, 14 };
+    static const uint8_t first[] = { 0, 1, 2, 2, 7 };
+    static const uint32_t flens[] = { 16, 16, 16, 16 };
+    static const uint8_t ffirst[] = { 0, 1, 2, 9 };
+    uint8_t in[256], expect[256], out[256];
+    uint32_t olen[8], exp_len, ilen, plen;
+    uint64_t val, runs;
+    bool keep[8];
+    uint8_t ps, ds;
+    Hermes h;
+    Req r;
+
+    hermes_start_one(&h);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS) & 4, ==, 4);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_filter);
+
+    /* length-prefixed: keep, drop, shorten, too short to shorten, keep */
+    ilen = batch_input(in, expect, &exp_len, keep, olen, lens, first,
+                       ARRAY_SIZE(lens), true);
+    qpci_memwrite(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), in, ilen);
+    r = req_batch(0x5150, ps, ds, plen, BATCH_LENPFX, ilen, 0, 256);
+    g_assert_cmpuint(cmd(&h, &r, &val), ==, ST_SUCCESS);
+    g_assert_cmpuint(exp_len, ==, 4 + 20 + 4 + 14 + 4 + 13 + 4 + 14);
+    g_assert_cmpuint((uint32_t)val, ==, exp_len);
+    g_assert_cmpuint(val >> 32, ==, 4);
+    qpci_memread(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), out, exp_len);
+    g_assert_cmpmem(out, exp_len, expect, exp_len);
+    check_table(&h, ds, 256, keep, olen, ARRAY_SIZE(lens));
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), ==, 5);
+    g_assert_cmpuint(res32(&h, 0, RES_DOFF), ==, 0);
+    g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, exp_len);
+    g_assert_cmphex(res64(&h, 0, RES_R0), ==, 4ull << 32 | 2);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 5);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), >, 5 * 8);
+    g_assert_cmpuint(res64(&h, 0, RES_TIME), >, 0);
+
+    /* fixed-size records of 16 bytes */
+    ilen = batch_input(in, expect, &exp_len, keep, olen, flens, ffirst,
+                       ARRAY_SIZE(flens), false);
+    qpci_memwrite(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), in, ilen);
+    r = req_batch(0x5151, ps, ds, plen, 0, ilen, 16, 64);
+    g_assert_cmpuint(cmd(&h, &r, &val), ==, ST_SUCCESS);
+    g_assert_cmpuint(exp_len, ==, 16 + 14 + 16);
+    g_assert_cmphex(val, ==, (uint64_t)3 << 32 | exp_len);
+    qpci_memread(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), out, exp_len);
+    g_assert_cmpmem(out, exp_len, expect, exp_len);
+    check_table(&h, ds, 64, keep, olen, ARRAY_SIZE(flens));
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 5 + 4);
+
+    /* no records */
+    r = req_batch(0x5152, ps, ds, plen, 0, 0, 16, 0);
+    g_assert_cmpuint(cmd(&h, &r, &val), ==, ST_SUCCESS);
+    g_assert_cmphex(val, ==, 0);
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), ==, 0);
+    hermes_stop(&h);
+}
+
+static void test_batch_errors(void)
+{
+    static const uint64_t prog_bad[] = { INSN(0x8d, 0, 0, 0, 0), EXIT() };
+    /* keeps every record after reading its byte 16 */
+    static const uint64_t prog_ld16[] = {
+        LDXB(0, 1, 16),
+        MOV64_IMM(0, 2),
+        EXIT(),
+    };
+    uint8_t in[128], out[64];
+    uint32_t plen, plen_bad, off, k;
+    uint8_t ps, ps_bad, ds;
+    uint64_t val;
+    Hermes h;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ps_bad = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_filter);
+    plen_bad = LOAD_PROG(&h, ps_bad, prog_bad);
+
+    /* LENPFX: records of 10, 10, then a length past ILEN */
+    memset(in, 0, sizeof(in));
+    stl_le_p(in, 10);
+    stl_le_p(in + 14, 10);
+    stl_le_p(in + 28, 40);
+    qpci_memwrite(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), in, 64);
+
+    r = req_batch(1, ps, ds, plen, BATCH_LENPFX, 64, 0, 64);
+    g_assert_cmpuint(cmd(&h, &r, &val), ==, ST_INVALID_RECORDS);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0) + 4), ==, 2);
+    g_assert_cmpuint(res32(&h, 0, RES_FPC), ==, 2);
+    g_assert_cmphex(val, ==, 0);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 0);
+    /* framing is checked before the program */
+    r = req_batch(2, ps_bad, ds, plen_bad, BATCH_LENPFX, 64, 0, 64);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_RECORDS);
+    r = req_batch(3, ps_bad, ds, plen_bad, BATCH_LENPFX, 28, 0, 64);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROGRAM);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0)) >> 24, ==, FAULT_INVALID_INSN);
+    /* fixed: 50 bytes of 16-byte records, record 3 is partial */
+    r = req_batch(4, ps, ds, plen, 0, 50, 16, 56);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_RECORDS);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0) + 4), ==, 3);
+    /* a table with room for 2 of 3 records */
+    r = req_batch(5, ps, ds, plen, 0, 48, 16, SLOT_SIZE - 32);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_RECORDS);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0) + 4), ==, 2);
+
+    /* addresses */
+    r = req_batch(6, ps, ds, plen, 0, 48, 16, 40);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_batch(7, ps, ds, plen, 0, 48, 16, 52);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_batch(8, ps, ds, plen, 0, SLOT_SIZE + 16, 16, SLOT_SIZE + 16);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+    r = req_batch(9, ps, ds, 0, 0, 48, 16, 48);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_ADDRESS);
+
+    /* fields, checked before slots */
+    r = req_batch(10, ps, ds, plen, 2, 48, 16, 48);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_batch(11, ps, ds, plen, BATCH_LENPFX, 48, 16, 48);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_batch(12, ps, 15, plen, 0, 48, 0, 48);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_batch(13, ps, ds, plen, 0, 48, 16, 48);
+    r.b[10] = 1;
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_FIELD);
+    r = req_batch(14, ps, 15, plen, 0, 48, 16, 48);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_DATA_SLOT);
+    r = req_batch(15, 14, ds, plen, 0, 48, 16, 48);
+    g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_PROG_SLOT);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 0);
+
+    /* a fault in record 2 (10 bytes: byte 16 is outside it) */
+    plen = LOAD_PROG(&h, ps, prog_ld16);
+    memset(in, 0, sizeof(in));
+    off = 0;
+    for (k = 0; k < 4; k++) {
+        uint32_t len = k == 2 ? 10 : 20, j;
+
+        stl_le_p(in + off, len);
+        for (j = 0; j < len; j++) {
+            in[off + 4 + j] = 0x10 * k + j;
+        }
+        off += 4 + len;
+    }
+    qpci_memwrite(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), in, off);
+    r = req_batch(16, ps, ds, plen, BATCH_LENPFX, off, 0, 128);
+    g_assert_cmpuint(cmd(&h, &r, &val), ==, ST_EBPF_ERROR);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(0)) >> 24, ==, FAULT_LOAD);
+    g_assert_cmpuint(rd32(&h, 0, EHCMDRES(0) + 4), ==, 0);
+    g_assert_cmphex(val, ==, (uint64_t)2 << 32 | 48);
+    g_assert_cmpuint(res32(&h, 0, RES_ITERS), ==, 2);
+    g_assert_cmphex(res64(&h, 0, RES_FADDR), ==, DATA_BASE + 48 + 4 + 16);
+    g_assert_cmphex(res32(&h, 0, RES_FAULT), ==, FAULT_LOAD | 1 << 8);
+    g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, 48);
+    g_assert_cmpuint(res64(&h, 0, CNT_RUNS), ==, 3);
+    qpci_memread(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), out, 48);
+    g_assert_cmpmem(out, 48, in, 48);
+    for (k = 0; k < 2; k++) {
+        g_assert_cmphex(drd64(&h, ds, 128 + 16 * k), ==, 2);
+        g_assert_cmpuint(drd32(&h, ds, 128 + 16 * k + 8), ==, 20);
+        g_assert_cmpuint(drd32(&h, ds, 128 + 16 * k + 12), ==, 1);
+    }
+    hermes_stop(&h);
+}
+
+static void test_batch_abort(void)
+{
+    /* 100000 loop iterations per record, then keep it */
+    static const uint64_t prog_slow[] = {
+        MOV64_IMM(6, 100000),
+        SUB64_IMM(6, 1),
+        JNE_IMM(6, 0, -2),
+        MOV64_IMM(0, 2),
+        EXIT(),
+    };
+    uint32_t plen, iters;
+    uint8_t ps, ds;
+    uint64_t val;
+    Hermes h;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_slow);
+    /* 32768 records of 16 bytes: hours of work for the engine */
+    r = req_batch(0x66, ps, ds, plen, 0, SLOT_SIZE / 2, 16, SLOT_SIZE / 2);
+    submit_on(&h, 0, 0, &r);
+    g_usleep(50 * 1000);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    wait_done_on(&h, 0, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(0)), ==,
+                    0x66 | ST_ABORTED << 16 | FAULT_ABORTED << 24);
+    iters = res32(&h, 0, RES_ITERS);
+    g_assert_cmpuint(iters, <, SLOT_SIZE / 32);
+    /* the records before the abort are complete */
+    val = rd64(&h, 0, EHCMDRES(0) + 8);
+    g_assert_cmphex(val, ==, (uint64_t)iters << 32 | iters * 16);
+    g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, iters * 16);
+    if (iters) {
+        g_assert_cmphex(drd64(&h, ds, SLOT_SIZE / 2 + 16 * (iters - 1)), ==,
+                        2);
+        g_assert_cmpuint(drd32(&h, ds, SLOT_SIZE / 2 + 16 * (iters - 1) + 12),
+                         ==, 1);
+    }
+    g_assert_cmpuint(res64(&h, 0, CNT_ERRORS), ==, 1);
+    hermes_stop(&h);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -2145,5 +2466,8 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/map-errors", test_map_errors);
     qtest_add_func("/hermes/map-program", test_map_program);
     qtest_add_func("/hermes/bad-config", test_bad_config);
+    qtest_add_func("/hermes/batch", test_batch);
+    qtest_add_func("/hermes/batch-errors", test_batch_errors);
+    qtest_add_func("/hermes/batch-abort", test_batch_abort);
     return g_test_run();
 }
