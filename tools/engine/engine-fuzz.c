@@ -19,6 +19,15 @@
  * promises: a validated program never meets an invalid instruction or a
  * jump out of the program at run time, the budget is respected, and a run
  * is deterministic (same result and memory on a second run).
+ *
+ * Every input is also run as a record batch (hermes_ebpf_run_batch()):
+ * the memory but its byte 0 is the input of a data slot of exactly the
+ * size the framing needs (byte 0 picks LENPFX or a record size, how much
+ * room the result table has, and whether the framing check is skipped),
+ * so that ASan sees any access outside the slot.  The batch
+ * must be deterministic, respect the budget of every record, produce an
+ * output that is never longer than the input, in the input's format, and
+ * a result table that adds up to it.
  */
 
 #include <stdint.h>
@@ -180,6 +189,124 @@ static void repair(uint64_t *insns, uint32_t n, bool maps)
     }
 }
 
+#define BATCH_BUDGET    256
+#define DATA_BASE       0x100000000ull
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+
+    while (n--) {
+        v = v << 8 | p[n];
+    }
+    return v;
+}
+
+static void batch_run(const uint64_t *insns, uint32_t n, uint8_t *slot,
+                      const HermesEbpfBatch *tmpl, HermesEbpfBatchResult *res)
+{
+    HermesEbpfBatch b = *tmpl;
+    HermesEbpfRunConfig cfg;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.budget = BATCH_BUDGET;
+    cfg.stack_addr = STACK_ADDR;
+    cfg.helper = fuzz_helper;
+    b.slot = slot;
+    hermes_ebpf_run_batch(insns, n, &b, &cfg, res);
+}
+
+/* The batch properties; aborts when one does not hold. */
+static void fuzz_batch(const uint64_t *insns, uint32_t n, bool valid,
+                       const uint8_t *mem, size_t memlen)
+{
+    HermesEbpfBatch b;
+    HermesEbpfBatchResult r1, r2;
+    HermesEbpfBatchCheck chk;
+    uint8_t *s1, *s2, m0;
+    uint32_t nrec = 0, bad, k, sum = 0, kept = 0, off = 0;
+    size_t room;
+
+    if (memlen == 0) {
+        return;
+    }
+    m0 = *mem++;
+    memlen--;
+    memset(&b, 0, sizeof(b));
+    b.lenpfx = m0 & 1;
+    b.record_size = b.lenpfx ? 0 : 1 + (m0 >> 1) % 24;
+    b.in_len = (uint32_t)memlen;
+    b.res_off = (b.in_len + 7) & ~7u;
+    room = (m0 & 0x40) ? (m0 >> 3) % 4 : memlen;    /* table entries */
+    b.slot_size = b.res_off + 16 * (uint32_t)room;
+    b.data_base = DATA_BASE;
+    b.ctx_base = RO_ADDR;
+    s1 = malloc(b.slot_size ? b.slot_size : 1);
+    s2 = malloc(b.slot_size ? b.slot_size : 1);
+    if (!s1 || !s2) {
+        abort();
+    }
+    memset(s1, 0xa5, b.slot_size);
+    memcpy(s1, mem, memlen);
+    memcpy(s2, s1, b.slot_size);
+    b.slot = s1;
+    chk = hermes_ebpf_batch_check(&b, &nrec, &bad);
+    if (chk != HERMES_EBPF_BATCH_OK &&
+        chk != HERMES_EBPF_BATCH_BAD_RECORDS) {
+        abort();
+    }
+    if (chk != HERMES_EBPF_BATCH_OK && !(m0 & 0x80)) {
+        goto out;
+    }
+    batch_run(insns, n, s1, &b, &r1);
+    batch_run(insns, n, s2, &b, &r2);
+    if (r1.status != r2.status || r1.records_done != r2.records_done ||
+        r1.out_len != r2.out_len || r1.insns != r2.insns ||
+        r1.last.r0 != r2.last.r0 || memcmp(s1, s2, b.slot_size)) {
+        abort();
+    }
+    if (r1.insns > (uint64_t)BATCH_BUDGET * r1.runs ||
+        r1.out_len > b.in_len || r1.records_out > r1.records_done ||
+        r1.runs > r1.records_done + 1) {
+        abort();
+    }
+    if (chk == HERMES_EBPF_BATCH_OK &&
+        (r1.status == HERMES_EBPF_ERR_BAD_CONFIG ||
+         (r1.status == HERMES_EBPF_OK && r1.records_done != nrec))) {
+        abort();
+    }
+    if (valid && (r1.status == HERMES_EBPF_ERR_INVALID_INSN ||
+                  r1.status == HERMES_EBPF_ERR_BAD_JUMP)) {
+        abort();
+    }
+    /* the table adds up to the output, which has the input's format */
+    for (k = 0; k < r1.records_done; k++) {
+        const uint8_t *e = s1 + b.res_off + 16 * (size_t)k;
+        uint32_t len = (uint32_t)get_le(e + 8, 4);
+        uint32_t fl = (uint32_t)get_le(e + 12, 4);
+
+        if (fl > 1 || (!fl && len) || (fl && !b.lenpfx && len > b.record_size)) {
+            abort();
+        }
+        if (fl && b.lenpfx) {
+            if (get_le(s1 + off, 4) != len) {
+                abort();
+            }
+            off += 4;
+        }
+        off += len;
+        sum += len;
+        kept += fl;
+    }
+    if (kept != r1.records_out || off != r1.out_len ||
+        sum + (b.lenpfx ? 4 * kept : 0) != r1.out_len) {
+        abort();
+    }
+out:
+    free(s1);
+    free(s2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     HermesEbpfCaps caps;
@@ -252,6 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
+    fuzz_batch(insns, n, vst == HERMES_EBPF_OK, data, memlen);
     if (sel & 0x10) {
         maps_new(&fm1);
         maps_new(&fm2);
