@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Hermes record batches end to end: `hermes run` (libhermes, io_uring
+passthrough and the ioctl of /dev/hermesN) against filter-ref, the same
+filter in plain C, on generated files; faults, Ctrl-C with no pinned page
+left, and the user-space fallback giving the device's bytes.
+
+The tools (build/tools/hermes: hermes, filter-ref, progs/*.bpf.o) are
+built on the host by mk/hermes-tools.mk; data is generated with
+filter-ref, not Python, because the VM runs under TCG."""
+
+import os
+import re
+import signal
+import stat
+import subprocess
+import time
+
+from hermes_lib import BUILD, Ktap, load_driver, skip_all
+
+TOOLS = os.path.join(BUILD, "tools", "hermes")
+HERMES = os.path.join(TOOLS, "hermes")
+REF = os.path.join(TOOLS, "filter-ref")
+PROGS = os.path.join(TOOLS, "progs")
+TMP = "/tmp/hermes-batch"
+MIB = 1 << 20
+
+
+def prog(name):
+    return os.path.join(PROGS, name + ".bpf.o")
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def sh(cmd, timeout=600):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=timeout)
+    return p.returncode, p.stdout
+
+
+def gen(name, record, nbytes, seed, *extra):
+    rc, out = sh([REF, "gen", path(name), "--record", record, "--bytes",
+                  str(nbytes), "--seed", str(seed)] + list(extra))
+    if rc:
+        raise RuntimeError("filter-ref gen: " + out)
+
+
+def ref(src, dst, record):
+    rc, out = sh([REF, "filter", path(src), path(dst), "--record", record])
+    if rc:
+        raise RuntimeError("filter-ref filter: " + out)
+
+
+def run(program, src, dst, record, *extra):
+    return sh([HERMES, "run", prog(program), "--in", path(src), "--out",
+               path(dst), "--record", record] + list(extra))
+
+
+def same(a, b):
+    rc, out = sh(["cmp", path(a), path(b)])
+    return rc == 0, out
+
+
+def rm(*names):
+    for n in names:
+        try:
+            os.unlink(path(n))
+        except FileNotFoundError:
+            pass
+
+
+def vmstat_pins():
+    v = {}
+    with open("/proc/vmstat") as f:
+        for line in f:
+            k, val = line.split()
+            v[k] = int(val)
+    return v.get("nr_foll_pin_acquired"), v.get("nr_foll_pin_released")
+
+
+def engine_runs(out):
+    return sum(int(m) for m in re.findall(r"engine \d+: runs (\d+)", out))
+
+
+def main():
+    for f in (HERMES, REF, prog("filter"), prog("loopy")):
+        if not os.path.exists(f):
+            skip_all("%s missing: run make hermes-tools on the host" % f)
+    nets = load_driver()
+    if not nets:
+        skip_all("no Hermes device")
+    dev = "/dev/hermes0"
+    t = Ktap(17)
+    have_dev = os.path.exists(dev)
+    os.makedirs(TMP, exist_ok=True)
+
+    def dev_ok(cond, what, diag=None):
+        if not have_dev:
+            t.skip(what, "no %s (the driver has no character device)" % dev)
+            return False
+        return t.ok(cond, what, diag)
+
+    # the node: not world-writable
+    if have_dev:
+        mode = os.stat(dev).st_mode
+        t.ok(stat.S_ISCHR(mode) and not mode & 0o002,
+             "%s is a character device, not world-writable (%o)" %
+             (dev, stat.S_IMODE(mode)))
+    else:
+        dev_ok(False, "%s is a character device, not world-writable" % dev)
+
+    rc, out = sh([HERMES, "devices"])
+    dev_ok(rc == 0 and ("%s: netdev %s" % (dev, nets[0])) in out and
+           "engine 0: runs" in out,
+           "hermes devices: %s with netdev %s and engine counters" %
+           (dev, nets[0]), out)
+    runs_before = engine_runs(out)
+
+    # 64 MiB of 512-byte records through the filter
+    gen("big", "512", 64 * MIB, 1)
+    ref("big", "big.ref", "512")
+    rc, out = (run("filter", "big", "big.q32", "512", "--depth", "32",
+                   "--results", path("big.res"))
+               if have_dev else (1, ""))
+    good, diag = same("big.q32", "big.ref") if rc == 0 else (False, out)
+    dev_ok(good, "64 MiB, 512-byte records, queue depth 32: output = "
+           "plain C filter", diag)
+    nrec = 64 * MIB // 512
+    dev_ok(rc == 0 and os.path.getsize(path("big.res")) == 16 * nrec and
+           ("%d records in" % nrec) in out,
+           "64 MiB: %d records ran, one result each" % nrec, out)
+    if have_dev:
+        rc2, out2 = sh([HERMES, "devices"])
+        delta = engine_runs(out2) - runs_before
+    dev_ok(have_dev and delta == nrec,
+           "engine run counters grew by the %d records" % nrec,
+           have_dev and "grew by %d" % delta)
+    rm("big.res")
+
+    rc, out = run("filter", "big", "big.q1", "512", "--depth", "1") \
+        if have_dev else (1, "")
+    good, diag = same("big.q1", "big.q32") if rc == 0 else (False, out)
+    dev_ok(good, "64 MiB, queue depth 1: the same output as depth 32", diag)
+    rm("big.q1")
+
+    rc, out = run("filter", "big", "big.ioctl", "512", "--ioctl") \
+        if have_dev else (1, "")
+    good, diag = same("big.ioctl", "big.ref") if rc == 0 else (False, out)
+    dev_ok(good, "64 MiB through the blocking ioctl: the same output", diag)
+    rm("big.ioctl")
+
+    rc, out = run("filter", "big", "big.none", "512", "--dev", "none")
+    good, diag = same("big.none", "big.ref") if rc == 0 else (False, out)
+    t.ok(good and "fallback" in out,
+         "64 MiB, --dev none (user-space fallback): output = plain C filter",
+         diag)
+    if have_dev:
+        good, diag = same("big.none", "big.q32")
+    dev_ok(good, "the fallback's output is byte for byte the device's",
+           diag)
+    rm("big.none", "big.ref", "big.q32")
+
+    # length-prefixed records
+    gen("lpx", "lenpfx", 32 * MIB, 2)
+    ref("lpx", "lpx.ref", "lenpfx")
+    for depth in ("32", "1"):
+        rc, out = run("filter", "lpx", "lpx.out", "lenpfx", "--depth",
+                      depth) if have_dev else (1, "")
+        good, diag = same("lpx.out", "lpx.ref") if rc == 0 else (False, out)
+        dev_ok(good, "32 MiB of length-prefixed records, queue depth %s: "
+               "output = plain C filter" % depth, diag)
+    rc, out = run("filter", "lpx", "lpx.out", "lenpfx", "--dev", "none")
+    good, diag = same("lpx.out", "lpx.ref") if rc == 0 else (False, out)
+    t.ok(good, "length-prefixed records, fallback: output = plain C filter",
+         diag)
+    rm("lpx", "lpx.out", "lpx.ref")
+
+    # a fault: loopy spins on record 54321; a small budget stops there
+    mark = 54321
+    gen("loop", "256", 32 * MIB, 3, "--mark", str(mark))
+    for depth in ("32", "1"):
+        rc, out = run("loopy", "loop", "loop.out", "256", "--budget",
+                      "5000", "--depth", depth) if have_dev else (1, "")
+        want = "Error: record %d: instruction budget exhausted" % mark
+        good = rc == 3 and want in out
+        if good:
+            with open(path("loop"), "rb") as f:
+                head = f.read(256 * mark)
+            with open(path("loop.out"), "rb") as f:
+                good = f.read() == head
+            out += "\noutput is not the %d records before the fault" % mark
+        dev_ok(good, "budget fault at depth %s: exit 3, record %d named, "
+               "the records before it written" % (depth, mark), out)
+    rc, out = run("loopy", "loop", "loop.none", "256", "--budget", "5000",
+                  "--dev", "none")
+    t.ok(rc == 3 and ("Error: record %d: instruction budget exhausted" %
+                      mark) in out,
+         "budget fault, fallback: exit 3, record %d named" % mark, out)
+    rm("loop", "loop.out", "loop.none")
+
+    # Ctrl-C in the middle of a big run: the batches in flight complete,
+    # the summary is printed, exit 130, and every pinned page is released
+    if have_dev:
+        # an endless input, so that the run is surely in full flight
+        feed = subprocess.Popen([REF, "gen", "-", "--record", "4096",
+                                 "--bytes", str(1 << 40), "--seed", "4"],
+                                stdout=subprocess.PIPE)
+        p = subprocess.Popen([HERMES, "run", prog("filter"), "--in", "-",
+                              "--out", "/dev/null", "--record", "4096",
+                              "--depth", "32", "--batch", "65536"],
+                             stdin=feed.stdout, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT,
+                             universal_newlines=True)
+        feed.stdout.close()
+        time.sleep(2)
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=300)
+        feed.kill()
+        feed.wait()
+        m = re.search(r"hermes: (\d+) records in", out)
+        dev_ok(p.returncode == 130 and "hermes: interrupted" in out and
+               m and int(m.group(1)) > 0,
+               "SIGINT during a run: summary, exit 130", out)
+        # per-CPU vmstat deltas are folded in every second or so
+        for _ in range(50):
+            acq, rel = vmstat_pins()
+            if acq == rel:
+                break
+            time.sleep(0.2)
+        dev_ok(acq is not None and acq == rel,
+               "after SIGINT: nr_foll_pin_acquired %s == "
+               "nr_foll_pin_released %s" % (acq, rel))
+    else:
+        dev_ok(False, "SIGINT during a run: summary, exit 130")
+        dev_ok(False, "after SIGINT: no pinned page left")
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
