@@ -72,6 +72,7 @@ check-hermes-tools: hermes-tools
 # The figure of issue 8: Hermes in the VM against the guest kernel's
 # test run per record and the user-space fallback, 4 KiB records.
 BENCH_BATCH_ARGS ?= --sizes 4096 --depths 1,4,32 --mib 16
+HT_BENCH_WAIT := modprobe hermes; for i in $$(seq 50); do [ -e /dev/hermes0 ] && break; sleep 0.1; done
 bench-batch: build-all
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --timeout $(BENCH_VM_TIMEOUT) \
-		-- $(HT_OUT)/hermes bench $(BENCH_BATCH_ARGS)
+		-- sh -c '$(HT_BENCH_WAIT); exec $(HT_OUT)/hermes bench $(BENCH_BATCH_ARGS)'

@@ -123,7 +123,7 @@ static void fallback_info(struct hermes_info *info)
 
 int hermes_open(const char *name, struct hermes_dev **devp)
 {
-	char path[sizeof(((struct hermes_dev *)0)->name)], names[1][32];
+	char path[sizeof(((struct hermes_dev *)0)->name)], names[64][32];
 	struct hermes_dev *dev;
 	int n;
 
@@ -133,7 +133,7 @@ int hermes_open(const char *name, struct hermes_dev **devp)
 		return hermes_err(-ENOMEM, "out of memory");
 	dev->fd = -1;
 	if (!name || !*name) {
-		n = hermes_list_devices(names, 1);
+		n = hermes_list_devices(names, 64);
 		name = n > 0 ? names[0] : "none";
 	}
 	if (!strcmp(name, "none")) {
