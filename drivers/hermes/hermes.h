@@ -59,6 +59,7 @@
 
 #define HERMES_CMDS_SLOT	BIT(0)
 #define HERMES_CMDS_RUN		BIT(1)
+#define HERMES_CMDS_BATCH	BIT(2)
 #define HERMES_CMDS_MAP		BIT(3)
 
 /* Per-engine command interface */
@@ -92,6 +93,8 @@
 #define HERMES_OPC_RELEASE_SLOT	0x01
 #define HERMES_OPC_RUN		0x80
 #define HERMES_RUN_WINDOW	BIT(0)
+#define HERMES_OPC_BATCH	0x81
+#define HERMES_BATCH_REQ_LENPFX	BIT(0)
 #define HERMES_OPC_MAP_CREATE	0x40
 #define HERMES_OPC_MAP_FREE	0x41
 #define HERMES_OPC_MAP_LOOKUP	0x42
@@ -119,6 +122,7 @@ enum hermes_status {
 	HERMES_ST_MAP_FULL		= 0x0d,
 	HERMES_ST_NO_MAP_MEMORY		= 0x0e,
 	HERMES_ST_INVALID_MAP		= 0x0f,
+	HERMES_ST_INVALID_RECORDS	= 0x10,
 };
 
 /* BAR2: XDMA IRQ block */
@@ -136,9 +140,11 @@ enum hermes_status {
 /* XDP_PACKET_HEADROOM: where the core puts the packet in its buffer */
 #define HERMES_XDP_HEADROOM	256
 
+struct hermes_cdev;
 struct hermes_dev;
 struct netdev_bpf;
 struct seq_file;
+struct sg_table;
 
 /**
  * struct hermes_backend_ops - what differs between Hermes implementations
@@ -183,13 +189,14 @@ struct hermes_caps {
 };
 
 #define HERMES_DMA_CHANNELS	4
+#define HERMES_XDMA_RING	512	/* descriptors per chain and channel */
 
 struct hermes_dma_chan {
 	struct mutex lock;		/* one transfer at a time */
 	struct completion done;
 	bool h2c;
 	unsigned int idx;
-	void *desc;
+	void *desc;			/* ring of HERMES_XDMA_RING descriptors */
 	dma_addr_t desc_dma;
 	void *bounce;
 	dma_addr_t bounce_dma;
@@ -287,6 +294,7 @@ struct hermes_dev {
 	struct net_device *netdev;
 	struct bpf_offload_dev *bpf_dev;
 	struct dentry *debugfs;
+	struct hermes_cdev *cdev;	/* /dev/hermesN, hermes_cdev.c */
 };
 
 /* hermes_dev.c */
@@ -297,6 +305,7 @@ struct hermes_engine *hermes_engine_get(struct hermes_dev *hd);
 void hermes_engine_put(struct hermes_engine *e);
 int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 		      unsigned int timeout_ms, bool interruptible);
+void hermes_engine_cmd_abort(struct hermes_engine *e);
 void hermes_engines_abort(struct hermes_dev *hd);
 int hermes_dev_reset(struct hermes_dev *hd);
 int hermes_dev_init(struct hermes_dev *hd);
@@ -307,6 +316,8 @@ int hermes_xdma_init(struct hermes_dev *hd);
 int hermes_mem_write(struct hermes_dev *hd, u64 off, const void *buf,
 		     size_t len);
 int hermes_mem_read(struct hermes_dev *hd, u64 off, void *buf, size_t len);
+int hermes_xdma_sg(struct hermes_dev *hd, bool h2c, u64 off,
+		   struct sg_table *sgt, size_t len);
 
 /* hermes_bpf.c: verifier callbacks, translation, program slots */
 int hermes_prepare(struct bpf_prog *prog);
@@ -328,5 +339,11 @@ void hermes_debugfs_maps(struct seq_file *m, struct hermes_dev *hd);
 
 /* hermes_run.c */
 int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run);
+
+/* hermes_cdev.c: /dev/hermesN, record batches */
+int hermes_cdev_register(struct hermes_dev *hd);
+void hermes_cdev_unregister(struct hermes_dev *hd);
+void hermes_cdev_detach(struct hermes_dev *hd);
+void hermes_debugfs_cdev(struct seq_file *m, struct hermes_dev *hd);
 
 #endif /* _HERMES_H_ */

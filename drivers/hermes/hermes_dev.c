@@ -166,6 +166,19 @@ static void hermes_engine_abort(struct hermes_engine *e)
 }
 
 /**
+ * hermes_engine_cmd_abort() - abort the command running on a held engine
+ * @e: engine, held by someone for as long as this runs
+ *
+ * For a waiter that is not the submitter (a cancelled batch): the
+ * command completes with status ``ABORTED`` and hermes_engine_cmd()
+ * returns as usual.  No effect when the engine is idle.
+ */
+void hermes_engine_cmd_abort(struct hermes_engine *e)
+{
+	hermes_engine_abort(e);
+}
+
+/**
  * hermes_engine_cmd() - submit a command on a held engine and wait for it
  * @e: engine taken with hermes_engine_get()
  * @req: 32-byte request; its CID is filled in here

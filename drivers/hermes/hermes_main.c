@@ -158,6 +158,13 @@ static int hermes_caps_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(hermes_caps);
 
+static int hermes_chardev_show(struct seq_file *m, void *v)
+{
+	hermes_debugfs_cdev(m, m->private);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hermes_chardev);
+
 static void hermes_debugfs_init(struct hermes_dev *hd)
 {
 	hd->debugfs = debugfs_create_dir(pci_name(hd->pdev),
@@ -172,6 +179,8 @@ static void hermes_debugfs_init(struct hermes_dev *hd)
 			    &hermes_last_error_fops);
 	debugfs_create_file("caps", 0400, hd->debugfs, hd,
 			    &hermes_caps_fops);
+	debugfs_create_file("cdev", 0400, hd->debugfs, hd,
+			    &hermes_chardev_fops);
 	if (hd->netdev)
 		debugfs_create_symlink(netdev_name(hd->netdev),
 				       hermes_debugfs_root,
@@ -296,14 +305,21 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		goto err_bpf;
 	hermes_debugfs_init(hd);
+	/* last: user space may submit batches from here on */
+	err = hermes_cdev_register(hd);
+	if (err)
+		goto err_netdev;
 
 	dev_info(dev,
-		 "Hermes interface version %u (%s backend): %u engines, %u program slots, %u data slots of %u KiB, %s\n",
+		 "Hermes interface version %u (%s backend): %u engines, %u program slots, %u data slots of %u KiB, %s, /dev/%s\n",
 		 version, hd->ops->name, hd->n_engines, hd->caps.pslots,
 		 hd->caps.dslots, hd->caps.dslot_size / 1024,
-		 netdev_name(hd->netdev));
+		 netdev_name(hd->netdev), netdev_name(hd->netdev));
 	return 0;
 
+err_netdev:
+	hermes_debugfs_fini(hd);
+	hermes_netdev_fini(hd);
 err_bpf:
 	bpf_offload_dev_destroy(hd->bpf_dev);
 err_reset:
@@ -316,11 +332,16 @@ static void hermes_remove(struct pci_dev *pdev)
 {
 	struct hermes_dev *hd = pci_get_drvdata(pdev);
 
+	/* The character device goes first: no new opens. */
+	hermes_cdev_unregister(hd);
+
 	/* New runs fail, running ones end now, waiters wake up. */
 	WRITE_ONCE(hd->dead, true);
 	hermes_engines_abort(hd);
 	wake_up_all(&hd->engine_wq);
 	wake_up_all(&hd->slot_wq);
+	/* Open files: batches in flight end with -ENODEV, then all calls. */
+	hermes_cdev_detach(hd);
 
 	hermes_debugfs_fini(hd);
 	hermes_netdev_fini(hd);

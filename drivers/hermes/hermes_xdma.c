@@ -2,10 +2,13 @@
 /*
  * Hermes eBPF offload accelerators: the XDMA channels (BAR2).
  *
- * Each of the four H2C and four C2H channels copies through a coherent
- * bounce buffer of its own, one descriptor per chain, and signals the end
- * of a chain on its MSI-X vector (0-3 H2C, 4-7 C2H).  A caller takes a
- * channel for a whole transfer; the channel's status decides success.
+ * Each of the four H2C and four C2H channels has a ring of descriptors
+ * and signals the end of a chain on its MSI-X vector (0-3 H2C, 4-7 C2H).
+ * Kernel buffers go through a coherent bounce buffer per channel, one
+ * descriptor per chain; user buffers of record batches, pinned and mapped
+ * by the caller, are moved zero-copy with one descriptor per DMA segment,
+ * up to a ring per chain.  A caller takes a channel for a whole transfer;
+ * the channel's status decides success.
  */
 
 #include <linux/dma-mapping.h>
@@ -13,6 +16,7 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/unaligned.h>
 
@@ -49,6 +53,8 @@ MODULE_PARM_DESC(use_dma,
 #define XDMA_ID_H2C		0x1fc00005
 #define XDMA_ID_C2H		0x1fc10005
 
+/* A descriptor moves less than 2^28 bytes (INVALID_LENGTH above) */
+#define XDMA_DESC_MAX_LEN	SZ_128M
 #define XDMA_BOUNCE_SIZE	SZ_64K
 #define XDMA_TIMEOUT_MS		2000
 
@@ -60,22 +66,30 @@ static irqreturn_t hermes_xdma_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* One chain of one descriptor; @ch is held by the caller. */
-static int hermes_xdma_chain(struct hermes_dev *hd, struct hermes_dma_chan *ch,
-			     u64 card, size_t len)
+/* Descriptor @i of @ch's ring: @src to @dst, linked to the next one. */
+static void hermes_xdma_desc(struct hermes_dma_chan *ch, unsigned int i,
+			     u64 src, u64 dst, u32 len, bool last)
+{
+	u8 *d = ch->desc + i * XDMA_DESC_SIZE;
+
+	put_unaligned_le32(XDMA_DESC_MAGIC << 16 | (last ? XDMA_DESC_STOP : 0),
+			   d + 0x00);
+	put_unaligned_le32(len, d + 0x04);
+	put_unaligned_le64(src, d + 0x08);
+	put_unaligned_le64(dst, d + 0x10);
+	put_unaligned_le64(last ? 0 : ch->desc_dma + (i + 1) * XDMA_DESC_SIZE,
+			   d + 0x18);
+}
+
+/* Run the chain at the start of @ch's ring; @ch is held by the caller. */
+static int hermes_xdma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch)
 {
 	void __iomem *regs = hd->dma + (ch->h2c ? XDMA_H2C_CHAN(ch->idx) :
 					 XDMA_C2H_CHAN(ch->idx));
-	u8 *d = ch->desc;
 	u32 status;
 	long left;
 
-	put_unaligned_le32(XDMA_DESC_MAGIC << 16 | XDMA_DESC_STOP, d + 0x00);
-	put_unaligned_le32(len, d + 0x04);
-	put_unaligned_le64(ch->h2c ? ch->bounce_dma : card, d + 0x08);
-	put_unaligned_le64(ch->h2c ? card : ch->bounce_dma, d + 0x10);
-	put_unaligned_le64(0, d + 0x18);
-	/* descriptor and bounce buffer are coherent; order them before RUN */
+	/* descriptors (and bounce buffer) are coherent; order them before RUN */
 	wmb();
 
 	reinit_completion(&ch->done);
@@ -100,6 +114,15 @@ static int hermes_xdma_chain(struct hermes_dev *hd, struct hermes_dma_chan *ch,
 		return -EIO;
 	}
 	return 0;
+}
+
+/* One chain of one descriptor through the bounce buffer. */
+static int hermes_xdma_chain(struct hermes_dev *hd, struct hermes_dma_chan *ch,
+			     u64 card, size_t len)
+{
+	hermes_xdma_desc(ch, 0, ch->h2c ? ch->bounce_dma : card,
+			 ch->h2c ? card : ch->bounce_dma, len, true);
+	return hermes_xdma_run(hd, ch);
 }
 
 static struct hermes_dma_chan *hermes_xdma_get(struct hermes_dev *hd,
@@ -193,6 +216,66 @@ int hermes_mem_read(struct hermes_dev *hd, u64 off, void *buf, size_t len)
 	return hd->ops->read_mem(hd, off, buf, len);
 }
 
+/**
+ * hermes_xdma_sg() - move data between DMA-mapped host memory and BAR4
+ * @hd: device with its XDMA channels up (``dma_ready``)
+ * @h2c: true: from @sgt to device memory; false: the other way
+ * @off: BAR4 offset
+ * @sgt: host memory, mapped with dma_map_sgtable() for the direction
+ * @len: bytes from the start of @sgt
+ *
+ * Zero-copy: one descriptor per DMA segment (split below 2^28 bytes), in
+ * chains of at most a ring (``HERMES_XDMA_RING`` descriptors, the device
+ * takes 4096) on one channel held for the whole transfer.
+ *
+ * Return: 0, -EINVAL when the range is outside device memory or @sgt is
+ * shorter than @len, -EOPNOTSUPP without XDMA, or -EIO when a chain
+ * failed (``last_error`` says how).
+ */
+int hermes_xdma_sg(struct hermes_dev *hd, bool h2c, u64 off,
+		   struct sg_table *sgt, size_t len)
+{
+	struct hermes_dma_chan *ch;
+	struct scatterlist *sg;
+	unsigned int i, n = 0;
+	int err = 0;
+
+	if (!hd->dma_ready)
+		return -EOPNOTSUPP;
+	if (off > hd->caps.mem_size || len > hd->caps.mem_size - off)
+		return -EINVAL;
+	if (!len)
+		return 0;
+
+	ch = hermes_xdma_get(hd, h2c);
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		u64 addr = sg_dma_address(sg);
+		size_t seg = sg_dma_len(sg);
+
+		while (seg && len && !err) {
+			u32 chunk = min3(seg, len, (size_t)XDMA_DESC_MAX_LEN);
+			bool last = chunk == len || n == HERMES_XDMA_RING - 1;
+
+			hermes_xdma_desc(ch, n++, h2c ? addr : off,
+					 h2c ? off : addr, chunk, last);
+			addr += chunk;
+			off += chunk;
+			seg -= chunk;
+			len -= chunk;
+			if (last) {
+				err = hermes_xdma_run(hd, ch);
+				n = 0;
+			}
+		}
+		if (!len || err)
+			break;
+	}
+	mutex_unlock(&ch->lock);
+	if (!err && len)
+		err = -EINVAL;
+	return err;
+}
+
 static int hermes_xdma_chan_init(struct hermes_dev *hd,
 				 struct hermes_dma_chan *ch, bool h2c,
 				 unsigned int idx)
@@ -214,8 +297,8 @@ static int hermes_xdma_chan_init(struct hermes_dev *hd,
 	ch->idx = idx;
 	mutex_init(&ch->lock);
 	init_completion(&ch->done);
-	ch->desc = dmam_alloc_coherent(dev, XDMA_DESC_SIZE, &ch->desc_dma,
-				       GFP_KERNEL);
+	ch->desc = dmam_alloc_coherent(dev, HERMES_XDMA_RING * XDMA_DESC_SIZE,
+				       &ch->desc_dma, GFP_KERNEL);
 	ch->bounce = dmam_alloc_coherent(dev, XDMA_BOUNCE_SIZE,
 					 &ch->bounce_dma, GFP_KERNEL);
 	if (!ch->desc || !ch->bounce)

@@ -77,10 +77,14 @@ apply_series() {
 	echo "$want" > "$KSRC/.hermes-series"
 }
 
-# drivers/hermes and the top-level Kconfig are symlinks into the repo, so
-# an edit there is seen by the next kbuild run without copying anything.
+# drivers/hermes, the UAPI header include/uapi/linux/hermes.h and the
+# top-level Kconfig are symlinks into the repo, so an edit there is seen
+# by the next kbuild run without copying anything; headers_install puts
+# the UAPI header into build/headers with the rest for user space.
 wire_hermes() {
 	ln -sfn "$TOP/drivers/hermes" "$KSRC/drivers/hermes"
+	ln -sfn "$TOP/include/uapi/linux/hermes.h" \
+		"$KSRC/include/uapi/linux/hermes.h"
 	ln -sfn "$TOP/Kconfig" "$KSRC/Kconfig.hermes"
 	grep -q 'Kconfig.hermes' "$KSRC/drivers/Kconfig" ||
 		sed -i '$i source "Kconfig.hermes"\n' "$KSRC/drivers/Kconfig"

@@ -1,0 +1,821 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hermes eBPF offload accelerators: the character device /dev/hermesN.
+ *
+ * A record batch runs an offloaded XDP program once per record of a user
+ * buffer (BATCH RUN, device.rst "Record batches").  The buffers are pinned
+ * and mapped for DMA; the XDMA channels move them between user memory and
+ * the engine's data slot, nothing is copied through the kernel.  Batches
+ * come through a blocking ioctl or io_uring passthrough commands; the
+ * latter run on a workqueue with one worker per engine, so that enough
+ * submissions in flight keep every engine busy.
+ *
+ * Lifetime: the misc device is registered once the device works and
+ * unregistered first at removal.  An open file holds a reference on its
+ * struct hermes_cdev, never on the device: every use of the device is
+ * under the read side of @lock, and removal takes the write side (after
+ * aborting what runs) before it clears @hd, so a batch in flight completes
+ * with -ENODEV and later calls get -ENODEV.
+ */
+
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/io_uring/cmd.h>
+#include <linux/kref.h>
+#include <linux/math64.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/netdevice.h>
+#include <linux/rwsem.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/unaligned.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/hermes.h>
+
+#include "hermes.h"
+
+/* A device runs at least this many instructions per ms (as hermes_run.c) */
+#define HERMES_BATCH_INSNS_PER_MS	10000
+#define HERMES_BATCH_TIMEOUT_MS		2000
+#define HERMES_RESULT_SIZE		sizeof(struct hermes_batch_result)
+
+struct hermes_cdev {
+	struct kref ref;
+	struct rw_semaphore lock;	/* @hd: NULL once the device is gone */
+	struct hermes_dev *hd;
+	struct miscdevice misc;
+	struct workqueue_struct *wq;	/* io_uring batches */
+	atomic64_t batches;
+	atomic64_t failed;
+	char name[IFNAMSIZ];
+};
+
+/* A user buffer, pinned and described for DMA */
+struct hermes_ubuf {
+	struct page **pages;
+	unsigned int npages;
+	bool write;
+	bool mapped;
+	size_t len;
+	struct sg_table sgt;
+};
+
+/* One batch, from the checks to the answer */
+struct hermes_breq {
+	struct hermes_cdev *cd;
+	struct hermes_batch b;
+	struct bpf_prog *prog;
+	u32 max_records;	/* records the input can hold at most */
+	struct hermes_ubuf in, out, res;
+
+	/* io_uring */
+	struct io_uring_cmd *ioucmd;
+	u64 uaddr;
+	struct work_struct work;
+	int result;
+	spinlock_t lock;	/* engine, cancelled */
+	struct hermes_engine *engine;
+	bool cancelled;
+};
+
+/* What io_uring keeps for us in the command */
+struct hermes_uring_pdu {
+	struct hermes_breq *req;
+};
+
+static void hermes_cdev_release(struct kref *ref)
+{
+	kfree(container_of(ref, struct hermes_cdev, ref));
+}
+
+static int hermes_cdev_open(struct inode *inode, struct file *file)
+{
+	struct hermes_cdev *cd = container_of(file->private_data,
+					      struct hermes_cdev, misc);
+
+	/*
+	 * Only a user who could load a program onto the device may run
+	 * batches on it: BPF_PROG_LOAD of an offloaded XDP program needs
+	 * CAP_BPF (or CAP_SYS_ADMIN) and CAP_NET_ADMIN.  Checked here, with
+	 * the opener's credentials, whatever the mode of the node.
+	 */
+	if (!(capable(CAP_BPF) || capable(CAP_SYS_ADMIN)) ||
+	    !(capable(CAP_NET_ADMIN) || capable(CAP_SYS_ADMIN)))
+		return -EPERM;
+	/* misc_open() holds misc_mtx: unregistration waits for us */
+	kref_get(&cd->ref);
+	file->private_data = cd;
+	return 0;
+}
+
+static int hermes_cdev_file_release(struct inode *inode, struct file *file)
+{
+	struct hermes_cdev *cd = file->private_data;
+
+	kref_put(&cd->ref, hermes_cdev_release);
+	return 0;
+}
+
+static long hermes_ioc_info(struct hermes_cdev *cd, void __user *arg)
+{
+	struct hermes_info *info;
+	struct hermes_dev *hd;
+	unsigned int i;
+	long ret = 0;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	down_read(&cd->lock);
+	hd = cd->hd;
+	if (!hd || READ_ONCE(hd->dead)) {
+		up_read(&cd->lock);
+		kfree(info);
+		return -ENODEV;
+	}
+	info->version = ioread32(hd->regs + HERMES_REG_EHVER);
+	info->ifindex = hd->netdev->ifindex;
+	strscpy(info->ifname, netdev_name(hd->netdev), sizeof(info->ifname));
+	strscpy(info->build, hd->build, sizeof(info->build));
+	info->engines = hd->n_engines;
+	info->max_batch = hd->caps.dslot_size;
+	info->isa = hd->caps.isa;
+	info->cmds = hd->caps.cmds;
+	info->stack_size = hd->caps.stack;
+	info->max_insns = hd->caps.max_insns;
+	info->budget_default = hd->caps.budget_def;
+	info->budget_max = hd->caps.budget_max;
+	for (i = 0; i < hd->n_engines && i < HERMES_MAX_ENGINES_INFO; i++) {
+		u32 blk = HERMES_ENGBLK(i);
+
+		info->engine_runs[i] = hermes_read64(hd, blk + HERMES_CNT_RUNS);
+		info->engine_insns[i] = hermes_read64(hd, blk + HERMES_CNT_INSNS);
+		info->engine_busy_ns[i] = hermes_read64(hd, blk + HERMES_CNT_BUSY);
+		info->engine_errors[i] = hermes_read64(hd,
+						       blk + HERMES_CNT_ERRORS);
+	}
+	up_read(&cd->lock);
+	if (copy_to_user(arg, info, sizeof(*info)))
+		ret = -EFAULT;
+	kfree(info);
+	return ret;
+}
+
+/* Buffers */
+
+static void hermes_ubuf_unmap(struct hermes_dev *hd, struct hermes_ubuf *u)
+{
+	if (!u->mapped)
+		return;
+	dma_unmap_sgtable(&hd->pdev->dev, &u->sgt,
+			  u->write ? DMA_FROM_DEVICE : DMA_TO_DEVICE, 0);
+	u->mapped = false;
+}
+
+static void hermes_ubuf_release(struct hermes_ubuf *u)
+{
+	if (!u->pages)
+		return;
+	sg_free_table(&u->sgt);
+	if (u->write)
+		unpin_user_pages_dirty_lock(u->pages, u->npages, true);
+	else
+		unpin_user_pages(u->pages, u->npages);
+	kvfree(u->pages);
+	u->pages = NULL;
+}
+
+/* Pin @len bytes of user memory at @addr (writable with @write). */
+static int hermes_ubuf_pin(struct hermes_ubuf *u, u64 addr, size_t len,
+			   bool write)
+{
+	unsigned long start = addr & PAGE_MASK;
+	unsigned int off = offset_in_page(addr);
+	int n, err;
+
+	u->write = write;
+	u->len = len;
+	if (!len)
+		return 0;
+	u->npages = DIV_ROUND_UP(off + len, PAGE_SIZE);
+	u->pages = kvmalloc_array(u->npages, sizeof(*u->pages), GFP_KERNEL);
+	if (!u->pages)
+		return -ENOMEM;
+	n = pin_user_pages_fast(start, u->npages, write ? FOLL_WRITE : 0,
+				u->pages);
+	if (n != u->npages) {
+		if (n > 0)
+			unpin_user_pages(u->pages, n);
+		err = n < 0 ? n : -EFAULT;
+		goto err_free;
+	}
+	err = sg_alloc_table_from_pages(&u->sgt, u->pages, u->npages, off, len,
+					GFP_KERNEL);
+	if (err) {
+		unpin_user_pages(u->pages, u->npages);
+		goto err_free;
+	}
+	return 0;
+
+err_free:
+	kvfree(u->pages);
+	u->pages = NULL;
+	return err;
+}
+
+static int hermes_ubuf_map(struct hermes_dev *hd, struct hermes_ubuf *u)
+{
+	int err;
+
+	if (!u->pages)
+		return 0;
+	err = dma_map_sgtable(&hd->pdev->dev, &u->sgt,
+			      u->write ? DMA_FROM_DEVICE : DMA_TO_DEVICE, 0);
+	if (!err)
+		u->mapped = true;
+	return err;
+}
+
+static void hermes_breq_free(struct hermes_breq *r)
+{
+	hermes_ubuf_release(&r->in);
+	hermes_ubuf_release(&r->out);
+	hermes_ubuf_release(&r->res);
+	if (r->prog)
+		bpf_prog_put(r->prog);
+	kref_put(&r->cd->ref, hermes_cdev_release);
+	kfree(r);
+}
+
+static bool hermes_user_range(u64 addr, u32 len)
+{
+	if (!len)
+		return true;
+	if (addr + len < addr)
+		return false;
+	return access_ok(u64_to_user_ptr(addr), len);
+}
+
+/*
+ * Everything from user space is checked here, before the device is
+ * touched.  Called with cd->lock held for reading and cd->hd set.
+ */
+static int hermes_batch_check(struct hermes_cdev *cd, struct hermes_breq *r)
+{
+	struct hermes_dev *hd = cd->hd;
+	struct hermes_batch *b = &r->b;
+	u32 slot = hd->caps.dslot_size, resoff, table;
+	struct bpf_prog *prog;
+	int err;
+
+	if (b->reserved || b->reserved2 || b->flags & ~HERMES_BATCH_LENPFX)
+		return -EINVAL;
+	if (b->flags & HERMES_BATCH_LENPFX) {
+		if (b->record_size)
+			return -EINVAL;
+	} else if (!b->record_size || b->in_len % b->record_size) {
+		return -EINVAL;
+	}
+	if (b->budget > hd->caps.budget_max)
+		return -EINVAL;
+	if (b->in_len > slot)
+		return -EMSGSIZE;
+	if (b->out_len < b->in_len)
+		return -EINVAL;
+	if (!b->res_addr && b->res_len)
+		return -EINVAL;
+
+	/* The result table follows the input in the data slot */
+	resoff = round_up(b->in_len, 8);
+	table = resoff <= slot ? (slot - resoff) / HERMES_RESULT_SIZE : 0;
+	if (b->flags & HERMES_BATCH_LENPFX) {
+		/* the device checks the framing; 4 bytes per record at least */
+		r->max_records = min(b->in_len / 4, table);
+	} else {
+		r->max_records = b->in_len / b->record_size;
+		if (r->max_records > table)
+			return -EMSGSIZE;
+	}
+
+	if (!hermes_user_range(b->in_addr, b->in_len) ||
+	    !hermes_user_range(b->out_addr, b->in_len) ||
+	    !hermes_user_range(b->res_addr, b->res_len))
+		return -EFAULT;
+
+	prog = bpf_prog_get_type_dev(b->prog_fd, BPF_PROG_TYPE_XDP, true);
+	if (IS_ERR(prog))
+		return PTR_ERR(prog);
+	r->prog = prog;
+	/*
+	 * An XDP program offloaded to this device.  Its hermes_prog lives
+	 * until the program is freed (we hold it) or the netdev is
+	 * unregistered, which removal does only after it took cd->lock for
+	 * writing: we hold the read side until the batch is over.
+	 */
+	if (!bpf_prog_is_offloaded(prog->aux) ||
+	    !bpf_offload_dev_match(prog, hd->netdev))
+		return -EINVAL;
+
+	/* A bad address gives EFAULT with nothing else done */
+	err = hermes_ubuf_pin(&r->in, b->in_addr, b->in_len, false);
+	if (!err)
+		err = hermes_ubuf_pin(&r->out, b->out_addr, b->in_len, true);
+	if (!err)
+		err = hermes_ubuf_pin(&r->res, b->res_addr,
+				      min_t(u64, round_down(b->res_len,
+							    HERMES_RESULT_SIZE),
+					    (u64)r->max_records *
+					    HERMES_RESULT_SIZE), true);
+	if (err)
+		return err;
+
+	/* Zero-copy needs the DMA engine, batches the device's command */
+	if (!(hd->caps.cmds & HERMES_CMDS_BATCH) || !hd->dma_ready)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * The verifier's index of device instruction @fpc.  The image is a
+ * one-instruction prologue, then the driver's copy of the program
+ * instruction for instruction; the host fixups of the verifier (guards
+ * of divisions by a register, for instance) insert instructions into
+ * the program bpftool dumps as "xlated", so walk both to find the same
+ * instruction there.
+ */
+static u32 hermes_fault_insn(struct hermes_prog *hp, u32 fpc)
+{
+	const struct bpf_insn *x = hp->prog->insnsi;
+	u32 i, j = 0, idx = fpc ? fpc - 1 : 0;
+
+	if (idx >= hp->len)
+		return idx;
+	for (i = 0; i <= idx; i++, j++) {
+		const struct bpf_insn *a = &hp->insns[i];
+		u32 k;
+
+		for (k = j; k < hp->prog->len; k++)
+			if (x[k].code == a->code && x[k].dst_reg == a->dst_reg &&
+			    x[k].src_reg == a->src_reg && x[k].off == a->off)
+				break;
+		if (k == hp->prog->len)
+			return idx;	/* not found: the driver's index */
+		j = k;
+	}
+	return j - 1;
+}
+
+static unsigned int hermes_batch_timeout_ms(struct hermes_dev *hd,
+					    const struct hermes_breq *r)
+{
+	u32 budget = r->b.budget ? r->b.budget : hd->caps.budget_def;
+	u64 ms = div_u64((u64)max(r->max_records, 1U) * budget,
+			 HERMES_BATCH_INSNS_PER_MS);
+
+	return min_t(u64, ms + HERMES_BATCH_TIMEOUT_MS, INT_MAX);
+}
+
+/* Return: true when the batch was cancelled already. */
+static bool hermes_breq_set_engine(struct hermes_breq *r,
+				   struct hermes_engine *e)
+{
+	bool cancelled;
+
+	spin_lock(&r->lock);
+	r->engine = e;
+	cancelled = r->cancelled;
+	spin_unlock(&r->lock);
+	return cancelled;
+}
+
+/* The device part of a batch, with cd->lock held for reading. */
+static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
+			       bool interruptible)
+{
+	struct hermes_prog *hp = r->prog->aux->offload->dev_priv;
+	struct hermes_batch *b = &r->b;
+	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_BATCH };
+	u32 resoff = round_up(b->in_len, 8), outlen, nout, iters;
+	u8 res[HERMES_RES_SIZE], status;
+	struct hermes_engine *e;
+	u64 dbase, time;
+	int slot, err;
+
+	if (READ_ONCE(hd->dead))
+		return -ENODEV;
+	if (!hp->image)
+		return -EINVAL;
+
+	e = hermes_engine_get(hd);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	slot = hermes_slot_pin(hd, hp);
+	if (slot < 0) {
+		err = slot;
+		goto out_put;
+	}
+	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
+
+	err = hermes_ubuf_map(hd, &r->in);
+	if (!err)
+		err = hermes_xdma_sg(hd, true, dbase, &r->in.sgt, b->in_len);
+	hermes_ubuf_unmap(hd, &r->in);
+	if (err)
+		goto out_unpin;
+
+	if (b->flags & HERMES_BATCH_LENPFX)
+		req[1] = HERMES_BATCH_REQ_LENPFX;
+	req[8] = slot;
+	req[9] = e->dslot;
+	put_unaligned_le32(hp->image_len * sizeof(struct bpf_insn), req + 12);
+	put_unaligned_le32(b->in_len, req + 16);
+	put_unaligned_le32(b->record_size, req + 20);
+	put_unaligned_le32(resoff, req + 24);
+	put_unaligned_le32(b->budget, req + 28);
+
+	/* from here on a cancellation aborts the command */
+	if (hermes_breq_set_engine(r, e))
+		err = -ECANCELED;
+	else
+		err = hermes_engine_cmd(e, req, res,
+					hermes_batch_timeout_ms(hd, r),
+					interruptible);
+	hermes_breq_set_engine(r, NULL);
+	if (err) {
+		err = READ_ONCE(hd->dead) ? -ENODEV : err;
+		goto out_unpin;
+	}
+
+	status = res[2];
+	outlen = get_unaligned_le32(res + 8);
+	nout = get_unaligned_le32(res + 12);
+	iters = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_ITERS);
+	time = hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
+	switch (status) {
+	case HERMES_ST_SUCCESS:
+		b->fault = 0;
+		b->fault_insn = 0;
+		break;
+	case HERMES_ST_EBPF_ERROR:
+	case HERMES_ST_BUDGET_EXCEEDED:
+		b->fault = res[3];
+		b->fault_insn = hermes_fault_insn(hp,
+						  get_unaligned_le32(res + 4));
+		hermes_set_error(hd,
+				 "engine %u: prog %u: batch stopped at record %u: fault %u at device insn %u",
+				 e->idx, hp->prog->aux->id, iters, res[3],
+				 get_unaligned_le32(res + 4));
+		break;
+	case HERMES_ST_INVALID_RECORDS:
+		err = -EINVAL;
+		goto out_unpin;
+	case HERMES_ST_ABORTED:
+		if (READ_ONCE(hd->dead))
+			err = -ENODEV;
+		else
+			err = READ_ONCE(r->cancelled) ? -ECANCELED : -EINTR;
+		goto out_unpin;
+	case HERMES_ST_INVALID_OPCODE:
+		err = -EOPNOTSUPP;
+		goto out_unpin;
+	default:
+		hermes_set_error(hd, "engine %u: prog %u: batch status %#x",
+				 e->idx, hp->prog->aux->id, status);
+		err = -EIO;
+		goto out_unpin;
+	}
+
+	/* Never trust the device */
+	if (outlen > b->in_len || iters > r->max_records || nout > iters) {
+		hermes_set_error(hd,
+				 "engine %u: batch answered %u bytes, %u of %u records for %u bytes, %u records at most",
+				 e->idx, outlen, nout, iters, b->in_len,
+				 r->max_records);
+		err = -EIO;
+		goto out_unpin;
+	}
+
+	err = hermes_ubuf_map(hd, &r->out);
+	if (!err)
+		err = hermes_xdma_sg(hd, false, dbase, &r->out.sgt, outlen);
+	hermes_ubuf_unmap(hd, &r->out);
+	if (!err && r->res.pages) {
+		err = hermes_ubuf_map(hd, &r->res);
+		if (!err)
+			err = hermes_xdma_sg(hd, false, dbase + resoff,
+					     &r->res.sgt,
+					     min_t(u64, r->res.len,
+						   (u64)iters *
+						   HERMES_RESULT_SIZE));
+		hermes_ubuf_unmap(hd, &r->res);
+	}
+	if (err)
+		goto out_unpin;
+
+	b->records_in = iters;
+	b->records_out = nout;
+	b->bytes_out = outlen;
+	b->duration_ns = time;
+out_unpin:
+	hermes_slot_unpin(hd, slot);
+out_put:
+	hermes_engine_put(e);
+	return err;
+}
+
+static int hermes_batch_exec(struct hermes_breq *r, bool interruptible)
+{
+	struct hermes_cdev *cd = r->cd;
+	int err;
+
+	down_read(&cd->lock);
+	if (!cd->hd)
+		err = -ENODEV;
+	else if (READ_ONCE(r->cancelled))
+		err = -ECANCELED;
+	else if (!r->b.in_len)
+		err = 0;
+	else
+		err = hermes_batch_device(cd->hd, r, interruptible);
+	up_read(&cd->lock);
+	atomic64_inc(&cd->batches);
+	if (err)
+		atomic64_inc(&cd->failed);
+	return err;
+}
+
+/* The fields a batch answers in */
+static const size_t hermes_batch_out_off = offsetof(struct hermes_batch,
+						    records_in);
+
+/* Read and check a batch from user space; r->cd holds a reference. */
+static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
+					   const void __user *arg)
+{
+	struct hermes_breq *r;
+	int err;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	kref_get(&cd->ref);
+	r->cd = cd;
+	spin_lock_init(&r->lock);
+	if (copy_from_user(&r->b, arg, sizeof(r->b))) {
+		err = -EFAULT;
+		goto err_free;
+	}
+	r->b.records_in = 0;
+	r->b.records_out = 0;
+	r->b.bytes_out = 0;
+	r->b.fault = 0;
+	r->b.fault_insn = 0;
+	r->b.duration_ns = 0;
+	down_read(&cd->lock);
+	if (!cd->hd || READ_ONCE(cd->hd->dead))
+		err = -ENODEV;
+	else
+		err = hermes_batch_check(cd, r);
+	up_read(&cd->lock);
+	if (err)
+		goto err_free;
+	return r;
+
+err_free:
+	hermes_breq_free(r);
+	return ERR_PTR(err);
+}
+
+static int hermes_batch_copy_out(struct hermes_breq *r, void __user *arg)
+{
+	if (copy_to_user(arg + hermes_batch_out_off,
+			 (u8 *)&r->b + hermes_batch_out_off,
+			 sizeof(r->b) - hermes_batch_out_off))
+		return -EFAULT;
+	return 0;
+}
+
+static long hermes_ioc_batch(struct hermes_cdev *cd, void __user *arg)
+{
+	struct hermes_breq *r;
+	int err;
+
+	r = hermes_breq_new(cd, arg);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	err = hermes_batch_exec(r, true);
+	if (!err)
+		err = hermes_batch_copy_out(r, arg);
+	hermes_breq_free(r);
+	return err;
+}
+
+static long hermes_cdev_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct hermes_cdev *cd = file->private_data;
+
+	switch (cmd) {
+	case HERMES_IOC_INFO:
+		return hermes_ioc_info(cd, (void __user *)arg);
+	case HERMES_IOC_BATCH:
+		return hermes_ioc_batch(cd, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* io_uring */
+
+static void hermes_uring_complete(struct io_uring_cmd *ioucmd,
+				  unsigned int issue_flags)
+{
+	struct hermes_uring_pdu *pdu = io_uring_cmd_to_pdu(ioucmd,
+							   struct hermes_uring_pdu);
+	struct hermes_breq *r = pdu->req;
+	int ret = r->result;
+
+	/* in the submitter's context: its memory is ours to write */
+	if (issue_flags & IO_URING_F_TASK_DEAD)
+		ret = -ECANCELED;
+	else if (!ret)
+		ret = hermes_batch_copy_out(r, u64_to_user_ptr(r->uaddr));
+	/* done first: it ends cancellation, which may look at @r */
+	io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
+	hermes_breq_free(r);
+}
+
+static void hermes_uring_work(struct work_struct *work)
+{
+	struct hermes_breq *r = container_of(work, struct hermes_breq, work);
+
+	r->result = hermes_batch_exec(r, false);
+	io_uring_cmd_complete_in_task(r->ioucmd, hermes_uring_complete);
+}
+
+/* The ring is going away: stop the batch, it completes with -ECANCELED. */
+static void hermes_uring_cancel(struct io_uring_cmd *ioucmd)
+{
+	struct hermes_uring_pdu *pdu = io_uring_cmd_to_pdu(ioucmd,
+							   struct hermes_uring_pdu);
+	struct hermes_breq *r = pdu->req;
+
+	spin_lock(&r->lock);
+	r->cancelled = true;
+	if (r->engine)
+		hermes_engine_cmd_abort(r->engine);
+	spin_unlock(&r->lock);
+}
+
+static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
+				 unsigned int issue_flags)
+{
+	struct hermes_uring_pdu *pdu = io_uring_cmd_to_pdu(ioucmd,
+							   struct hermes_uring_pdu);
+	struct hermes_cdev *cd = ioucmd->file->private_data;
+	const void *cmd = io_uring_sqe_cmd(ioucmd->sqe);
+	struct hermes_breq *r;
+	u64 uaddr;
+
+	if (issue_flags & IO_URING_F_CANCEL) {
+		hermes_uring_cancel(ioucmd);
+		return 0;
+	}
+	if (ioucmd->cmd_op != HERMES_URING_CMD_BATCH)
+		return -ENOTTY;
+
+	uaddr = get_unaligned_le64(cmd);
+	r = hermes_breq_new(cd, u64_to_user_ptr(uaddr));
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	r->ioucmd = ioucmd;
+	r->uaddr = uaddr;
+	INIT_WORK(&r->work, hermes_uring_work);
+	pdu->req = r;
+
+	down_read(&cd->lock);
+	if (!cd->hd) {
+		up_read(&cd->lock);
+		hermes_breq_free(r);
+		return -ENODEV;
+	}
+	io_uring_cmd_mark_cancelable(ioucmd, issue_flags);
+	queue_work(cd->wq, &r->work);
+	up_read(&cd->lock);
+	return -EIOCBQUEUED;
+}
+
+static const struct file_operations hermes_cdev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= hermes_cdev_open,
+	.release	= hermes_cdev_file_release,
+	.unlocked_ioctl	= hermes_cdev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= hermes_cdev_uring_cmd,
+	.llseek		= noop_llseek,
+};
+
+/**
+ * hermes_cdev_register() - create /dev/hermesN for a working device
+ * @hd: device with its netdev registered (N is the netdev's number)
+ *
+ * Return: 0 or a negative error code.
+ */
+int hermes_cdev_register(struct hermes_dev *hd)
+{
+	struct hermes_cdev *cd;
+	int err;
+
+	cd = kzalloc(sizeof(*cd), GFP_KERNEL);
+	if (!cd)
+		return -ENOMEM;
+	kref_init(&cd->ref);
+	init_rwsem(&cd->lock);
+	cd->hd = hd;
+	strscpy(cd->name, netdev_name(hd->netdev), sizeof(cd->name));
+	cd->wq = alloc_workqueue("%s-batch", WQ_UNBOUND, hd->n_engines,
+				 cd->name);
+	if (!cd->wq) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	cd->misc.minor = MISC_DYNAMIC_MINOR;
+	cd->misc.name = cd->name;
+	cd->misc.fops = &hermes_cdev_fops;
+	cd->misc.parent = &hd->pdev->dev;
+	cd->misc.mode = 0600;
+	err = misc_register(&cd->misc);
+	if (err)
+		goto err_wq;
+	hd->cdev = cd;
+	return 0;
+
+err_wq:
+	destroy_workqueue(cd->wq);
+err_free:
+	kfree(cd);
+	return err;
+}
+
+/**
+ * hermes_cdev_unregister() - remove /dev/hermesN: no new opens
+ * @hd: device
+ *
+ * Open files keep working until hermes_cdev_detach().
+ */
+void hermes_cdev_unregister(struct hermes_dev *hd)
+{
+	if (hd->cdev)
+		misc_deregister(&hd->cdev->misc);
+}
+
+/**
+ * hermes_cdev_detach() - cut open files off the device
+ * @hd: device marked dead, engines aborted
+ *
+ * Waits for the batches using the device (they end with -ENODEV once
+ * their command is aborted), then every later call gets -ENODEV.  Queued
+ * io_uring batches complete with -ENODEV before this returns.
+ */
+void hermes_cdev_detach(struct hermes_dev *hd)
+{
+	struct hermes_cdev *cd = hd->cdev;
+
+	if (!cd)
+		return;
+	/* a batch may have submitted its command after the first abort */
+	while (!down_write_trylock(&cd->lock)) {
+		hermes_engines_abort(hd);
+		msleep(20);
+	}
+	cd->hd = NULL;
+	up_write(&cd->lock);
+	destroy_workqueue(cd->wq);
+	hd->cdev = NULL;
+	kref_put(&cd->ref, hermes_cdev_release);
+}
+
+/**
+ * hermes_debugfs_cdev() - the character device in debugfs
+ * @m: seq_file
+ * @hd: device
+ */
+void hermes_debugfs_cdev(struct seq_file *m, struct hermes_dev *hd)
+{
+	struct hermes_cdev *cd = hd->cdev;
+
+	if (!cd) {
+		seq_puts(m, "none\n");
+		return;
+	}
+	seq_printf(m, "device: /dev/%s\nbatches: %lld\nfailed: %lld\n",
+		   cd->name, (long long)atomic64_read(&cd->batches),
+		   (long long)atomic64_read(&cd->failed));
+}

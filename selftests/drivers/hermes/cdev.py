@@ -1,0 +1,742 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Hermes driver: the character device /dev/hermesN (include/uapi/linux/
+hermes.h), driver level.  Device nodes and their permissions, INFO against
+debugfs, the errno of every bad field of a batch (with nothing run and
+nothing written), small batches through the blocking ioctl and io_uring
+compared record by record with the same program run by the host kernel,
+faults with their instruction, and no page left pinned.  The large
+end-to-end runs are in batch.py (tools/hermes)."""
+
+import ctypes
+import errno
+import mmap
+import os
+import random
+import re
+import signal
+import stat
+import struct
+import time
+
+from hermes_lib import (Ktap, XDP_PASS, bpftool, build, debugfs,
+                        have_hermes_pci, ifindex, insn, load_driver,
+                        load_obj, mov64_imm, obj_get, pin_path, prog_load,
+                        skip_all, test_run, unpin, exit_insn)
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+libc.syscall.restype = ctypes.c_long
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+
+
+def _ioc(d, nr, size):
+    return d << 30 | size << 16 | 0xB9 << 8 | nr
+
+
+# struct hermes_batch and struct hermes_info of the UAPI header
+BATCH_FMT = "<IIIIQQQIIIIIIIIIIQ"
+BATCH_SIZE = struct.calcsize(BATCH_FMT)
+INFO_HEAD = "<II16s64sIIIIIIII"
+INFO_SIZE = struct.calcsize(INFO_HEAD) + 4 * 32 * 8
+IOC_INFO = _ioc(2, 0, INFO_SIZE)
+IOC_BATCH = _ioc(3, 1, BATCH_SIZE)
+LENPFX = 1
+RESULT = 16
+FAULT_BUDGET = 19
+NR_IO_URING_SETUP, NR_IO_URING_ENTER = 425, 426
+
+FIELDS = ("prog_fd flags record_size budget in_addr out_addr res_addr "
+          "in_len out_len res_len reserved records_in records_out "
+          "bytes_out fault fault_insn reserved2 duration_ns").split()
+
+
+def pack_batch(**kw):
+    return struct.pack(BATCH_FMT, *[kw.get(f, 0) for f in FIELDS])
+
+
+def unpack_batch(raw):
+    return dict(zip(FIELDS, struct.unpack(BATCH_FMT, raw)))
+
+
+def ioctl(fd, req, buf):
+    ret = libc.ioctl(fd, req, ctypes.addressof(buf))
+    return ctypes.get_errno() if ret < 0 else 0
+
+
+def info(fd):
+    buf = ctypes.create_string_buffer(INFO_SIZE)
+    err = ioctl(fd, IOC_INFO, buf)
+    if err:
+        return err, None
+    v = struct.unpack_from(INFO_HEAD, buf.raw)
+    n = struct.calcsize(INFO_HEAD)
+    cnt = struct.unpack_from("<128Q", buf.raw, n)
+    keys = ("version ifindex ifname build engines max_batch isa cmds "
+            "stack_size max_insns budget_default budget_max").split()
+    d = dict(zip(keys, v))
+    d["ifname"] = d["ifname"].rstrip(b"\0").decode()
+    d["build"] = d["build"].rstrip(b"\0").decode()
+    for i, k in enumerate(("runs", "insns", "busy_ns", "errors")):
+        d[k] = list(cnt[32 * i:32 * i + d["engines"]])
+    return 0, d
+
+
+class Bufs:
+    """Input, output and result buffers of one batch, kept alive."""
+
+    def __init__(self, data, out_len=None, res_len=None, fill=0xcc):
+        self.inp = ctypes.create_string_buffer(bytes(data), max(len(data), 1))
+        n = len(data) if out_len is None else out_len
+        self.out = ctypes.create_string_buffer(bytes([fill]) * max(n, 1))
+        self.out_len = n
+        r = res_len if res_len is not None else RESULT * max(len(data), 1)
+        self.res = ctypes.create_string_buffer(bytes([fill]) * max(r, 1))
+        self.res_len = r
+        self.in_len = len(data)
+
+    def args(self, **kw):
+        a = dict(in_addr=ctypes.addressof(self.inp),
+                 out_addr=ctypes.addressof(self.out),
+                 res_addr=ctypes.addressof(self.res), in_len=self.in_len,
+                 out_len=self.out_len, res_len=self.res_len)
+        a.update(kw)
+        return a
+
+    def untouched(self, fill=0xcc):
+        return self.out.raw[:self.out_len] == bytes([fill]) * self.out_len \
+            and self.res.raw[:self.res_len] == bytes([fill]) * self.res_len
+
+
+def batch(fd, **kw):
+    buf = ctypes.create_string_buffer(pack_batch(**kw), BATCH_SIZE)
+    err = ioctl(fd, IOC_BATCH, buf)
+    return err, unpack_batch(buf.raw)
+
+
+def foll_pins():
+    """nr_foll_pin_acquired and _released, per-CPU deltas folded in."""
+    with open("/proc/sys/vm/stat_refresh", "w") as f:
+        f.write("1")
+    v = {}
+    with open("/proc/vmstat") as f:
+        for line in f:
+            k, n = line.split()
+            v[k] = int(n)
+    return v.get("nr_foll_pin_acquired"), v.get("nr_foll_pin_released")
+
+
+def caps_of(dev):
+    c = debugfs(dev, "caps")
+    m = re.search(r"data slots: (\d+) x (\d+) bytes", c)
+    b = re.search(r"budget: (\d+) default, (\d+) max", c)
+    return {"isa": int(re.search(r"isa: (0x[0-9a-f]+|0)", c).group(1), 0),
+            "stack": int(re.search(r"stack: (\d+)", c).group(1)),
+            "max_insns": int(re.search(r"max_insns: (\d+)", c).group(1)),
+            "dslot": int(m.group(2)), "budget_def": int(b.group(1)),
+            "budget_max": int(b.group(2))}
+
+
+def engine_counters(dev):
+    runs = {}
+    for m in re.finditer(r"engine (\d+): .* runs (\d+) insns (\d+) "
+                         r"errors (\d+) busy_ns (\d+)",
+                         debugfs(dev, "engines")):
+        runs[int(m.group(1))] = tuple(int(m.group(i)) for i in (2, 3, 4, 5))
+    return runs
+
+
+# --- expected results: the host kernel runs the same program ------------
+
+def host_expect(host_fd, records, lenpfx=False):
+    """Output, result table and counts the device must give, from the host
+    kernel's BPF_PROG_TEST_RUN of every record."""
+    out, table, kept = b"", b"", 0
+    for rec in records:
+        err, retval, data, _ = test_run(host_fd, rec)
+        if err:
+            raise OSError(err, "host test_run")
+        keep = retval == XDP_PASS
+        if keep:
+            kept += 1
+            out += (struct.pack("<I", len(data)) if lenpfx else b"") + data
+        table += struct.pack("<QII", retval, len(data) if keep else 0,
+                             1 if keep else 0)
+    return out, table, kept
+
+
+def filter_records(n, size, rnd):
+    recs = []
+    for i in range(n):
+        r = bytearray(rnd.getrandbits(8) for _ in range(size))
+        r[0] = (r[0] & ~3) | (i % 4)
+        recs.append(bytes(r))
+    return recs
+
+
+def lenpfx(recs):
+    return b"".join(struct.pack("<I", len(r)) + r for r in recs)
+
+
+# --- io_uring through raw system calls ----------------------------------
+
+class Ring:
+    """A minimal io_uring: IORING_OP_URING_CMD submissions, completions."""
+    OP_URING_CMD = 46
+    ENTER_GETEVENTS = 1
+
+    def __init__(self, entries):
+        p = ctypes.create_string_buffer(120)
+        fd = libc.syscall(NR_IO_URING_SETUP, entries, p)
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "io_uring_setup")
+        self.fd = fd
+        (self.sq_entries, self.cq_entries, _flags, _cpu, _idle, _feat,
+         _wq) = struct.unpack_from("<7I", p.raw, 0)
+        sq = struct.unpack_from("<7I", p.raw, 40)   # io_sqring_offsets
+        cq = struct.unpack_from("<6I", p.raw, 80)   # io_cqring_offsets
+        self.sqo = dict(zip("head tail mask entries flags dropped array"
+                            .split(), sq))
+        self.cqo = dict(zip("head tail mask entries overflow cqes"
+                            .split(), cq))
+        self.sq = mmap.mmap(fd, self.sqo["array"] + 4 * self.sq_entries,
+                            offset=0)
+        self.cq = mmap.mmap(fd, self.cqo["cqes"] + 16 * self.cq_entries,
+                            offset=0x8000000)
+        self.sqes = mmap.mmap(fd, 64 * self.sq_entries, offset=0x10000000)
+        self.keep = []
+
+    def _u32(self, m, off, val=None):
+        if val is None:
+            return struct.unpack_from("<I", m, off)[0]
+        struct.pack_into("<I", m, off, val)
+
+    def submit(self, dev_fd, cmd_op, cmd_addr, user_data):
+        tail = self._u32(self.sq, self.sqo["tail"])
+        idx = tail & self._u32(self.sq, self.sqo["mask"])
+        sqe = bytearray(64)
+        struct.pack_into("<BBHiII", sqe, 0, self.OP_URING_CMD, 0, 0, dev_fd,
+                         cmd_op, 0)
+        struct.pack_into("<Q", sqe, 32, user_data)
+        struct.pack_into("<Q", sqe, 48, cmd_addr)
+        self.sqes[64 * idx:64 * idx + 64] = bytes(sqe)
+        self._u32(self.sq, self.sqo["array"] + 4 * idx, idx)
+        self._u32(self.sq, self.sqo["tail"], tail + 1)
+
+    def enter(self, to_submit, min_complete):
+        n = libc.syscall(NR_IO_URING_ENTER, self.fd, to_submit, min_complete,
+                         self.ENTER_GETEVENTS if min_complete else 0, None,
+                         0)
+        if n < 0:
+            raise OSError(ctypes.get_errno(), "io_uring_enter")
+        return n
+
+    def reap(self):
+        done = []
+        head = self._u32(self.cq, self.cqo["head"])
+        tail = self._u32(self.cq, self.cqo["tail"])
+        mask = self._u32(self.cq, self.cqo["mask"])
+        while head != tail:
+            off = self.cqo["cqes"] + 16 * (head & mask)
+            ud, res, _ = struct.unpack_from("<QiI", self.cq, off)
+            done.append((ud, res))
+            head += 1
+        self._u32(self.cq, self.cqo["head"], head)
+        return done
+
+    def close(self):
+        for m in (self.sq, self.cq, self.sqes):
+            m.close()
+        os.close(self.fd)
+
+
+# --- the tests -----------------------------------------------------------
+
+def test_nodes(ktap, devs):
+    bad = []
+    for d in devs:
+        node = "/dev/" + d
+        try:
+            st = os.stat(node)
+        except OSError as e:
+            bad.append("%s: %s" % (node, e))
+            continue
+        if not stat.S_ISCHR(st.st_mode) or stat.S_IMODE(st.st_mode) != 0o600 \
+                or st.st_uid != 0:
+            bad.append("%s: mode %o uid %d" % (node, st.st_mode, st.st_uid))
+        parent = os.path.realpath("/sys/class/misc/%s/device" % d)
+        want = os.path.realpath("/sys/class/net/%s/device" % d)
+        if parent != want:
+            bad.append("%s: parent %s, netdev's %s" % (node, parent, want))
+        if "device: /dev/%s" % d not in debugfs(d, "cdev"):
+            bad.append("%s: debugfs cdev says %r" % (d, debugfs(d, "cdev")))
+    ktap.ok(not bad, "a node /dev/hermesN per device, char, mode 0600, "
+            "root's, parent the PCI device, named in debugfs",
+            "\n".join(bad))
+
+
+def test_info(ktap, devs, fds):
+    bad = []
+    for d in devs:
+        before = engine_counters(d)
+        err, inf = info(fds[d])
+        after = engine_counters(d)
+        if err:
+            bad.append("%s: INFO errno %d" % (d, err))
+            continue
+        c = caps_of(d)
+        eng = int(re.search(r"engines: (\d+) of", debugfs(d, "engines"))
+                  .group(1))
+        want = {"version": 2, "ifindex": ifindex(d), "ifname": d,
+                "engines": eng, "max_batch": c["dslot"], "isa": c["isa"],
+                "stack_size": c["stack"], "max_insns": c["max_insns"],
+                "budget_default": c["budget_def"],
+                "budget_max": c["budget_max"]}
+        for k, v in want.items():
+            if inf[k] != v:
+                bad.append("%s: %s %r, want %r" % (d, k, inf[k], v))
+        if inf["build"] not in debugfs(d, "engines"):
+            bad.append("%s: build %r" % (d, inf["build"]))
+        for e in range(eng):
+            got = (inf["runs"][e], inf["insns"][e], inf["errors"][e],
+                   inf["busy_ns"][e])
+            if not before[e] <= got <= after[e]:
+                bad.append("%s: engine %d counters %s, debugfs %s..%s" %
+                           (d, e, got, before[e], after[e]))
+    ktap.ok(not bad, "INFO: version, netdev, build, engines, max_batch, "
+            "capabilities and engine counters equal debugfs", "\n".join(bad))
+
+
+def test_errnos(ktap, fd, dev, progs, inf):
+    """Every bad field: its errno, nothing run, nothing written."""
+    rnd = random.Random(8)
+    recs = filter_records(8, 64, rnd)
+    b = Bufs(b"".join(recs))
+    good = b.args(prog_fd=progs["dev"], record_size=64)
+    page = mmap.PAGESIZE
+    ro = libc.mmap(None, page, mmap.PROT_READ,
+                   mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    gone = libc.mmap(None, page, mmap.PROT_READ | mmap.PROT_WRITE,
+                     mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, -1, 0)
+    libc.munmap(gone, page)
+    nullfd = os.open("/dev/null", os.O_RDONLY)
+    big = inf["max_batch"]
+    cases = [
+        ("reserved != 0", dict(reserved=1), errno.EINVAL),
+        ("reserved2 != 0", dict(reserved2=1), errno.EINVAL),
+        ("unknown flag", dict(flags=2), errno.EINVAL),
+        ("record_size 0 without LENPFX", dict(record_size=0), errno.EINVAL),
+        ("record_size with LENPFX", dict(flags=LENPFX), errno.EINVAL),
+        ("in_len not a multiple of record_size", dict(record_size=48),
+         errno.EINVAL),
+        ("out_len < in_len", dict(out_len=b.in_len - 1), errno.EINVAL),
+        ("res_len without res_addr", dict(res_addr=0), errno.EINVAL),
+        ("in_len > max_batch", dict(in_len=big + 64, out_len=big + 64),
+         errno.EMSGSIZE),
+        ("records whose result table does not fit in the slot",
+         dict(in_len=big, out_len=big), errno.EMSGSIZE),
+        ("unmapped input", dict(in_addr=gone), errno.EFAULT),
+        ("unmapped output", dict(out_addr=gone), errno.EFAULT),
+        ("read-only output", dict(out_addr=ro, out_len=page),
+         errno.EFAULT),
+        ("read-only results", dict(res_addr=ro, res_len=page), errno.EFAULT),
+        ("kernel address", dict(in_addr=0xffff888000000000), errno.EFAULT),
+        ("wrapping range", dict(in_addr=(1 << 64) - 64), errno.EFAULT),
+        ("prog fd not a program", dict(prog_fd=nullfd), errno.EINVAL),
+        ("prog fd closed", dict(prog_fd=4000), errno.EBADF),
+        ("host program (not offloaded)", dict(prog_fd=progs["host"]),
+         errno.EINVAL),
+    ]
+    if progs.get("other"):
+        cases.append(("program offloaded to the other device",
+                      dict(prog_fd=progs["other"]), errno.EINVAL))
+    c0 = engine_counters(dev)
+    for what, change, want in cases:
+        a = dict(good)
+        a.update(change)
+        err, _ = batch(fd, **a)
+        ktap.ok(err == want and b.untouched(),
+                "batch with %s: %s, nothing written" %
+                (what, errno.errorcode[want]),
+                "errno %s, buffers %s" % (errno.errorcode.get(err, err),
+                                          "untouched" if b.untouched()
+                                          else "written"))
+    unknown = ctypes.create_string_buffer(64)
+    ktap.ok(ioctl(fd, _ioc(3, 9, 64), unknown) == errno.ENOTTY,
+            "unknown ioctl: ENOTTY")
+    c1 = engine_counters(dev)
+    ktap.ok(c0 == c1, "refused batches ran nothing on the device",
+            "counters %s then %s" % (c0, c1))
+    os.close(nullfd)
+    libc.munmap(ro, page)
+
+
+def in_child(func):
+    """Run func() in a forked child; return its exit code."""
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            code = func()
+        finally:
+            os._exit(code)
+    return os.waitpid(pid, 0)[1] >> 8
+
+
+def test_unprivileged(ktap, dev, fd, progs):
+    node = "/dev/" + dev
+    alias = "/tmp/hermes-st-cdev-alias"
+    st = os.stat(node)
+    try:
+        os.unlink(alias)
+    except FileNotFoundError:
+        pass
+    os.mknod(alias, 0o666 | stat.S_IFCHR, st.st_rdev)
+    os.chmod(alias, 0o666)
+
+    def open_as_nobody(path):
+        def child():
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                os.close(os.open(path, os.O_RDWR))
+                return 0
+            except OSError as e:
+                return e.errno
+        return child
+
+    ktap.ok(in_child(open_as_nobody(node)) == errno.EACCES,
+            "an unprivileged user cannot open /dev/%s (mode 0600): EACCES" %
+            dev)
+    ktap.ok(in_child(open_as_nobody(alias)) == errno.EPERM,
+            "an unprivileged user opening a world-writable node of the "
+            "device: EPERM (needs CAP_BPF and CAP_NET_ADMIN)")
+    os.unlink(alias)
+
+
+def check_batch(fd, prog_fd, host_fd, recs, size, lenpfx_mode=False,
+                inplace=False):
+    data = lenpfx(recs) if lenpfx_mode else b"".join(recs)
+    b = Bufs(data)
+    a = b.args(prog_fd=prog_fd, record_size=0 if lenpfx_mode else size,
+               flags=LENPFX if lenpfx_mode else 0)
+    if inplace:
+        a["out_addr"] = a["in_addr"]
+    err, r = batch(fd, **a)
+    if err:
+        return "errno %s" % errno.errorcode.get(err, err)
+    out, table, kept = host_expect(host_fd, recs, lenpfx_mode)
+    got = (b.inp if inplace else b.out).raw[:r["bytes_out"]]
+    bad = []
+    if (r["records_in"], r["records_out"], r["bytes_out"], r["fault"]) != \
+            (len(recs), kept, len(out), 0):
+        bad.append("records %d/%d bytes %d fault %d, want %d/%d %d 0" %
+                   (r["records_in"], r["records_out"], r["bytes_out"],
+                    r["fault"], len(recs), kept, len(out)))
+    if got != out:
+        bad.append("output differs from the host's")
+    res = b.res.raw[:len(table)]
+    for k in range(len(recs)):
+        e = res[16 * k:16 * k + 16]
+        h = table[16 * k:16 * k + 16]
+        # filter.bpf.c returns 0 to 2: r0 is the host's 32-bit retval
+        if e != h:
+            bad.append("record %d: result %s, host %s" % (k, e.hex(),
+                                                          h.hex()))
+            break
+    if b.res.raw[len(table):b.res_len] != \
+            b"\xcc" * (b.res_len - len(table)):
+        bad.append("result entries written past the records")
+    if not r["duration_ns"]:
+        bad.append("no device time")
+    return "; ".join(bad) or None
+
+
+def test_batches(ktap, fd, progs):
+    rnd = random.Random(0x4852)
+    recs = filter_records(64, 64, rnd)
+    bad = check_batch(fd, progs["dev"], progs["host"], recs, 64)
+    ktap.ok(not bad, "ioctl: 64 records of 64 bytes through filter.bpf.c: "
+            "kept, dropped, changed and shortened records, result table "
+            "and counts equal the host kernel's per record", bad)
+    recs = filter_records(33, 100, rnd)
+    bad = check_batch(fd, progs["dev"], progs["host"], recs, 100,
+                      inplace=True)
+    ktap.ok(not bad, "ioctl: output in place of the input "
+            "(out_addr == in_addr) equals the host's", bad)
+    recs = [r[:rnd.randrange(14, 90)] for r in filter_records(40, 90, rnd)]
+    bad = check_batch(fd, progs["dev"], progs["host"], recs, 0,
+                      lenpfx_mode=True)
+    ktap.ok(not bad, "ioctl: 40 length-prefixed records of 14 to 89 bytes: "
+            "output (with its length prefixes) and results equal the "
+            "host's", bad)
+
+    # framing: the last record claims more bytes than there are
+    data = lenpfx(recs[:3]) + struct.pack("<I", 50) + b"x" * 20
+    b = Bufs(data)
+    c0 = engine_counters(progs["devname"])
+    err, _ = batch(fd, **b.args(prog_fd=progs["dev"], flags=LENPFX))
+    ktap.ok(err == errno.EINVAL and b.untouched(),
+            "ioctl: length-prefixed input whose last record runs past "
+            "in_len: EINVAL, nothing written",
+            "errno %s" % errno.errorcode.get(err, err))
+    c1 = engine_counters(progs["devname"])
+    ktap.ok(sum(v[0] for v in c1.values()) ==
+            sum(v[0] for v in c0.values()),
+            "ioctl: no record of a badly framed batch ran")
+
+    # no result table wanted
+    recs = filter_records(16, 32, rnd)
+    b = Bufs(b"".join(recs), res_len=0)
+    err, r = batch(fd, **b.args(prog_fd=progs["dev"], record_size=32,
+                                res_addr=0))
+    out, _, kept = host_expect(progs["host"], recs)
+    ktap.ok(not err and b.out.raw[:r["bytes_out"]] == out and
+            r["records_out"] == kept,
+            "ioctl: res_addr 0: output only, equal to the host's",
+            "errno %s" % errno.errorcode.get(err, err))
+
+    # empty batch
+    b = Bufs(b"")
+    err, r = batch(fd, **b.args(prog_fd=progs["dev"], record_size=64,
+                                in_len=0))
+    ktap.ok(not err and (r["records_in"], r["records_out"],
+                         r["bytes_out"]) == (0, 0, 0),
+            "ioctl: an empty batch runs nothing and reports zeros")
+
+
+def test_faults(ktap, fd, progs):
+    # loopy: records before the 0xab one pass; a small budget stops there
+    rnd = random.Random(5)
+    recs = [bytes([i]) + bytes(rnd.getrandbits(8) for _ in range(31))
+            for i in range(12)]
+    recs[7] = b"\xab" + recs[7][1:]
+    b = Bufs(b"".join(recs))
+    err, r = batch(fd, **b.args(prog_fd=progs["loopy"], record_size=32,
+                                budget=5000))
+    xl = xlated(progs["loopy_path"])
+    ok = not err and r["fault"] == FAULT_BUDGET and r["records_in"] == 7 \
+        and r["records_out"] == 7 and r["bytes_out"] == 7 * 32 and \
+        b.out.raw[:7 * 32] == b"".join(recs[:7]) and \
+        b.res.raw[7 * 16:8 * 16] == b"\xcc" * 16 and \
+        r["fault_insn"] < len(xl)
+    for k in range(7):
+        ok = ok and b.res.raw[16 * k:16 * k + 16] == \
+            struct.pack("<QII", XDP_PASS, 32, 1)
+    ktap.ok(ok, "ioctl: a budget fault at record 7: 0 with fault BUDGET, "
+            "records_in 7, the 7 records before it and their results "
+            "delivered, nothing after",
+            "errno %s %s" % (errno.errorcode.get(err, err), r))
+
+    # the fault names the instruction as bpftool dump xlated shows it,
+    # also after the verifier inserted its division guards before it
+    err, r = batch(fd, **Bufs(b"z" * 32).args(prog_fd=progs["div"],
+                                               record_size=32, budget=50))
+    xl = xlated(progs["div_path"])
+    at = xl[r["fault_insn"]] if r["fault_insn"] < len(xl) else "?"
+    ok = not err and r["fault"] == FAULT_BUDGET and r["records_in"] == 0 \
+        and re.search(r"r0 \+= 1|if r0 < 0x2710", at)
+    ktap.ok(ok, "ioctl: fault_insn is the xlated index of the looping "
+            "instruction, after the verifier's division guards",
+            "errno %s fault %d insn %d: %r\n%s" %
+            (errno.errorcode.get(err, err), r["fault"], r["fault_insn"],
+             at, "\n".join(xl)))
+
+
+def xlated(path):
+    rc, out = bpftool("prog", "dump", "xlated", "pinned", path)
+    lines = []
+    for line in out.splitlines():
+        m = re.match(r"\s*(\d+): \(..\) (.*)", line)
+        if m:
+            n = int(m.group(1))
+            while len(lines) < n:
+                lines.append("(lddw 2nd half)")
+            lines.append(m.group(2))
+    return lines
+
+
+def test_uring(ktap, fd, progs, engines):
+    rnd = random.Random(77)
+    depth = 2 * engines + 1
+    ring = Ring(32)
+    jobs = []
+    for k in range(depth):
+        recs = filter_records(20 + k, 64, rnd)
+        b = Bufs(b"".join(recs))
+        cmd = ctypes.create_string_buffer(
+            pack_batch(**b.args(prog_fd=progs["dev"], record_size=64)),
+            BATCH_SIZE)
+        jobs.append((recs, b, cmd))
+        ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), k)
+    c0 = engine_counters(progs["devname"])
+    ring.enter(depth, depth)
+    done = ring.reap()
+    while len(done) < depth:
+        ring.enter(0, 1)
+        done += ring.reap()
+    c1 = engine_counters(progs["devname"])
+    bad = []
+    for ud, res in done:
+        recs, b, cmd = jobs[ud]
+        r = unpack_batch(cmd.raw)
+        out, table, kept = host_expect(progs["host"], recs)
+        if res or r["records_in"] != len(recs) or \
+                r["records_out"] != kept or \
+                b.out.raw[:r["bytes_out"]] != out or \
+                b.res.raw[:len(table)] != table:
+            bad.append("batch %d: res %d %s" % (ud, res, r))
+    used = [e for e in c1 if c1[e][0] > c0[e][0]]
+    ktap.ok(not bad and sorted(u for u, _ in done) == list(range(depth)),
+            "io_uring: %d batches in flight complete with 0, outputs and "
+            "results equal the host's" % depth, "\n".join(bad))
+    ktap.ok(len(used) == engines, "io_uring: the batches ran on all %d "
+            "engines (%d used)" % (engines, len(used)))
+
+    # bad input through io_uring: the errno in the completion
+    b = Bufs(b"x" * 64)
+    cmd = ctypes.create_string_buffer(
+        pack_batch(**b.args(prog_fd=progs["dev"], record_size=64,
+                            reserved=1)), BATCH_SIZE)
+    ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), 100)
+    ring.submit(fd, 0x1234, ctypes.addressof(cmd), 101)
+    ring.enter(2, 2)
+    got = dict(ring.reap())
+    ktap.ok(got.get(100) == -errno.EINVAL and got.get(101) == -errno.ENOTTY
+            and b.untouched(),
+            "io_uring: a bad batch completes with -EINVAL, an unknown "
+            "cmd_op with -ENOTTY", "completions %s" % got)
+    ring.close()
+
+
+def test_kill(ktap, dev, progs):
+    """A process with long batches in flight is killed: its ring goes away
+    in bounded time and no page stays pinned."""
+    def child():
+        fd = os.open("/dev/" + dev, os.O_RDWR)
+        ring = Ring(16)
+        keep = []
+        # 16384 spinning records: over a billion instructions a batch
+        recs = [b"\xab" + b"\0" * 31] * 16384
+        for k in range(12):
+            b = Bufs(b"".join(recs))
+            cmd = ctypes.create_string_buffer(
+                pack_batch(**b.args(prog_fd=progs["loopy"],
+                                    record_size=32)), BATCH_SIZE)
+            keep.append((b, cmd))
+            ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), k)
+        ring.enter(12, 0)
+        time.sleep(60)
+        return 0
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            child()
+        finally:
+            os._exit(0)
+    inflight = None
+    for _ in range(50):
+        time.sleep(0.2)
+        pins = foll_pins()
+        if pins[0] > pins[1]:
+            inflight = pins[0] - pins[1]
+            break
+    t0 = time.time()
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pins = None
+    for _ in range(100):
+        pins = foll_pins()
+        if pins[0] == pins[1]:
+            break
+        time.sleep(0.1)
+    ktap.ok(inflight and pins[0] == pins[1] and time.time() - t0 < 10,
+            "io_uring: killing a process with 12 long batches in flight "
+            "(%s pages pinned) releases every pinned page within %.1f s" %
+            (inflight, time.time() - t0),
+            "nr_foll_pin acquired %d released %d" % pins)
+
+
+def load_progs(devs, objs):
+    p = {"devname": devs[0]}
+    for name, obj, dev in (("dev", objs["filter"], devs[0]),
+                           ("host", objs["filter"], None),
+                           ("loopy", objs["loopy"], devs[0]),
+                           ("other", objs["filter"],
+                            devs[1] if len(devs) > 1 else None)):
+        if name == "other" and not dev:
+            continue
+        rc, out = load_obj(obj, "cdev_" + name, dev)
+        if rc:
+            raise RuntimeError("bpftool prog load %s: %s" % (name, out))
+        p[name] = obj_get(pin_path("cdev_" + name))
+        p[name + "_path"] = pin_path("cdev_" + name)
+    # r6 = 7; r7 = 3; r6 /= r7; r0 = 0; loop: r0 += 1; if r0 < 10000 goto
+    # loop; r0 = 2; exit.  The verifier guards the division by a register.
+    prog = [mov64_imm(6, 7), mov64_imm(7, 3), insn(0x3f, 6, 7),
+            mov64_imm(0, 0), insn(0x07, 0, 0, 0, 1),
+            insn(0xa5, 0, 0, -2, 10000), mov64_imm(0, 2), exit_insn()]
+    fd, err, log = prog_load(prog, ifindex(devs[0]))
+    if fd < 0:
+        raise RuntimeError("div prog: %s %s" % (errno.errorcode[err], log))
+    unpin("cdev_div")
+    path = pin_path("cdev_div")
+    from hermes_lib import BPF_OBJ_PIN, sys_bpf
+    pb = ctypes.create_string_buffer(path.encode())
+    attr = bytearray(16)
+    struct.pack_into("<QI", attr, 0, ctypes.addressof(pb), fd)
+    sys_bpf(BPF_OBJ_PIN, attr)
+    p["div"] = fd
+    p["div_path"] = path
+    return p
+
+
+def main():
+    if not have_hermes_pci():
+        skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
+    devs = load_driver()
+    if not devs:
+        skip_all("the hermes driver did not bind")
+    global PLAN
+    PLAN = 39 + (1 if len(devs) > 1 else 0)
+    ktap = Ktap(PLAN)
+    pins0 = foll_pins()
+    fds = {d: os.open("/dev/" + d, os.O_RDWR) for d in devs}
+    fd = fds[devs[0]]
+    test_nodes(ktap, devs)
+    test_info(ktap, devs, fds)
+    _, inf = info(fd)
+    objs = build("filter", "loopy")
+    progs = load_progs(devs, objs)
+    test_errnos(ktap, fd, devs[0], progs, inf)
+    test_unprivileged(ktap, devs[0], fd, progs)
+    if not inf["cmds"] & 4:
+        for _ in range(ktap_left(ktap)):
+            ktap.skip("batches", "the device has no BATCH RUN (EHCAPCMDS "
+                      "bit 2)")
+        ktap.finish()
+    test_batches(ktap, fd, progs)
+    test_faults(ktap, fd, progs)
+    test_uring(ktap, fd, progs, inf["engines"])
+    test_kill(ktap, devs[0], progs)
+    pins1 = foll_pins()
+    ktap.ok(pins1[0] == pins1[1] and pins1[0] > pins0[0],
+            "pages were pinned for the batches and every one is released "
+            "(nr_foll_pin_acquired %d == nr_foll_pin_released %d)" % pins1)
+    for name in ("dev", "host", "loopy", "other", "div"):
+        unpin("cdev_" + name)
+    ktap.finish()
+
+
+def ktap_left(ktap):
+    return PLAN - ktap.n
+
+
+PLAN = 0  # set by main()
+
+if __name__ == "__main__":
+    main()
