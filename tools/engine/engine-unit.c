@@ -1562,6 +1562,82 @@ static void test_batch_faults(void)
        "batch: a set abort flag stops before the first record", "");
 }
 
+static int batch_len_helper(void *opaque, uint32_t id, const uint64_t args[5],
+                            HermesEbpfVm *vm, uint64_t *ret)
+{
+    (void)opaque;
+    (void)vm;
+    if (id != 7) {
+        return -1;
+    }
+    *ret = 2 | args[0] << 32;
+    return HERMES_EBPF_HELPER_CONTINUE;
+}
+
+static void test_batch_maps_helpers(void)
+{
+    /* count records by first byte % 4 in an ARRAY map, keep them all */
+    static const uint64_t count[] = {
+        LDXB(6, 1, 0),
+        AND64_IMM(6, 3),
+        I(0x63, 10, 6, -4, 0),      /* *(u32 *)(r10 - 4) = r6 */
+        LDDW_MAP(1, 0),
+        MOV64_REG(2, 10),
+        ADD64_IMM(2, -4),
+        CALL_HELPER(1),
+        JEQ_IMM(0, 0, 2),
+        MOV64_IMM(1, 1),
+        ATOMIC64(0, 1, 0, 0),
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    static const uint64_t other[] = {
+        MOV64_REG(1, 2),
+        CALL_HELPER(7),
+        EXIT,
+    };
+    HermesEbpfMap *maps[1];
+    HermesEbpfCaps caps;
+    uint64_t want[4] = { 0 }, v;
+    uint32_t k, key, good = 1, bad;
+    TMap t;
+
+    tmap_new(&t, HERMES_EBPF_MAP_ARRAY, 4, 8, 4);
+    maps[0] = &t.map;
+    tb_build(300, NULL, 0, 20);
+    for (k = 0; k < 300; k++) {
+        want[tb.input[20 * k] & 3]++;
+    }
+    tb.cfg.maps = maps;
+    tb.cfg.nmaps = 1;
+    hermes_ebpf_caps_full(&caps);
+    caps.max_maps = 1;
+    if (hermes_ebpf_validate(count, N(count), &caps, &bad, NULL, 0)) {
+        good = 0;
+    }
+    hermes_ebpf_run_batch(count, N(count), &tb.b, &tb.cfg, &tb.res);
+    for (key = 0; key < 4; key++) {
+        good &= hermes_ebpf_map_lookup(&t.map, &key, &v) == 0 &&
+                v == want[key];
+    }
+    ok(good && tb.res.status == HERMES_EBPF_OK &&
+       tb.res.records_out == 300, "batch: records share the run's maps "
+       "(a per-class count in an ARRAY map)", "");
+    tmap_free(&t);
+
+    tb_build(40, NULL, 50, 0);
+    tb.cfg.helper = batch_len_helper;
+    tb_run(other, N(other));
+    for (k = 0; k < 40; k++) {
+        good &= get_le(tb.slot + tb.b.res_off + 16 * k, 8) ==
+                (2 | (uint64_t)tb.rec_len[k] << 32);
+    }
+    ok(good && tb.res.status == HERMES_EBPF_OK &&
+       tb.res.out_len == tb.in_len && memcmp(tb.slot, tb.input,
+                                              tb.in_len) == 0,
+       "batch: other helper IDs go to the configuration's callback", "");
+}
+
 static void test_batch_framing(void)
 {
     static const uint32_t lens[] = { 5, 6, 7 };
@@ -1660,6 +1736,7 @@ int main(void)
     test_batch_filter();
     test_batch_context();
     test_batch_faults();
+    test_batch_maps_helpers();
     test_batch_framing();
     printf("1..%d\n", test_no);
     return failures != 0;
