@@ -285,7 +285,8 @@ static void fuzz_batch(const uint64_t *insns, uint32_t n, bool valid,
         uint32_t len = (uint32_t)get_le(e + 8, 4);
         uint32_t fl = (uint32_t)get_le(e + 12, 4);
 
-        if (fl > 1 || (!fl && len) || (fl && !b.lenpfx && len > b.record_size)) {
+        if (fl > 1 || (!fl && len) ||
+            (fl && !b.lenpfx && len > b.record_size)) {
             abort();
         }
         if (fl && b.lenpfx) {

@@ -1342,7 +1342,7 @@ static bool tb_table_ok(uint32_t upto)
         if (get_le(e, 8) != ((uint64_t)k << 32 | (tb.rec_keep[k] ? 2 : 1)) ||
             get_le(e + 8, 4) != tb.rec_olen[k] ||
             get_le(e + 12, 4) != tb.rec_keep[k]) {
-            fprintf(stderr, "# table entry %u: r0 %#" PRIx64 " len %u "
+            fprintf(stderr, "# table entry %u: r0 0x%" PRIx64 " len %u "
                     "flags %u\n", k, get_le(e, 8),
                     (unsigned)get_le(e + 8, 4), (unsigned)get_le(e + 12, 4));
             return false;
@@ -1376,7 +1376,8 @@ static void test_batch_filter(void)
             uint32_t j;
 
             for (j = 0; j < lens[k]; j++) {
-                tb.input[off + 4 + j] = (uint8_t)(0x30 + 4 * j + (j ? 0 : k % 4));
+                tb.input[off + 4 + j] = (uint8_t)(0x30 + 4 * j +
+                                                  (j ? 0 : k % 4));
             }
             tb.rec_keep[k] = filter_ref(tb.input + off + 4, lens[k],
                                         tb.expect + tb.exp_len + 4, &olen);
