@@ -661,6 +661,120 @@ def test_kill(ktap, dev, progs):
             "nr_foll_pin acquired %d released %d" % pins)
 
 
+def spin_batch(progs, records=16384):
+    """A batch of records that each spin some 100000 instructions."""
+    b = Bufs((b"\xab" + b"\0" * 31) * records)
+    return b, b.args(prog_fd=progs["loopy"], record_size=32)
+
+
+def report_errno(func):
+    """Fork, run func() -> errno in the child; return (pid, read end)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        code = 255
+        try:
+            code = func()
+        finally:
+            os.write(w, bytes([code & 0xff]))
+            os._exit(0)
+    os.close(w)
+    return pid, r
+
+
+def collect(pid, r):
+    data = os.read(r, 1)
+    os.close(r)
+    os.waitpid(pid, 0)
+    return data[0] if data else None
+
+
+def wait_pinned():
+    for _ in range(100):
+        time.sleep(0.1)
+        pins = foll_pins()
+        if pins[0] > pins[1]:
+            return pins[0] - pins[1]
+    return 0
+
+
+def test_signal(ktap, dev, progs):
+    """A signal interrupts a blocking batch: EINTR, the engine is free."""
+    def child():
+        signal.signal(signal.SIGUSR1, lambda *a: None)
+        fd = os.open("/dev/" + dev, os.O_RDWR)
+        b, a = spin_batch(progs)
+        err, _ = batch(fd, **a)
+        return err
+
+    pid, r = report_errno(child)
+    pinned = wait_pinned()
+    t0 = time.time()
+    os.kill(pid, signal.SIGUSR1)
+    err = collect(pid, r)
+    dt = time.time() - t0
+    ktap.ok(pinned and err == errno.EINTR and dt < 5,
+            "ioctl: a signal during a batch (%d pages pinned) aborts it on "
+            "the device: EINTR after %.2f s" % (pinned, dt),
+            "errno %s" % errno.errorcode.get(err, err))
+
+
+def test_unbind(ktap, devs, progs):
+    """The device goes away under open files and batches in flight."""
+    dev = devs[0]
+    pci = os.path.basename(os.path.realpath("/sys/class/net/%s/device" %
+                                            dev))
+    fd = os.open("/dev/" + dev, os.O_RDWR)
+
+    def child():
+        cfd = os.open("/dev/" + dev, os.O_RDWR)
+        b, a = spin_batch(progs)
+        return batch(cfd, **a)[0]
+
+    pid, r = report_errno(child)
+    ring = Ring(4)
+    b, a = spin_batch(progs, 8192)
+    cmd = ctypes.create_string_buffer(pack_batch(**a), BATCH_SIZE)
+    ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), 1)
+    ring.enter(1, 0)
+    pinned = wait_pinned()
+    t0 = time.time()
+    with open("/sys/bus/pci/drivers/hermes/unbind", "w") as f:
+        f.write(pci)
+    dt = time.time() - t0
+    err = collect(pid, r)
+    ring.enter(0, 1)
+    cqe = ring.reap()
+    ring.close()
+    ktap.ok(pinned and err == errno.ENODEV and cqe == [(1, -errno.ENODEV)]
+            and dt < 10,
+            "unbind with an ioctl and an io_uring batch in flight (%d pages "
+            "pinned): both end with ENODEV, removal took %.2f s" %
+            (pinned, dt), "ioctl errno %s, completions %s" %
+            (errno.errorcode.get(err, err), cqe))
+    e1, _ = info(fd)
+    e2, _ = batch(fd, **a)
+    ktap.ok(not os.path.exists("/dev/" + dev) and e1 == errno.ENODEV and
+            e2 == errno.ENODEV,
+            "after removal: the node is gone, the open file stays valid and "
+            "INFO and BATCH give ENODEV",
+            "INFO %s BATCH %s" % (errno.errorcode.get(e1, e1),
+                                  errno.errorcode.get(e2, e2)))
+    os.close(fd)
+    with open("/sys/bus/pci/drivers/hermes/bind", "w") as f:
+        f.write(pci)
+    for _ in range(50):
+        if os.path.exists("/dev/" + dev):
+            break
+        time.sleep(0.1)
+    fd = os.open("/dev/" + dev, os.O_RDWR)
+    e3, inf = info(fd)
+    os.close(fd)
+    ktap.ok(not e3 and inf["ifname"] == dev,
+            "bind again: /dev/%s is back and answers INFO" % dev)
+
+
 def load_progs(devs, objs):
     p = {"devname": devs[0]}
     for name, obj, dev in (("dev", objs["filter"], devs[0]),
@@ -702,7 +816,7 @@ def main():
     if not devs:
         skip_all("the hermes driver did not bind")
     global PLAN
-    PLAN = 39 + (1 if len(devs) > 1 else 0)
+    PLAN = 43 + (1 if len(devs) > 1 else 0)
     ktap = Ktap(PLAN)
     pins0 = foll_pins()
     fds = {d: os.open("/dev/" + d, os.O_RDWR) for d in devs}
@@ -723,6 +837,8 @@ def main():
     test_faults(ktap, fd, progs)
     test_uring(ktap, fd, progs, inf["engines"])
     test_kill(ktap, devs[0], progs)
+    test_signal(ktap, devs[0], progs)
+    test_unbind(ktap, devs, progs)
     pins1 = foll_pins()
     ktap.ok(pins1[0] == pins1[1] and pins1[0] > pins0[0],
             "pages were pinned for the batches and every one is released "
