@@ -245,12 +245,14 @@ int hermes_prog_load(struct hermes_dev *dev, const char *path,
 	}
 	err = bpf_object__load(prog->obj);
 	if (err) {
-		err = hermes_err(err,
-				 "%s: program %s rejected by the kernel (%s%s): see the verifier log above",
-				 path, prog->name, hermes_dev_is_fallback(dev) ?
-				 "host load" : "offload to ", dev->name +
-				 (hermes_dev_is_fallback(dev) ? strlen(dev->name) :
-				  (strncmp(dev->name, "/dev/", 5) ? 0 : 5)));
+		if (hermes_dev_is_fallback(dev))
+			err = hermes_err(err,
+					 "%s: the host kernel's verifier rejects program %s (log above)",
+					 path, prog->name);
+		else
+			err = hermes_err(err,
+					 "%s: program %s cannot be offloaded to %s (verifier log above)",
+					 path, prog->name, dev->info.ifname);
 		goto fail;
 	}
 	prog->fd = bpf_program__fd(bp);
@@ -338,7 +340,8 @@ static uint32_t round8(uint32_t x)
 	return (x + 7) & ~7U;
 }
 
-static int read_full(int fd, uint8_t *p, uint32_t len, uint32_t *got)
+static int read_full(int fd, uint8_t *p, uint32_t len, uint32_t *got,
+		     volatile sig_atomic_t *stop)
 {
 	ssize_t r;
 
@@ -346,8 +349,10 @@ static int read_full(int fd, uint8_t *p, uint32_t len, uint32_t *got)
 	while (*got < len) {
 		r = read(fd, p + *got, len - *got);
 		if (r < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !(stop && *stop))
 				continue;
+			if (errno == EINTR)
+				return 1;	/* as at the end: stop here */
 			return hermes_err(-errno, "input: read: %s",
 					  strerror(errno));
 		}
@@ -389,6 +394,7 @@ static int fill_slot(struct stream *sm, struct slot *s)
 {
 	const struct hermes_stream_opts *o = sm->o;
 	uint32_t want, have = sm->carry_len, got, len = 0, n = 0;
+	bool stopping;
 	int r;
 
 	memcpy(s->buf, sm->carry, have);
@@ -406,13 +412,16 @@ static int fill_slot(struct stream *sm, struct slot *s)
 		want = n * rs;
 	}
 	if (have < want && !sm->eof) {
-		r = read_full(sm->in_fd, s->buf + have, want - have, &got);
+		r = read_full(sm->in_fd, s->buf + have, want - have, &got,
+			      o->stop);
 		if (r < 0)
 			return r;
 		have += got;
 		if (r > 0)
 			sm->eof = true;
 	}
+	/* interrupted: run the whole records read, say nothing of the rest */
+	stopping = o->stop && *o->stop;
 	if (!o->lenpfx) {
 		uint32_t rs = o->record_size;
 
@@ -420,7 +429,7 @@ static int fill_slot(struct stream *sm, struct slot *s)
 		if (n > want / rs)
 			n = want / rs;
 		len = n * rs;
-		if (!n && have)
+		if (!n && have && !stopping)
 			return hermes_err(-EINVAL,
 					  "input: record %llu: the input ends after %u of its %u bytes",
 					  (unsigned long long)sm->next_record,
@@ -444,7 +453,7 @@ static int fill_slot(struct stream *sm, struct slot *s)
 			s->offs[n++] = len;
 			len = next;
 		}
-		if (!n && have) {
+		if (!n && have && !stopping) {
 			if (have < 4)
 				return hermes_err(-EINVAL,
 						  "input: record %llu: the input ends inside its length prefix (%u of 4 bytes)",
