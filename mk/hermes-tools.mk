@@ -9,6 +9,10 @@
 #   make hermes-tools         build them (part of build-all)
 #   make check-hermes-tools   host suite: the fallback against filter-ref
 #   make bench-batch          boot the VM, `hermes bench` on 4 KiB records
+#                             (beside `make bench`; the table is kept in
+#                             build/bench/batch.txt, the plot batch.png;
+#                             BENCH_BATCH_ARGS="--sizes 64,512,4096" for
+#                             the whole curve)
 
 HT_OUT := $(BUILD)/tools/hermes
 HT_LIB := $(CURDIR)/tools/lib/hermes
@@ -72,7 +76,11 @@ check-hermes-tools: hermes-tools
 # The figure of issue 8: Hermes in the VM against the guest kernel's
 # test run per record and the user-space fallback, 4 KiB records.
 BENCH_BATCH_ARGS ?= --sizes 4096 --depths 1,4,32 --mib 16
-HT_BENCH_WAIT := modprobe hermes; for i in $$(seq 50); do [ -e /dev/hermes0 ] && break; sleep 0.1; done
+HT_BENCH_CMD = modprobe hermes; for i in $$(seq 50); do [ -e /dev/hermes0 ] && break; sleep 0.1; done; exec $(HT_OUT)/hermes bench $(BENCH_BATCH_ARGS)
 bench-batch: build-all
-	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --timeout $(BENCH_VM_TIMEOUT) \
-		-- sh -c '$(HT_BENCH_WAIT); exec $(HT_OUT)/hermes bench $(BENCH_BATCH_ARGS)'
+	@mkdir -p $(BUILD)/bench
+	@set -o pipefail; tools/vm/run --hermes $(HERMES_VM_DEVICES) \
+		--timeout $(BENCH_VM_TIMEOUT) -- sh -c '$(HT_BENCH_CMD)' | \
+		tee $(BUILD)/bench/batch.txt
+	@$(HT_OUT)/hermes bench --from $(BUILD)/bench/batch.txt \
+		--plot $(BUILD)/bench/batch.png

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,6 +182,59 @@ static void print_row(const struct row *r)
 	fflush(stdout);
 }
 
+/* Rows of a table this command printed (e.g. in the VM), for --plot. */
+static const char *const progs_known[] = { "pass", "filter" };
+
+static int read_table(const char *file)
+{
+	char line[256], prog[16];
+	FILE *f = fopen(file, "r");
+	int ln = 0;
+
+	if (!f) {
+		p_err("bench: %s: %s", file, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct row *r;
+		char depth[16], path[32];
+		unsigned long long recs;
+		unsigned int size, i;
+		double mbs, krs;
+
+		ln++;
+		if (strlen(line) < 60 || sscanf(line, "%15s %u", prog, &size) != 2)
+			continue;
+		for (i = 0; i < 2 && strcmp(prog, progs_known[i]); i++)
+			;
+		if (i == 2)
+			continue;
+		memcpy(path, line + 17, 26);
+		path[26] = 0;
+		while (strlen(path) && path[strlen(path) - 1] == ' ')
+			path[strlen(path) - 1] = 0;
+		if (sscanf(line + 44, "%15s %llu %lf %lf", depth, &recs, &mbs,
+			   &krs) != 4) {
+			p_err("bench: %s:%d: not a row of hermes bench", file, ln);
+			fclose(f);
+			return -1;
+		}
+		r = add_row(progs_known[i], size, path,
+			    strcmp(depth, "-") ? atoi(depth) : 0);
+		if (!r)
+			break;
+		r->records = recs;
+		r->mbs = mbs;
+		r->krs = krs;
+	}
+	fclose(f);
+	if (!nrows) {
+		p_err("bench: %s: no rows of hermes bench", file);
+		return -1;
+	}
+	return 0;
+}
+
 static int write_plot(const char *png)
 {
 	char dat[] = "/tmp/hermes-bench-XXXXXX";
@@ -188,6 +242,12 @@ static int write_plot(const char *png)
 	FILE *f, *g;
 	int fd, i, ret;
 
+	f = fopen(png, "w");
+	if (!f) {
+		p_err("bench: %s: %s", png, strerror(errno));
+		return -1;
+	}
+	fclose(f);
 	fd = mkstemp(dat);
 	if (fd < 0 || !(f = fdopen(fd, "w"))) {
 		p_err("bench: %s: %s", dat, strerror(errno));
@@ -213,10 +273,10 @@ static int write_plot(const char *png)
 		fprintf(f, "\n\n");
 	}
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gnuplot");
+	snprintf(cmd, sizeof(cmd), "gnuplot 2>&1");
 	g = popen(cmd, "w");
 	if (!g) {
-		p_err("bench: --plot needs gnuplot (Debian package gnuplot-nox)");
+		p_err("bench: popen gnuplot: %s", strerror(errno));
 		unlink(dat);
 		return -1;
 	}
@@ -232,8 +292,10 @@ static int write_plot(const char *png)
 	ret = pclose(g);
 	unlink(dat);
 	if (ret) {
-		p_err("bench: gnuplot failed (status %d); is gnuplot-nox installed?",
-		      ret);
+		if (WIFEXITED(ret) && WEXITSTATUS(ret) == 127)
+			p_err("bench: --plot needs gnuplot (Debian package gnuplot-nox)");
+		else
+			p_err("bench: gnuplot failed (status %d)", ret);
 		return -1;
 	}
 	fprintf(stderr, "hermes bench: plot written to %s\n", png);
@@ -249,13 +311,14 @@ int do_bench(int argc, char **argv)
 		{ "depths", required_argument, NULL, 'd' },
 		{ "mib", required_argument, NULL, 'm' },
 		{ "plot", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	static const char *const progs[] = { "pass", "filter" };
 	uint32_t sizes[MAX_LIST], depths[MAX_LIST], mib = 16;
 	int nsizes = 3, ndepths = 3, c, si, di, pi, ret = 1;
-	const char *devname = NULL, *plot = NULL;
+	const char *devname = NULL, *plot = NULL, *from = NULL;
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	struct hermes_dev *dev = NULL, *none = NULL;
 	int in_fd = -1, out_fd = -1;
@@ -301,6 +364,9 @@ int do_bench(int argc, char **argv)
 		case 'p':
 			plot = optarg;
 			break;
+		case 'f':
+			from = optarg;
+			break;
 		case 'h':
 			fputs(help_bench, stdout);
 			return 0;
@@ -308,6 +374,13 @@ int do_bench(int argc, char **argv)
 			fputs(help_bench, stderr);
 			return 2;
 		}
+	}
+	if (from) {
+		if (!plot) {
+			p_err("bench: --from TABLE goes with --plot FILE.png");
+			return 2;
+		}
+		return read_table(from) || write_plot(plot) ? 1 : 0;
 	}
 	if (hermes_open(devname, &dev) || hermes_open("none", &none)) {
 		p_err("%s", hermes_strerror());

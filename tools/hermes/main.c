@@ -82,6 +82,7 @@ static const char *const help_run =
 const char *const help_bench =
 "Usage: hermes bench [--dev { hermesN | none }] [--progs DIR]\n"
 "                    [--sizes LIST] [--depths LIST] [--mib N] [--plot FILE.png]\n"
+"       hermes bench --from TABLE --plot FILE.png\n"
 "\n"
 "Throughput of record streams over record sizes (default 64,512,4096) and\n"
 "queue depths (default 1,4,32) for a trivial XDP_PASS program (pass.bpf.o)\n"
@@ -89,7 +90,9 @@ const char *const help_bench =
 "binary): Hermes, the user-space fallback, and the host kernel running the\n"
 "same program once per record (BPF_PROG_TEST_RUN).  Every path's output is\n"
 "checked against the host's.  Prints a table; --plot writes a PNG with\n"
-"gnuplot.  --mib sets the input per run (default 16).\n";
+"gnuplot (Debian gnuplot-nox).  --mib sets the input per run (default 16).\n"
+"--from plots a table printed earlier (e.g. in the VM, whose files are\n"
+"read-only), without running anything.\n";
 
 static const char *const help_main =
 "Usage: hermes [--help] [--version] COMMAND [ARGS]\n"
