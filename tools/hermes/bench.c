@@ -121,6 +121,33 @@ static int stream_once(struct hermes_prog *prog, int in_fd, int out_fd,
 	return 0;
 }
 
+/* In memory, in place: no file I/O, no copy on a device. */
+static int mem_once(struct hermes_prog *prog, const uint8_t *in, uint8_t *work,
+		    uint64_t len, uint32_t size, uint32_t depth, struct row *r,
+		    uint64_t *hash)
+{
+	struct hermes_stream_opts o = {
+		.record_size = size, .depth = depth, .res_fd = -1,
+	};
+	struct hermes_stats st;
+	size_t out_len;
+	int err;
+
+	memcpy(work, in, len);
+	err = hermes_run_buffer(prog, work, len, &o, &st, &out_len);
+	if (err) {
+		p_err("%s", hermes_strerror());
+		return -1;
+	}
+	r->records = st.records_in;
+	r->mbs = st.bytes_in / (st.ns / 1e9) / 1e6;
+	r->krs = st.records_in / (st.ns / 1e9) / 1e3;
+	if (st.device_ns)
+		r->dev_mbs = st.bytes_in / (st.device_ns / 1e9) / 1e6;
+	*hash = fnv(FNV0, work, out_len);
+	return 0;
+}
+
 /* The host kernel: one BPF_PROG_TEST_RUN per record. */
 static int host_run(int prog_fd, const uint8_t *in, uint64_t len,
 		    uint32_t size, struct row *r, uint64_t *hash)
@@ -322,7 +349,7 @@ int do_bench(int argc, char **argv)
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	struct hermes_dev *dev = NULL, *none = NULL;
 	int in_fd = -1, out_fd = -1;
-	uint8_t *in = NULL;
+	uint8_t *in = NULL, *work = NULL;
 	ssize_t len;
 
 	sizes[0] = 64;
@@ -395,8 +422,9 @@ int do_bench(int argc, char **argv)
 	printf("# hermes bench: %s; %u MiB per run (at most 65536 records); MB/s of input\n",
 	       hermes_dev_is_fallback(dev) ? "no Hermes device" :
 	       hermes_dev_name(dev), mib);
-	printf("# MB/s and krec/s end to end (file in, file out); engine MB/s: input\n"
-	       "# bytes per second of engine busy time (the batches' device time)\n");
+	printf("# MB/s, krec/s: end to end, memfd in and out, or in memory in place\n"
+	       "# (hermes_run_buffer); engine MB/s: input bytes per second of engine\n"
+	       "# busy time (the batches' device time)\n");
 	printf("%-7s %7s  %-26s %5s %9s %10s %10s %12s  %s\n", "prog", "record",
 	       "path", "depth", "records", "MB/s", "krec/s", "engine MB/s",
 	       "output");
@@ -411,8 +439,10 @@ int do_bench(int argc, char **argv)
 		if (!n)
 			n = 1;
 		free(in);
+		free(work);
 		in = malloc(n * size);
-		if (!in) {
+		work = malloc(n * size);
+		if (!in || !work) {
 			p_err("bench: out of memory");
 			goto out;
 		}
@@ -462,6 +492,16 @@ int do_bench(int argc, char **argv)
 			print_row(r);
 			if (have_host && fref != href)
 				ret = 4;
+			r = add_row(progs[pi], size, "fallback (in memory)", 0);
+			if (mem_once(fp, in, work, n * size, size, 1, r, &h)) {
+				hermes_prog_free(fp);
+				goto out;
+			}
+			r->check = h == fref ? (have_host ? "= host" :
+						"= fallback") : "DIFFERS";
+			if (h != fref)
+				ret = 4;
+			print_row(r);
 			hermes_prog_free(fp);
 			if (hermes_dev_is_fallback(dev))
 				continue;
@@ -484,6 +524,21 @@ int do_bench(int argc, char **argv)
 					ret = 4;
 				print_row(r);
 			}
+			for (di = 0; di < ndepths; di++) {
+				r = add_row(progs[pi], size, "hermes (in memory)",
+					    depths[di]);
+				if (mem_once(hp, in, work, n * size, size,
+					     depths[di], r, &h)) {
+					hermes_prog_free(hp);
+					goto out;
+				}
+				r->check = h == fref ? (have_host ? "= host" :
+							"= fallback") :
+					   "DIFFERS";
+				if (h != fref)
+					ret = 4;
+				print_row(r);
+			}
 			hermes_prog_free(hp);
 		}
 	}
@@ -493,6 +548,7 @@ int do_bench(int argc, char **argv)
 		ret = 1;
 out:
 	free(in);
+	free(work);
 	if (in_fd >= 0)
 		close(in_fd);
 	if (out_fd >= 0)

@@ -76,7 +76,7 @@ EOF
 }
 
 echo "TAP version 13"
-echo "1..17"
+echo "1..18"
 
 same_as_ref fix64 64 "--bytes 8000000 --seed 1"
 ok $? "fixed 64-byte records: fallback output = plain C filter" "$T/fix64.log"
@@ -158,5 +158,14 @@ ok $? "hermes --help, hermes help run, hermes help bench" "$T/help.log"
 rc=$?
 [ $rc -eq 2 ] && grep -q "Error: run needs PROG.o, --in, --out and --record" "$T/usage.log"
 ok $? "hermes run without --out/--record: usage error, status 2" "$T/usage.log"
+
+# hermes bench: the fallback, from a file and in memory in place
+# (hermes_run_buffer), against the host kernel running the same object
+# once per record (BPF_PROG_TEST_RUN): exit 4 if any output differs
+"$HERMES" bench --progs "$PROGS" --mib 1 --sizes 64,4096 > "$T/bench.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] && [ "$(grep -c "= host" "$T/bench.log")" -eq 8 ] &&
+	! grep -q DIFFERS "$T/bench.log"
+ok $? "hermes bench: fallback outputs (file, in memory) = host kernel per record (status $rc)" "$T/bench.log"
 
 [ $failed -eq 0 ]

@@ -92,7 +92,7 @@ def main():
     if not nets:
         skip_all("no Hermes device")
     dev = "/dev/hermes0"
-    t = Ktap(17)
+    t = Ktap(18)
     have_dev = os.path.exists(dev)
     os.makedirs(TMP, exist_ok=True)
 
@@ -199,6 +199,15 @@ def main():
                       mark) in out,
          "budget fault, fallback: exit 3, record %d named" % mark, out)
     rm("loop", "loop.out", "loop.none")
+
+    # hermes bench: the device from memfds and in memory in place
+    # (hermes_run_buffer) and the fallback, against this kernel running
+    # the same objects once per record; exit 4 when an output differs
+    rc, out = sh([HERMES, "bench", "--mib", "2", "--sizes", "64,4096",
+                  "--depths", "1,32"]) if have_dev else (1, "")
+    dev_ok(rc == 0 and out.count("= host") == 24 and "DIFFERS" not in out,
+           "hermes bench: device and fallback outputs = host kernel per "
+           "record, 64 B and 4 KiB, depth 1 and 32", out)
 
     # Ctrl-C in the middle of a big run: the batches in flight complete,
     # the summary is printed, exit 130, and every pinned page is released

@@ -304,6 +304,7 @@ enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
 
 struct slot {
 	uint8_t *buf;		/* input, then output (in place) */
+	uint8_t *own;		/* the slot's buffer (buf, unless in memory) */
 	uint8_t *res;		/* result table (device) */
 	uint32_t *offs;		/* lenpfx: record start offsets */
 	struct hermes_batch b;
@@ -324,6 +325,9 @@ struct stream {
 	struct slot *slots;
 	struct io_uring ring;
 	bool have_ring;
+	/* hermes_run_buffer(): the caller's buffer, processed in place */
+	uint8_t *mem;
+	size_t mem_len, mem_pos, mem_out;
 	/* input not yet in a batch */
 	uint8_t *carry;
 	uint32_t carry_len;
@@ -395,9 +399,9 @@ static int fill_slot(struct stream *sm, struct slot *s)
 	const struct hermes_stream_opts *o = sm->o;
 	uint32_t want, have = sm->carry_len, got, len = 0, n = 0;
 	bool stopping;
+	uint8_t *p;
 	int r;
 
-	memcpy(s->buf, sm->carry, have);
 	want = o->batch_bytes && o->batch_bytes < sm->cap ? o->batch_bytes :
 								 sm->cap;
 	if (!o->lenpfx) {
@@ -411,8 +415,17 @@ static int fill_slot(struct stream *sm, struct slot *s)
 			n = 1;
 		want = n * rs;
 	}
-	if (have < want && !sm->eof) {
-		r = read_full(sm->in_fd, s->buf + have, want - have, &got,
+	if (sm->mem) {
+		/* in place: the batch is the caller's memory */
+		p = sm->mem + sm->mem_pos;
+		have = sm->mem_len - sm->mem_pos < want ?
+		       sm->mem_len - sm->mem_pos : want;
+	} else {
+		p = s->buf = s->own;
+		memcpy(p, sm->carry, have);
+	}
+	if (!sm->mem && have < want && !sm->eof) {
+		r = read_full(sm->in_fd, p + have, want - have, &got,
 			      o->stop);
 		if (r < 0)
 			return r;
@@ -440,7 +453,7 @@ static int fill_slot(struct stream *sm, struct slot *s)
 
 			if (len + 4 > have)
 				break;
-			l = le32(s->buf + len);
+			l = le32(p + len);
 			if (l > sm->cap - 4 - 16 - 8)
 				return hermes_err(-E2BIG,
 						  "input: record %llu: length prefix %u does not fit a batch of %u bytes",
@@ -462,11 +475,21 @@ static int fill_slot(struct stream *sm, struct slot *s)
 			return hermes_err(-EINVAL,
 					  "input: record %llu: length prefix says %u bytes, the input ends after %u",
 					  (unsigned long long)sm->next_record,
-					  le32(s->buf), have - 4);
+					  le32(p), have - 4);
 		}
 	}
-	sm->carry_len = have - len;
-	memcpy(sm->carry, s->buf + len, sm->carry_len);
+	if (sm->mem) {
+		sm->mem_pos += len;
+		s->buf = p;
+		/* the engine keeps its result table in the slot: copy */
+		if (hermes_dev_is_fallback(sm->prog->dev)) {
+			memcpy(s->own, p, len);
+			s->buf = s->own;
+		}
+	} else {
+		sm->carry_len = have - len;
+		memcpy(sm->carry, p + len, sm->carry_len);
+	}
 	if (!n)
 		return 0;
 	s->nrec = n;
@@ -603,7 +626,15 @@ static int drain_done(struct stream *sm)
 					     s->b.bytes_out);
 			continue;
 		}
-		r = write_full(sm->out_fd, s->buf, s->b.bytes_out, "output");
+		if (sm->mem) {
+			/* never past this batch: output <= input */
+			memmove(sm->mem + sm->mem_out, s->buf, s->b.bytes_out);
+			sm->mem_out += s->b.bytes_out;
+			r = 0;
+		} else {
+			r = write_full(sm->out_fd, s->buf, s->b.bytes_out,
+				       "output");
+		}
 		if (!r && o->res_fd >= 0)
 			r = write_full(o->res_fd, s->res,
 				       16 * (size_t)s->b.records_in, "results");
@@ -643,7 +674,7 @@ static void stream_free(struct stream *sm)
 		io_uring_queue_exit(&sm->ring);
 	if (sm->slots) {
 		for (i = 0; i < sm->depth; i++) {
-			free(sm->slots[i].buf);
+			free(sm->slots[i].own);
 			free(sm->slots[i].res);
 			free(sm->slots[i].offs);
 		}
@@ -652,14 +683,16 @@ static void stream_free(struct stream *sm)
 	free(sm->carry);
 }
 
-int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
-		  const struct hermes_stream_opts *opts,
-		  struct hermes_stats *stats)
+static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
+		      uint8_t *mem, size_t mem_len,
+		      const struct hermes_stream_opts *opts,
+		      struct hermes_stats *stats, size_t *mem_out)
 {
 	struct hermes_dev *dev = prog->dev;
 	struct stream sm = {
 		.prog = prog, .o = opts, .st = stats,
 		.in_fd = in_fd, .out_fd = out_fd,
+		.mem = mem, .mem_len = mem_len,
 	};
 	uint32_t i, maxrec;
 	int r = 0;
@@ -696,7 +729,7 @@ int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
 	for (i = 0; i < sm.depth; i++) {
 		struct slot *s = &sm.slots[i];
 
-		if (posix_memalign((void **)&s->buf, 4096, sm.cap) ||
+		if (posix_memalign((void **)&s->own, 4096, sm.cap) ||
 		    posix_memalign((void **)&s->res, 4096, 16 * maxrec)) {
 			r = hermes_err(-ENOMEM, "out of memory");
 			goto out;
@@ -769,6 +802,27 @@ int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
 	r = sm.err;
 out:
 	stats->ns = now_ns() - sm.t0;
+	if (mem_out)
+		*mem_out = sm.mem_out;
 	stream_free(&sm);
 	return r;
+}
+
+int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
+		  const struct hermes_stream_opts *opts,
+		  struct hermes_stats *stats)
+{
+	return stream_run(prog, in_fd, out_fd, NULL, 0, opts, stats, NULL);
+}
+
+int hermes_run_buffer(struct hermes_prog *prog, void *buf, size_t len,
+		      const struct hermes_stream_opts *opts,
+		      struct hermes_stats *stats, size_t *out_len)
+{
+	*out_len = 0;
+	if (!len) {
+		memset(stats, 0, sizeof(*stats));
+		return 0;
+	}
+	return stream_run(prog, -1, -1, buf, len, opts, stats, out_len);
 }

@@ -97,6 +97,18 @@ int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
 		  const struct hermes_stream_opts *opts,
 		  struct hermes_stats *stats);
 
+/*
+ * The same over memory: every record of buf[0, len) runs in place, with
+ * no copy on a device (the driver pins the caller's pages, batch by
+ * batch); the kept records end up compacted at the start of @buf and
+ * *@out_len is their size.  Returns as hermes_stream() (framing errors
+ * included); on an error, buf[0, *out_len) holds the output so far and
+ * the rest of @buf is undefined.
+ */
+int hermes_run_buffer(struct hermes_prog *prog, void *buf, size_t len,
+		      const struct hermes_stream_opts *opts,
+		      struct hermes_stats *stats, size_t *out_len);
+
 /* "load fault", "budget exhausted", ... */
 const char *hermes_fault_name(uint32_t fault);
 
