@@ -572,13 +572,11 @@ def test_uring(ktap, fd, progs, engines):
             BATCH_SIZE)
         jobs.append((recs, b, cmd))
         ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), k)
-    c0 = engine_counters(progs["devname"])
     ring.enter(depth, depth)
     done = ring.reap()
     while len(done) < depth:
         ring.enter(0, 1)
         done += ring.reap()
-    c1 = engine_counters(progs["devname"])
     bad = []
     for ud, res in done:
         recs, b, cmd = jobs[ud]
@@ -589,12 +587,29 @@ def test_uring(ktap, fd, progs, engines):
                 b.out.raw[:r["bytes_out"]] != out or \
                 b.res.raw[:len(table)] != table:
             bad.append("batch %d: res %d %s" % (ud, res, r))
-    used = [e for e in c1 if c1[e][0] > c0[e][0]]
     ktap.ok(not bad and sorted(u for u, _ in done) == list(range(depth)),
             "io_uring: %d batches in flight complete with 0, outputs and "
             "results equal the host's" % depth, "\n".join(bad))
-    ktap.ok(len(used) == engines, "io_uring: the batches ran on all %d "
-            "engines (%d used)" % (engines, len(used)))
+
+    # batches long enough to overlap: each engine runs one
+    jobs = []
+    c0 = engine_counters(progs["devname"])
+    for k in range(engines):
+        b, a = spin_batch(progs, 256)
+        cmd = ctypes.create_string_buffer(pack_batch(**a), BATCH_SIZE)
+        jobs.append((b, cmd))
+        ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), k)
+    ring.enter(engines, engines)
+    done = ring.reap()
+    while len(done) < engines:
+        ring.enter(0, 1)
+        done += ring.reap()
+    c1 = engine_counters(progs["devname"])
+    used = [e for e in c1 if c1[e][0] - c0[e][0] == 256]
+    ktap.ok(all(res == 0 for _, res in done) and len(used) == engines,
+            "io_uring: %d long batches in flight run one on each engine "
+            "(%d engines ran 256 records)" % (engines, len(used)),
+            "completions %s, runs %s -> %s" % (done, c0, c1))
 
     # bad input through io_uring: the errno in the completion
     b = Bufs(b"x" * 64)
