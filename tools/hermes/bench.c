@@ -276,8 +276,13 @@ static int write_plot(const char *png)
 	}
 	fclose(f);
 	fd = mkstemp(dat);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
 		p_err("bench: %s: %s", dat, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(dat);
+		}
 		return -1;
 	}
 	/* one data block per (program, path, depth) series */

@@ -112,15 +112,15 @@ static int do_help(int argc, char **argv)
 		fputs(help_main, stdout);
 		return 0;
 	}
-	if (!strcmp(argv[0], "devices"))
+	if (!strcmp(argv[0], "devices")) {
 		fputs(help_devices, stdout);
-	else if (!strcmp(argv[0], "run"))
+	} else if (!strcmp(argv[0], "run")) {
 		fputs(help_run, stdout);
-	else if (!strcmp(argv[0], "bench"))
+	} else if (!strcmp(argv[0], "bench")) {
 		fputs(help_bench, stdout);
-	else if (!strcmp(argv[0], "help"))
+	} else if (!strcmp(argv[0], "help")) {
 		fputs(help_main, stdout);
-	else {
+	} else {
 		p_err("unknown command '%s'", argv[0]);
 		fputs(help_main, stderr);
 		return 2;

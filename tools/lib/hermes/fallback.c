@@ -111,7 +111,7 @@ static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 		return hermes_err(-EOPNOTSUPP,
 				  "insn %u: maps and 64-bit address loads (src_reg %u) are not supported by the user-space fallback",
 				  i, insn->src_reg);
-	if ((cls == BPF_JMP) && BPF_OP(insn->code) == BPF_CALL) {
+	if (cls == BPF_JMP && BPF_OP(insn->code) == BPF_CALL) {
 		if (insn->src_reg == BPF_PSEUDO_KFUNC_CALL)
 			return hermes_err(-EOPNOTSUPP,
 					  "insn %u: calls of kernel functions (kfunc) are not supported by the device",
