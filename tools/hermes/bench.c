@@ -28,7 +28,7 @@
 #define MAX_ROWS 256
 
 struct row {
-	const char *prog;
+	char prog[16];
 	uint32_t size;
 	char path[48];
 	uint32_t depth;
@@ -92,16 +92,43 @@ static uint64_t fd_hash(int fd)
 	return h;
 }
 
+static int res_fd = -1;	/* results of the last run (memfd) */
+
+/* The low 32 bits of every record's r0 (the XDP action the host sees) */
+static uint64_t r0_hash(void)
+{
+	uint8_t e[16];
+	uint64_t h = FNV0;
+	off_t off = 0;
+
+	while (pread(res_fd, e, 16, off) == 16) {
+		h = fnv(h, e, 4);
+		off += 16;
+	}
+	return h;
+}
+
+static int reset_res(void)
+{
+	if (ftruncate(res_fd, 0) || lseek(res_fd, 0, SEEK_SET)) {
+		p_err("bench: memfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int stream_once(struct hermes_prog *prog, int in_fd, int out_fd,
 		       uint32_t size, uint32_t depth, struct row *r,
 		       uint64_t *hash)
 {
 	struct hermes_stream_opts o = {
-		.record_size = size, .depth = depth, .res_fd = -1,
+		.record_size = size, .depth = depth, .res_fd = res_fd,
 	};
 	struct hermes_stats st;
 	int err;
 
+	if (reset_res())
+		return -1;
 	if (lseek(in_fd, 0, SEEK_SET) || ftruncate(out_fd, 0) ||
 	    lseek(out_fd, 0, SEEK_SET)) {
 		p_err("bench: memfd: %s", strerror(errno));
@@ -117,7 +144,7 @@ static int stream_once(struct hermes_prog *prog, int in_fd, int out_fd,
 	r->krs = st.records_in / (st.ns / 1e9) / 1e3;
 	if (st.device_ns)
 		r->dev_mbs = st.bytes_in / (st.device_ns / 1e9) / 1e6;
-	*hash = fd_hash(out_fd);
+	*hash = fd_hash(out_fd) ^ (r0_hash() << 1);
 	return 0;
 }
 
@@ -127,12 +154,14 @@ static int mem_once(struct hermes_prog *prog, const uint8_t *in, uint8_t *work,
 		    uint64_t *hash)
 {
 	struct hermes_stream_opts o = {
-		.record_size = size, .depth = depth, .res_fd = -1,
+		.record_size = size, .depth = depth, .res_fd = res_fd,
 	};
 	struct hermes_stats st;
 	size_t out_len;
 	int err;
 
+	if (reset_res())
+		return -1;
 	memcpy(work, in, len);
 	err = hermes_run_buffer(prog, work, len, &o, &st, &out_len);
 	if (err) {
@@ -144,7 +173,7 @@ static int mem_once(struct hermes_prog *prog, const uint8_t *in, uint8_t *work,
 	r->krs = st.records_in / (st.ns / 1e9) / 1e3;
 	if (st.device_ns)
 		r->dev_mbs = st.bytes_in / (st.device_ns / 1e9) / 1e6;
-	*hash = fnv(FNV0, work, out_len);
+	*hash = fnv(FNV0, work, out_len) ^ (r0_hash() << 1);
 	return 0;
 }
 
@@ -153,7 +182,7 @@ static int host_run(int prog_fd, const uint8_t *in, uint64_t len,
 		    uint32_t size, struct row *r, uint64_t *hash)
 {
 	uint8_t out[65536];
-	uint64_t t0, h = FNV0, k, n = len / size;
+	uint64_t t0, h = FNV0, hr = FNV0, k, n = len / size;
 	int err;
 
 	t0 = bench_ns();
@@ -170,12 +199,13 @@ static int host_run(int prog_fd, const uint8_t *in, uint64_t len,
 			return -errno;
 		if (opts.retval == XDP_PASS)
 			h = fnv(h, out, opts.data_size_out);
+		hr = fnv(hr, (uint8_t *)&opts.retval, 4);
 	}
 	t0 = bench_ns() - t0;
 	r->records = n;
 	r->mbs = (double)n * size / (t0 / 1e9) / 1e6;
 	r->krs = n / (t0 / 1e9) / 1e3;
-	*hash = h;
+	*hash = h ^ (hr << 1);
 	return 0;
 }
 
@@ -188,7 +218,7 @@ static struct row *add_row(const char *prog, uint32_t size, const char *path,
 		return NULL;
 	r = &rows[nrows++];
 	memset(r, 0, sizeof(*r));
-	r->prog = prog;
+	snprintf(r->prog, sizeof(r->prog), "%s", prog);
 	r->size = size;
 	r->depth = depth;
 	snprintf(r->path, sizeof(r->path), "%s", path);
@@ -210,8 +240,6 @@ static void print_row(const struct row *r)
 }
 
 /* Rows of a table this command printed (e.g. in the VM), for --plot. */
-static const char *const progs_known[] = { "pass", "filter" };
-
 static int read_table(const char *file)
 {
 	char line[256], prog[16];
@@ -226,15 +254,12 @@ static int read_table(const char *file)
 		struct row *r;
 		char depth[16], path[32];
 		unsigned long long recs;
-		unsigned int size, i;
+		unsigned int size;
 		double mbs, krs;
 
 		ln++;
-		if (strlen(line) < 60 || sscanf(line, "%15s %u", prog, &size) != 2)
-			continue;
-		for (i = 0; i < 2 && strcmp(prog, progs_known[i]); i++)
-			;
-		if (i == 2)
+		if (line[0] == '#' || strlen(line) < 60 ||
+		    sscanf(line, "%15s %u", prog, &size) != 2)
 			continue;
 		memcpy(path, line + 17, 26);
 		path[26] = 0;
@@ -246,7 +271,7 @@ static int read_table(const char *file)
 			fclose(f);
 			return -1;
 		}
-		r = add_row(progs_known[i], size, path,
+		r = add_row(prog, size, path,
 			    strcmp(depth, "-") ? atoi(depth) : 0);
 		if (!r)
 			break;
@@ -344,10 +369,12 @@ int do_bench(int argc, char **argv)
 		{ "mib", required_argument, NULL, 'm' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'f' },
+		{ "programs", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	static const char *const progs[] = { "pass", "filter" };
+	char *progs[MAX_LIST], *names = strdup("pass,filter"), *save = NULL;
+	int nprogs = 0;
 	uint32_t sizes[MAX_LIST], depths[MAX_LIST], mib = 16;
 	int nsizes = 3, ndepths = 3, c, si, di, pi, ret = 1;
 	const char *devname = NULL, *plot = NULL, *from = NULL;
@@ -399,6 +426,10 @@ int do_bench(int argc, char **argv)
 		case 'f':
 			from = optarg;
 			break;
+		case 'n':
+			free(names);
+			names = strdup(optarg);
+			break;
 		case 'h':
 			fputs(help_bench, stdout);
 			return 0;
@@ -407,7 +438,17 @@ int do_bench(int argc, char **argv)
 			return 2;
 		}
 	}
+	for (progs[0] = strtok_r(names, ",", &save); progs[nprogs];
+	     progs[nprogs] = strtok_r(NULL, ",", &save)) {
+		if (strlen(progs[nprogs]) > 15 || ++nprogs == MAX_LIST) {
+			p_err("--programs: at most %d names of at most 15 characters",
+			      MAX_LIST - 1);
+			free(names);
+			return 2;
+		}
+	}
 	if (from) {
+		free(names);
 		if (!plot) {
 			p_err("bench: --from TABLE goes with --plot FILE.png");
 			return 2;
@@ -420,7 +461,8 @@ int do_bench(int argc, char **argv)
 	}
 	in_fd = memfd_create("hermes-bench-in", MFD_CLOEXEC);
 	out_fd = memfd_create("hermes-bench-out", MFD_CLOEXEC);
-	if (in_fd < 0 || out_fd < 0) {
+	res_fd = memfd_create("hermes-bench-res", MFD_CLOEXEC);
+	if (in_fd < 0 || out_fd < 0 || res_fd < 0) {
 		p_err("bench: memfd_create: %s", strerror(errno));
 		goto out;
 	}
@@ -462,9 +504,9 @@ int do_bench(int argc, char **argv)
 			p_err("bench: memfd: %s", strerror(errno));
 			goto out;
 		}
-		for (pi = 0; pi < 2; pi++) {
+		for (pi = 0; pi < nprogs; pi++) {
 			struct hermes_prog *hp = NULL, *fp = NULL;
-			uint64_t href = 0, fref = 0, h;
+			uint64_t href = 0, fref = 0, ref, h;
 			bool have_host = false;
 			struct row *r;
 			int err;
@@ -497,14 +539,16 @@ int do_bench(int argc, char **argv)
 			print_row(r);
 			if (have_host && fref != href)
 				ret = 4;
+			/* what every other row must give */
+			ref = have_host ? href : fref;
 			r = add_row(progs[pi], size, "fallback (in memory)", 0);
 			if (mem_once(fp, in, work, n * size, size, 1, r, &h)) {
 				hermes_prog_free(fp);
 				goto out;
 			}
-			r->check = h == fref ? (have_host ? "= host" :
+			r->check = h == ref ? (have_host ? "= host" :
 						"= fallback") : "DIFFERS";
-			if (h != fref)
+			if (h != ref)
 				ret = 4;
 			print_row(r);
 			hermes_prog_free(fp);
@@ -522,10 +566,10 @@ int do_bench(int argc, char **argv)
 					hermes_prog_free(hp);
 					goto out;
 				}
-				r->check = h == fref ? (have_host ? "= host" :
+				r->check = h == ref ? (have_host ? "= host" :
 							"= fallback") :
 					   "DIFFERS";
-				if (h != fref)
+				if (h != ref)
 					ret = 4;
 				print_row(r);
 			}
@@ -537,10 +581,10 @@ int do_bench(int argc, char **argv)
 					hermes_prog_free(hp);
 					goto out;
 				}
-				r->check = h == fref ? (have_host ? "= host" :
+				r->check = h == ref ? (have_host ? "= host" :
 							"= fallback") :
 					   "DIFFERS";
-				if (h != fref)
+				if (h != ref)
 					ret = 4;
 				print_row(r);
 			}
@@ -552,12 +596,16 @@ int do_bench(int argc, char **argv)
 	if (plot && write_plot(plot))
 		ret = 1;
 out:
+	free(names);
 	free(in);
 	free(work);
 	if (in_fd >= 0)
 		close(in_fd);
 	if (out_fd >= 0)
 		close(out_fd);
+	if (res_fd >= 0)
+		close(res_fd);
+	res_fd = -1;
 	hermes_close(dev);
 	hermes_close(none);
 	return ret;

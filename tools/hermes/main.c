@@ -80,7 +80,7 @@ static const char *const help_run =
 "every record before it); 130 interrupted.\n";
 
 const char *const help_bench =
-"Usage: hermes bench [--dev { hermesN | none }] [--progs DIR]\n"
+"Usage: hermes bench [--dev { hermesN | none }] [--progs DIR] [--programs LIST]\n"
 "                    [--sizes LIST] [--depths LIST] [--mib N] [--plot FILE.png]\n"
 "       hermes bench --from TABLE --plot FILE.png\n"
 "\n"
@@ -90,7 +90,8 @@ const char *const help_bench =
 "binary): Hermes, the user-space fallback, and the host kernel running the\n"
 "same program once per record (BPF_PROG_TEST_RUN).  Every path's output is\n"
 "checked against the host's.  Prints a table; --plot writes a PNG with\n"
-"gnuplot (Debian gnuplot-nox).  --mib sets the input per run (default 16).\n"
+"gnuplot (Debian gnuplot-nox).  --programs names other objects of DIR\n"
+"(NAME.bpf.o, XDP, no maps) to run instead of pass,filter.  --mib sets the input per run (default 16).\n"
 "--from plots a table printed earlier (e.g. in the VM, whose files are\n"
 "read-only), without running anything.\n";
 

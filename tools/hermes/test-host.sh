@@ -160,12 +160,16 @@ rc=$?
 ok $? "hermes run without --out/--record: usage error, status 2" "$T/usage.log"
 
 # hermes bench: the fallback, from a file and in memory in place
-# (hermes_run_buffer), against the host kernel running the same object
-# once per record (BPF_PROG_TEST_RUN): exit 4 if any output differs
-"$HERMES" bench --progs "$PROGS" --mib 1 --sizes 64,4096 > "$T/bench.log" 2>&1
+# (hermes_run_buffer), against the host kernel running the same objects
+# once per record (BPF_PROG_TEST_RUN): the kept bytes and every record's
+# XDP action; the driver selftests' corpus too (context loads, spills,
+# adjust_head/tail), 14 to 3520-byte records; exit 4 if anything differs
+CORPUS=pass,filter,xor,csum,histogram,search,parse,trim,walk
+"$HERMES" bench --dev none --progs "$PROGS" --programs $CORPUS --mib 1 \
+	--sizes 14,64,1500,3520 > "$T/bench.log" 2>&1
 rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c "= host" "$T/bench.log")" -eq 8 ] &&
+[ $rc -eq 0 ] && [ "$(grep -c "= host" "$T/bench.log")" -eq 72 ] &&
 	! grep -q DIFFERS "$T/bench.log"
-ok $? "hermes bench: fallback outputs (file, in memory) = host kernel per record (status $rc)" "$T/bench.log"
+ok $? "hermes bench: fallback (file, in memory) = host kernel per record, 9 programs, 4 sizes (status $rc)" "$T/bench.log"
 
 [ $failed -eq 0 ]
