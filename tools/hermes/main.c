@@ -87,13 +87,18 @@ const char *const help_bench =
 "Throughput of record streams over record sizes (default 64,512,4096) and\n"
 "queue depths (default 1,4,32) for a trivial XDP_PASS program (pass.bpf.o)\n"
 "and a filter (filter.bpf.o) from DIR (default: progs/ beside the hermes\n"
-"binary): Hermes, the user-space fallback, and the host kernel running the\n"
-"same program once per record (BPF_PROG_TEST_RUN).  Every path's output is\n"
-"checked against the host's.  Prints a table; --plot writes a PNG with\n"
-"gnuplot (Debian gnuplot-nox).  --programs names other objects of DIR\n"
-"(NAME.bpf.o, XDP, no maps) to run instead of pass,filter.  --mib sets the input per run (default 16).\n"
-"--from plots a table printed earlier (e.g. in the VM, whose files are\n"
-"read-only), without running anything.\n";
+"binary): Hermes from file to file and in memory, the user-space fallback,\n"
+"and the host kernel running the same program once per record\n"
+"(BPF_PROG_TEST_RUN).  Every row's output and per-record XDP action are\n"
+"checked against the host's.  Prints a table.\n"
+"\n"
+"  --programs LIST  other objects of DIR (NAME.bpf.o: XDP, no maps)\n"
+"  --mib N          input per run (default 16, at most 65536 records)\n"
+"  --plot FILE.png  MB/s against record size, with gnuplot (gnuplot-nox)\n"
+"  --from TABLE     plot a table printed earlier (e.g. in the VM, whose\n"
+"                   files are read-only) without running anything\n"
+"\n"
+"Exit status: 0; 1 error; 2 usage; 4 an output differs from the host's.\n";
 
 static const char *const help_main =
 "Usage: hermes [--help] [--version] COMMAND [ARGS]\n"
