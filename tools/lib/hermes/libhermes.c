@@ -397,13 +397,17 @@ static uint32_t le32(const uint8_t *p)
 static int fill_slot(struct stream *sm, struct slot *s)
 {
 	const struct hermes_stream_opts *o = sm->o;
-	uint32_t want, have = sm->carry_len, got, len = 0, n = 0;
+	uint32_t want, limit, have = sm->carry_len, got, len = 0, n = 0;
 	bool stopping;
 	uint8_t *p;
 	int r;
 
 	want = o->batch_bytes && o->batch_bytes < sm->cap ? o->batch_bytes :
 								 sm->cap;
+	/* a length-prefixed record may be longer than batch_bytes alone */
+	limit = want;
+	if (o->lenpfx)
+		want = sm->cap;
 	if (!o->lenpfx) {
 		uint32_t rs = o->record_size;
 
@@ -461,7 +465,8 @@ static int fill_slot(struct stream *sm, struct slot *s)
 						  l, sm->cap);
 			next = len + 4 + l;
 			if (next > have ||
-			    round8(next) + 16 * (n + 1) > sm->cap)
+			    round8(next) + 16 * (n + 1) > sm->cap ||
+			    (n && next > limit))
 				break;
 			s->offs[n++] = len;
 			len = next;
