@@ -245,7 +245,11 @@ int hermes_prog_load(struct hermes_dev *dev, const char *path,
 	}
 	err = bpf_object__load(prog->obj);
 	if (err) {
-		if (hermes_dev_is_fallback(dev))
+		if (err == -EPERM)
+			err = hermes_err(err,
+					 "%s: loading %s needs CAP_BPF (and CAP_NET_ADMIN): even the fallback runs only programs the kernel verified",
+					 path, prog->name);
+		else if (hermes_dev_is_fallback(dev))
 			err = hermes_err(err,
 					 "%s: the host kernel's verifier rejects program %s (log above)",
 					 path, prog->name);
