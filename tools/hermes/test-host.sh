@@ -167,12 +167,12 @@ ok $? "hermes run without --out/--record: usage error, status 2" "$T/usage.log"
 # once per record (BPF_PROG_TEST_RUN): the kept bytes and every record's
 # XDP action; the driver selftests' corpus too (context loads, spills,
 # adjust_head/tail), 14 to 3520-byte records; exit 4 if anything differs
-CORPUS=pass,filter,xor,csum,histogram,search,parse,trim,walk
+CORPUS=pass,filter,ctxcall,xor,csum,histogram,search,parse,trim,walk
 "$HERMES" bench --dev none --progs "$PROGS" --programs $CORPUS --mib 1 \
 	--sizes 14,64,1500,3520 > "$T/bench.log" 2>&1
 rc=$?
-[ $rc -eq 0 ] && [ "$(grep -c "= host" "$T/bench.log")" -eq 72 ] &&
+[ $rc -eq 0 ] && [ "$(grep -c "= host" "$T/bench.log")" -eq 80 ] &&
 	! grep -q DIFFERS "$T/bench.log"
-ok $? "hermes bench: fallback (file, in memory) = host kernel per record, 9 programs, 4 sizes (status $rc)" "$T/bench.log"
+ok $? "hermes bench: fallback (file, in memory) = host kernel per record, 10 programs, 4 sizes (status $rc)" "$T/bench.log"
 
 [ $failed -eq 0 ]

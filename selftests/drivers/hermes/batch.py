@@ -204,14 +204,14 @@ def main():
     # (hermes_run_buffer) and the fallback, against this kernel running
     # the same objects once per record (kept bytes and each record's XDP
     # action), for the driver selftests' corpus too; exit 4 on a difference
-    progs = "pass,filter,xor,csum,histogram,search,parse,trim,walk"
+    progs = "pass,filter,ctxcall,xor,csum,histogram,search,parse,trim,walk"
     rc, out = sh([HERMES, "bench", "--mib", "1", "--sizes", "64,1500",
                   "--depths", "1,32", "--programs", progs]) \
         if have_dev else (1, "")
-    dev_ok(rc == 0 and out.count("= host") == 9 * 2 * 6 and
+    dev_ok(rc == 0 and out.count("= host") == 10 * 2 * 6 and
            "DIFFERS" not in out,
            "hermes bench: device and fallback = host kernel per record, "
-           "9 programs, 64 and 1500 B, depth 1 and 32", out)
+           "10 programs, 64 and 1500 B, depth 1 and 32", out)
 
     # Ctrl-C in the middle of a big run: the batches in flight complete,
     # the summary is printed, exit 130, and every pinned page is released
