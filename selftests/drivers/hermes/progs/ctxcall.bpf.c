@@ -7,7 +7,7 @@
  */
 #include "common.h"
 
-static __attribute__((noinline)) int stamp(struct xdp_md *ctx, int k)
+static __noinline int stamp(struct xdp_md *ctx, int k)
 {
 	__u8 *data = (void *)(long)ctx->data;
 	__u8 *meta = (void *)(long)ctx->data_meta;
