@@ -23,7 +23,7 @@ HT_CC ?= ccache gcc
 HT_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
 HT_CPPFLAGS := -I$(HT_LIB) -I$(HT_ENGINE) -I$(CURDIR)/include/uapi \
 	-I$(BUILD)/tools/include -I$(BUILD)/headers/include
-HT_LDLIBS := $(BUILD)/tools/libbpf/libbpf.a -luring -lelf -lz
+HT_LDLIBS := $(BUILD)/tools/libbpf/libbpf.a -luring -lelf -lz -pthread
 HT_CLANG ?= clang
 HT_BPF_PROGS := pass filter loopy count_map ctxcall xor csum histogram search parse trim walk
 

@@ -76,7 +76,7 @@ EOF
 }
 
 echo "TAP version 13"
-echo "1..19"
+echo "1..21"
 
 same_as_ref fix64 64 "--bytes 8000000 --seed 1"
 ok $? "fixed 64-byte records: fallback output = plain C filter" "$T/fix64.log"
@@ -99,6 +99,14 @@ ok $? "length-prefixed records up to 200000 bytes: output = plain C filter" "$T/
 
 same_as_ref fixsmall 100 "--bytes 3000000 --seed 6" --batch 1000
 ok $? "fixed records, 1000-byte batches (many batches): same output" "$T/fixsmall.log"
+
+for d in 1 16; do
+	"$HERMES" run "$PROGS/filter.bpf.o" --dev none --in "$T/lpx.in" \
+		--out "$T/lpx.d$d" --record lenpfx --depth $d --batch 65536 \
+		> "$T/lpx.d$d.log" 2>&1 &&
+	cmp "$T/lpx.d$d" "$T/lpx.ref" >> "$T/lpx.d$d.log" 2>&1
+	ok $? "length-prefixed records, fallback at depth $d (threads), 64 KiB batches: same output" "$T/lpx.d$d.log"
+done
 
 same_as_ref lpxsmall lenpfx "--bytes 3000000 --seed 10" --batch 1000
 ok $? "length-prefixed records, 1000-byte batches, records up to 3000 bytes: same output" "$T/lpxsmall.log"

@@ -92,7 +92,7 @@ def main():
     if not nets:
         skip_all("no Hermes device")
     dev = "/dev/hermes0"
-    t = Ktap(18)
+    t = Ktap(19)
     have_dev = os.path.exists(dev)
     os.makedirs(TMP, exist_ok=True)
 
@@ -176,6 +176,24 @@ def main():
     t.ok(good, "length-prefixed records, fallback: output = plain C filter",
          diag)
     rm("lpx", "lpx.out", "lpx.ref")
+
+    # framing: a trailing partial record is an error naming it, and the
+    # batches in flight before it are still written
+    gen("part", "512", 8 * MIB, 5)
+    with open(path("part"), "ab") as f:
+        f.write(b"\x01" * 100)
+    rc, out = run("filter", "part", "part.out", "512", "--depth", "32",
+                  "--batch", "65536") if have_dev else (1, "")
+    good = rc == 1 and ("record %d: the input ends after 100 of its 512 "
+                        "bytes" % (8 * MIB // 512)) in out
+    if good:
+        os.truncate(path("part"), 8 * MIB)
+        ref("part", "part.ref", "512")
+        good, diag = same("part.out", "part.ref")
+        out += diag
+    dev_ok(good, "a trailing partial record: exit 1 naming record %d, the "
+           "whole records before it written" % (8 * MIB // 512), out)
+    rm("part", "part.out", "part.ref")
 
     # a fault: loopy spins on record 54321; a small budget stops there
     mark = 54321

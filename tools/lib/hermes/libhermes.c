@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <liburing.h>
+#include <pthread.h>
 
 #include "libhermes_internal.h"
 
@@ -317,6 +318,11 @@ struct slot {
 	uint32_t nrec;
 	int state;
 	int err;		/* cqe res */
+	/* fallback with depth > 1: one engine thread per batch in flight */
+	struct stream *sm;
+	pthread_t thr;
+	bool fb_done;
+	char fb_msg[512];
 };
 
 struct stream {
@@ -339,7 +345,12 @@ struct stream {
 	uint64_t next_record;	/* global index of the next record read */
 	uint64_t next_seq, write_seq;
 	uint32_t inflight;
+	bool threaded;		/* fallback batches run on threads */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
 	int err;		/* first error: stop submitting */
+	int in_err;		/* input error: stop reading, finish the rest */
+	char in_msg[512];
 	uint64_t t0;
 };
 
@@ -518,6 +529,37 @@ static int fill_slot(struct stream *sm, struct slot *s)
 	return 1;
 }
 
+static int fb_run_slot(struct stream *sm, struct slot *s)
+{
+	struct hermes_fb_batch fb = {
+		.slot = s->buf,
+		.in_len = s->b.in_len,
+		.res_off = round8(s->b.in_len),
+	};
+	int r;
+
+	r = hermes_fb_run(sm->prog, &fb, &s->b);
+	if (!r)
+		memcpy(s->res, s->buf + fb.res_off, 16 * s->nrec);
+	return r;
+}
+
+static void *fb_worker(void *arg)
+{
+	struct slot *s = arg;
+	struct stream *sm = s->sm;
+	int r = fb_run_slot(sm, s);
+
+	if (r)
+		snprintf(s->fb_msg, sizeof(s->fb_msg), "%s", hermes_strerror());
+	pthread_mutex_lock(&sm->mu);
+	s->err = r;
+	s->fb_done = true;
+	pthread_cond_signal(&sm->cv);
+	pthread_mutex_unlock(&sm->mu);
+	return NULL;
+}
+
 static int submit_slot(struct stream *sm, struct slot *s)
 {
 	struct hermes_dev *dev = sm->prog->dev;
@@ -528,17 +570,19 @@ static int submit_slot(struct stream *sm, struct slot *s)
 	s->seq = sm->next_seq++;
 	s->state = SLOT_BUSY;
 	s->err = 0;
+	if (hermes_dev_is_fallback(dev) && sm->threaded) {
+		s->sm = sm;
+		s->fb_done = false;
+		r = pthread_create(&s->thr, NULL, fb_worker, s);
+		if (r)
+			return hermes_err(-r, "pthread_create: %s", strerror(r));
+		sm->inflight++;
+		return 0;
+	}
 	if (hermes_dev_is_fallback(dev)) {
-		struct hermes_fb_batch fb = {
-			.slot = s->buf,
-			.in_len = s->b.in_len,
-			.res_off = round8(s->b.in_len),
-		};
-
-		r = hermes_fb_run(sm->prog, &fb, &s->b);
+		r = fb_run_slot(sm, s);
 		if (r)
 			return r;	/* its message is kept */
-		memcpy(s->res, s->buf + fb.res_off, 16 * s->nrec);
 		s->state = SLOT_DONE;
 		return 0;
 	}
@@ -568,8 +612,27 @@ static int submit_slot(struct stream *sm, struct slot *s)
 static int reap_one(struct stream *sm)
 {
 	struct io_uring_cqe *cqe;
-	struct slot *s;
+	struct slot *s = NULL;
+	uint32_t i;
 	int r;
+
+	if (sm->threaded) {
+		pthread_mutex_lock(&sm->mu);
+		for (;;) {
+			for (i = 0; i < sm->depth && !s; i++)
+				if (sm->slots[i].state == SLOT_BUSY &&
+				    sm->slots[i].fb_done)
+					s = &sm->slots[i];
+			if (s)
+				break;
+			pthread_cond_wait(&sm->cv, &sm->mu);
+		}
+		pthread_mutex_unlock(&sm->mu);
+		pthread_join(s->thr, NULL);
+		s->state = SLOT_DONE;
+		sm->inflight--;
+		return 0;
+	}
 
 	do {
 		r = io_uring_wait_cqe(&sm->ring, &cqe);
@@ -612,6 +675,10 @@ static int drain_done(struct stream *sm)
 		s->state = SLOT_FREE;
 		if (sm->err) {
 			/* after an error or fault: in-flight batches dropped */
+			continue;
+		}
+		if (s->err && sm->threaded) {
+			sm->err = hermes_err(s->err, "%s", s->fb_msg);
 			continue;
 		}
 		if (s->err) {
@@ -690,6 +757,8 @@ static void stream_free(struct stream *sm)
 	}
 	free(sm->slots);
 	free(sm->carry);
+	pthread_mutex_destroy(&sm->mu);
+	pthread_cond_destroy(&sm->cv);
 }
 
 static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
@@ -726,8 +795,11 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 	if (sm.depth > 256)
 		return hermes_err(-EINVAL, "queue depth %u: at most 256",
 				  sm.depth);
-	if (hermes_dev_is_fallback(dev) || opts->use_ioctl)
+	if (opts->use_ioctl && !hermes_dev_is_fallback(dev))
 		sm.depth = 1;
+	sm.threaded = hermes_dev_is_fallback(dev) && sm.depth > 1;
+	pthread_mutex_init(&sm.mu, NULL);
+	pthread_cond_init(&sm.cv, NULL);
 	maxrec = sm.cap / 16;
 	sm.slots = calloc(sm.depth, sizeof(*sm.slots));
 	sm.carry = malloc(sm.cap);
@@ -762,7 +834,8 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 	}
 
 	for (;;) {
-		bool more = !sm.err && !(opts->stop && *opts->stop);
+		bool more = !sm.err && !sm.in_err &&
+			    !(opts->stop && *opts->stop);
 
 		/* submit while there is a free slot and input */
 		while (more) {
@@ -775,8 +848,16 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 				break;
 			r = fill_slot(&sm, s);
 			if (r <= 0) {
-				if (r < 0)
-					sm.err = r;
+				/*
+				 * A framing or read error stops the input, but
+				 * the batches in flight hold the records before
+				 * it: they are still written.
+				 */
+				if (r < 0) {
+					sm.in_err = r;
+					snprintf(sm.in_msg, sizeof(sm.in_msg),
+						 "%s", hermes_strerror());
+				}
 				more = false;
 				break;
 			}
@@ -788,7 +869,8 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 				break;
 			}
 			drain_done(&sm);
-			more = !sm.err && !(opts->stop && *opts->stop);
+			more = !sm.err && !sm.in_err &&
+			       !(opts->stop && *opts->stop);
 		}
 		if (!sm.inflight) {
 			drain_done(&sm);
@@ -808,6 +890,8 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 		stats->interrupted = true;
 		sm.err = hermes_err(-EINTR, "interrupted");
 	}
+	if (!sm.err && sm.in_err)
+		sm.err = hermes_err(sm.in_err, "%s", sm.in_msg);
 	r = sm.err;
 out:
 	stats->ns = now_ns() - sm.t0;

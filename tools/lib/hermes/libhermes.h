@@ -75,7 +75,8 @@ typedef void (*hermes_progress_fn)(const struct hermes_stats *stats,
 struct hermes_stream_opts {
 	uint32_t record_size;	/* bytes per record; 0 with lenpfx */
 	bool lenpfx;		/* __le32 length, then data */
-	uint32_t depth;		/* batches in flight (default 4) */
+	uint32_t depth;		/* batches in flight (default 4); for the
+				 * fallback, threads running batches */
 	uint32_t budget;	/* instructions per record, 0: default */
 	uint32_t batch_bytes;	/* input bytes per batch, 0: largest */
 	int res_fd;		/* results (16 bytes a record) or -1 */
