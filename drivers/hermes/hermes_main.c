@@ -340,10 +340,11 @@ static void hermes_remove(struct pci_dev *pdev)
 	hermes_engines_abort(hd);
 	wake_up_all(&hd->engine_wq);
 	wake_up_all(&hd->slot_wq);
+
+	/* debugfs first: its cdev file looks at hd->cdev */
+	hermes_debugfs_fini(hd);
 	/* Open files: batches in flight end with -ENODEV, then all calls. */
 	hermes_cdev_detach(hd);
-
-	hermes_debugfs_fini(hd);
 	hermes_netdev_fini(hd);
 	bpf_offload_dev_destroy(hd->bpf_dev);
 
