@@ -31,7 +31,8 @@
  *	may equal @in_addr
  * @res_addr: user address for struct hermes_batch_result entries, one per
  *	record that ran, or 0 for none
- * @in_len: input bytes, at most hermes_info.max_batch
+ * @in_len: input bytes; the input and its result table share the data
+ *	slot: round_up(@in_len, 8) + 16 * records <= hermes_info.max_batch
  * @out_len: bytes at @out_addr
  * @res_len: bytes at @res_addr; entries beyond it are not written
  * @reserved: must be 0
@@ -96,7 +97,8 @@ struct hermes_batch_result {
  * @ifname: its name
  * @build: device build string (EHBLD)
  * @engines: engines in use
- * @max_batch: largest hermes_batch.in_len
+ * @max_batch: bytes of a batch: its input rounded up to 8 plus 16 per
+ *	record (the result table)
  * @isa: EHCAPISA
  * @cmds: EHCAPCMDS
  * @stack_size: bytes of stack per call frame
