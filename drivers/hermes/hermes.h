@@ -308,6 +308,7 @@ int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 void hermes_engine_cmd_abort(struct hermes_engine *e);
 void hermes_engines_abort(struct hermes_dev *hd);
 int hermes_dev_reset(struct hermes_dev *hd);
+void hermes_dev_fail(struct hermes_dev *hd);
 int hermes_dev_init(struct hermes_dev *hd);
 irqreturn_t hermes_engine_irq(int irq, void *data);
 

@@ -236,10 +236,7 @@ int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 			dev_err(&hd->pdev->dev,
 				"engine %u does not answer, resetting the device\n",
 				e->idx);
-			WRITE_ONCE(hd->dead, true);
-			hermes_dev_reset(hd);
-			wake_up_all(&hd->engine_wq);
-			wake_up_all(&hd->slot_wq);
+			hermes_dev_fail(hd);
 			return -EIO;
 		}
 	}
@@ -261,6 +258,23 @@ void hermes_engines_abort(struct hermes_dev *hd)
 
 	for (i = 0; i < hd->n_engines; i++)
 		hermes_engine_abort(&hd->engines[i]);
+}
+
+/**
+ * hermes_dev_fail() - give up on a device that stopped answering
+ * @hd: device
+ *
+ * Marks the device failed, so that no new command nor transfer starts,
+ * and resets it: the reset stops every engine and DMA channel, so host
+ * memory the device was working on may be released afterwards.  Wakes
+ * whoever waits for an engine or a slot; they see the failure.
+ */
+void hermes_dev_fail(struct hermes_dev *hd)
+{
+	WRITE_ONCE(hd->dead, true);
+	hermes_dev_reset(hd);
+	wake_up_all(&hd->engine_wq);
+	wake_up_all(&hd->slot_wq);
 }
 
 int hermes_dev_reset(struct hermes_dev *hd)

@@ -14,6 +14,7 @@
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/scatterlist.h>
@@ -34,6 +35,7 @@ MODULE_PARM_DESC(use_dma,
 #define XDMA_CH_ID		0x00
 #define XDMA_CH_CONTROL_W1S	0x08
 #define XDMA_CH_CONTROL_W1C	0x0c
+#define XDMA_CH_STATUS		0x40
 #define XDMA_CH_STATUS_RC	0x44
 #define XDMA_CH_IE		0x90
 #define XDMA_SG_DESC_LO		0x80
@@ -57,6 +59,7 @@ MODULE_PARM_DESC(use_dma,
 #define XDMA_DESC_MAX_LEN	SZ_128M
 #define XDMA_BOUNCE_SIZE	SZ_64K
 #define XDMA_TIMEOUT_MS		2000
+#define XDMA_STOP_TIMEOUT_US	100000
 
 static irqreturn_t hermes_xdma_irq(int irq, void *data)
 {
@@ -89,6 +92,10 @@ static int hermes_xdma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch)
 	u32 status;
 	long left;
 
+	/* a failed device was reset: its channels lost their descriptors */
+	if (READ_ONCE(hd->dead))
+		return -ENODEV;
+
 	/* descriptors (and bounce buffer) are coherent; order them before RUN */
 	wmb();
 
@@ -105,6 +112,20 @@ static int hermes_xdma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch)
 		hermes_set_error(hd, "%s channel %u: no completion (status %#x%s)",
 				 ch->h2c ? "H2C" : "C2H", ch->idx, status,
 				 left ? "" : ", timed out");
+		/*
+		 * The caller releases the host memory of the chain when we
+		 * return: the channel must have stopped by then.  One that
+		 * does not stop once RUN is cleared cannot be trusted; the
+		 * reset stops every channel.
+		 */
+		if (readl_poll_timeout(regs + XDMA_CH_STATUS, status,
+				       !(status & XDMA_ST_BUSY), 100,
+				       XDMA_STOP_TIMEOUT_US)) {
+			dev_err(&hd->pdev->dev,
+				"%s channel %u does not stop, resetting the device\n",
+				ch->h2c ? "H2C" : "C2H", ch->idx);
+			hermes_dev_fail(hd);
+		}
 		return -EIO;
 	}
 	if ((status & ~(XDMA_ST_DESC_STOPPED | XDMA_ST_DESC_COMPLETED)) ||
