@@ -303,6 +303,8 @@ void hermes_set_error(struct hermes_dev *hd, const char *fmt, ...)
 	__printf(2, 3);
 struct hermes_engine *hermes_engine_get(struct hermes_dev *hd);
 void hermes_engine_put(struct hermes_engine *e);
+unsigned int hermes_cmd_timeout_ms(struct hermes_dev *hd, u32 runs,
+				   u32 budget);
 int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 		      unsigned int timeout_ms, bool interruptible);
 void hermes_engine_cmd_abort(struct hermes_engine *e);

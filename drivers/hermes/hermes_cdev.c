@@ -26,7 +26,6 @@
 #include <linux/io.h>
 #include <linux/io_uring/cmd.h>
 #include <linux/kref.h>
-#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/netdevice.h>
@@ -41,9 +40,6 @@
 
 #include "hermes.h"
 
-/* A device runs at least this many instructions per ms (as hermes_run.c) */
-#define HERMES_BATCH_INSNS_PER_MS	10000
-#define HERMES_BATCH_TIMEOUT_MS		2000
 #define HERMES_RESULT_SIZE		sizeof(struct hermes_batch_result)
 
 struct hermes_cdev {
@@ -372,16 +368,6 @@ static u32 hermes_fault_insn(struct hermes_prog *hp, u32 fpc)
 	return j - 1;
 }
 
-static unsigned int hermes_batch_timeout_ms(struct hermes_dev *hd,
-					    const struct hermes_breq *r)
-{
-	u32 budget = r->b.budget ? r->b.budget : hd->caps.budget_def;
-	u64 ms = div_u64((u64)max(r->max_records, 1U) * budget,
-			 HERMES_BATCH_INSNS_PER_MS);
-
-	return min_t(u64, ms + HERMES_BATCH_TIMEOUT_MS, INT_MAX);
-}
-
 /* Return: true when the batch was cancelled already. */
 static bool hermes_breq_set_engine(struct hermes_breq *r,
 				   struct hermes_engine *e)
@@ -445,7 +431,8 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 		err = -ECANCELED;
 	else
 		err = hermes_engine_cmd(e, req, res,
-					hermes_batch_timeout_ms(hd, r),
+					hermes_cmd_timeout_ms(hd, r->max_records,
+							      b->budget),
 					interruptible);
 	hermes_breq_set_engine(r, NULL);
 	if (err) {

@@ -15,6 +15,7 @@
 #include <linux/io.h>
 #include <linux/iopoll.h>
 #include <linux/jiffies.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -32,6 +33,10 @@ MODULE_LICENSE("GPL");
 #define HERMES_ABORT_TIMEOUT_MS		1000
 #define HERMES_SLOT_CMD_TIMEOUT_MS	2000
 #define HERMES_RESET_TIMEOUT_US		100000
+/* Time limits of the commands that run programs: hermes_cmd_timeout_ms() */
+#define HERMES_INSNS_PER_MS		10000
+#define HERMES_CMD_TIMEOUT_MS		2000
+#define HERMES_CMD_TIMEOUT_MAX_MS	(10 * 60 * 1000)
 
 /* 64-bit registers are two 32-bit halves; read hi, lo, hi (device.rst). */
 u64 hermes_read64(struct hermes_dev *hd, u32 reg)
@@ -176,6 +181,34 @@ static void hermes_engine_abort(struct hermes_engine *e)
 void hermes_engine_cmd_abort(struct hermes_engine *e)
 {
 	hermes_engine_abort(e);
+}
+
+/**
+ * hermes_cmd_timeout_ms() - time limit of a command that runs a program
+ * @hd: device
+ * @runs: program runs (iterations or records) of the command, 0 counts as 1
+ * @budget: instruction budget of each run, 0 for the device's default
+ *
+ * The device is assumed to run at least %HERMES_INSNS_PER_MS instructions
+ * per millisecond (the QEMU model runs far more): every run may use its
+ * whole budget, plus %HERMES_CMD_TIMEOUT_MS for the rest of the command.
+ * The limit is capped at %HERMES_CMD_TIMEOUT_MAX_MS: with the largest
+ * budget and data slot the formula gives weeks, and a command that has
+ * not answered in ten minutes holds its engine (and a sleeping caller)
+ * far longer than any use of the device should; such work is to be
+ * split into several commands.
+ *
+ * Return: the time limit in milliseconds.
+ */
+unsigned int hermes_cmd_timeout_ms(struct hermes_dev *hd, u32 runs, u32 budget)
+{
+	u64 ms;
+
+	if (!budget)
+		budget = hd->caps.budget_def;
+	ms = div_u64((u64)max(runs, 1U) * budget, HERMES_INSNS_PER_MS);
+	return min_t(u64, ms + HERMES_CMD_TIMEOUT_MS,
+		     HERMES_CMD_TIMEOUT_MAX_MS);
 }
 
 /**

@@ -17,12 +17,6 @@
 
 #include "hermes.h"
 
-/* Run budget assumption for timeouts: a device runs at least this many
- * instructions per millisecond (the QEMU model does far more).
- */
-#define HERMES_INSNS_PER_MS	10000
-#define HERMES_RUN_TIMEOUT_MS	2000
-
 static const char *const hermes_status_names[] = {
 	[HERMES_ST_SUCCESS]		= "SUCCESS",
 	[HERMES_ST_NO_SPACE]		= "NO_SPACE",
@@ -66,14 +60,6 @@ static int hermes_run_error(struct hermes_dev *hd, struct hermes_engine *e,
 	}
 }
 
-static unsigned int hermes_run_timeout_ms(struct hermes_dev *hd, u32 repeat)
-{
-	u64 ms = div_u64((u64)repeat * hd->caps.budget_def,
-			 HERMES_INSNS_PER_MS);
-
-	return min_t(u64, ms + HERMES_RUN_TIMEOUT_MS, INT_MAX);
-}
-
 /*
  * One RUN PROGRAM command of @repeat iterations on the packet at
  * [*doff, *doff + *dlen) of the engine's data slot; on success the new
@@ -94,8 +80,8 @@ static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
 	put_unaligned_le32(*doff, req + 16);
 	put_unaligned_le32(*dlen, req + 20);
 	put_unaligned_le32(repeat, req + 24);
-	err = hermes_engine_cmd(e, req, res, hermes_run_timeout_ms(hd, repeat),
-				true);
+	err = hermes_engine_cmd(e, req, res,
+				hermes_cmd_timeout_ms(hd, repeat, 0), true);
 	if (err)
 		return READ_ONCE(hd->dead) ? -ENODEV : err;
 	if (res[2] != HERMES_ST_SUCCESS)
