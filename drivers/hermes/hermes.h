@@ -307,6 +307,9 @@ unsigned int hermes_cmd_timeout_ms(struct hermes_dev *hd, u32 runs,
 				   u32 budget);
 int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 		      unsigned int timeout_ms, bool interruptible);
+int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
+			     unsigned int timeout_ms, bool interruptible,
+			     const bool *cancel);
 void hermes_engine_cmd_abort(struct hermes_engine *e);
 void hermes_engines_abort(struct hermes_dev *hd);
 int hermes_dev_reset(struct hermes_dev *hd);

@@ -391,6 +391,7 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 	u32 resoff = round_up(b->in_len, 8), outlen, nout, iters;
 	u8 res[HERMES_RES_SIZE], status;
 	struct hermes_engine *e;
+	unsigned int timeout;
 	u64 dbase, time;
 	int slot, err;
 
@@ -426,14 +427,18 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 	put_unaligned_le32(resoff, req + 24);
 	put_unaligned_le32(b->budget, req + 28);
 
-	/* from here on a cancellation aborts the command */
+	/*
+	 * From here on a cancellation aborts the command; one that comes
+	 * before the command is submitted aborts an idle engine, with no
+	 * effect, but hermes_engine_cmd_cancel() looks at r->cancelled once
+	 * it submitted.
+	 */
+	timeout = hermes_cmd_timeout_ms(hd, r->max_records, b->budget);
 	if (hermes_breq_set_engine(r, e))
 		err = -ECANCELED;
 	else
-		err = hermes_engine_cmd(e, req, res,
-					hermes_cmd_timeout_ms(hd, r->max_records,
-							      b->budget),
-					interruptible);
+		err = hermes_engine_cmd_cancel(e, req, res, timeout,
+					       interruptible, &r->cancelled);
 	hermes_breq_set_engine(r, NULL);
 	if (err) {
 		err = READ_ONCE(hd->dead) ? -ENODEV : err;
@@ -655,7 +660,9 @@ static void hermes_uring_cancel(struct io_uring_cmd *ioucmd)
 	struct hermes_breq *r = pdu->req;
 
 	spin_lock(&r->lock);
-	r->cancelled = true;
+	WRITE_ONCE(r->cancelled, true);
+	/* flag before abort; pairs with the mb() in hermes_engine_cmd_cancel() */
+	smp_mb();
 	if (r->engine)
 		hermes_engine_cmd_abort(r->engine);
 	spin_unlock(&r->lock);

@@ -176,7 +176,8 @@ static void hermes_engine_abort(struct hermes_engine *e)
  *
  * For a waiter that is not the submitter (a cancelled batch): the
  * command completes with status ``ABORTED`` and hermes_engine_cmd()
- * returns as usual.  No effect when the engine is idle.
+ * returns as usual.  No effect when the engine is idle: a canceller sets
+ * the flag it gave hermes_engine_cmd_cancel() first.
  */
 void hermes_engine_cmd_abort(struct hermes_engine *e)
 {
@@ -227,6 +228,32 @@ unsigned int hermes_cmd_timeout_ms(struct hermes_dev *hd, u32 runs, u32 budget)
 int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 		      unsigned int timeout_ms, bool interruptible)
 {
+	return hermes_engine_cmd_cancel(e, req, res, timeout_ms, interruptible,
+					NULL);
+}
+
+/**
+ * hermes_engine_cmd_cancel() - hermes_engine_cmd(), cancellable by others
+ * @e: engine taken with hermes_engine_get()
+ * @req: 32-byte request; its CID is filled in here
+ * @res: 16-byte response buffer
+ * @timeout_ms: how long the command may take
+ * @interruptible: a signal aborts the command
+ * @cancel: NULL, or a flag that a canceller sets to true before it calls
+ *	hermes_engine_cmd_abort() on @e
+ *
+ * An abort that reaches the engine before the command is submitted has
+ * no effect (the engine is idle), so the flag is looked at once the
+ * command runs: set by then, the command is aborted here.  Either this
+ * sees the flag or the canceller's abort comes after the submission.
+ *
+ * Return: as hermes_engine_cmd(); a cancelled command completes with
+ * status ``ABORTED`` in @res[2].
+ */
+int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
+			     unsigned int timeout_ms, bool interruptible,
+			     const bool *cancel)
+{
 	struct hermes_dev *hd = e->hd;
 	void __iomem *ctrl = hd->regs + HERMES_CMDCTRL(e->idx);
 	int ret = 0, i;
@@ -251,6 +278,12 @@ int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
 	e->commands++;
 	/* clear DONE and set EXEC in one write */
 	iowrite32(HERMES_CTRL_EXEC, ctrl);
+	if (cancel) {
+		/* EXEC before the flag; pairs with the canceller's smp_mb() */
+		mb();
+		if (READ_ONCE(*cancel))
+			hermes_engine_abort(e);
+	}
 
 	w = hermes_engine_wait(e, msecs_to_jiffies(timeout_ms), interruptible);
 	if (w <= 0) {
