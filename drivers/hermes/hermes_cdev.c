@@ -69,6 +69,7 @@ struct hermes_breq {
 	struct hermes_batch b;
 	struct bpf_prog *prog;
 	u32 max_records;	/* records the input can hold at most */
+	bool unsupported;	/* the device cannot run batches */
 	struct hermes_ubuf in, out, res;
 
 	/* io_uring */
@@ -269,7 +270,6 @@ static int hermes_batch_check(struct hermes_cdev *cd, struct hermes_breq *r)
 	struct hermes_batch *b = &r->b;
 	u32 slot = hd->caps.dslot_size, resoff, table;
 	struct bpf_prog *prog;
-	int err;
 
 	if (b->reserved || b->reserved2 || b->flags & ~HERMES_BATCH_LENPFX)
 		return -EINVAL;
@@ -319,6 +319,23 @@ static int hermes_batch_check(struct hermes_cdev *cd, struct hermes_breq *r)
 	    !bpf_offload_dev_match(prog, hd->netdev))
 		return -EINVAL;
 
+	/* Zero-copy needs the DMA engine, batches the device's command */
+	r->unsupported = !(hd->caps.cmds & HERMES_CMDS_BATCH) ||
+			 !hd->dma_ready;
+	return 0;
+}
+
+/*
+ * Pin the buffers of a checked batch.  Without cd->lock: pinning may wait
+ * on the owner of the memory (userfaultfd, FUSE) and must not hold off
+ * removal; it needs nothing of the device, which hermes_batch_exec()
+ * looks at again under the lock.
+ */
+static int hermes_batch_pin(struct hermes_breq *r)
+{
+	struct hermes_batch *b = &r->b;
+	int err;
+
 	/* A bad address gives EFAULT with nothing else done */
 	err = hermes_ubuf_pin(&r->in, b->in_addr, b->in_len, false);
 	if (!err)
@@ -331,11 +348,7 @@ static int hermes_batch_check(struct hermes_cdev *cd, struct hermes_breq *r)
 					    HERMES_RESULT_SIZE), true);
 	if (err)
 		return err;
-
-	/* Zero-copy needs the DMA engine, batches the device's command */
-	if (!(hd->caps.cmds & HERMES_CMDS_BATCH) || !hd->dma_ready)
-		return -EOPNOTSUPP;
-	return 0;
+	return r->unsupported ? -EOPNOTSUPP : 0;
 }
 
 /*
@@ -576,6 +589,8 @@ static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
 	else
 		err = hermes_batch_check(cd, r);
 	up_read(&cd->lock);
+	if (!err)
+		err = hermes_batch_pin(r);
 	if (err)
 		goto err_free;
 	return r;
