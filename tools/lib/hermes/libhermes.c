@@ -468,7 +468,8 @@ static int fill_slot(struct stream *sm, struct slot *s)
 					  have, rs);
 	} else {
 		for (;;) {
-			uint32_t l, next;
+			uint64_t next;
+			uint32_t l;
 
 			if (len + 4 > have)
 				break;
@@ -478,13 +479,15 @@ static int fill_slot(struct stream *sm, struct slot *s)
 						  "input: record %llu: length prefix %u does not fit a batch of %u bytes",
 						  (unsigned long long)(sm->next_record + n),
 						  l, sm->cap);
-			next = len + 4 + l;
+			/* in 64 bits: len + 4 + l may not fit 32 */
+			next = (uint64_t)len + 4 + l;
 			if (next > have ||
-			    round8(next) + 16 * (n + 1) > sm->cap ||
+			    ((next + 7) & ~7ULL) + 16 * ((uint64_t)n + 1) >
+			    sm->cap ||
 			    (n && next > limit))
 				break;
 			s->offs[n++] = len;
-			len = next;
+			len = (uint32_t)next;
 		}
 		if (!n && have && !stopping) {
 			if (have < 4)
@@ -748,6 +751,15 @@ static void stream_free(struct stream *sm)
 
 	if (sm->have_ring)
 		io_uring_queue_exit(&sm->ring);
+	if (sm->inflight) {
+		/*
+		 * The ring failed with batches in flight: the kernel may still
+		 * write their descriptors (slots[i].b), outputs and results,
+		 * even after the ring is gone.  Leak them rather than free
+		 * memory the kernel may write.
+		 */
+		sm->slots = NULL;
+	}
 	if (sm->slots) {
 		for (i = 0; i < sm->depth; i++) {
 			free(sm->slots[i].own);
