@@ -78,23 +78,23 @@ static int ctx_field(int16_t off, uint8_t *dev_off, uint8_t *dev_size)
 {
 	switch (off) {
 	case offsetof(struct xdp_md, data):
-		*dev_off = 0x00;
+		*dev_off = HERMES_EBPF_XDP_DATA;
 		*dev_size = BPF_DW;
 		return 0;
 	case offsetof(struct xdp_md, data_end):
-		*dev_off = 0x08;
+		*dev_off = HERMES_EBPF_XDP_DATA_END;
 		*dev_size = BPF_DW;
 		return 0;
 	case offsetof(struct xdp_md, data_meta):
-		*dev_off = 0x10;
+		*dev_off = HERMES_EBPF_XDP_DATA_META;
 		*dev_size = BPF_DW;
 		return 0;
 	case offsetof(struct xdp_md, ingress_ifindex):
-		*dev_off = 0x28;
+		*dev_off = HERMES_EBPF_XDP_IFINDEX;
 		*dev_size = BPF_W;
 		return 0;
 	case offsetof(struct xdp_md, rx_queue_index):
-		*dev_off = 0x2c;
+		*dev_off = HERMES_EBPF_XDP_RX_QUEUE;
 		*dev_size = BPF_W;
 		return 0;
 	default:

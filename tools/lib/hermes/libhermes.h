@@ -64,6 +64,11 @@ struct hermes_stats {
 	uint64_t device_ns;	/* sum of the batches' device time */
 	/* fault: 0, or HERMES_FAULT_* of record fault_record (from 0) */
 	uint32_t fault;
+	/*
+	 * index in the verifier's rewritten program (bpftool's "xlated") on a
+	 * device, in the program libbpf loads (before the verifier) on the
+	 * fallback: the two differ after an instruction the verifier expands
+	 */
 	uint32_t fault_insn;
 	uint64_t fault_record;
 	bool interrupted;	/* stopped by *opts->stop */
