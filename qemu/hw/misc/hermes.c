@@ -759,6 +759,31 @@ static void hermes_maps_unpin(HermesEngine *e)
     qemu_mutex_unlock(&s->map_lock);
 }
 
+/*
+ * Static validation and the program's maps, before anything runs: false
+ * with the INVALID_PROGRAM outcome filled in when the program is refused.
+ */
+static bool hermes_engine_admit(HermesEngine *e)
+{
+    HermesState *s = e->dev;
+    HermesOutcome *out = &e->out;
+    uint32_t bad_pc = 0;
+    HermesEbpfStatus st;
+
+    st = hermes_ebpf_validate(e->prog, e->job.ninsns, &s->caps, &bad_pc,
+                              NULL, 0);
+    if (st == HERMES_EBPF_OK && !hermes_maps_pin(e, &bad_pc)) {
+        st = HERMES_EBPF_ERR_BAD_MAP;
+    }
+    if (st != HERMES_EBPF_OK) {
+        out->status = ST_INVALID_PROGRAM;
+        out->fault = st;
+        out->fpc = bad_pc;
+        return false;
+    }
+    return true;
+}
+
 static void hermes_engine_run(HermesEngine *e)
 {
     HermesState *s = e->dev;
@@ -768,25 +793,13 @@ static void hermes_engine_run(HermesEngine *e)
     HermesEbpfRunConfig cfg;
     HermesEbpfResult res;
     HermesEbpfStatus st;
-    uint32_t bad_pc = 0;
     uint32_t i;
 
     memset(out, 0, sizeof(*out));
     out->doff = job->doff;
     out->dlen = job->dlen;
 
-    st = hermes_ebpf_validate(e->prog, job->ninsns, &s->caps, &bad_pc,
-                              NULL, 0);
-    if (st != HERMES_EBPF_OK) {
-        out->status = ST_INVALID_PROGRAM;
-        out->fault = st;
-        out->fpc = bad_pc;
-        return;
-    }
-    if (!hermes_maps_pin(e, &bad_pc)) {
-        out->status = ST_INVALID_PROGRAM;
-        out->fault = HERMES_EBPF_ERR_BAD_MAP;
-        out->fpc = bad_pc;
+    if (!hermes_engine_admit(e)) {
         return;
     }
 
@@ -900,17 +913,7 @@ static void hermes_engine_batch(HermesEngine *e)
         out->fpc = bad;
         return;
     }
-    st = hermes_ebpf_validate(e->prog, job->ninsns, &s->caps, &bad, NULL, 0);
-    if (st != HERMES_EBPF_OK) {
-        out->status = ST_INVALID_PROGRAM;
-        out->fault = st;
-        out->fpc = bad;
-        return;
-    }
-    if (!hermes_maps_pin(e, &bad)) {
-        out->status = ST_INVALID_PROGRAM;
-        out->fault = HERMES_EBPF_ERR_BAD_MAP;
-        out->fpc = bad;
+    if (!hermes_engine_admit(e)) {
         return;
     }
 
