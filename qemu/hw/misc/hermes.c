@@ -1102,6 +1102,25 @@ static void hermes_latch_program(HermesEngine *e, uint8_t pslot, uint32_t plen)
     }
 }
 
+/*
+ * The program and data slots of a run command must be allocated: false,
+ * with the command finished with the status that says which is not.
+ */
+static bool hermes_check_slots(HermesEngine *e, uint8_t pslot, uint8_t dslot)
+{
+    HermesState *s = e->dev;
+
+    if (pslot >= s->num_pslots || !s->pslot_used[pslot]) {
+        hermes_engine_finish_now(e, ST_INVALID_PROG_SLOT, 0);
+        return false;
+    }
+    if (dslot >= s->num_dslots || !s->dslot_used[dslot]) {
+        hermes_engine_finish_now(e, ST_INVALID_DATA_SLOT, 0);
+        return false;
+    }
+    return true;
+}
+
 static void hermes_cmd_run(HermesEngine *e)
 {
     HermesState *s = e->dev;
@@ -1120,12 +1139,7 @@ static void hermes_cmd_run(HermesEngine *e)
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }
-    if (pslot >= s->num_pslots || !s->pslot_used[pslot]) {
-        hermes_engine_finish_now(e, ST_INVALID_PROG_SLOT, 0);
-        return;
-    }
-    if (dslot >= s->num_dslots || !s->dslot_used[dslot]) {
-        hermes_engine_finish_now(e, ST_INVALID_DATA_SLOT, 0);
+    if (!hermes_check_slots(e, pslot, dslot)) {
         return;
     }
     if (!(flags & RUN_FLAG_WINDOW)) {
@@ -1175,12 +1189,7 @@ static void hermes_cmd_batch(HermesEngine *e)
         hermes_engine_finish_now(e, ST_INVALID_FIELD, 0);
         return;
     }
-    if (pslot >= s->num_pslots || !s->pslot_used[pslot]) {
-        hermes_engine_finish_now(e, ST_INVALID_PROG_SLOT, 0);
-        return;
-    }
-    if (dslot >= s->num_dslots || !s->dslot_used[dslot]) {
-        hermes_engine_finish_now(e, ST_INVALID_DATA_SLOT, 0);
+    if (!hermes_check_slots(e, pslot, dslot)) {
         return;
     }
     if (plen == 0 || plen % 8 || plen > s->pslot_size ||
