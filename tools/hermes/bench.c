@@ -77,6 +77,16 @@ static int parse_list(const char *s, uint32_t *v, int *n, const char *what)
 	return ret;
 }
 
+/* A row's rates from a run's statistics: end to end and device time. */
+static void row_rates(struct row *r, const struct hermes_stats *st)
+{
+	r->records = st->records_in;
+	r->mbs = st->bytes_in / (st->ns / 1e9) / 1e6;
+	r->krs = st->records_in / (st->ns / 1e9) / 1e3;
+	if (st->device_ns)
+		r->dev_mbs = st->bytes_in / (st->device_ns / 1e9) / 1e6;
+}
+
 /* the output hash of a stream: read back the output memfd */
 static uint64_t fd_hash(int fd)
 {
@@ -139,11 +149,7 @@ static int stream_once(struct hermes_prog *prog, int in_fd, int out_fd,
 		p_err("%s", hermes_strerror());
 		return -1;
 	}
-	r->records = st.records_in;
-	r->mbs = st.bytes_in / (st.ns / 1e9) / 1e6;
-	r->krs = st.records_in / (st.ns / 1e9) / 1e3;
-	if (st.device_ns)
-		r->dev_mbs = st.bytes_in / (st.device_ns / 1e9) / 1e6;
+	row_rates(r, &st);
 	*hash = fd_hash(out_fd) ^ (r0_hash() << 1);
 	return 0;
 }
@@ -168,11 +174,7 @@ static int mem_once(struct hermes_prog *prog, const uint8_t *in, uint8_t *work,
 		p_err("%s", hermes_strerror());
 		return -1;
 	}
-	r->records = st.records_in;
-	r->mbs = st.bytes_in / (st.ns / 1e9) / 1e6;
-	r->krs = st.records_in / (st.ns / 1e9) / 1e3;
-	if (st.device_ns)
-		r->dev_mbs = st.bytes_in / (st.device_ns / 1e9) / 1e6;
+	row_rates(r, &st);
 	*hash = fnv(FNV0, work, out_len) ^ (r0_hash() << 1);
 	return 0;
 }
