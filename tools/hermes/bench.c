@@ -131,9 +131,9 @@ static int stream_once(struct hermes_prog *prog, int in_fd, int out_fd,
 		       uint32_t size, uint32_t depth, struct row *r,
 		       uint64_t *hash)
 {
-	struct hermes_stream_opts o = {
+	HERMES_OPTS(hermes_stream_opts, o,
 		.record_size = size, .depth = depth, .res_fd = res_fd,
-	};
+	);
 	struct hermes_stats st;
 	int err;
 
@@ -159,9 +159,9 @@ static int mem_once(struct hermes_prog *prog, const uint8_t *in, uint8_t *work,
 		    uint64_t len, uint32_t size, uint32_t depth, struct row *r,
 		    uint64_t *hash)
 {
-	struct hermes_stream_opts o = {
+	HERMES_OPTS(hermes_stream_opts, o,
 		.record_size = size, .depth = depth, .res_fd = res_fd,
-	};
+	);
 	struct hermes_stats st;
 	size_t out_len;
 	int err;

@@ -281,7 +281,7 @@ static int do_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct hermes_stream_opts o = { .res_fd = -1, .depth = 4 };
+	HERMES_OPTS(hermes_stream_opts, o, .res_fd = -1, .depth = 4);
 	const char *in = NULL, *out = NULL, *res = NULL, *devname = NULL;
 	const char *obj, *pname = NULL;
 	int in_fd = -1, out_fd = -1, c, ret = 1, err;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <signal.h>
 #include <linux/hermes.h>
 
@@ -77,7 +78,19 @@ struct hermes_stats {
 typedef void (*hermes_progress_fn)(const struct hermes_stats *stats,
 				   void *ctx);
 
+/*
+ * Options structs carry their own size, as libbpf's do, so that fields can
+ * be added: declare them with HERMES_OPTS(), which zeroes every field it
+ * does not name and sets sz.
+ */
+#define HERMES_OPTS(TYPE, NAME, ...)					\
+	struct TYPE NAME = ({						\
+		memset(&NAME, 0, sizeof(struct TYPE));			\
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };	\
+	})
+
 struct hermes_stream_opts {
+	size_t sz;		/* sizeof(struct hermes_stream_opts) */
 	uint32_t record_size;	/* bytes per record; 0 with lenpfx */
 	bool lenpfx;		/* __le32 length, then data */
 	uint32_t depth;		/* batches in flight (default 4); for the
