@@ -31,3 +31,16 @@ $(BENCH_OUT)/%.bpf.o: $(BENCH_SRC)/%.bpf.c $(BENCH_SRC)/common.h | build-all
 bench: build-all $(BENCH_OBJS)
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) \
 		--timeout $(BENCH_VM_TIMEOUT) -- tools/bench/bench.py $(BENCH_OUT) $(BENCH_PROGS)
+
+.PHONY: bench-batch
+# The figure of issue 8: Hermes in the VM against the guest kernel's
+# test run per record and the user-space fallback, 4 KiB records.
+BENCH_BATCH_ARGS ?= --sizes 4096 --depths 1,4,32 --mib 16
+HT_BENCH_CMD = modprobe hermes; for i in $$(seq 50); do [ -e /dev/hermes0 ] && break; sleep 0.1; done; exec $(HT_OUT)/hermes bench $(BENCH_BATCH_ARGS)
+bench-batch: build-all
+	@mkdir -p $(BUILD)/bench
+	@set -o pipefail; tools/vm/run --hermes $(HERMES_VM_DEVICES) \
+		--timeout $(BENCH_VM_TIMEOUT) -- sh -c '$(HT_BENCH_CMD)' | \
+		tee $(BUILD)/bench/batch.txt
+	@$(HT_OUT)/hermes bench --from $(BUILD)/bench/batch.txt \
+		--plot $(BUILD)/bench/batch.png
