@@ -28,10 +28,51 @@
 #include "libhermes_internal.h"
 
 static __thread char hermes_errbuf[512];
+/* the verifier's log of the last load the kernel rejected */
+static __thread char *hermes_vlog;
 
 const char *hermes_strerror(void)
 {
 	return hermes_errbuf;
+}
+
+const char *hermes_verifier_log(void)
+{
+	return hermes_vlog ? hermes_vlog : "";
+}
+
+/* What every exported function returns: errno set too, as libbpf 1.x does */
+static int hermes_ret(int ret)
+{
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+/*
+ * libbpf's own error codes (LIBBPF_ERRNO__*, from 4000) are no errno:
+ * strerror() says "Unknown error 4001".  Put libbpf's text in @msg and
+ * return the nearest system errno.
+ */
+static int libbpf_errno(int err, char *msg, size_t len)
+{
+	libbpf_strerror(err, msg, len);
+	switch (-err) {
+	case LIBBPF_ERRNO__LIBELF:
+	case LIBBPF_ERRNO__FORMAT:
+	case LIBBPF_ERRNO__ENDIAN:
+		return -ENOEXEC;
+	case LIBBPF_ERRNO__VERIFY:
+		return -EACCES;
+	case LIBBPF_ERRNO__PROG2BIG:
+		return -E2BIG;
+	case LIBBPF_ERRNO__PROGTYPE:
+		return -EOPNOTSUPP;
+	default:
+		if (-err >= __LIBBPF_ERRNO__START)
+			return -EINVAL;
+		return err;
+	}
 }
 
 int hermes_err(int err, const char *fmt, ...)
@@ -86,7 +127,7 @@ static int cmp_names(const void *a, const void *b)
 	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
 }
 
-int hermes_list_devices(char names[][32], int max)
+static int list_devices(char names[][32], int max)
 {
 	struct dirent *de;
 	DIR *d;
@@ -108,6 +149,63 @@ int hermes_list_devices(char names[][32], int max)
 	return n;
 }
 
+int hermes_list_devices(char names[][32], int max)
+{
+	return hermes_ret(list_devices(names, max));
+}
+
+/* Is the hermes driver there, as a loaded module or built in? */
+static bool hermes_module_present(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f;
+
+	if (!access("/sys/module/hermes", F_OK))
+		return true;
+	f = fopen("/proc/modules", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "hermes ", 7);
+	fclose(f);
+	return found;
+}
+
+/* "hermes3" or "/dev/hermes3" */
+static bool hermes_node_name(const char *name)
+{
+	const char *p = name;
+
+	if (!strncmp(p, "/dev/", 5))
+		p += 5;
+	return !strncmp(p, "hermes", 6) && p[6] &&
+	       strspn(p + 6, "0123456789") == strlen(p + 6);
+}
+
+/* A named device that is not there: say why */
+static int missing_device(const char *name)
+{
+	char names[64][32], list[256] = "";
+	size_t used = 0;
+	int n, i;
+
+	if (!hermes_module_present())
+		return hermes_err(-ENODEV,
+				  "%s: the hermes module is not loaded (modprobe hermes)",
+				  name);
+	n = list_devices(names, 64);
+	if (n <= 0)
+		return hermes_err(-ENODEV,
+				  "%s: no such device: the hermes module is loaded but drives no device",
+				  name);
+	for (i = 0; i < n && used < sizeof(list) - 1; i++)
+		used += snprintf(list + used, sizeof(list) - used, "%s%s",
+				 i ? ", " : "", names[i]);
+	return hermes_err(-ENODEV, "%s: no such device (%s: %s)", name,
+			  n > 1 ? "there are" : "there is", list);
+}
+
 static void fallback_info(struct hermes_info *info)
 {
 	memset(info, 0, sizeof(*info));
@@ -122,7 +220,7 @@ static void fallback_info(struct hermes_info *info)
 	info->budget_max = UINT32_MAX;
 }
 
-int hermes_open(const char *name, struct hermes_dev **devp)
+static int dev_open(const char *name, struct hermes_dev **devp)
 {
 	char path[sizeof(((struct hermes_dev *)0)->name)], names[64][32];
 	struct hermes_dev *dev;
@@ -134,7 +232,7 @@ int hermes_open(const char *name, struct hermes_dev **devp)
 		return hermes_err(-ENOMEM, "out of memory");
 	dev->fd = -1;
 	if (!name || !*name) {
-		n = hermes_list_devices(names, 64);
+		n = list_devices(names, 64);
 		name = n > 0 ? names[0] : "none";
 	}
 	if (!strcmp(name, "none")) {
@@ -152,6 +250,8 @@ int hermes_open(const char *name, struct hermes_dev **devp)
 		int err = -errno;
 
 		free(dev);
+		if (err == -ENOENT && hermes_node_name(name))
+			return missing_device(name);
 		return hermes_err(err, "cannot open %s: %s", path,
 				  strerror(-err));
 	}
@@ -166,6 +266,11 @@ int hermes_open(const char *name, struct hermes_dev **devp)
 	}
 	*devp = dev;
 	return 0;
+}
+
+int hermes_open(const char *name, struct hermes_dev **devp)
+{
+	return hermes_ret(dev_open(name, devp));
 }
 
 void hermes_close(struct hermes_dev *dev)
@@ -190,34 +295,46 @@ bool hermes_dev_is_fallback(const struct hermes_dev *dev)
 int hermes_dev_info(struct hermes_dev *dev, struct hermes_info *info)
 {
 	if (dev->fd >= 0 && ioctl(dev->fd, HERMES_IOC_INFO, &dev->info))
-		return hermes_err(-errno, "%s: HERMES_IOC_INFO: %s",
-				  dev->name, strerror(errno));
+		return hermes_ret(hermes_err(-errno, "%s: HERMES_IOC_INFO: %s",
+					     dev->name, strerror(errno)));
 	*info = dev->info;
 	return 0;
 }
 
 /* Programs */
 
-int hermes_prog_load(struct hermes_dev *dev, const char *path,
+/* The verifier's log on a rejection: enough for the path to the error */
+#define HERMES_VLOG_SIZE	(1U << 20)
+
+static int prog_load(struct hermes_dev *dev, const char *path,
 		     const char *prog_name, struct hermes_prog **progp)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	struct bpf_program *bp = NULL, *it;
 	struct hermes_prog *prog;
 	struct bpf_map *map;
+	char msg[128];
 	int err;
 
 	*progp = NULL;
+	free(hermes_vlog);
+	/* a log buffer of ours: libbpf then keeps the log instead of printing */
+	hermes_vlog = calloc(1, HERMES_VLOG_SIZE);
 	prog = calloc(1, sizeof(*prog));
-	if (!prog)
+	if (!prog || !hermes_vlog) {
+		free(prog);
 		return hermes_err(-ENOMEM, "out of memory");
+	}
+	oo.kernel_log_buf = hermes_vlog;
+	oo.kernel_log_size = HERMES_VLOG_SIZE;
 	prog->dev = dev;
 	prog->fd = -1;
-	prog->obj = bpf_object__open_file(path, NULL);
+	prog->obj = bpf_object__open_file(path, &oo);
 	if (!prog->obj) {
-		err = -errno;
+		err = libbpf_errno(-errno, msg, sizeof(msg));
 		free(prog);
 		return hermes_err(err, "%s: cannot open the BPF object: %s",
-				  path, strerror(-err));
+				  path, msg);
 	}
 	bpf_object__for_each_program(it, prog->obj) {
 		if (!bp && (!prog_name ||
@@ -233,7 +350,12 @@ int hermes_prog_load(struct hermes_dev *dev, const char *path,
 		goto fail;
 	}
 	snprintf(prog->name, sizeof(prog->name), "%s", bpf_program__name(bp));
-	bpf_program__set_type(bp, BPF_PROG_TYPE_XDP);
+	/* before anything is loaded: the section says the type */
+	if (bpf_program__type(bp) != BPF_PROG_TYPE_XDP) {
+		err = hermes_err(-EINVAL, "%s: section '%s' is not an XDP program",
+				 path, bpf_program__section_name(bp));
+		goto fail;
+	}
 	if (!hermes_dev_is_fallback(dev)) {
 		bpf_program__set_ifindex(bp, dev->info.ifindex);
 		bpf_object__for_each_map(map, prog->obj)
@@ -246,20 +368,25 @@ int hermes_prog_load(struct hermes_dev *dev, const char *path,
 	}
 	err = bpf_object__load(prog->obj);
 	if (err) {
+		err = libbpf_errno(err, msg, sizeof(msg));
 		if (err == -EPERM)
 			err = hermes_err(err,
 					 "%s: loading %s needs CAP_BPF (and CAP_NET_ADMIN): even the fallback runs only programs the kernel verified",
 					 path, prog->name);
+		else if (!hermes_vlog[0])
+			err = hermes_err(err, "%s: program %s: %s", path,
+					 prog->name, msg);
 		else if (hermes_dev_is_fallback(dev))
 			err = hermes_err(err,
-					 "%s: the host kernel's verifier rejects program %s (log above)",
-					 path, prog->name);
+					 "%s: the host kernel's verifier rejects program %s: %s",
+					 path, prog->name, msg);
 		else
 			err = hermes_err(err,
-					 "%s: program %s cannot be offloaded to %s (verifier log above)",
-					 path, prog->name, dev->info.ifname);
+					 "%s: program %s cannot be offloaded to %s: %s",
+					 path, prog->name, dev->info.ifname, msg);
 		goto fail;
 	}
+	hermes_vlog[0] = 0;
 	prog->fd = bpf_program__fd(bp);
 	if (hermes_dev_is_fallback(dev)) {
 		const struct bpf_insn *insns = bpf_program__insns(bp);
@@ -282,6 +409,12 @@ fail:
 	bpf_object__close(prog->obj);
 	free(prog);
 	return err;
+}
+
+int hermes_prog_load(struct hermes_dev *dev, const char *path,
+		     const char *prog_name, struct hermes_prog **progp)
+{
+	return hermes_ret(prog_load(dev, path, prog_name, progp));
 }
 
 void hermes_prog_free(struct hermes_prog *prog)
@@ -714,7 +847,7 @@ static int drain_done(struct stream *sm)
 			r = write_full(sm->out_fd, s->buf, s->b.bytes_out,
 				       "output");
 		}
-		if (!r && o->res_fd >= 0)
+		if (!r && o->res_fd > 0)
 			r = write_full(o->res_fd, s->res,
 				       16 * (size_t)s->b.records_in, "results");
 		if (r) {
@@ -773,12 +906,48 @@ static void stream_free(struct stream *sm)
 	pthread_cond_destroy(&sm->cv);
 }
 
+#ifndef offsetofend
+#define offsetofend(TYPE, FIELD) \
+	(offsetof(TYPE, FIELD) + sizeof(((TYPE *)0)->FIELD))
+#endif
+/* struct hermes_stream_opts as the first library with sz knew it */
+#define HERMES_STREAM_OPTS_SZ_V1 offsetofend(struct hermes_stream_opts, stop)
+
+/*
+ * The caller's options, checked, into @o: libbpf's OPTS_VALID rules.  A
+ * smaller sz (an older caller) leaves the fields it lacks at 0.
+ */
+static int stream_opts(const struct hermes_stream_opts *user,
+		       struct hermes_stream_opts *o)
+{
+	const uint8_t *p = (const uint8_t *)user;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	if (!user)
+		return hermes_err(-EINVAL,
+				  "stream options: NULL (declare them with HERMES_OPTS())");
+	if (user->sz < HERMES_STREAM_OPTS_SZ_V1)
+		return hermes_err(-EINVAL,
+				  "stream options: sz %zu, below the %zu bytes of their first version (declare them with HERMES_OPTS())",
+				  user->sz, (size_t)HERMES_STREAM_OPTS_SZ_V1);
+	for (i = sizeof(*o); i < user->sz; i++)
+		if (p[i])
+			return hermes_err(-EINVAL,
+					  "stream options: byte %zu of %zu is set, beyond the %zu bytes this libhermes knows (a newer library's option)",
+					  i, user->sz, sizeof(*o));
+	memcpy(o, user, user->sz < sizeof(*o) ? user->sz : sizeof(*o));
+	o->sz = sizeof(*o);
+	return 0;
+}
+
 static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 		      uint8_t *mem, size_t mem_len,
-		      const struct hermes_stream_opts *opts,
+		      const struct hermes_stream_opts *user_opts,
 		      struct hermes_stats *stats, size_t *mem_out)
 {
 	struct hermes_dev *dev = prog->dev;
+	struct hermes_stream_opts optbuf, *opts = &optbuf;
 	struct stream sm = {
 		.prog = prog, .o = opts, .st = stats,
 		.in_fd = in_fd, .out_fd = out_fd,
@@ -789,6 +958,9 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 
 	memset(stats, 0, sizeof(*stats));
 	sm.t0 = now_ns();
+	r = stream_opts(user_opts, opts);
+	if (r)
+		return r;
 	if (opts->lenpfx ? opts->record_size : !opts->record_size)
 		return hermes_err(-EINVAL,
 				  "record format: give a record size or length prefixes, not both");
@@ -917,17 +1089,23 @@ int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
 		  const struct hermes_stream_opts *opts,
 		  struct hermes_stats *stats)
 {
-	return stream_run(prog, in_fd, out_fd, NULL, 0, opts, stats, NULL);
+	return hermes_ret(stream_run(prog, in_fd, out_fd, NULL, 0, opts, stats,
+				     NULL));
 }
 
 int hermes_run_buffer(struct hermes_prog *prog, void *buf, size_t len,
 		      const struct hermes_stream_opts *opts,
 		      struct hermes_stats *stats, size_t *out_len)
 {
+	struct hermes_stream_opts o;
+	int r;
+
 	*out_len = 0;
 	if (!len) {
 		memset(stats, 0, sizeof(*stats));
-		return 0;
+		r = stream_opts(opts, &o);
+		return hermes_ret(r);
 	}
-	return stream_run(prog, -1, -1, buf, len, opts, stats, out_len);
+	return hermes_ret(stream_run(prog, -1, -1, buf, len, opts, stats,
+				     out_len));
 }

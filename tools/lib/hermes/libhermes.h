@@ -20,16 +20,22 @@ struct hermes_dev;
 struct hermes_prog;
 
 /*
- * Every function returns 0 or a negative errno; hermes_strerror() then
- * gives a message for the user (thread-local, valid until the next call
- * into the library from the same thread).
+ * Errors, as in libbpf 1.x: every function that returns an int returns 0
+ * (or a count) on success and a negative errno on failure, and then also
+ * sets errno to the positive value.  errno is unspecified after a success.
+ * hermes_strerror() gives the failure's message for the user (thread-local,
+ * valid until the next call into the library from the same thread).  Codes
+ * of libbpf's own (LIBBPF_ERRNO__*) never come out: they are translated to
+ * a system errno, their text in the message.
  */
 const char *hermes_strerror(void);
 
 /*
  * Open a device: "hermes0", "/dev/hermes0", NULL or "" for the first
  * device there is (the user-space fallback when there is none), "none"
- * for the user-space fallback.
+ * for the user-space fallback.  A named device is required: when it is
+ * missing, -ENODEV with a message that says whether the hermes module is
+ * loaded at all.
  */
 int hermes_open(const char *name, struct hermes_dev **devp);
 void hermes_close(struct hermes_dev *dev);
@@ -43,12 +49,21 @@ int hermes_list_devices(char names[][32], int max);
 
 /*
  * Load the first (or the named) program of an eBPF object file onto the
- * device as an XDP program: the kernel verifier checks it.  For the
- * fallback, the program is loaded on the host (verified by the kernel,
- * not offloaded) and translated to the device's form as the driver does.
+ * device: it must be an XDP program (its section, "xdp" or "xdp.frags"),
+ * which the kernel verifier checks.  For the fallback, the program is
+ * loaded on the host (verified by the kernel, not offloaded) and
+ * translated to the device's form as the driver does.  The library never
+ * changes libbpf's print callback; the verifier's log of a rejected
+ * program is kept for hermes_verifier_log() instead of being printed.
  */
 int hermes_prog_load(struct hermes_dev *dev, const char *path,
 		     const char *prog_name, struct hermes_prog **progp);
+/*
+ * The kernel verifier's log of the last hermes_prog_load() of this thread
+ * that the kernel rejected, "" if there is none (thread-local, valid until
+ * the next hermes_prog_load() of the thread).
+ */
+const char *hermes_verifier_log(void);
 void hermes_prog_free(struct hermes_prog *prog);
 /* fd of the loaded program (the host copy for the fallback) */
 int hermes_prog_fd(const struct hermes_prog *prog);
@@ -81,7 +96,11 @@ typedef void (*hermes_progress_fn)(const struct hermes_stats *stats,
 /*
  * Options structs carry their own size, as libbpf's do, so that fields can
  * be added: declare them with HERMES_OPTS(), which zeroes every field it
- * does not name and sets sz.
+ * does not name and sets sz.  The library refuses (-EINVAL) a NULL struct,
+ * an sz smaller than the first version of the struct, and an sz larger
+ * than the library knows with a non-zero byte beyond what it knows (a
+ * field of a newer library set); fields beyond a smaller sz of an older
+ * caller are taken as 0.
  */
 #define HERMES_OPTS(TYPE, NAME, ...)					\
 	struct TYPE NAME = ({						\
@@ -97,7 +116,11 @@ struct hermes_stream_opts {
 				 * fallback, threads running batches */
 	uint32_t budget;	/* instructions per record, 0: default */
 	uint32_t batch_bytes;	/* input bytes per batch, 0: largest */
-	int res_fd;		/* results (16 bytes a record) or -1 */
+	/*
+	 * results, 16 bytes a record, to this fd when it is > 0: 0 (a zeroed
+	 * struct) and -1 mean none, as fd options of libbpf never use fd 0
+	 */
+	int res_fd;
 	bool use_ioctl;		/* HERMES_IOC_BATCH instead of io_uring */
 	hermes_progress_fn progress;	/* called after each batch */
 	void *progress_ctx;
@@ -109,8 +132,9 @@ struct hermes_stream_opts {
  * Stream every record of in_fd through @prog to out_fd, in input order.
  * Returns 0 when the input is consumed, -EFAULT (with stats->fault set)
  * when a record faulted: the output holds every record before it, -EINTR
- * when stopped, another -errno for framing and I/O errors.  @stats is
- * always filled in.
+ * when stopped, another -errno for framing and I/O errors (the output then
+ * holds the batches completed before the error: the caller decides whether
+ * to keep it).  @stats is always filled in.
  */
 int hermes_stream(struct hermes_prog *prog, int in_fd, int out_fd,
 		  const struct hermes_stream_opts *opts,
