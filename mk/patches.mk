@@ -10,15 +10,20 @@
 #   make docs           the Sphinx builds alone: Documentation/bpf with the
 #                       Hermes pages in the series' kernel tree, and QEMU's
 #                       docs/specs with hermes.rst, both with -W
+#   make check-series-apply
+#                       how the build applies kernel/patches and qemu/patches
+#                       to a Debian point release it was not made against
+#                       (3-way merge, the message when a patch no longer
+#                       applies), on scratch repositories; seconds
 #
 # The kernel and QEMU source trees of build/ are only read: the checks
 # run in clones under build/patches/.
 
 PATCHES_OUT := $(BUILD)/patches
 
-CHECK_SUITES += patches
+CHECK_SUITES += series-apply patches
 
-.PHONY: patches patches-check check-patches docs
+.PHONY: patches patches-check check-patches docs check-series-apply
 
 # Only the pristine sources are needed, not a build of them.
 $(BUILD)/linux-src/.git:
@@ -35,3 +40,6 @@ patches-check check-patches: patches
 
 docs: patches
 	@tools/patches/check docs
+
+check-series-apply:
+	@tools/build/check-apply

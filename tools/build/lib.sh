@@ -30,3 +30,63 @@ stage() {
 hash_of() {
 	cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1
 }
+
+# git_b DIR ARGS...: git in DIR as the build's committer.
+git_b() {
+	local d=$1
+	shift
+	git -C "$d" -c gc.auto=0 -c user.name="Hermes build" \
+		-c user.email=build@hermes.invalid "$@"
+}
+
+# apply_patches TREE FOUND BASE PATCH...: apply each PATCH in turn to the
+# git work tree TREE, whose tag "pristine" is the unpatched source FOUND
+# (e.g. "linux-source-6.12 6.12.118-1~deb12u1"); BASE is the source the
+# patches were made against.  A patch in mail form (git format-patch) is
+# committed with `git am -3`, a plain diff goes to the index and the work
+# tree with `git apply -3`.  Both try the patch as it is first (a hunk may
+# move: offsets are fine, fuzz is not), then a 3-way merge, which needs
+# the blobs named on the patch's "index" lines: the repository has them
+# when it holds BASE, now or as an earlier pristine (kernel.sh imports a
+# new linux-source on top of the old one for that reason).
+#
+# On the first patch that does not apply: one message naming it, FOUND
+# and BASE, with git's reason; the am is aborted and TREE reset to
+# pristine with no untracked file left, so that the next run starts from
+# a clean tree; status 1.
+apply_patches() {
+	local tree=$1 found=$2 base=$3 p log rc
+	shift 3
+	log=$(mktemp)
+	for p in "$@"; do
+		if [ "$(head -c 5 "$p")" = "From " ]; then
+			git_b "$tree" am -q -3 --whitespace=nowarn "$p" > "$log" 2>&1
+		else
+			git_b "$tree" apply -3 --whitespace=nowarn "$p" > "$log" 2>&1
+		fi
+		rc=$?
+		[ $rc -eq 0 ] && continue
+		{
+			echo "error: ${p#"$TOP/"} no longer applies to $found"
+			if [ "$found" = "$base" ]; then
+				echo "  (the version the series was made against: the patch itself is wrong)"
+			else
+				echo "  (the series was made against $base)"
+			fi
+			grep -E '^(error|CONFLICT|fatal)' "$log" |
+				grep -v -e 'Failed to merge in the changes' \
+					-e 'could not build fake ancestor' | sed 's/^/  /'
+			if grep -q -e 'lacks the necessary blob' \
+				-e 'sha1 information is lacking' "$log"; then
+				echo "  no 3-way merge: this repository lacks the files the patch was made from ($base)"
+			fi
+			echo "  Rebase the series on $found; $tree is back at pristine."
+		} >&2
+		rm -f "$log"
+		git_b "$tree" am --abort > /dev/null 2>&1
+		git_b "$tree" reset -q --hard pristine
+		git_b "$tree" clean -qfdx
+		return 1
+	done
+	rm -f "$log"
+}
