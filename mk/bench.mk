@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make bench: Hermes against the host kernel's BPF_PROG_TEST_RUN.
+# Benchmarks; they print figures, and fail only when two paths disagree
+# on a result.
 #
-# The corpus of the driver selftests is compiled here on the host (clang
-# is slow to start in the VM under TCG), then tools/bench/bench.py runs
-# in one VM boot and prints, per program and input size, the Hermes time
-# per run (device-measured and end to end) beside the guest kernel's own
-# test run, and offloaded against host-only load times.  Not a check
-# suite: it prints figures and fails only when Hermes and the host
-# disagree on a result.
+# make bench: Hermes against the guest kernel's BPF_PROG_TEST_RUN, in the
+# VM.  The corpus of the driver selftests is compiled here on the host
+# (clang is slow to start in the VM under TCG), then tools/bench/bench.py
+# runs in one VM boot and prints, per program and input size, the Hermes
+# time per run (device-measured and end to end) beside the guest kernel's
+# own test run, and offloaded against host-only load times.
+#
+# make bench-batch: `hermes bench` on record streams (below).
 
 BENCH_PROGS ?= csum histogram search parse xor walk
 BENCH_SRC := $(CURDIR)/selftests/drivers/hermes/progs
@@ -32,15 +34,22 @@ bench: build-all $(BENCH_OBJS)
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) \
 		--timeout $(BENCH_VM_TIMEOUT) -- tools/bench/bench.py $(BENCH_OUT) $(BENCH_PROGS)
 
-.PHONY: bench-batch
-# The figure of issue 8: Hermes in the VM against the guest kernel's
-# test run per record and the user-space fallback, 4 KiB records.
-BENCH_BATCH_ARGS ?= --sizes 4096 --depths 1,4,32 --mib 16
-HT_BENCH_CMD = modprobe hermes; for i in $$(seq 50); do [ -e /dev/hermes0 ] && break; sleep 0.1; done; exec $(HT_OUT)/hermes bench $(BENCH_BATCH_ARGS)
+# make bench-batch: the same programs over the same records on the same
+# footing, in one run: natively on this machine first (plain C, the
+# kernel's JIT per record, the user-space fallback), then the Hermes
+# device in the VM, then one table of both with every output checked
+# against plain C after the clock (tools/bench/batch).  Tables in
+# build/bench/batch-DATE/, the latest also in build/bench/batch.txt and
+# batch.png.  BENCH_BATCH_ARGS="--sizes 64,512,4096" for the whole curve.
+BENCH_BATCH_ARGS ?= --sizes 4096 --depths 1,4,32 --mib 16 --runs 5
+
+.PHONY: bench-batch check-bench
 bench-batch: build-all
-	@mkdir -p $(BUILD)/bench
-	@set -o pipefail; tools/vm/run --hermes $(HERMES_VM_DEVICES) \
-		--timeout $(BENCH_VM_TIMEOUT) -- sh -c '$(HT_BENCH_CMD)' | \
-		tee $(BUILD)/bench/batch.txt
-	@$(HT_OUT)/hermes bench --from $(BUILD)/bench/batch.txt \
-		--plot $(BUILD)/bench/batch.png
+	@HERMES_VM_DEVICES=$(HERMES_VM_DEVICES) BENCH_VM_TIMEOUT=$(BENCH_VM_TIMEOUT) \
+		tools/bench/batch $(BENCH_BATCH_ARGS)
+
+# host suite: hermes bench checks what it times, and its checks can fail
+CHECK_SUITES += bench
+check-bench: hermes-tools
+	@HERMES=$(BUILD)/tools/hermes/hermes PROGS=$(BUILD)/tools/hermes/progs \
+		tools/bench/check-bench

@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hermes bench: record stream throughput over record sizes and queue
- * depths, on a Hermes device, with the user-space fallback, and on the
- * host kernel running the same program once per record
- * (BPF_PROG_TEST_RUN on a host-loaded copy).  Each path's output is
- * checked against the host's (or, where the host refuses the record size,
- * the fallback's).
+ * hermes bench: the same XDP program over the same records on every path
+ * that can run it, each timed on its own footing and checked after the
+ * clock stops.
+ *
+ * Paths: a plain C version of the program (for the programs that have
+ * one, below), this kernel's JIT once per record (BPF_PROG_TEST_RUN on a
+ * kernel-loaded copy, only the system calls timed), the user-space
+ * fallback (the device's engine in this process) and a Hermes device,
+ * each from a memfd to a memfd (hermes_stream()) and in memory in place
+ * (hermes_run_buffer()).  Every row runs several times; it prints the
+ * median and the spread of the runs.  Only after the clock stops is a
+ * run's output (kept bytes, every record's r0 and output length)
+ * compared with the plain C version's and with this kernel's.
+ *
+ * Where the clock runs matters: in a VM under TCG the guest CPU is
+ * emulated, so its figures say nothing next to native ones.  Each row
+ * names where its clock ran; `make bench-batch` runs the native rows on
+ * the host and the device rows in the VM and merges the two tables
+ * (--from).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,20 +39,199 @@
 #include "hermes.h"
 
 #define MAX_LIST 16
-#define MAX_ROWS 256
+#define MAX_ROWS 512
+#define MAX_RUNS 101
+#define MAX_FROM 8
+
+/* ------------------------------------------------------------------ */
+/* Plain C versions of the programs (selftests/drivers/hermes/progs)   */
+
+/*
+ * Each runs one record in place: returns the XDP action and sets *len to
+ * the record's length after the program (what bpf_xdp_adjust_tail() left).
+ */
+typedef uint32_t (*plain_fn)(uint8_t *d, uint32_t *len);
+
+/* pass.bpf.c: every record kept as it is */
+static uint32_t plain_pass(uint8_t *d, uint32_t *len)
+{
+	(void)d;
+	(void)len;
+	return XDP_PASS;
+}
+
+/* filter.bpf.c */
+static uint32_t plain_filter(uint8_t *d, uint32_t *len)
+{
+	uint32_t n = *len, i, delta;
+
+	if (n < 1)
+		return XDP_PASS;
+	switch (d[0] & 3) {
+	case 0:
+		return XDP_DROP;
+	case 1:
+		return XDP_PASS;
+	case 2:
+		for (i = 1; i < 16 && i < n; i++)
+			d[i] ^= 0x5a;
+		return XDP_PASS;
+	default:
+		if (n < 2)
+			return XDP_PASS;
+		delta = (d[1] & 31) + 1;
+		/* bpf_xdp_adjust_tail() leaves at least an Ethernet header */
+		if (n < delta + 14)
+			return XDP_PASS;
+		d[0] = 0xee;
+		*len = n - delta;
+		return XDP_PASS;
+	}
+}
+
+static const struct {
+	const char *name;
+	plain_fn fn;
+} plain_progs[] = {
+	{ "pass", plain_pass },
+	{ "filter", plain_filter },
+};
+
+static plain_fn plain_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(plain_progs) / sizeof(plain_progs[0]); i++)
+		if (!strcmp(plain_progs[i].name, name))
+			return plain_progs[i].fn;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rows                                                                */
 
 struct row {
 	char prog[16];
 	uint32_t size;
-	char path[48];
+	char where[16];
+	char path[24];
 	uint32_t depth;
 	uint64_t records;
-	double mbs, krs, dev_mbs;
-	const char *check;
+	uint32_t runs;
+	double mbs, mbs_min, mbs_max;	/* MB/s of input: median, spread */
+	double nsr;			/* clock ns per record: median */
+	double busy;			/* ns per record, median; < 0: none */
+	char vs_c[16];
+	uint64_t hash;
+	char check[64];
 };
 
 static struct row rows[MAX_ROWS];
 static int nrows;
+
+static struct row *add_row(const char *prog, uint32_t size, const char *where,
+			   const char *path, uint32_t depth)
+{
+	struct row *r;
+
+	if (nrows == MAX_ROWS) {
+		p_err("bench: more than %d rows", MAX_ROWS);
+		return NULL;
+	}
+	r = &rows[nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->prog, sizeof(r->prog), "%s", prog);
+	snprintf(r->where, sizeof(r->where), "%s", where);
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	strcpy(r->vs_c, "-");
+	r->size = size;
+	r->depth = depth;
+	r->busy = -1;
+	return r;
+}
+
+#define ROW_FMT "%-8s %7u %-10s %-14s %5s %8llu %4u %10.1f %21s %10.1f %11s %6s %016llx  %s\n"
+
+static void print_columns(void)
+{
+	printf("# %-6s %7s %-10s %-14s %5s %8s %4s %10s %21s %10s %11s %6s %-16s  %s\n",
+	       "prog", "record", "where", "path", "depth", "records", "runs",
+	       "MB/s", "MB/s min-max", "ns/rec", "busy ns/rec", "vs C",
+	       "hash", "output");
+}
+
+static void print_row(const struct row *r)
+{
+	char depth[16] = "-", spread[48], busy[24] = "-";
+
+	if (r->depth)
+		snprintf(depth, sizeof(depth), "%u", r->depth);
+	snprintf(spread, sizeof(spread), "%.1f-%.1f", r->mbs_min, r->mbs_max);
+	if (r->busy >= 0)
+		snprintf(busy, sizeof(busy), "%.1f", r->busy);
+	printf(ROW_FMT, r->prog, r->size, r->where, r->path, depth,
+	       (unsigned long long)r->records, r->runs, r->mbs, spread, r->nsr,
+	       busy, r->vs_c, (unsigned long long)r->hash, r->check);
+	fflush(stdout);
+}
+
+static bool is_native(const struct row *r)
+{
+	return !strcmp(r->where, "native");
+}
+
+/* "vs C": ns/rec over the native plain C row's, same program and size */
+static void set_vs_c(int first)
+{
+	const struct row *c = NULL;
+	int i;
+
+	for (i = first; i < nrows; i++)
+		if (!strcmp(rows[i].path, "c") && is_native(&rows[i]) &&
+		    !strcmp(rows[i].prog, rows[first].prog) &&
+		    rows[i].size == rows[first].size)
+			c = &rows[i];
+	for (i = first; i < nrows; i++) {
+		struct row *r = &rows[i];
+
+		double x;
+
+		if (!c || !is_native(r) || strcmp(r->prog, c->prog) ||
+		    r->size != c->size || c->nsr <= 0)
+			continue;
+		x = r->nsr / c->nsr;
+		snprintf(r->vs_c, sizeof(r->vs_c), x < 100 ? "%.2f" : "%.0f",
+			 x);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* One program over one record size                                    */
+
+struct rec {
+	uint32_t r0;	/* low 32 bits: the XDP action */
+	uint32_t len;	/* bytes in the output, 0 when not kept */
+};
+
+struct output {
+	uint8_t *data;
+	size_t len;
+	struct rec *res;
+};
+
+struct bcase {
+	const char *prog;
+	uint32_t size;
+	uint64_t n, len;	/* records, input bytes */
+	const uint8_t *in;
+	int in_fd, out_fd, res_fd;
+	struct output run;	/* what the last run gave */
+	uint8_t *raw;		/* its result table as read back */
+	/* the references: plain C, this kernel, the fallback */
+	struct output c, host, fb;
+	bool have_c, have_host, have_fb;
+	char host_err[64];
+};
 
 static uint64_t bench_ns(void)
 {
@@ -48,14 +241,695 @@ static uint64_t bench_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+/* A fingerprint of an output, to compare tables made apart (--from) */
+static uint64_t hash_words(uint64_t h, const void *p, size_t n)
 {
-	while (n--)
-		h = (h ^ *p++) * 0x100000001b3ULL;
+	const uint8_t *b = p;
+	uint64_t w;
+
+	for (; n; b += 8, n = n < 8 ? 0 : n - 8) {
+		w = 0;
+		memcpy(&w, b, n < 8 ? n : 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
 	return h;
 }
 
-#define FNV0 0xcbf29ce484222325ULL
+static uint64_t output_hash(const struct bcase *c, const struct output *o)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ o->len;
+
+	h = hash_words(h, o->data, o->len);
+	return hash_words(h, o->res, c->n * sizeof(*o->res));
+}
+
+static bool same_output(const struct bcase *c, const struct output *a,
+			const struct output *b)
+{
+	return a->len == b->len && !memcmp(a->data, b->data, a->len) &&
+	       !memcmp(a->res, b->res, c->n * sizeof(*a->res));
+}
+
+static int alloc_output(const struct bcase *c, struct output *o)
+{
+	o->data = malloc(c->len);
+	o->res = malloc(c->n * sizeof(*o->res));
+	o->len = 0;
+	if (!o->data || !o->res) {
+		p_err("bench: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void free_output(struct output *o)
+{
+	free(o->data);
+	free(o->res);
+	memset(o, 0, sizeof(*o));
+}
+
+static int save_output(const struct bcase *c, struct output *o)
+{
+	if (alloc_output(c, o))
+		return -1;
+	memcpy(o->data, c->run.data, c->run.len);
+	memcpy(o->res, c->run.res, c->n * sizeof(*o->res));
+	o->len = c->run.len;
+	return 0;
+}
+
+static int reset_fd(int fd)
+{
+	if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET)) {
+		p_err("bench: memfd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the clock: the result table of a library run, as struct rec */
+static int read_results(struct bcase *c)
+{
+	ssize_t got = pread(c->res_fd, c->raw, c->n * 16, 0);
+	uint64_t k;
+
+	if (got < 0) {
+		p_err("bench: memfd: %s", strerror(errno));
+		return -1;
+	}
+	for (k = 0; k < c->n; k++) {
+		const uint8_t *e = c->raw + k * 16;
+
+		if ((uint64_t)got < (k + 1) * 16) {
+			/* a record that did not run differs from any reference */
+			c->run.res[k].r0 = c->run.res[k].len = UINT32_MAX;
+			continue;
+		}
+		c->run.res[k].r0 = e[0] | e[1] << 8 | e[2] << 16 |
+				   (uint32_t)e[3] << 24;
+		c->run.res[k].len = e[8] | e[9] << 8 | e[10] << 16 |
+				    (uint32_t)e[11] << 24;
+	}
+	return 0;
+}
+
+struct sample {
+	uint64_t ns;	/* the clock of the run */
+	int64_t busy;	/* the program's own ns, -1: not known */
+};
+
+/* plain C, in place, kept records compacted as hermes_run_buffer() does */
+static void c_once(struct bcase *c, plain_fn fn, struct sample *s)
+{
+	uint8_t *buf = c->run.data;
+	size_t out = 0;
+	uint64_t k, t0;
+
+	memcpy(buf, c->in, c->len);
+	t0 = bench_ns();
+	for (k = 0; k < c->n; k++) {
+		uint8_t *d = buf + k * c->size;
+		uint32_t len = c->size, r0;
+
+		r0 = fn(d, &len);
+		c->run.res[k].r0 = r0;
+		c->run.res[k].len = r0 == XDP_PASS ? len : 0;
+		if (r0 != XDP_PASS)
+			continue;
+		if (d != buf + out)
+			memmove(buf + out, d, len);
+		out += len;
+	}
+	s->ns = bench_ns() - t0;
+	s->busy = s->ns;
+	c->run.len = out;
+}
+
+/*
+ * This kernel's JIT, one BPF_PROG_TEST_RUN per record: only the system
+ * calls are in the clock.  Each output lands compacted in the run's
+ * buffer; busy is the sum of the kernel's own durations of the program.
+ */
+static int jit_once(struct bcase *c, int prog_fd, struct sample *s)
+{
+	uint64_t k, t0, busy = 0;
+	size_t out = 0;
+	int err = 0;
+
+	t0 = bench_ns();
+	for (k = 0; k < c->n; k++) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts,
+			    .data_in = c->in + k * c->size,
+			    .data_size_in = c->size,
+			    .data_out = c->run.data + out,
+			    .data_size_out = c->size,
+			    .repeat = 1);
+
+		err = bpf_prog_test_run_opts(prog_fd, &opts);
+		if (err)
+			break;
+		busy += opts.duration;
+		c->run.res[k].r0 = opts.retval;
+		c->run.res[k].len = 0;
+		if (opts.retval == XDP_PASS) {
+			c->run.res[k].len = opts.data_size_out;
+			out += opts.data_size_out;
+		}
+	}
+	s->ns = bench_ns() - t0;
+	s->busy = busy;
+	c->run.len = out;
+	return err ? -errno : 0;
+}
+
+/* The library on a device or the fallback: memfd to memfd, or in memory */
+static int lib_once(struct bcase *c, struct hermes_prog *prog, bool mem,
+		    uint32_t depth, struct sample *s)
+{
+	HERMES_OPTS(hermes_stream_opts, o,
+		.record_size = c->size, .depth = depth, .res_fd = c->res_fd,
+	);
+	struct hermes_stats st;
+	uint64_t t0;
+	ssize_t got;
+	int err;
+
+	if (reset_fd(c->res_fd))
+		return -1;
+	if (mem) {
+		memcpy(c->run.data, c->in, c->len);
+		t0 = bench_ns();
+		err = hermes_run_buffer(prog, c->run.data, c->len, &o, &st,
+					&c->run.len);
+		s->ns = bench_ns() - t0;
+	} else {
+		if (lseek(c->in_fd, 0, SEEK_SET) || reset_fd(c->out_fd))
+			return -1;
+		t0 = bench_ns();
+		err = hermes_stream(prog, c->in_fd, c->out_fd, &o, &st);
+		s->ns = bench_ns() - t0;
+	}
+	if (err) {
+		p_err("%s", hermes_strerror());
+		return -1;
+	}
+	if (!mem) {
+		got = pread(c->out_fd, c->run.data, c->len, 0);
+		if (got < 0 || lseek(c->out_fd, 0, SEEK_END) != got) {
+			p_err("bench: output memfd: %s",
+			      got < 0 ? strerror(errno) : "longer than the input");
+			return -1;
+		}
+		c->run.len = got;
+	}
+	s->busy = st.device_ns ? (int64_t)st.device_ns : -1;
+	return read_results(c);
+}
+
+enum bench_path {
+	BP_C, BP_JIT, BP_FB_MEMFD, BP_FB_MEM, BP_HM_MEMFD, BP_HM_MEM,
+};
+
+static const char *const path_names[] = {
+	[BP_C] = "c",
+	[BP_JIT] = "jit",
+	[BP_FB_MEMFD] = "fallback-memfd",
+	[BP_FB_MEM] = "fallback-mem",
+	[BP_HM_MEMFD] = "hermes-memfd",
+	[BP_HM_MEM] = "hermes-mem",
+};
+
+struct runner {
+	plain_fn fn;
+	int prog_fd;			/* this kernel's copy */
+	struct hermes_prog *fb, *dev;
+};
+
+static int run_once(struct bcase *c, const struct runner *rn,
+		    enum bench_path p, uint32_t depth, struct sample *s)
+{
+	switch (p) {
+	case BP_C:
+		c_once(c, rn->fn, s);
+		return 0;
+	case BP_JIT:
+		return jit_once(c, rn->prog_fd, s);
+	case BP_FB_MEMFD:
+	case BP_FB_MEM:
+		return lib_once(c, rn->fb, p == BP_FB_MEM, depth, s);
+	default:
+		return lib_once(c, rn->dev, p == BP_HM_MEM, depth, s);
+	}
+}
+
+/* The references a path's output is checked against */
+#define CHK_C		1
+#define CHK_HOST	2
+#define CHK_FB		4
+
+static unsigned int checks_of(const struct bcase *c, enum bench_path p)
+{
+	unsigned int m = 0;
+
+	if (p == BP_C)
+		return 0;
+	if (c->have_c)
+		m |= CHK_C;
+	if (c->have_host && p != BP_JIT)
+		m |= CHK_HOST;
+	if (!m && c->have_fb)
+		m |= CHK_FB;
+	return m;
+}
+
+/* which of the references in @m the last run differs from */
+static unsigned int differs(const struct bcase *c, unsigned int m)
+{
+	unsigned int d = 0;
+
+	if ((m & CHK_C) && !same_output(c, &c->run, &c->c))
+		d |= CHK_C;
+	if ((m & CHK_HOST) && !same_output(c, &c->run, &c->host))
+		d |= CHK_HOST;
+	if ((m & CHK_FB) && !same_output(c, &c->run, &c->fb))
+		d |= CHK_FB;
+	return d;
+}
+
+static void check_text(char *buf, size_t sz, unsigned int m, unsigned int d)
+{
+	static const char *const names[] = { "C", "host", "fallback" };
+	size_t len = 0;
+	int i;
+
+	if (!m) {
+		snprintf(buf, sz, "reference");
+		return;
+	}
+	buf[0] = 0;
+	for (i = 0; i < 3; i++) {
+		if (!(m & 1u << i))
+			continue;
+		len += snprintf(buf + len, sz - len, "%s%s %s", len ? ", " : "",
+				d & 1u << i ? "DIFFERS from" : "=", names[i]);
+		if (len >= sz)
+			break;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static const char *where_cpu;	/* where this process's clock runs */
+static uint32_t runs = 5;
+
+/* A row: @runs runs, each checked after its clock; 1 when a run differs */
+static int measure(struct bcase *c, const struct runner *rn,
+		   enum bench_path p, uint32_t depth)
+{
+	double mbs[MAX_RUNS], nsr[MAX_RUNS], busy[MAX_RUNS];
+	unsigned int m = checks_of(c, p), d = 0;
+	char where[24];
+	struct row *r;
+	uint32_t i, nbusy = 0;
+
+	snprintf(where, sizeof(where), "%s", where_cpu);
+	if (p == BP_HM_MEMFD || p == BP_HM_MEM) {
+		/* the clock is the guest's, the engine's time the device's */
+		if (!strcmp(where_cpu, "native"))
+			strcpy(where, "device");
+		else
+			snprintf(where, sizeof(where), "%.3s+device", where_cpu);
+	}
+	r = add_row(c->prog, c->size, where, path_names[p],
+		    p >= BP_FB_MEMFD ? depth : 0);
+	if (!r)
+		return -1;
+	for (i = 0; i < runs; i++) {
+		struct sample s;
+		double sec;
+
+		if (run_once(c, rn, p, depth, &s)) {
+			nrows--;
+			return -1;
+		}
+		/* the clock has stopped */
+		d |= differs(c, m);
+		sec = (s.ns ? s.ns : 1) / 1e9;
+		mbs[i] = c->len / sec / 1e6;
+		nsr[i] = sec * 1e9 / c->n;
+		if (s.busy >= 0)
+			busy[nbusy++] = (double)s.busy / c->n;
+	}
+	r->records = c->n;
+	r->runs = runs;
+	r->nsr = median(nsr, runs);
+	r->mbs = median(mbs, runs);
+	r->mbs_min = mbs[0];
+	r->mbs_max = mbs[runs - 1];
+	if (nbusy == runs)
+		r->busy = median(busy, nbusy);
+	r->hash = output_hash(c, &c->run);
+	check_text(r->check, sizeof(r->check), m, d);
+	return d ? 1 : 0;
+}
+
+/* The references of a case, each computed once outside any clock */
+static int make_refs(struct bcase *c, const struct runner *rn)
+{
+	struct sample s;
+	int err;
+
+	if (rn->fn) {
+		c_once(c, rn->fn, &s);
+		if (save_output(c, &c->c))
+			return -1;
+		c->have_c = true;
+	}
+	err = jit_once(c, rn->prog_fd, &s);
+	if (!err) {
+		if (save_output(c, &c->host))
+			return -1;
+		c->have_host = true;
+	} else {
+		snprintf(c->host_err, sizeof(c->host_err), "%s",
+			 strerror(-err));
+	}
+	if (!c->have_c && !c->have_host) {
+		if (lib_once(c, rn->fb, true, 1, &s) || save_output(c, &c->fb))
+			return -1;
+		c->have_fb = true;
+	}
+	return 0;
+}
+
+static void free_case(struct bcase *c)
+{
+	free_output(&c->run);
+	free_output(&c->c);
+	free_output(&c->host);
+	free_output(&c->fb);
+	free(c->raw);
+	c->raw = NULL;
+	c->have_c = c->have_host = c->have_fb = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tables                                                              */
+
+/* The lines of a table's header kept in a merged one */
+static bool is_note(const char *line)
+{
+	static const char *const keep[] = {
+		"# hermes bench", "# command:", "# machine:", "# device:",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (!strncmp(line, keep[i], strlen(keep[i])))
+			return true;
+	return strstr(line, ": jit: the kernel refuses") != NULL;
+}
+
+/* Rows of tables this command printed (e.g. in the VM), for --plot */
+static int read_table(const char *file, bool echo)
+{
+	char line[512];
+	FILE *f = fopen(file, "r");
+	int ln = 0, n0 = nrows;
+
+	if (!f) {
+		p_err("bench: %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (echo)
+		printf("# from %s:\n", file);
+	while (fgets(line, sizeof(line), f)) {
+		char prog[16], where[16], path[24], depth[16], busy[24];
+		char vs_c[16], check[64];
+		unsigned long long recs, hash;
+		unsigned int size, nruns;
+		double mbs, lo, hi, nsr;
+		struct row *r;
+
+		ln++;
+		if (line[0] == '#') {
+			/* the dates, commands and notes of the tables merged */
+			if (echo && is_note(line))
+				printf("#   %s", line + 2);
+			continue;
+		}
+		if (line[strspn(line, " \t\n")] == 0)
+			continue;
+		if (sscanf(line, "%15s %u %15s %23s %15s %llu %u %lf %lf-%lf %lf %23s %15s %llx %63[^\n]",
+			   prog, &size, where, path, depth, &recs, &nruns,
+			   &mbs, &lo, &hi, &nsr, busy, vs_c, &hash,
+			   check) != 15) {
+			p_err("bench: %s:%d: not a row of hermes bench", file, ln);
+			fclose(f);
+			return -1;
+		}
+		r = add_row(prog, size, where, path,
+			    strcmp(depth, "-") ? atoi(depth) : 0);
+		if (!r) {
+			fclose(f);
+			return -1;
+		}
+		r->records = recs;
+		r->runs = nruns;
+		r->mbs = mbs;
+		r->mbs_min = lo;
+		r->mbs_max = hi;
+		r->nsr = nsr;
+		r->busy = strcmp(busy, "-") ? atof(busy) : -1;
+		r->hash = hash;
+		snprintf(r->check, sizeof(r->check), "%s", check);
+	}
+	fclose(f);
+	if (nrows == n0) {
+		p_err("bench: %s: no rows of hermes bench", file);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The rows of the tables read, grouped by program and record size: vs C
+ * again over all of them, and every row's output hash must be that of
+ * the group's first row (the tables ran on the same records).
+ */
+static int merge_rows(void)
+{
+	static struct row sorted[MAX_ROWS];
+	bool used[MAX_ROWS] = { false };
+	int i, j, n = 0, ret = 0;
+
+	for (i = 0; i < nrows; i++) {
+		if (used[i])
+			continue;
+		for (j = i; j < nrows; j++) {
+			struct row *r = &rows[j];
+
+			if (used[j] || strcmp(r->prog, rows[i].prog) ||
+			    r->size != rows[i].size)
+				continue;
+			used[j] = true;
+			sorted[n] = *r;
+			if (r->hash != rows[i].hash || r->records != rows[i].records) {
+				snprintf(sorted[n].check, sizeof(sorted[n].check),
+					 "DIFFERS from the %s row (hash)",
+					 rows[i].path);
+			}
+			if (strstr(sorted[n].check, "DIFFERS"))
+				ret = 4;
+			strcpy(sorted[n].vs_c, "-");
+			n++;
+		}
+	}
+	memcpy(rows, sorted, sizeof(rows[0]) * n);
+	for (i = 0; i < nrows; i++)
+		if (!i || strcmp(rows[i].prog, rows[i - 1].prog) ||
+		    rows[i].size != rows[i - 1].size)
+			set_vs_c(i);
+	return ret;
+}
+
+static void print_legend(void)
+{
+	printf("# MB/s: input bytes per second of each run's clock, median of the runs\n"
+	       "#   and min-max; ns/rec: the clock per record, median.  pass never\n"
+	       "#   reads its data: its rows are per-record overhead (ns/rec), not a\n"
+	       "#   data rate\n"
+	       "# where the clock runs: native = this machine's CPU (also a hardware-\n"
+	       "#   virtualised guest's); tcg-guest = a guest\n"
+	       "#   CPU emulated by QEMU (TCG): NOT comparable with native figures;\n"
+	       "#   tcg+device = the guest's clock around a Hermes device (driver,\n"
+	       "#   io_uring, pinning under TCG), while the device engine runs natively\n"
+	       "# path: c = a plain C version of the program, in place; jit = the\n"
+	       "#   kernel's JIT, one BPF_PROG_TEST_RUN per record (only the system\n"
+	       "#   calls timed); fallback = the device's engine in this process\n"
+	       "#   (--dev none); hermes = a Hermes device; -memfd = hermes_stream()\n"
+	       "#   from a memfd to a memfd, -mem = hermes_run_buffer() in place;\n"
+	       "#   depth = batches in flight (fallback: threads)\n"
+	       "# busy ns/rec: the program's own time per record, median: c = its\n"
+	       "#   clock; jit = the kernel's test-run duration (no system call, no\n"
+	       "#   copy); hermes = the device engine's busy time (native, in QEMU);\n"
+	       "#   per-record overhead for a program that does not read its data\n"
+	       "# vs C: ns/rec over the native c row's (2.00: half as fast), for\n"
+	       "#   native rows only\n"
+	       "# output: compared after the clock, every run, with the plain C\n"
+	       "#   version (C) and with this kernel's run of the same program (host):\n"
+	       "#   kept bytes, every record's r0 and output length; hash: of the same\n");
+}
+
+static int write_plot(const char *png)
+{
+	char dat[] = "/tmp/hermes-bench-XXXXXX";
+	bool *done;
+	FILE *f, *g;
+	int fd, i, ret;
+
+	f = fopen(png, "w");
+	if (!f) {
+		p_err("bench: %s: %s", png, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	fd = mkstemp(dat);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		p_err("bench: %s: %s", dat, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(dat);
+		}
+		return -1;
+	}
+	done = calloc(nrows, sizeof(*done));
+	/* one data block per (program, where, path, depth) series */
+	for (i = 0; done && i < nrows; i++) {
+		int j;
+
+		if (done[i])
+			continue;
+		fprintf(f, "\"%s %s %s%s%.0u\"\n", rows[i].prog, rows[i].where,
+			rows[i].path, rows[i].depth ? " qd " : "",
+			rows[i].depth);
+		for (j = i; j < nrows; j++) {
+			if (strcmp(rows[j].prog, rows[i].prog) ||
+			    strcmp(rows[j].where, rows[i].where) ||
+			    strcmp(rows[j].path, rows[i].path) ||
+			    rows[j].depth != rows[i].depth)
+				continue;
+			fprintf(f, "%u %.3f %.3f %.3f\n", rows[j].size,
+				rows[j].mbs, rows[j].mbs_min, rows[j].mbs_max);
+			done[j] = true;
+		}
+		fprintf(f, "\n\n");
+	}
+	free(done);
+	fclose(f);
+	g = popen("gnuplot 2>&1", "w");
+	if (!g) {
+		p_err("bench: popen gnuplot: %s", strerror(errno));
+		unlink(dat);
+		return -1;
+	}
+	fprintf(g,
+		"set terminal png size 1100,680 noenhanced\n"
+		"set output '%s'\n"
+		"set title \"hermes bench: MB/s of input, median and min-max of the runs\\n"
+		"tcg: the clock of an emulated guest, not comparable with native ones; pass reads no data\"\n"
+		"set logscale xy\nset xlabel 'record size (bytes)'\n"
+		"set ylabel 'MB/s of input'\nset key outside right\n"
+		"set grid\nset offsets graph 0.05, graph 0.05, 0, 0\n"
+		"plot for [i=0:*] '%s' index i using 1:2:3:4 with yerrorlines title columnheader(1)\n",
+		png, dat);
+	ret = pclose(g);
+	unlink(dat);
+	if (ret) {
+		if (WIFEXITED(ret) && WEXITSTATUS(ret) == 127)
+			p_err("bench: --plot needs gnuplot (Debian package gnuplot-nox)");
+		else
+			p_err("bench: gnuplot failed (status %d)", ret);
+		return -1;
+	}
+	fprintf(stderr, "hermes bench: plot written to %s\n", png);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * Where this process's clock runs, from the CPU's model name: QEMU's TCG
+ * names its CPUs so; a hardware-virtualised guest's CPU runs natively.
+ */
+static const char *detect_where(bool *hv)
+{
+	char line[512];
+	const char *w = "native";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	*hv = false;
+	if (!f)
+		return w;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "model name", 10) && strstr(line, "QEMU TCG"))
+			w = "tcg-guest";
+		if (!strncmp(line, "flags", 5) && strstr(line, " hypervisor"))
+			*hv = true;
+	}
+	fclose(f);
+	return w;
+}
+
+static void print_header(int argc, char **argv, const char *devname,
+			 uint32_t mib, bool hv)
+{
+	char date[64], model[128] = "?", line[512];
+	time_t t = time(NULL);
+	struct utsname u;
+	FILE *f;
+	int i;
+
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	printf("# hermes bench, %s\n# command: hermes", date);
+	for (i = 0; i < argc; i++)
+		printf(" %s", argv[i]);
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && p) {
+			snprintf(model, sizeof(model), "%s", p + 2);
+			model[strcspn(model, "\n")] = 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	uname(&u);
+	printf("\n# machine: %s %s %s, %s, %ld CPUs%s; the clock runs: %s\n",
+	       u.sysname, u.release, u.machine, model,
+	       sysconf(_SC_NPROCESSORS_ONLN),
+	       hv ? " (a virtual machine)" : "", where_cpu);
+	printf("# device: %s; %u MiB of records per run (at most 65536 records), %u runs a row\n",
+	       devname, mib, runs);
+	print_legend();
+	print_columns();
+}
 
 static int parse_list(const char *s, uint32_t *v, int *n, const char *what)
 {
@@ -77,288 +951,85 @@ static int parse_list(const char *s, uint32_t *v, int *n, const char *what)
 	return ret;
 }
 
-/* A row's rates from a run's statistics: end to end and device time. */
-static void row_rates(struct row *r, const struct hermes_stats *st)
+#define WANT_C		1
+#define WANT_JIT	2
+#define WANT_FB		4
+#define WANT_HERMES	8
+
+static int parse_paths(const char *s, unsigned int *want)
 {
-	r->records = st->records_in;
-	r->mbs = st->bytes_in / (st->ns / 1e9) / 1e6;
-	r->krs = st->records_in / (st->ns / 1e9) / 1e3;
-	if (st->device_ns)
-		r->dev_mbs = st->bytes_in / (st->device_ns / 1e9) / 1e6;
-}
+	char *copy = strdup(s), *tok, *save = NULL;
+	int ret = 0;
 
-/* the output hash of a stream: read back the output memfd */
-static uint64_t fd_hash(int fd)
-{
-	uint8_t buf[1 << 16];
-	uint64_t h = FNV0;
-	off_t off = 0;
-	ssize_t r;
-
-	while ((r = pread(fd, buf, sizeof(buf), off)) > 0) {
-		h = fnv(h, buf, r);
-		off += r;
-	}
-	return h;
-}
-
-static int res_fd = -1;	/* results of the last run (memfd) */
-
-/* The low 32 bits of every record's r0 (the XDP action the host sees) */
-static uint64_t r0_hash(void)
-{
-	uint8_t e[16];
-	uint64_t h = FNV0;
-	off_t off = 0;
-
-	while (pread(res_fd, e, 16, off) == 16) {
-		h = fnv(h, e, 4);
-		off += 16;
-	}
-	return h;
-}
-
-static int reset_res(void)
-{
-	if (ftruncate(res_fd, 0) || lseek(res_fd, 0, SEEK_SET)) {
-		p_err("bench: memfd: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int stream_once(struct hermes_prog *prog, int in_fd, int out_fd,
-		       uint32_t size, uint32_t depth, struct row *r,
-		       uint64_t *hash)
-{
-	HERMES_OPTS(hermes_stream_opts, o,
-		.record_size = size, .depth = depth, .res_fd = res_fd,
-	);
-	struct hermes_stats st;
-	int err;
-
-	if (reset_res())
-		return -1;
-	if (lseek(in_fd, 0, SEEK_SET) || ftruncate(out_fd, 0) ||
-	    lseek(out_fd, 0, SEEK_SET)) {
-		p_err("bench: memfd: %s", strerror(errno));
-		return -1;
-	}
-	err = hermes_stream(prog, in_fd, out_fd, &o, &st);
-	if (err) {
-		p_err("%s", hermes_strerror());
-		return -1;
-	}
-	row_rates(r, &st);
-	*hash = fd_hash(out_fd) ^ (r0_hash() << 1);
-	return 0;
-}
-
-/* In memory, in place: no file I/O, no copy on a device. */
-static int mem_once(struct hermes_prog *prog, const uint8_t *in, uint8_t *work,
-		    uint64_t len, uint32_t size, uint32_t depth, struct row *r,
-		    uint64_t *hash)
-{
-	HERMES_OPTS(hermes_stream_opts, o,
-		.record_size = size, .depth = depth, .res_fd = res_fd,
-	);
-	struct hermes_stats st;
-	size_t out_len;
-	int err;
-
-	if (reset_res())
-		return -1;
-	memcpy(work, in, len);
-	err = hermes_run_buffer(prog, work, len, &o, &st, &out_len);
-	if (err) {
-		p_err("%s", hermes_strerror());
-		return -1;
-	}
-	row_rates(r, &st);
-	*hash = fnv(FNV0, work, out_len) ^ (r0_hash() << 1);
-	return 0;
-}
-
-/* The host kernel: one BPF_PROG_TEST_RUN per record. */
-static int host_run(int prog_fd, const uint8_t *in, uint64_t len,
-		    uint32_t size, struct row *r, uint64_t *hash)
-{
-	uint8_t out[65536];
-	uint64_t t0, h = FNV0, hr = FNV0, k, n = len / size;
-	int err;
-
-	t0 = bench_ns();
-	for (k = 0; k < n; k++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts,
-			    .data_in = in + k * size,
-			    .data_size_in = size,
-			    .data_out = out,
-			    .data_size_out = sizeof(out),
-			    .repeat = 1);
-
-		err = bpf_prog_test_run_opts(prog_fd, &opts);
-		if (err)
-			return -errno;
-		if (opts.retval == XDP_PASS)
-			h = fnv(h, out, opts.data_size_out);
-		hr = fnv(hr, (uint8_t *)&opts.retval, 4);
-	}
-	t0 = bench_ns() - t0;
-	r->records = n;
-	r->mbs = (double)n * size / (t0 / 1e9) / 1e6;
-	r->krs = n / (t0 / 1e9) / 1e3;
-	*hash = h ^ (hr << 1);
-	return 0;
-}
-
-static struct row *add_row(const char *prog, uint32_t size, const char *path,
-			   uint32_t depth)
-{
-	struct row *r;
-
-	if (nrows == MAX_ROWS)
-		return NULL;
-	r = &rows[nrows++];
-	memset(r, 0, sizeof(*r));
-	snprintf(r->prog, sizeof(r->prog), "%s", prog);
-	r->size = size;
-	r->depth = depth;
-	snprintf(r->path, sizeof(r->path), "%s", path);
-	return r;
-}
-
-static void print_row(const struct row *r)
-{
-	char depth[16] = "-", dev[16] = "-";
-
-	if (r->depth)
-		snprintf(depth, sizeof(depth), "%u", r->depth);
-	if (r->dev_mbs)
-		snprintf(dev, sizeof(dev), "%.1f", r->dev_mbs);
-	printf("%-7s %7u  %-26s %5s %9llu %10.1f %10.1f %12s  %s\n", r->prog,
-	       r->size, r->path, depth, (unsigned long long)r->records,
-	       r->mbs, r->krs, dev, r->check);
-	fflush(stdout);
-}
-
-/* Rows of a table this command printed (e.g. in the VM), for --plot. */
-static int read_table(const char *file)
-{
-	char line[256], prog[16];
-	FILE *f = fopen(file, "r");
-	int ln = 0;
-
-	if (!f) {
-		p_err("bench: %s: %s", file, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		struct row *r;
-		char depth[16], path[32];
-		unsigned long long recs;
-		unsigned int size;
-		double mbs, krs;
-
-		ln++;
-		if (line[0] == '#' || strlen(line) < 60 ||
-		    sscanf(line, "%15s %u", prog, &size) != 2)
-			continue;
-		memcpy(path, line + 17, 26);
-		path[26] = 0;
-		while (strlen(path) && path[strlen(path) - 1] == ' ')
-			path[strlen(path) - 1] = 0;
-		if (sscanf(line + 44, "%15s %llu %lf %lf", depth, &recs, &mbs,
-			   &krs) != 4) {
-			p_err("bench: %s:%d: not a row of hermes bench", file, ln);
-			fclose(f);
-			return -1;
-		}
-		r = add_row(prog, size, path,
-			    strcmp(depth, "-") ? atoi(depth) : 0);
-		if (!r)
+	*want = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "c"))
+			*want |= WANT_C;
+		else if (!strcmp(tok, "jit"))
+			*want |= WANT_JIT;
+		else if (!strcmp(tok, "fallback"))
+			*want |= WANT_FB;
+		else if (!strcmp(tok, "hermes"))
+			*want |= WANT_HERMES;
+		else {
+			p_err("--paths: a list of c, jit, fallback, hermes");
+			ret = -1;
 			break;
-		r->records = recs;
-		r->mbs = mbs;
-		r->krs = krs;
+		}
 	}
-	fclose(f);
-	if (!nrows) {
-		p_err("bench: %s: no rows of hermes bench", file);
-		return -1;
-	}
-	return 0;
+	free(copy);
+	return ret || !*want ? -1 : 0;
 }
 
-static int write_plot(const char *png)
+/* One program at one record size: every path wanted, a row each */
+static int bench_case(struct bcase *c, struct hermes_dev *none,
+		      struct hermes_dev *dev, const char *path,
+		      unsigned int want, const uint32_t *depths, int ndepths)
 {
-	char dat[] = "/tmp/hermes-bench-XXXXXX";
-	char cmd[PATH_MAX + 64];
-	FILE *f, *g;
-	int fd, i, ret;
+	struct runner rn = { .fn = plain_find(c->prog) };
+	int di, first = nrows, err = 0, ret = 0, k;
 
-	f = fopen(png, "w");
-	if (!f) {
-		p_err("bench: %s: %s", png, strerror(errno));
+	if (hermes_prog_load(none, path, NULL, &rn.fb)) {
+		p_err("%s", hermes_strerror());
 		return -1;
 	}
-	fclose(f);
-	fd = mkstemp(dat);
-	f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!f) {
-		p_err("bench: %s: %s", dat, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(dat);
-		}
-		return -1;
+	rn.prog_fd = hermes_prog_fd(rn.fb);
+	if (dev && hermes_prog_load(dev, path, NULL, &rn.dev)) {
+		p_err("%s", hermes_strerror());
+		err = -1;
+		goto out;
 	}
-	/* one data block per (program, path, depth) series */
-	for (i = 0; i < nrows; i++) {
-		int j;
-
-		if (rows[i].size == 0)
-			continue;
-		fprintf(f, "\"%s %s%s%.0u\"\n", rows[i].prog, rows[i].path,
-			rows[i].depth ? " qd " : "", rows[i].depth);
-		for (j = i; j < nrows; j++) {
-			if (strcmp(rows[j].prog, rows[i].prog) ||
-			    strcmp(rows[j].path, rows[i].path) ||
-			    rows[j].depth != rows[i].depth || !rows[j].size)
-				continue;
-			fprintf(f, "%u %.3f\n", rows[j].size, rows[j].mbs);
-			if (j != i)
-				rows[j].size = 0;	/* plotted */
-		}
-		fprintf(f, "\n\n");
+	c->raw = malloc(c->n * 16);
+	if (!c->raw || alloc_output(c, &c->run) || make_refs(c, &rn)) {
+		err = -1;
+		goto out;
 	}
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "gnuplot 2>&1");
-	g = popen(cmd, "w");
-	if (!g) {
-		p_err("bench: popen gnuplot: %s", strerror(errno));
-		unlink(dat);
-		return -1;
-	}
-	fprintf(g,
-		"set terminal png size 1000,640 noenhanced\n"
-		"set output '%s'\n"
-		"set title 'hermes bench: record stream throughput'\n"
-		"set logscale xy\nset xlabel 'record size (bytes)'\n"
-		"set ylabel 'MB/s of input'\nset key outside right\n"
-		"set grid\n"
-		"plot for [i=0:*] '%s' index i using 1:2 with linespoints title columnheader(1)\n",
-		png, dat);
-	ret = pclose(g);
-	unlink(dat);
-	if (ret) {
-		if (WIFEXITED(ret) && WEXITSTATUS(ret) == 127)
-			p_err("bench: --plot needs gnuplot (Debian package gnuplot-nox)");
-		else
-			p_err("bench: gnuplot failed (status %d)", ret);
-		return -1;
-	}
-	fprintf(stderr, "hermes bench: plot written to %s\n", png);
-	return 0;
+	if (!c->have_host)
+		printf("# %s %u: jit: the kernel refuses it (%s); no check against it\n",
+		       c->prog, c->size, c->host_err);
+	if (rn.fn && (want & WANT_C))
+		ret |= err = measure(c, &rn, BP_C, 0);
+	if (err >= 0 && c->have_host && (want & WANT_JIT))
+		ret |= err = measure(c, &rn, BP_JIT, 0);
+	if (err >= 0 && (want & WANT_FB))
+		ret |= err = measure(c, &rn, BP_FB_MEMFD, 1);
+	if (err >= 0 && (want & WANT_FB))
+		ret |= err = measure(c, &rn, BP_FB_MEM, 1);
+	for (di = 0; err >= 0 && rn.dev && di < ndepths; di++)
+		ret |= err = measure(c, &rn, BP_HM_MEMFD, depths[di]);
+	for (di = 0; err >= 0 && rn.dev && di < ndepths; di++)
+		ret |= err = measure(c, &rn, BP_HM_MEM, depths[di]);
+	set_vs_c(first);
+	for (k = first; k < nrows; k++)
+		print_row(&rows[k]);
+	if (err < 0)
+		ret = -1;
+out:
+	free_case(c);
+	hermes_prog_free(rn.fb);
+	hermes_prog_free(rn.dev);
+	return err < 0 ? -1 : ret;
 }
 
 int do_bench(int argc, char **argv)
@@ -369,6 +1040,8 @@ int do_bench(int argc, char **argv)
 		{ "sizes", required_argument, NULL, 's' },
 		{ "depths", required_argument, NULL, 'd' },
 		{ "mib", required_argument, NULL, 'm' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "paths", required_argument, NULL, 'a' },
 		{ "plot", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "programs", required_argument, NULL, 'n' },
@@ -376,14 +1049,15 @@ int do_bench(int argc, char **argv)
 		{}
 	};
 	char *progs[MAX_LIST], *names = strdup("pass,filter"), *save = NULL;
-	int nprogs = 0;
 	uint32_t sizes[MAX_LIST], depths[MAX_LIST], mib = 16;
-	int nsizes = 3, ndepths = 3, c, si, di, pi, ret = 1;
-	const char *devname = NULL, *plot = NULL, *from = NULL;
+	int nsizes = 3, ndepths = 3, c, si, pi, ret = 0, nprogs = 0, nfrom = 0;
+	const char *devname = NULL, *plot = NULL, *from[MAX_FROM];
 	char dir[PATH_MAX], path[PATH_MAX + 32];
 	struct hermes_dev *dev = NULL, *none = NULL;
-	int in_fd = -1, out_fd = -1;
-	uint8_t *in = NULL, *work = NULL;
+	unsigned int want = 0;
+	bool hv;
+	struct bcase bc = { .in_fd = -1, .out_fd = -1, .res_fd = -1 };
+	uint8_t *in = NULL;
 	ssize_t len;
 
 	sizes[0] = 64;
@@ -409,74 +1083,132 @@ int do_bench(int argc, char **argv)
 			break;
 		case 's':
 			if (parse_list(optarg, sizes, &nsizes, "--sizes"))
-				return 2;
+				goto usage;
 			break;
 		case 'd':
 			if (parse_list(optarg, depths, &ndepths, "--depths"))
-				return 2;
+				goto usage;
 			break;
 		case 'm':
 			if (parse_u32(optarg, "--mib", &mib) || !mib ||
 			    mib > 1024) {
 				p_err("--mib: 1 to 1024");
-				return 2;
+				goto usage;
 			}
+			break;
+		case 'r':
+			if (parse_u32(optarg, "--runs", &runs) || !runs ||
+			    runs > MAX_RUNS) {
+				p_err("--runs: 1 to %d", MAX_RUNS);
+				goto usage;
+			}
+			break;
+		case 'a':
+			if (parse_paths(optarg, &want))
+				goto usage;
 			break;
 		case 'p':
 			plot = optarg;
 			break;
 		case 'f':
-			from = optarg;
+			if (nfrom == MAX_FROM) {
+				p_err("--from: at most %d tables", MAX_FROM);
+				goto usage;
+			}
+			from[nfrom++] = optarg;
 			break;
 		case 'n':
 			free(names);
 			names = strdup(optarg);
 			break;
 		case 'h':
+			free(names);
 			fputs(help_bench, stdout);
 			return 0;
 		default:
-			fputs(help_bench, stderr);
-			return 2;
+			goto usage;
 		}
+	}
+	if (optind < argc) {
+		p_err("bench: unexpected argument '%s'", argv[optind]);
+		goto usage;
 	}
 	for (progs[0] = strtok_r(names, ",", &save); progs[nprogs];
 	     progs[nprogs] = strtok_r(NULL, ",", &save)) {
 		if (strlen(progs[nprogs]) > 15 || ++nprogs == MAX_LIST) {
 			p_err("--programs: at most %d names of at most 15 characters",
 			      MAX_LIST - 1);
-			free(names);
-			return 2;
+			goto usage;
 		}
 	}
-	if (from) {
+	if (nfrom) {
+		/* merge tables printed earlier; with --plot, plot them only */
 		free(names);
 		if (!plot) {
-			p_err("bench: --from TABLE goes with --plot FILE.png");
-			return 2;
+			char date[64];
+			time_t t = time(NULL);
+
+			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC",
+				 gmtime(&t));
+			printf("# hermes bench, %s: tables merged\n# command: hermes",
+			       date);
+			for (c = 0; c < argc; c++)
+				printf(" %s", argv[c]);
+			printf("\n");
 		}
-		return read_table(from) || write_plot(plot) ? 1 : 0;
+		for (c = 0; c < nfrom; c++)
+			if (read_table(from[c], !plot))
+				return 1;
+		ret = merge_rows();
+		if (plot)
+			return write_plot(plot) ? 1 : ret;
+		print_legend();
+		print_columns();
+		for (c = 0; c < nrows; c++)
+			print_row(&rows[c]);
+		return ret;
 	}
-	if (hermes_open(devname, &dev) || hermes_open("none", &none)) {
+
+	where_cpu = detect_where(&hv);
+	if (!want)
+		want = WANT_C | WANT_JIT | WANT_FB |
+		       (devname && !strcmp(devname, "none") ? 0 : WANT_HERMES);
+	if (hermes_open("none", &none)) {
 		p_err("%s", hermes_strerror());
+		ret = 1;
 		goto out;
 	}
-	in_fd = memfd_create("hermes-bench-in", MFD_CLOEXEC);
-	out_fd = memfd_create("hermes-bench-out", MFD_CLOEXEC);
-	res_fd = memfd_create("hermes-bench-res", MFD_CLOEXEC);
-	if (in_fd < 0 || out_fd < 0 || res_fd < 0) {
+	if (want & WANT_HERMES) {
+		if (devname && !strcmp(devname, "none")) {
+			p_err("bench: --paths hermes needs a device, not --dev none");
+			ret = 2;
+			goto out;
+		}
+		if (hermes_open(devname, &dev)) {
+			p_err("%s", hermes_strerror());
+			ret = 1;
+			goto out;
+		}
+		if (hermes_dev_is_fallback(dev)) {
+			/* no device: the table has no hermes rows */
+			if (devname || want == WANT_HERMES) {
+				p_err("bench: no Hermes device");
+				ret = 1;
+				goto out;
+			}
+			hermes_close(dev);
+			dev = NULL;
+		}
+	}
+	bc.in_fd = memfd_create("hermes-bench-in", MFD_CLOEXEC);
+	bc.out_fd = memfd_create("hermes-bench-out", MFD_CLOEXEC);
+	bc.res_fd = memfd_create("hermes-bench-res", MFD_CLOEXEC);
+	if (bc.in_fd < 0 || bc.out_fd < 0 || bc.res_fd < 0) {
 		p_err("bench: memfd_create: %s", strerror(errno));
+		ret = 1;
 		goto out;
 	}
-	printf("# hermes bench: %s; %u MiB per run (at most 65536 records); MB/s of input\n",
-	       hermes_dev_is_fallback(dev) ? "no Hermes device" :
-	       hermes_dev_name(dev), mib);
-	printf("# MB/s, krec/s: end to end, memfd in and out, or in memory in place\n"
-	       "# (hermes_run_buffer); engine MB/s: input bytes per second of engine\n"
-	       "# busy time (the batches' device time)\n");
-	printf("%-7s %7s  %-26s %5s %9s %10s %10s %12s  %s\n", "prog", "record",
-	       "path", "depth", "records", "MB/s", "krec/s", "engine MB/s",
-	       "output");
+	print_header(argc, argv, dev ? hermes_dev_name(dev) : "none", mib, hv);
 
 	for (si = 0; si < nsizes; si++) {
 		uint32_t size = sizes[si];
@@ -488,11 +1220,10 @@ int do_bench(int argc, char **argv)
 		if (!n)
 			n = 1;
 		free(in);
-		free(work);
 		in = malloc(n * size);
-		work = malloc(n * size);
-		if (!in || !work) {
+		if (!in) {
 			p_err("bench: out of memory");
+			ret = 1;
 			goto out;
 		}
 		for (k = 0; k < n * size; k++) {
@@ -501,114 +1232,48 @@ int do_bench(int argc, char **argv)
 			x ^= x >> 27;
 			in[k] = (x * 0x2545f4914f6cdd1dULL) >> 56;
 		}
-		if (ftruncate(in_fd, 0) || pwrite(in_fd, in, n * size, 0) !=
+		if (reset_fd(bc.in_fd) || pwrite(bc.in_fd, in, n * size, 0) !=
 		    (ssize_t)(n * size)) {
 			p_err("bench: memfd: %s", strerror(errno));
+			ret = 1;
 			goto out;
 		}
 		for (pi = 0; pi < nprogs; pi++) {
-			struct hermes_prog *hp = NULL, *fp = NULL;
-			uint64_t href = 0, fref = 0, ref, h;
-			bool have_host = false;
-			struct row *r;
 			int err;
 
+			bc.prog = progs[pi];
+			bc.size = size;
+			bc.n = n;
+			bc.len = n * size;
+			bc.in = in;
 			snprintf(path, sizeof(path), "%s/%s.bpf.o", dir,
 				 progs[pi]);
-			if (hermes_prog_load(none, path, NULL, &fp)) {
-				p_err("%s", hermes_strerror());
+			err = bench_case(&bc, none, dev, path, want, depths,
+					 ndepths);
+			if (err < 0) {
+				ret = 1;
 				goto out;
 			}
-			r = add_row(progs[pi], size, "host BPF_PROG_TEST_RUN", 0);
-			err = host_run(hermes_prog_fd(fp), in, n * size, size,
-				       r, &href);
-			if (err) {
-				r->check = "host refuses this size";
-				nrows--;
-				print_row(r);
-			} else {
-				have_host = true;
-				r->check = "reference";
-				print_row(r);
-			}
-			r = add_row(progs[pi], size, "fallback (user space)", 0);
-			if (stream_once(fp, in_fd, out_fd, size, 1, r, &fref)) {
-				hermes_prog_free(fp);
-				goto out;
-			}
-			r->check = !have_host ? "reference" :
-				   fref == href ? "= host" : "DIFFERS from host";
-			print_row(r);
-			if (have_host && fref != href)
+			if (err)
 				ret = 4;
-			/* what every other row must give */
-			ref = have_host ? href : fref;
-			r = add_row(progs[pi], size, "fallback (in memory)", 0);
-			if (mem_once(fp, in, work, n * size, size, 1, r, &h)) {
-				hermes_prog_free(fp);
-				goto out;
-			}
-			r->check = h == ref ? (have_host ? "= host" :
-						"= fallback") : "DIFFERS";
-			if (h != ref)
-				ret = 4;
-			print_row(r);
-			hermes_prog_free(fp);
-			if (hermes_dev_is_fallback(dev))
-				continue;
-			if (hermes_prog_load(dev, path, NULL, &hp)) {
-				p_err("%s", hermes_strerror());
-				goto out;
-			}
-			for (di = 0; di < ndepths; di++) {
-				r = add_row(progs[pi], size, "hermes (io_uring)",
-					    depths[di]);
-				if (stream_once(hp, in_fd, out_fd, size,
-						depths[di], r, &h)) {
-					hermes_prog_free(hp);
-					goto out;
-				}
-				r->check = h == ref ? (have_host ? "= host" :
-							"= fallback") :
-					   "DIFFERS";
-				if (h != ref)
-					ret = 4;
-				print_row(r);
-			}
-			for (di = 0; di < ndepths; di++) {
-				r = add_row(progs[pi], size, "hermes (in memory)",
-					    depths[di]);
-				if (mem_once(hp, in, work, n * size, size,
-					     depths[di], r, &h)) {
-					hermes_prog_free(hp);
-					goto out;
-				}
-				r->check = h == ref ? (have_host ? "= host" :
-							"= fallback") :
-					   "DIFFERS";
-				if (h != ref)
-					ret = 4;
-				print_row(r);
-			}
-			hermes_prog_free(hp);
 		}
 	}
-	if (ret == 1)
-		ret = 0;
 	if (plot && write_plot(plot))
 		ret = 1;
 out:
 	free(names);
 	free(in);
-	free(work);
-	if (in_fd >= 0)
-		close(in_fd);
-	if (out_fd >= 0)
-		close(out_fd);
-	if (res_fd >= 0)
-		close(res_fd);
-	res_fd = -1;
+	if (bc.in_fd >= 0)
+		close(bc.in_fd);
+	if (bc.out_fd >= 0)
+		close(bc.out_fd);
+	if (bc.res_fd >= 0)
+		close(bc.res_fd);
 	hermes_close(dev);
 	hermes_close(none);
 	return ret;
+usage:
+	free(names);
+	fputs(help_bench, stderr);
+	return 2;
 }
