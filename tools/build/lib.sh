@@ -55,17 +55,21 @@ git_b() {
 # pristine with no untracked file left, so that the next run starts from
 # a clean tree; status 1.
 apply_patches() {
-	local tree=$1 found=$2 base=$3 p log rc
+	local tree=$1 found=$2 base=$3 p log
 	shift 3
 	log=$(mktemp)
 	for p in "$@"; do
 		if [ "$(head -c 5 "$p")" = "From " ]; then
-			git_b "$tree" am -q -3 --whitespace=nowarn "$p" > "$log" 2>&1
+			git_b "$tree" am -3 --whitespace=nowarn "$p" > "$log" 2>&1 &&
+				continue
+			# am -3 keeps quiet about the hunks that did not apply
+			# as they are: ask git apply, on the tree the patch met.
+			git_b "$tree" am --abort > /dev/null 2>&1 || true
+			git_b "$tree" apply --check "$p" >> "$log" 2>&1 || true
 		else
-			git_b "$tree" apply -3 --whitespace=nowarn "$p" > "$log" 2>&1
+			git_b "$tree" apply -3 --whitespace=nowarn "$p" > "$log" 2>&1 &&
+				continue
 		fi
-		rc=$?
-		[ $rc -eq 0 ] && continue
 		{
 			echo "error: ${p#"$TOP/"} no longer applies to $found"
 			if [ "$found" = "$base" ]; then
@@ -73,9 +77,12 @@ apply_patches() {
 			else
 				echo "  (the series was made against $base)"
 			fi
-			grep -E '^(error|CONFLICT|fatal)' "$log" |
+			sed "s/^Applied patch to '\(.*\)' with conflicts\.\$/CONFLICT (content): Merge conflict in \1/" "$log" |
+				grep -E '^(error|CONFLICT|fatal)' |
 				grep -v -e 'Failed to merge in the changes' \
-					-e 'could not build fake ancestor' | sed 's/^/  /'
+					-e 'could not build fake ancestor' \
+					-e 'sha1 information is lacking' \
+					-e 'lacks the necessary blob' | sed 's/^/  /' || true
 			if grep -q -e 'lacks the necessary blob' \
 				-e 'sha1 information is lacking' "$log"; then
 				echo "  no 3-way merge: this repository lacks the files the patch was made from ($base)"
@@ -83,7 +90,7 @@ apply_patches() {
 			echo "  Rebase the series on $found; $tree is back at pristine."
 		} >&2
 		rm -f "$log"
-		git_b "$tree" am --abort > /dev/null 2>&1
+		git_b "$tree" am --abort > /dev/null 2>&1 || true
 		git_b "$tree" reset -q --hard pristine
 		git_b "$tree" clean -qfdx
 		return 1
