@@ -5,9 +5,10 @@
 # and bpftool.  Every step is incremental: a warm run that finds nothing
 # changed only runs kbuild, which then has nothing to do.
 #
-#   build/linux-src   Debian's linux-source-6.12, a git tree whose first
-#                     commit is pristine, with kernel/patches/series applied
-#                     by `git am` and drivers/hermes wired in
+#   build/linux-src   Debian's linux-source-6.12, a git tree whose tag
+#                     "pristine" is the unpatched source, with
+#                     kernel/patches/series applied by `git am -3` and
+#                     drivers/hermes wired in
 #   build/linux       kbuild output (O=)
 #   build/mods        modules_install output, bind-mounted in the guest
 #   build/tools       libbpf and bpftool from the same tree
@@ -22,6 +23,12 @@ set -euo pipefail
 KSRC=$BUILD/linux-src
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 SERIES=$TOP/kernel/patches/series
+# The linux-source-6.12 the series was made against (its "index" lines
+# name blobs of that tree): update it when the series is rebased.
+SERIES_BASE="linux-source-6.12 6.12.118-1~deb12u1"
+# The one installed, and the one build/linux-src's pristine was made from.
+SOURCE="linux-source-6.12 $(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)"
+SOURCE_STAMP=$KSRC/.git/hermes-source
 FRAGMENTS=("$TOP/kernel/configs/hermes.config")
 VARIANT=${VARIANT:-}
 case "$VARIANT" in
@@ -38,42 +45,68 @@ esac
 KMAKE=(make -C "$KSRC" O="$KOUT" ARCH=x86_64 -j"$JOBS" CC="ccache gcc"
        HOSTCC="ccache gcc")
 
-git_k() {
-	git -C "$KSRC" -c gc.auto=0 -c user.name="Hermes build" \
-		-c user.email=build@hermes.invalid "$@"
-}
-
 extract() {
 	[ -r "$TARBALL" ] || die "$TARBALL missing: run 'make deps' (installs linux-source-6.12)"
 	rm -rf "$KSRC" "$KSRC.tmp"
 	mkdir -p "$KSRC.tmp"
 	tar -C "$KSRC.tmp" --strip-components=1 -xf "$TARBALL"
 	git -C "$KSRC.tmp" init -q
-	git -C "$KSRC.tmp" add -A -f
-	git -C "$KSRC.tmp" -c gc.auto=0 -c user.name="Hermes build" \
-		-c user.email=build@hermes.invalid \
-		commit -q -m "Debian linux-source-6.12, pristine"
+	git_b "$KSRC.tmp" add -A -f
+	git_b "$KSRC.tmp" commit -q -m "Debian $SOURCE, pristine"
 	git -C "$KSRC.tmp" tag pristine
+	echo "$SOURCE" > "$KSRC.tmp/.git/hermes-source"
 	mv "$KSRC.tmp" "$KSRC"
 }
 
-# Reset to pristine and apply the series whenever it changed.
+# Debian moved linux-source-6.12 to another point release: import it as
+# a new pristine commit on top of the old one rather than starting over.
+# The blobs the series was made against stay in the repository, so that
+# `git am -3` can merge where a patch no longer applies as it is, and
+# the next reset rewrites only the files that changed, so kbuild
+# rebuilds only what depends on them.
+update() {
+	[ -r "$TARBALL" ] || die "$TARBALL missing: run 'make deps' (installs linux-source-6.12)"
+	local new=$KSRC.new idx=$KSRC/.git/hermes-import.index tree commit
+	rm -rf "$new" "$idx"
+	mkdir -p "$new"
+	tar -C "$new" --strip-components=1 -xf "$TARBALL"
+	(cd "$new" && GIT_DIR=$KSRC/.git GIT_WORK_TREE=$new GIT_INDEX_FILE=$idx \
+		git add -A -f) || die "cannot import $TARBALL into $KSRC"
+	tree=$(GIT_INDEX_FILE=$idx git_b "$KSRC" write-tree)
+	rm -rf "$new" "$idx"
+	if [ "$tree" != "$(git_b "$KSRC" rev-parse 'pristine^{tree}')" ]; then
+		commit=$(git_b "$KSRC" commit-tree -p pristine \
+			-m "Debian $SOURCE, pristine" "$tree")
+		git_b "$KSRC" tag -f pristine "$commit" > /dev/null
+		rm -f "$KSRC/.hermes-series"
+	fi
+	echo "$SOURCE" > "$SOURCE_STAMP"
+}
+
+# Reset to pristine and apply the series whenever it or pristine changed;
+# on a patch that does not apply, stop with the tree at pristine.
 apply_series() {
-	local want have
-	want=$(cd "$TOP/kernel/patches" && hash_of series $(grep -v '^#' series))
+	local want have p patches=()
+	want="$(cd "$TOP/kernel/patches" && hash_of series $(grep -v '^#' series))
+$(git_b "$KSRC" rev-parse pristine)"
 	have=$(cat "$KSRC/.hermes-series" 2>/dev/null || true)
+	# A stamp of one line predates the second: its pristine is the tree's.
+	[ "$(echo "$have" | wc -l)" -eq 1 ] && have="$have
+$(git_b "$KSRC" rev-parse pristine)"
 	[ "$want" = "$have" ] && { echo "series unchanged"; return 0; }
-	git_k am --abort >/dev/null 2>&1 || true
-	git_k reset -q --hard pristine
-	git_k clean -qfdx
-	local p n=0
+	git_b "$KSRC" am --abort > /dev/null 2>&1 || true
+	git_b "$KSRC" reset -q --hard pristine
+	git_b "$KSRC" clean -qfdx
 	while read -r p; do
 		case "$p" in ''|'#'*) continue ;; esac
-		git_k am -q --whitespace=nowarn "$TOP/kernel/patches/$p" ||
-			die "patch $p does not apply (git -C $KSRC am --show-current-patch)"
-		n=$((n + 1))
+		patches+=("$TOP/kernel/patches/$p")
 	done < "$SERIES"
-	echo "$n patches applied"
+	apply_patches "$KSRC" "$SOURCE" "$SERIES_BASE" "${patches[@]}" || exit 1
+	if [ "$SOURCE" = "$SERIES_BASE" ]; then
+		echo "${#patches[@]} patches applied"
+	else
+		echo "${#patches[@]} patches applied to $SOURCE (made against $SERIES_BASE)"
+	fi
 	echo "$want" > "$KSRC/.hermes-series"
 }
 
@@ -150,9 +183,12 @@ tools() {
 
 main() {
 	if [ ! -d "$KSRC/.git" ]; then
-		stage "kernel: extract $(dpkg-query -W -f='linux-source-6.12 ${Version}' linux-source-6.12 2>/dev/null)" extract
+		stage "kernel: extract $SOURCE" extract
+	elif [ "$(cat "$SOURCE_STAMP" 2>/dev/null)" != "$SOURCE" ]; then
+		stage "kernel: import $SOURCE over $(cat "$SOURCE_STAMP" 2>/dev/null ||
+			echo "the source of $KSRC")" update
 	fi
-	echo "kernel source: $(make -s -C "$KSRC" kernelversion) ($(dpkg-query -W -f='Debian ${Version}' linux-source-6.12 2>/dev/null))"
+	echo "kernel source: $(make -s -C "$KSRC" kernelversion) (Debian $SOURCE)"
 	stage "kernel: apply kernel/patches/series" apply_series
 	wire_hermes
 	local k=kernel${VARIANT:+-$VARIANT}
