@@ -97,3 +97,31 @@ apply_patches() {
 	done
 	rm -f "$log"
 }
+
+# qemu_configure SRC OUT: configure the QEMU tree SRC for a build in OUT
+# (both absolute), unless OUT is configured so already; OUT/configure.log
+# keeps configure's output.  tools/build/qemu.sh and the QEMU builds of
+# tools/patches/check share these options, so that ccache gives one the
+# objects the other compiled: compilers through ccache, and debug
+# information relative to OUT, without which ccache keeps the builds of
+# different directories apart (it hashes the directory for -g).
+qemu_configure() {
+	local src=$1 out=$2 opts want
+	opts=(--cc="ccache gcc" --extra-cflags="-fdebug-prefix-map=$out=."
+	      --target-list=x86_64-softmmu --without-default-features
+	      --enable-tcg --enable-kvm
+	      --enable-virtfs --enable-attr --enable-cap-ng
+	      --enable-fdt=system
+	      --disable-install-blobs --disable-docs --disable-werror)
+	want=$(printf '%s\n' "$src" "${opts[@]}" | sha256sum | cut -d' ' -f1)
+	[ -f "$out/build.ninja" ] &&
+		[ "$(cat "$out/.hermes-configure" 2>/dev/null)" = "$want" ] && return 0
+	rm -rf "$out"
+	mkdir -p "$out"
+	if ! (cd "$out" && "$src/configure" "${opts[@]}") > "$out/configure.log" 2>&1; then
+		tail -30 "$out/configure.log"
+		echo "error: QEMU configure failed (log: $out/configure.log)" >&2
+		return 1
+	fi
+	echo "$want" > "$out/.hermes-configure"
+}
