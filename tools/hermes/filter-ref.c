@@ -13,19 +13,28 @@
  *	applies, in plain C, the rules of progs/filter.bpf.c
  *
  * Written without the library and without the engine, so that it cannot
- * share a bug with them.
+ * share a bug with them.  OUT is never its IN, and a previous OUT is
+ * replaced only when the new one is complete (outfile.h).
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
+
+static struct out_file out;
+static bool out_active;
+
 static void die(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "Error: ");
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n");
+	if (out_active)
+		out_discard(&out);
 	exit(1);
 }
 
@@ -67,15 +76,49 @@ static long filter(uint8_t *d, long n)
 	}
 }
 
-static FILE *xopen(const char *path, const char *mode)
+static FILE *open_in(const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, mode) :
-		  (*mode == 'r' ? stdin : stdout);
+	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 
 	if (!f)
 		die("%s: cannot open", path);
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	return f;
+}
+
+/* The output, unless it is the input @in (NULL: none) */
+static FILE *open_out(const char *path, FILE *in)
+{
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (out_lookup(&out, path))
+		die("%s", out.err);
+	if (in && !fstat(fileno(in), &st) && out_is(&out, &st))
+		die("%s: the output is the input: refusing to overwrite it",
+		    path);
+	if (out_open(&out))
+		die("%s", out.err);
+	out_active = true;
+	fd = dup(out.fd);
+	f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (!f)
+		die("%s: cannot open", path);
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
+/* Complete: flush, and make it the output */
+static void close_out(FILE *f, const char *path)
+{
+	if (fflush(f) || ferror(f) || fclose(f))
+		die("%s: write error", path);
+	if (out_commit(&out)) {
+		out_active = false;
+		die("%s", out.err);
+	}
+	out_active = false;
 }
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -91,7 +134,7 @@ static int do_gen(const char *out, long rsize, unsigned long long bytes,
 {
 	static uint8_t rec[1 << 20];
 	unsigned long long done = 0, k = 0;
-	FILE *f = xopen(out, "wb");
+	FILE *f = open_out(out, NULL);
 	uint8_t hdr[4];
 	long n, i;
 
@@ -121,16 +164,14 @@ static int do_gen(const char *out, long rsize, unsigned long long bytes,
 		done += n;
 		k++;
 	}
-	if (fflush(f) || ferror(f))
-		die("%s: write error", out);
-	fclose(f);
+	close_out(f, out);
 	return 0;
 }
 
 static int do_filter(const char *in, const char *out, long rsize)
 {
 	static uint8_t rec[1 << 24];
-	FILE *fi = xopen(in, "rb"), *fo = xopen(out, "wb");
+	FILE *fi = open_in(in), *fo = open_out(out, fi);
 	uint8_t hdr[4];
 	size_t got;
 	long n;
@@ -164,9 +205,7 @@ static int do_filter(const char *in, const char *out, long rsize)
 			fwrite(rec, 1, n, fo);
 		}
 	}
-	if (fflush(fo) || ferror(fo))
-		die("%s: write error", out);
-	fclose(fo);
+	close_out(fo, out);
 	fclose(fi);
 	return 0;
 }

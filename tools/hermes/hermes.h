@@ -4,12 +4,42 @@
 #define __HERMES_CLI_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "libhermes.h"
 
+/* The package's version; the Makefile may pass -DHERMES_VERSION="..." */
+#ifndef HERMES_VERSION
+#define HERMES_VERSION "0.1.0"
+#endif
+
+/* -j, -p, -q, -d: before the command or among its options */
+extern bool json_output, pretty_output, quiet_output, debug_output;
+
+/* "Error: ..." on standard error; with -j, {"error": "..."} */
 __attribute__((format(printf, 1, 2)))
 void p_err(const char *fmt, ...);
+
+/*
+ * JSON in bpftool's style (-p indents): json_start(), one value (an
+ * object or array, its members named, elements with name NULL),
+ * json_end().  On standard output, or standard error when standard
+ * output carries records.
+ */
+FILE *json_file(void);
+void json_start(void);
+void json_end(void);
+void json_object_start(const char *name);
+void json_object_end(void);
+void json_array_start(const char *name);
+void json_array_end(void);
+void json_string(const char *name, const char *val);
+void json_uint(const char *name, uint64_t val);
+void json_float(const char *name, double val);
+void json_bool(const char *name, bool val);
+
 int parse_u32(const char *s, const char *what, uint32_t *v);
 int parse_record(const char *s, struct hermes_stream_opts *o);
 int do_bench(int argc, char **argv);

@@ -3,10 +3,16 @@
 #
 # Host suite hermes-tools: `hermes run --dev none` (the user-space
 # fallback: host verifier, driver-style translation, the device's engine)
-# against filter-ref, the same filter in plain C, on generated data.
+# against filter-ref, the same filter in plain C, on generated data; the
+# outputs that must never damage an input or a previous good output; the
+# command line (JSON, version, errors); libhermes's API conventions.
 # TAP on standard output.  HERMES, FILTER_REF and PROGS from mk/hermes-tools.mk.
 set -uo pipefail
 : "${HERMES:?}" "${FILTER_REF:?}" "${PROGS:?}"
+SRC=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$SRC/../.." && pwd)
+HT_OUT=$(cd "$(dirname "$HERMES")" && pwd)
+BUILD=$(cd "$HT_OUT/../.." && pwd)
 T=$(mktemp -d /tmp/hermes-tools.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 n=0 failed=0
@@ -76,7 +82,6 @@ EOF
 }
 
 echo "TAP version 13"
-echo "1..21"
 
 same_as_ref fix64 64 "--bytes 8000000 --seed 1"
 ok $? "fixed 64-byte records: fallback output = plain C filter" "$T/fix64.log"
@@ -112,18 +117,19 @@ same_as_ref lpxsmall lenpfx "--bytes 3000000 --seed 10" --batch 1000
 ok $? "length-prefixed records, 1000-byte batches, records up to 3000 bytes: same output" "$T/lpxsmall.log"
 
 # framing: a trailing partial record is an error naming the record; the
-# whole records before it are processed
+# whole records before it are processed and streamed to standard output,
+# but a file output is not replaced (see the data-loss cases below)
 "$FILTER_REF" gen "$T/part.in" --record 64 --bytes 6400 --seed 7
 head -c 6430 /dev/zero | tail -c 30 >> "$T/part.in"
 "$HERMES" run "$PROGS/filter.bpf.o" --dev none --in "$T/part.in" \
-	--out "$T/part.out" --record 64 > "$T/part.log" 2>&1
+	--out - --record 64 > "$T/part.out" 2> "$T/part.log"
 rc=$?
 [ $rc -eq 1 ] && grep -q "record 100: the input ends after 30 of its 64 bytes" "$T/part.log"
 ok $? "fixed records: a trailing partial record is an error naming record 100 (status $rc)" "$T/part.log"
 head -c 6400 "$T/part.in" > "$T/part.whole"
 "$FILTER_REF" filter "$T/part.whole" "$T/part.ref" --record 64 &&
 cmp "$T/part.out" "$T/part.ref" >> "$T/part.log" 2>&1
-ok $? "fixed records: the whole records before it are in the output" "$T/part.log"
+ok $? "fixed records, --out -: the whole records before it are streamed" "$T/part.log"
 
 "$FILTER_REF" gen "$T/lpart.in" --record lenpfx --bytes 100000 --seed 8
 printf '\x10\x00\x00\x00abc' >> "$T/lpart.in"
@@ -162,9 +168,30 @@ ok $? "a program with maps: the fallback refuses it with a clear message" "$T/ma
 
 # the command line
 { "$HERMES" --help | grep -q "COMMAND := { devices | run | bench | help }" &&
-  "$HERMES" help run | grep -q -- "--record { SIZE | lenpfx }" &&
+  "$HERMES" help run | grep -q -- "-r, --record SIZE" &&
   "$HERMES" help bench | grep -q -- "--plot FILE.png"; } > "$T/help.log" 2>&1
 ok $? "hermes --help, hermes help run, hermes help bench" "$T/help.log"
+# every option run and devices take, as main.c declares them, in the help
+python3 - "$SRC/main.c" "$HERMES" <<'EOF' > "$T/helpopts.log" 2>&1
+import re, subprocess, sys
+src = open(sys.argv[1]).read()
+common = re.search(r"#define COMMON_LOPTS(.*?)\n\n", src, re.S).group(1)
+for cmd in ("run", "devices"):
+    body = src[src.index("static int do_%s(" % cmd):]
+    lopts = body[:body.index("{}")]
+    if "COMMON_LOPTS" in lopts:
+        lopts += common
+    shorts = re.search(r'getopt_long\(argc, argv, "([^"]*)"', body).group(1)
+    text = subprocess.run([sys.argv[2], "help", cmd], stdout=subprocess.PIPE,
+                          universal_newlines=True).stdout
+    for name, c in re.findall(r'\{ "([a-z]+)", \w+, NULL, \'(.)\' \}', lopts):
+        want = ("-%s, --%s" % (c, name)) if c in shorts else "--" + name
+        if name == "help":
+            continue
+        print(cmd, want)
+        assert want in text, "hermes help %s lacks %s" % (cmd, want)
+EOF
+ok $? "hermes help run and help devices: every option main.c declares" "$T/helpopts.log"
 "$HERMES" run "$PROGS/filter.bpf.o" --in x > "$T/usage.log" 2>&1
 rc=$?
 [ $rc -eq 2 ] && grep -q "Error: run needs PROG.o, --in, --out and --record" "$T/usage.log"
@@ -183,4 +210,306 @@ rc=$?
 	! grep -q DIFFERS "$T/bench.log"
 ok $? "hermes bench: fallback (file, in memory) = host kernel per record, 10 programs, 4 sizes (status $rc)" "$T/bench.log"
 
+######## no lost data: outputs never damage an input or a good output
+
+# sums FILE...: their sha256, "missing" for a missing one
+sums() {
+	local f
+	for f in "$@"; do
+		if [ -e "$f" ]; then sha256sum < "$f"; else echo missing; fi
+	done
+}
+
+# others DIR KNOWN...: the names in DIR other than KNOWN (temporaries left)
+others() {
+	local d=$1
+	shift
+	(cd "$d" && ls -A) | grep -vxF -f <(printf '%s\n' "$@")
+}
+
+D=$T/dl
+mkdir -p "$D"
+"$FILTER_REF" gen "$D/data" --record 64 --bytes 640000 --seed 11
+"$FILTER_REF" filter "$D/data" "$D/data.ref" --record 64
+cp "$PROGS/filter.bpf.o" "$D/prog.o"
+ln -s data "$D/data.sym"
+ln "$D/data" "$D/data.hard"
+before=$(sums "$D/data" "$D/prog.o")
+
+# refused NAME WANT HERMES-ARGS...: exit 1 with the message WANT, every
+# input intact, no file left behind
+refused() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$HERMES" run "$D/prog.o" --dev none --record 64 "$@" \
+		> "$T/$name.log" 2>&1
+	rc=$?
+	echo "status $rc" >> "$T/$name.log"
+	[ $rc -eq 1 ] && grep -qF -- "$want" "$T/$name.log" &&
+	[ "$(sums "$D/data" "$D/prog.o")" = "$before" ] &&
+	! others "$D" data data.ref prog.o data.sym data.hard >> "$T/$name.log"
+}
+
+refused same "Error: --out $D/data is the input (--in $D/data): refusing to overwrite it" \
+	-i "$D/data" -o "$D/data"
+ok $? "--out the same file as --in: refused, the input intact" "$T/same.log"
+refused sym "Error: --out $D/data.sym is the input" -i "$D/data" -o "$D/data.sym"
+ok $? "--out a symbolic link to --in: refused, the input intact" "$T/sym.log"
+refused hard "Error: --out $D/data.hard is the input" -i "$D/data" -o "$D/data.hard"
+ok $? "--out a hard link to --in: refused, the input intact" "$T/hard.log"
+refused procfd "Error: --out /proc/self/fd/7 is the input" -i "$D/data" \
+	-o /proc/self/fd/7 7< "$D/data"
+ok $? "--out /proc/self/fd/N open on --in: refused, the input intact" "$T/procfd.log"
+refused stdin "Error: --out $D/data is the input (--in -)" -i - -o "$D/data" < "$D/data"
+ok $? "--in - redirected from --out: refused, the input intact" "$T/stdin.log"
+timeout 60 "$HERMES" run "$D/prog.o" --dev none -r 64 -i "$D/data" -o - \
+	>> "$D/data" 2> "$T/append.log"
+rc=$?
+[ $rc -eq 1 ] && grep -qF "Error: --out - is the input (--in $D/data)" "$T/append.log" &&
+[ "$(sums "$D/data" "$D/prog.o")" = "$before" ]
+ok $? "--out - appended to --in: refused, the input intact (status $rc)" "$T/append.log"
+refused res "Error: --results $D/data.sym is the input" -i "$D/data" \
+	-o "$D/new.out" -R "$D/data.sym"
+ok $? "--results the same file as --in: refused, the input intact" "$T/res.log"
+refused obj "Error: --out $D/prog.o is the program object $D/prog.o" \
+	-i "$D/data" -o "$D/prog.o"
+ok $? "--out the program object: refused, the object intact" "$T/obj.log"
+refused resobj "Error: --results $D/prog.o is the program object" \
+	-i "$D/data" -o "$D/new.out" --results "$D/prog.o"
+ok $? "--results the program object: refused, the object intact" "$T/resobj.log"
+refused outres "Error: --results $D/x.out is also --out $D/../dl/x.out" \
+	-i "$D/data" -o "$D/../dl/x.out" -R "$D/x.out"
+ok $? "--out and --results the same new file by two names: refused" "$T/outres.log"
+
+# A previous good output survives every failed run
+"$HERMES" run "$D/prog.o" --dev none -r 64 -i "$D/data" -o "$D/good" \
+	-R "$D/good.res" > "$T/good.log" 2>&1 &&
+cmp "$D/good" "$D/data.ref" >> "$T/good.log" 2>&1 &&
+[ "$(stat -c %s "$D/good.res")" -eq 160000 ]
+ok $? "short options -i -o -r -R: output = plain C filter, 16 result bytes a record" "$T/good.log"
+good=$(sums "$D/good" "$D/good.res")
+known=(data data.ref prog.o data.sym data.hard good good.res)
+
+# kept NAME HERMES-ARGS...: a run that fails leaves good, good.res and
+# the inputs as they were and no other file; $rc is its status
+kept() {
+	local name=$1
+	shift
+	"$HERMES" run "$@" > "$T/$name.log" 2>&1
+	rc=$?
+	echo "status $rc" >> "$T/$name.log"
+	[ "$(sums "$D/good" "$D/good.res")" = "$good" ] &&
+	[ "$(sums "$D/data" "$D/prog.o")" = "$before" ] &&
+	! others "$D" "${known[@]}" >> "$T/$name.log"
+}
+
+head -c 320000 "$D/data" > "$D/data.part"
+printf 'partial' >> "$D/data.part"
+known+=(data.part)
+kept framing "$D/prog.o" --dev none -r 64 -i "$D/data.part" -o "$D/good" -R "$D/good.res" &&
+[ $rc -eq 1 ] && grep -q "the input ends after 7 of its 64 bytes" "$T/framing.log"
+ok $? "a framing error (exit 1): the previous output and results intact, no temporary left" "$T/framing.log"
+kept noprog "$D/missing.o" --dev none -r 64 -i "$D/data" -o "$D/good" -R "$D/good.res" &&
+[ $rc -eq 1 ] && grep -q "Error: $D/missing.o: No such file or directory" "$T/noprog.log"
+ok $? "a missing program: the previous output intact, no temporary left" "$T/noprog.log"
+kept maps "$PROGS/count_map.bpf.o" --dev none -r 64 -i "$D/data" -o "$D/good" -R "$D/good.res" &&
+[ $rc -eq 1 ] && grep -q "uses maps" "$T/maps.log"
+ok $? "a program the fallback refuses: the previous output intact" "$T/maps.log"
+kept noin "$D/prog.o" --dev none -r 64 -i "$D/missing.in" -o "$D/good" &&
+[ $rc -eq 1 ] && grep -q "Error: $D/missing.in: No such file or directory" "$T/noin.log"
+ok $? "a missing input: the previous output intact" "$T/noin.log"
+
+# A complete run replaces the output through a symbolic link, keeping
+# the link, and keeps the old file's mode; a new file gets 0644 less umask
+ln -s good "$D/good.sym"
+chmod 600 "$D/good"
+known+=(good.sym new)
+( umask 027 && "$HERMES" run "$D/prog.o" --dev none -r 64 -i "$D/data" \
+	-o "$D/good.sym" -R "$D/good.res" && "$HERMES" run "$D/prog.o" \
+	--dev none -r 64 -i "$D/data" -o "$D/new" ) > "$T/link.log" 2>&1 &&
+[ -L "$D/good.sym" ] && cmp "$D/good" "$D/data.ref" >> "$T/link.log" 2>&1 &&
+[ "$(stat -c %a "$D/good")" = 600 ] && [ "$(stat -c %a "$D/new")" = 640 ] &&
+cmp "$D/new" "$D/data.ref" >> "$T/link.log" 2>&1 &&
+! others "$D" "${known[@]}" >> "$T/link.log"
+ok $? "through a symbolic link: the target replaced, the link kept, mode 600 kept, a new file 640 under umask 027" "$T/link.log"
+chmod 644 "$D/good"
+good=$(sums "$D/good" "$D/good.res")
+
+# --out - streams to standard output as before
+"$HERMES" run "$D/prog.o" --dev none -r 64 -i "$D/data" -o - \
+	> "$T/stdout.out" 2> "$T/stdout.log" &&
+cmp "$T/stdout.out" "$D/data.ref" >> "$T/stdout.log" 2>&1
+ok $? "--out -: the records on standard output" "$T/stdout.log"
+
+# A fault (exit 3) replaces the output with every record before it
+"$FILTER_REF" gen "$D/loop" --record 100 --bytes 200000 --seed 12 --mark 1234
+cp "$D/data" "$D/loop.out"
+known+=(loop loop.out)
+"$HERMES" run "$PROGS/loopy.bpf.o" --dev none -r 100 -b 5000 -i "$D/loop" \
+	-o "$D/loop.out" > "$T/fault.log" 2>&1
+rc=$?
+[ $rc -eq 3 ] && head -c 123400 "$D/loop" | cmp - "$D/loop.out" >> "$T/fault.log" 2>&1 &&
+! others "$D" "${known[@]}" >> "$T/fault.log"
+ok $? "a fault (exit 3): the output replaced by exactly the records before it (status $rc)" "$T/fault.log"
+
+# Ctrl-C in the middle of a run: exit 130, the input and the previous
+# output and results intact, no temporary left.  The input comes through
+# a pipe, copies of data with pauses, so that the run lasts until the
+# signal, which comes once the output's temporary has records.
+# tmp_size PID: bytes in the output's temporary (an fd of PID under $D)
+tmp_size() {
+	local fd l
+	for fd in /proc/"$1"/fd/*; do
+		l=$(readlink "$fd" 2>/dev/null) || continue
+		case "$l" in
+		"$D"/*deleted*|"$D"/.good.*)
+			stat -L -c %s "$fd" 2>/dev/null && return ;;
+		esac
+	done
+	echo 0
+}
+# sigint_run NAME NSIGNALS: start a run, signal it, wait for it
+sigint_run() {
+	local pid i sz=0
+	(while cat "$D/data"; do sleep 0.05; done) 2>/dev/null |
+		"$HERMES" run "$D/prog.o" --dev none -r 64 -Q 4 -B 65536 \
+		-i - -o "$D/good" -R "$D/good.res" > "$T/$1.log" 2>&1 &
+	pid=$!
+	for i in $(seq 300); do
+		sz=$(tmp_size $pid)
+		[ "$sz" -gt 0 ] && break
+		sleep 0.1
+	done
+	for i in $(seq "$2"); do
+		kill -INT $pid
+	done
+	wait $pid
+	rc=$?
+	{ echo "output temporary: $sz bytes before the signal"
+	  echo "status $rc"; } > "$T/$1.diag"
+	cat "$T/$1.diag" >> "$T/$1.log"
+	[ "$sz" -gt 0 ] &&
+	[ "$(sums "$D/good" "$D/good.res")" = "$good" ] &&
+	[ "$(sums "$D/data" "$D/prog.o")" = "$before" ] &&
+	! others "$D" "${known[@]}" >> "$T/$1.log"
+}
+sigint_run sigint 1 && [ $rc -eq 130 ] &&
+grep -q "hermes: interrupted: the outputs are left as they were" "$T/sigint.log"
+ok $? "SIGINT during a run: exit 130, input, previous output and results intact, no temporary" "$T/sigint.log"
+sigint_run sigint2 2 && [ $rc -eq 130 ]
+ok $? "two SIGINTs: exit 130, the same" "$T/sigint2.log"
+
+######## the command line
+
+"$HERMES" -V > "$T/version.log" 2>&1 &&
+grep -qx "hermes v[0-9][0-9.]*" "$T/version.log" &&
+grep -qx "using libbpf v[0-9][0-9.]*" "$T/version.log" &&
+"$HERMES" --version -j | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["version"] and d["libbpf_version"].startswith("v"), d' >> "$T/version.log" 2>&1
+ok $? "hermes -V: hermes and libbpf versions; with -j as JSON" "$T/version.log"
+
+# JSON: devices (none on the host: an empty array) and the run summary
+{ [ -z "$(ls /dev/hermes[0-9]* 2>/dev/null)" ] &&
+  "$HERMES" -j devices | python3 -m json.tool &&
+  [ "$("$HERMES" devices -j)" = "[]" ] &&
+  [ "$("$HERMES" devices)" = "no Hermes device" ]; } > "$T/jdev.log" 2>&1
+ok $? "hermes -j devices: valid JSON, [] with no device" "$T/jdev.log"
+"$HERMES" -p run "$D/prog.o" --dev none -r 64 -i "$D/data" -o "$T/j.out" \
+	> "$T/j.json" 2> "$T/jrun.log" &&
+python3 - "$T/j.json" "$D/data" "$D/data.ref" <<'EOF' >> "$T/jrun.log" 2>&1
+import json, os, sys
+text = open(sys.argv[1]).read()
+d = json.loads(text)
+assert '\n    "records_in": ' in text, "not indented"
+assert d["status"] == "done" and d["device"] == "none", d
+assert d["submit"] == "fallback" and d["output_written"], d
+assert d["records_in"] == os.path.getsize(sys.argv[2]) // 64, d
+assert d["bytes_out"] == os.path.getsize(sys.argv[3]), d
+EOF
+ok $? "hermes -p run: the summary as indented JSON, its counts the files'" "$T/jrun.log"
+"$HERMES" run -j "$PROGS/loopy.bpf.o" --dev none -r 100 -b 5000 -i "$D/loop" \
+	-o - > "$T/jf.out" 2> "$T/jf.json"
+rc=$?
+python3 - "$T/jf.json" <<'EOF' > "$T/jf.log" 2>&1 &&
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["status"] == "fault" and d["fault"]["record"] == 1234, d
+assert d["fault"]["kind"] == "instruction budget exhausted", d
+EOF
+[ $rc -eq 3 ] && head -c 123400 "$D/loop" | cmp - "$T/jf.out" >> "$T/jf.log" 2>&1
+ok $? "hermes run -j --out -: the records on standard output, the JSON summary (a fault) on standard error" "$T/jf.log"
+"$HERMES" -j run "$D/missing.o" --dev none -r 64 -i "$D/data" -o "$T/x" \
+	> "$T/jerr.json" 2> "$T/jerr.log"
+rc=$?
+[ $rc -eq 1 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d == {"error": sys.argv[2] + ": No such file or directory"}, d' \
+	"$T/jerr.json" "$D/missing.o" >> "$T/jerr.log" 2>&1
+ok $? "hermes -j run with an error: {\"error\": ...} on standard output, as bpftool" "$T/jerr.log"
+
+# A program that is not XDP: refused by its section, before any load
+clang -O2 --target=bpf -c "$SRC/tests/kprobe.bpf.c" -o "$T/kprobe.bpf.o" \
+	> "$T/kprobe.log" 2>&1 &&
+"$HERMES" run "$T/kprobe.bpf.o" --dev none -r 64 -i "$D/data" \
+	-o "$T/x" >> "$T/kprobe.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$T/kprobe.log")" = \
+	"Error: $T/kprobe.bpf.o: section 'kprobe/do_nanosleep' is not an XDP program" ]
+ok $? "a kprobe object: exactly \"Error: PROG: section 'kprobe/do_nanosleep' is not an XDP program\" (status $rc)" "$T/kprobe.log"
+
+# The input is opened before the program is loaded: a missing input with
+# a program the fallback would refuse names the input
+"$HERMES" run "$PROGS/count_map.bpf.o" --dev none -r 64 -i "$D/missing.in" \
+	-o "$T/x" > "$T/order.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && [ "$(cat "$T/order.log")" = "Error: $D/missing.in: No such file or directory" ]
+ok $? "a missing input fails before the program is loaded (status $rc)" "$T/order.log"
+
+# libbpf's errors translated, its messages only with -d
+cp "$SRC/test-host.sh" "$T/notelf.o"
+"$HERMES" run "$T/notelf.o" --dev none -r 64 -i "$D/data" -o "$T/x" > "$T/notelf.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "^Error: $T/notelf.o: cannot open the BPF object: " "$T/notelf.log" &&
+! grep -q "Unknown error" "$T/notelf.log" && ! grep -q "libbpf" "$T/notelf.log"
+ok $? "not an ELF object: libbpf's reason, no \"Unknown error\", no libbpf noise (status $rc)" "$T/notelf.log"
+"$HERMES" -d run "$T/notelf.o" --dev none -r 64 -i "$D/data" -o "$T/x" > "$T/notelfd.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q "^libbpf: " "$T/notelfd.log"
+ok $? "with -d: libbpf's messages on standard error" "$T/notelfd.log"
+
+# A named device that is not there says why
+if grep -q '^hermes ' /proc/modules 2>/dev/null || [ -e /sys/module/hermes ]; then
+	want="Error: hermes999: no such device"
+else
+	want="Error: hermes999: the hermes module is not loaded (modprobe hermes)"
+fi
+"$HERMES" run "$D/prog.o" --dev hermes999 -r 64 -i "$D/data" -o "$T/x" > "$T/nodev.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -qF -- "$want" "$T/nodev.log"
+ok $? "--dev hermes999: \"$want\"" "$T/nodev.log"
+
+# The progress bar (standard error a terminal) ends at 100%
+script -qec "'$HERMES' run '$D/prog.o' --dev none -r 64 -i '$D/data' -o '$T/x'" \
+	/dev/null > "$T/bar.log" 2>&1
+tr '\r' '\n' < "$T/bar.log" | grep -q '^\[#\{30\}\] 100% 10000 records'
+ok $? "the progress bar's last frame: 100%, every record" "$T/bar.log"
+
+# -q: nothing but errors
+"$HERMES" -q run "$D/prog.o" --dev none -r 64 -i "$D/data" -o "$T/x" > "$T/quiet.log" 2>&1 &&
+[ ! -s "$T/quiet.log" ]
+ok $? "hermes -q run: no output" "$T/quiet.log"
+
+######## libhermes's API conventions (errno, opts->sz, res_fd 0)
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$TOP/tools/lib/hermes" \
+	-I"$TOP/include/uapi" -I"$BUILD/tools/include" -I"$BUILD/headers/include" \
+	-o "$T/opts" "$SRC/tests/opts.c" "$HT_OUT/libhermes.a" \
+	"$BUILD/tools/libbpf/libbpf.a" -luring -lelf -lz -pthread > "$T/opts.log" 2>&1 &&
+"$T/opts" "$PROGS/pass.bpf.o" 2>> "$T/opts.log" | sed 's/^/# /'
+ok $? "libhermes: errno, option sizes, res_fd 0 (the cases above)" "$T/opts.log"
+
+echo "1..$n"
 [ $failed -eq 0 ]
+

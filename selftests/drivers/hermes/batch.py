@@ -3,14 +3,17 @@
 """Hermes record batches end to end: `hermes run` (libhermes, io_uring
 passthrough and the ioctl of /dev/hermesN) against filter-ref, the same
 filter in plain C, on generated files; faults, Ctrl-C with no pinned page
-left, and the user-space fallback giving the device's bytes.
+left, and the user-space fallback giving the device's bytes; `hermes` on
+PATH, its JSON list of devices and a missing device named.
 
 The tools (build/tools/hermes: hermes, filter-ref, progs/*.bpf.o) are
 built on the host by mk/hermes-tools.mk; data is generated with
 filter-ref, not Python, because the VM runs under TCG."""
 
+import json
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -92,7 +95,7 @@ def main():
     if not nets:
         skip_all("no Hermes device")
     dev = "/dev/hermes0"
-    t = Ktap(19)
+    t = Ktap(23)
     have_dev = os.path.exists(dev)
     os.makedirs(TMP, exist_ok=True)
 
@@ -111,12 +114,35 @@ def main():
     else:
         dev_ok(False, "%s is a character device, not world-writable" % dev)
 
+    # tools/vm/init puts the built tools first in PATH
+    found = shutil.which("hermes")
+    t.ok(found and os.path.realpath(found) == os.path.realpath(HERMES),
+         "hermes on PATH is the built %s" % HERMES, "which: %s" % found)
+
     rc, out = sh([HERMES, "devices"])
     dev_ok(rc == 0 and ("%s: netdev %s" % (dev, nets[0])) in out and
            "engine 0: runs" in out,
            "hermes devices: %s with netdev %s and engine counters" %
            (dev, nets[0]), out)
     runs_before = engine_runs(out)
+
+    p = subprocess.run([HERMES, "-j", "devices"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    try:
+        devs = json.loads(p.stdout)
+        good = (p.returncode == 0 and devs[0]["name"] == dev and
+                devs[0]["netdev"] == nets[0] and
+                len(devs[0]["engine_stats"]) == devs[0]["engines"] > 0)
+    except (ValueError, KeyError, IndexError, TypeError):
+        good = False
+    dev_ok(good, "hermes -j devices: %s, netdev %s, one entry per engine" %
+           (dev, nets[0]), p.stdout + p.stderr)
+
+    # a device that is not there: named, with the ones there are
+    rc, out = run("filter", "none", "none.out", "64", "--dev", "hermes97")
+    dev_ok(rc == 1 and "Error: hermes97: no such device (there " in out and
+           "hermes0" in out,
+           "--dev hermes97: no such device, naming hermes0", out)
 
     # 64 MiB of 512-byte records through the filter
     gen("big", "512", 64 * MIB, 1)
@@ -178,21 +204,37 @@ def main():
     rm("lpx", "lpx.out", "lpx.ref")
 
     # framing: a trailing partial record is an error naming it, and the
-    # batches in flight before it are still written
+    # batches in flight before it are still streamed to standard output;
+    # a file output is left as it was
     gen("part", "512", 8 * MIB, 5)
     with open(path("part"), "ab") as f:
         f.write(b"\x01" * 100)
-    rc, out = run("filter", "part", "part.out", "512", "--depth", "32",
-                  "--batch", "65536") if have_dev else (1, "")
+    if have_dev:
+        with open(path("part.out"), "wb") as f:
+            p = subprocess.run([HERMES, "run", prog("filter"), "--in",
+                                path("part"), "--out", "-", "--record",
+                                "512", "--depth", "32", "--batch", "65536"],
+                               stdout=f, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=600)
+        rc, out = p.returncode, p.stderr
+    else:
+        rc, out = 1, ""
     good = rc == 1 and ("record %d: the input ends after 100 of its 512 "
                         "bytes" % (8 * MIB // 512)) in out
+    rc2, out2 = run("filter", "part", "part.file", "512", "--depth", "32",
+                    "--batch", "65536") if have_dev else (1, "")
+    kept = not [f for f in os.listdir(TMP) if "part.file" in f]
     if good:
         os.truncate(path("part"), 8 * MIB)
         ref("part", "part.ref", "512")
         good, diag = same("part.out", "part.ref")
         out += diag
     dev_ok(good, "a trailing partial record: exit 1 naming record %d, the "
-           "whole records before it written" % (8 * MIB // 512), out)
+           "whole records before it streamed to --out -" %
+           (8 * MIB // 512), out)
+    dev_ok(rc2 == 1 and kept, "the same with --out FILE: exit 1, no FILE "
+           "created, no temporary left",
+           out2 + "\n" + " ".join(sorted(os.listdir(TMP))))
     rm("part", "part.out", "part.ref")
 
     # a fault: loopy spins on record 54321; a small budget stops there
