@@ -460,6 +460,18 @@ rc=$?
 	"Error: $T/kprobe.bpf.o: section 'kprobe/do_nanosleep' is not an XDP program" ]
 ok $? "a kprobe object: exactly \"Error: PROG: section 'kprobe/do_nanosleep' is not an XDP program\" (status $rc)" "$T/kprobe.log"
 
+# A program the verifier rejects: the reason and the verifier's log,
+# none of libbpf's own messages
+clang -O2 --target=bpf -c "$SRC/tests/unchecked.bpf.c" -o "$T/unchecked.bpf.o" \
+	> "$T/vlog.log" 2>&1 &&
+"$HERMES" run "$T/unchecked.bpf.o" --dev none -r 64 -i "$D/data" \
+	-o "$T/x" >> "$T/vlog.log" 2>&1
+rc=$?
+[ $rc -eq 1 ] && [ "$(head -2 "$T/vlog.log")" = "Error: $T/unchecked.bpf.o: the host kernel's verifier rejects program unchecked: Permission denied
+verifier log:" ] && grep -q "^invalid access to packet" "$T/vlog.log" &&
+! grep -q "libbpf" "$T/vlog.log"
+ok $? "a program the verifier rejects: the reason, then the verifier's log, no libbpf noise (status $rc)" "$T/vlog.log"
+
 # The input is opened before the program is loaded: a missing input with
 # a program the fallback would refuse names the input
 "$HERMES" run "$PROGS/count_map.bpf.o" --dev none -r 64 -i "$D/missing.in" \
