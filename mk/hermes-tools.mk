@@ -7,6 +7,8 @@
 # fallback links qemu/hw/misc/hermes-ebpf.c).
 #
 #   make hermes-tools         build them (part of build-all)
+#   make libhermes            the library as mk/install.mk installs it:
+#                             build/tools/hermes/lib/libhermes.so.0, .a
 #   make check-hermes-tools   host suite: the fallback against filter-ref
 #   make bench-batch          boot the VM, `hermes bench` on 4 KiB records
 #                             (beside `make bench`; the table is kept in
@@ -33,11 +35,28 @@ HT_LIB_HDRS := $(HT_LIB)/libhermes.h $(HT_LIB)/libhermes_internal.h \
 HT_TOOLS := $(HT_OUT)/hermes $(HT_OUT)/filter-ref \
 	$(HT_BPF_PROGS:%=$(HT_OUT)/progs/%.bpf.o)
 
+# The library as it is installed (mk/install.mk): libhermes.so.0 and a
+# libhermes.a, both from one relocatable object of libhermes, the engine
+# and libbpf compiled -fPIC (libbpf's own PIC objects, from the
+# libbpf.so build of `make kernel`; 6.12's libbpf has no compat symbol
+# versions, which its -DSHARED would select) in which only the functions
+# of libhermes.map stay global.  So neither library exports the engine's
+# hermes_ebpf_* nor libbpf, and a program may link its own libbpf beside
+# either.  The `hermes` command links the objects above as before.
+HERMES_VERSION := 0.1.0
+HT_SONAME := libhermes.so.$(firstword $(subst ., ,$(HERMES_VERSION)))
+HT_PIC := $(HT_OUT)/pic
+HT_LIBBPF_PIC := $(BUILD)/tools/libbpf/sharedobjs/libbpf-in.o
+HT_SHLIB := $(HT_OUT)/lib/libhermes.so.$(HERMES_VERSION)
+HT_STLIB := $(HT_OUT)/lib/libhermes.a
+HT_MAP := $(HT_LIB)/libhermes.map
+
 CHECK_SUITES += hermes-tools
 
-.PHONY: hermes-tools check-hermes-tools bench-batch
+.PHONY: hermes-tools libhermes check-hermes-tools bench-batch
 build-all: hermes-tools
-hermes-tools: $(HT_TOOLS)
+hermes-tools: $(HT_TOOLS) libhermes
+libhermes: $(HT_SHLIB) $(HT_STLIB)
 
 # libbpf.a and the headers come from `make kernel` (build-all runs it first)
 $(BUILD)/tools/libbpf/libbpf.a:
@@ -54,12 +73,46 @@ $(HT_OUT)/libhermes.a: $(HT_LIB_SRCS) $(HT_LIB_HDRS) $(HT_ENGINE)/hermes-ebpf.c 
 	ar rcs $@ $(HT_OUT)/obj/libhermes.o $(HT_OUT)/obj/fallback.o \
 		$(HT_OUT)/obj/hermes-ebpf.o
 
-$(HT_OUT)/hermes: $(HT_SRC)/main.c $(HT_SRC)/bench.c $(HT_SRC)/hermes.h \
+$(HT_LIBBPF_PIC): | $(BUILD)/tools/libbpf/libbpf.a
+	@test -f $@ || { echo "$@: missing; libbpf's PIC objects come" \
+		"from its libbpf.so, built by make kernel" >&2; exit 1; }
+
+$(HT_PIC)/%.o: $(HT_LIB)/%.c $(HT_LIB_HDRS) | $(BUILD)/tools/libbpf/libbpf.a
+	@mkdir -p $(@D)
+	$(HT_CC) $(HT_CFLAGS) -fPIC $(HT_CPPFLAGS) -c $< -o $@
+
+$(HT_PIC)/hermes-ebpf.o: $(HT_ENGINE)/hermes-ebpf.c $(HT_ENGINE)/hermes-ebpf.h
+	@mkdir -p $(@D)
+	$(HT_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -I$(HT_ENGINE) \
+		-c $< -o $@
+
+$(HT_PIC)/libhermes-in.o: $(HT_PIC)/libhermes.o $(HT_PIC)/fallback.o \
+		$(HT_PIC)/hermes-ebpf.o $(HT_LIBBPF_PIC) $(HT_MAP)
+	sed -n 's/^[[:space:]]*\(hermes_[a-z0-9_]*\);.*/\1/p' $(HT_MAP) \
+		> $(HT_PIC)/exports
+	ld -r -o $@.all $(filter %.o,$^)
+	objcopy --keep-global-symbols=$(HT_PIC)/exports $@.all $@
+
+$(HT_SHLIB): $(HT_PIC)/libhermes-in.o $(HT_MAP)
+	@mkdir -p $(@D)
+	$(HT_CC) -shared -Wl,-soname,$(HT_SONAME) -Wl,--version-script=$(HT_MAP) \
+		-Wl,--no-undefined -Wl,-z,relro,-z,now -o $@ $< \
+		-luring -lelf -lz -pthread
+	ln -sf $(@F) $(@D)/$(HT_SONAME)
+	ln -sf $(HT_SONAME) $(@D)/libhermes.so
+
+$(HT_STLIB): $(HT_PIC)/libhermes-in.o
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $<
+
+$(HT_OUT)/hermes: $(HT_SRC)/main.c $(HT_SRC)/bench.c $(wildcard $(HT_SRC)/*.h) \
 		$(HT_OUT)/libhermes.a
-	$(HT_CC) $(HT_CFLAGS) $(HT_CPPFLAGS) -o $@ $(HT_SRC)/main.c \
+	$(HT_CC) $(HT_CFLAGS) $(HT_CPPFLAGS) \
+		-DHERMES_VERSION='"$(HERMES_VERSION)"' -o $@ $(HT_SRC)/main.c \
 		$(HT_SRC)/bench.c $(HT_OUT)/libhermes.a $(HT_LDLIBS) -lm
 
-$(HT_OUT)/filter-ref: $(HT_SRC)/filter-ref.c
+$(HT_OUT)/filter-ref: $(HT_SRC)/filter-ref.c $(wildcard $(HT_SRC)/*.h)
 	@mkdir -p $(@D)
 	$(HT_CC) $(HT_CFLAGS) -o $@ $<
 
