@@ -3,11 +3,13 @@
 #
 # Build QEMU 7.2 from Debian's source package with the Hermes device.
 #
-#   build/src/qemu-*  `apt-get source qemu` (Debian's patches applied)
-#   build/qemu-src    git copy of it, pristine first commit; qemu/patches/series
-#                     applied with `patch -p1` and every other file under
+#   build/src/qemu-VERSION  Debian's source package (its patches applied),
+#                     VERSION the Debian version without the epoch
+#   build/qemu-src    git copy of it, tag "pristine"; qemu/patches/series
+#                     applied with `git apply -3` and every other file under
 #                     qemu/ copied in at the same relative path
-#   build/qemu        the build directory (x86_64-softmmu, TCG, virtfs)
+#   build/qemu        the build directory (x86_64-softmmu, TCG, virtfs;
+#                     the options are lib.sh's qemu_configure)
 #   build/firmware    links to Debian's SeaBIOS and iPXE images
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -15,46 +17,72 @@ set -euo pipefail
 QSRC=$BUILD/qemu-src
 QOUT=$BUILD/qemu
 OVERLAY=$TOP/qemu
+# The Debian qemu source qemu/patches was made against (its "index" lines
+# name blobs of that tree): update it when the patches are rebased.
+SERIES_BASE="qemu 1:7.2+dfsg-7+deb12u18"
 
+# Debian's source package as apt has it now: the .dsc apt-get would
+# fetch names the version, and dpkg-source unpacks it into a directory
+# named after that version here, rather than the one dpkg-source would
+# derive from the upstream version (qemu-7.2+dfsg today), which a new
+# upstream or repack changes.
 fetch() {
-	local dir
-	dir=$(ls -d "$BUILD"/src/qemu-7.2* 2>/dev/null | head -1 || true)
-	if [ -z "$dir" ]; then
-		"$TOP/tools/build/deps.sh" --deb-src
-		mkdir -p "$BUILD/src"
-		(cd "$BUILD/src" && apt-get source -qq qemu 2>&1 | grep -v '^dpkg-source: info: applying') ||
-			die "apt-get source qemu failed (is there a deb-src entry? run 'make deps')"
-		dir=$(ls -d "$BUILD"/src/qemu-7.2* | head -1)
+	local uris dsc ver dir
+	"$TOP/tools/build/deps.sh" --deb-src
+	mkdir -p "$BUILD/src"
+	uris=$(apt-get source -qq --print-uris qemu 2>&1) ||
+		die "apt-get source qemu failed (is there a deb-src entry? run 'make deps'): $uris"
+	dsc=$(echo "$uris" | awk '$2 ~ /\.dsc$/ { print $2 }')
+	[ "$(echo "$dsc" | grep -c .)" -eq 1 ] ||
+		die "apt-get source --print-uris qemu names $(echo "$dsc" | grep -c .) .dsc files, not one: $(echo $dsc)"
+	(cd "$BUILD/src" && apt-get source -qq --download-only qemu) ||
+		die "apt-get source --download-only qemu failed"
+	ver=$(sed -n 's/^Version: //p' "$BUILD/src/$dsc")
+	[ -n "$ver" ] || die "$BUILD/src/$dsc has no Version"
+	dir=$BUILD/src/qemu-${ver#*:}
+	if [ ! -d "$dir" ]; then
+		rm -rf "$dir.tmp"
+		dpkg-source -x "$BUILD/src/$dsc" "$dir.tmp" > "$BUILD/src/dpkg-source.log" 2>&1 ||
+			{ tail -20 "$BUILD/src/dpkg-source.log"; die "dpkg-source -x $dsc failed"; }
+		mv "$dir.tmp" "$dir"
 	fi
 	rm -rf "$QSRC" "$QSRC.tmp"
 	cp -a "$dir" "$QSRC.tmp"
 	git -C "$QSRC.tmp" init -q
-	git -C "$QSRC.tmp" add -A -f
-	git -C "$QSRC.tmp" -c gc.auto=0 -c user.name="Hermes build" \
-		-c user.email=build@hermes.invalid \
-		commit -q -m "Debian qemu $(basename "$dir"), pristine"
+	git_b "$QSRC.tmp" add -A -f
+	git_b "$QSRC.tmp" commit -q -m "Debian qemu $ver, pristine"
 	git -C "$QSRC.tmp" tag pristine
+	echo "qemu $ver" > "$QSRC.tmp/.git/hermes-source"
 	mv "$QSRC.tmp" "$QSRC"
+}
+
+# The Debian source of build/qemu-src: recorded by fetch, or from the
+# pristine commit of a tree fetched before it was.
+source_of() {
+	cat "$QSRC/.git/hermes-source" 2>/dev/null ||
+		git -C "$QSRC" log -1 --format=%s pristine | sed 's/^Debian //; s/, pristine$//'
 }
 
 # Patches change shared files (Kconfig, meson.build): reapply them on a
 # pristine tree only when they changed.  Plain files are synced with
 # checksums so that unchanged ones keep their mtime and ninja stays warm.
 overlay() {
-	local want have p
+	local want have p patches
 	want=$(cd "$OVERLAY" 2>/dev/null && hash_of patches/series \
 		$(grep -sv '^#' patches/series | sed 's|^|patches/|') || true)
 	have=$(cat "$QSRC/.hermes-patches" 2>/dev/null || true)
 	if [ "$want" != "$have" ]; then
-		git -C "$QSRC" reset -q --hard pristine
-		git -C "$QSRC" clean -qfdx
+		git_b "$QSRC" reset -q --hard pristine
+		git_b "$QSRC" clean -qfdx
+		patches=()
 		if [ -f "$OVERLAY/patches/series" ]; then
 			while read -r p; do
 				case "$p" in ''|'#'*) continue ;; esac
-				patch -s -p1 -d "$QSRC" < "$OVERLAY/patches/$p" ||
-					die "qemu/patches/$p does not apply to $(basename "$QSRC")"
+				patches+=("$OVERLAY/patches/$p")
 			done < "$OVERLAY/patches/series"
 		fi
+		[ ${#patches[@]} -eq 0 ] || apply_patches "$QSRC" "$(source_of)" \
+			"$SERIES_BASE" "${patches[@]}" || exit 1
 		echo "$want" > "$QSRC/.hermes-patches"
 	fi
 	[ -d "$OVERLAY" ] || return 0
@@ -62,18 +90,7 @@ overlay() {
 }
 
 configure() {
-	[ -f "$QOUT/build.ninja" ] && return 0
-	rm -rf "$QOUT"
-	mkdir -p "$QOUT"
-	(cd "$QOUT" && "$QSRC/configure" \
-		--target-list=x86_64-softmmu \
-		--without-default-features \
-		--enable-tcg --enable-kvm \
-		--enable-virtfs --enable-attr --enable-cap-ng \
-		--enable-fdt=system \
-		--disable-install-blobs --disable-docs --disable-werror \
-		> "$QOUT/configure.log" 2>&1) ||
-		{ tail -30 "$QOUT/configure.log"; die "QEMU configure failed (log: $QOUT/configure.log)"; }
+	qemu_configure "$QSRC" "$QOUT" || exit 1
 }
 
 build() {
@@ -100,7 +117,7 @@ main() {
 	if [ ! -d "$QSRC/.git" ]; then
 		stage "qemu: fetch and unpack Debian's source" fetch
 	fi
-	echo "qemu source: $(cat "$QSRC/VERSION") ($(git -C "$QSRC" log -1 --format=%s pristine))"
+	echo "qemu source: $(cat "$QSRC/VERSION") (Debian $(source_of))"
 	stage "qemu: overlay qemu/" overlay
 	stage "qemu: configure" configure
 	stage "qemu: build qemu-system-x86_64" build
