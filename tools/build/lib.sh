@@ -114,8 +114,13 @@ qemu_configure() {
 	      --enable-fdt=system
 	      --disable-install-blobs --disable-docs --disable-werror)
 	want=$(printf '%s\n' "$src" "${opts[@]}" | sha256sum | cut -d' ' -f1)
-	[ -f "$out/build.ninja" ] &&
-		[ "$(cat "$out/.hermes-configure" 2>/dev/null)" = "$want" ] && return 0
+	if [ -f "$out/build.ninja" ]; then
+		# Configured before the options were recorded: kept, so that
+		# a QEMU in use is not removed under its users (make clean
+		# reconfigures it).
+		[ -f "$out/.hermes-configure" ] || return 0
+		[ "$(cat "$out/.hermes-configure")" = "$want" ] && return 0
+	fi
 	rm -rf "$out"
 	mkdir -p "$out"
 	if ! (cd "$out" && "$src/configure" "${opts[@]}") > "$out/configure.log" 2>&1; then
