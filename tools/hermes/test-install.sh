@@ -34,7 +34,7 @@ same_list() {
 }
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..22"
 
 # 1: install into an empty root
 $MAKE -s -C "$TOP" install DESTDIR="$R" PREFIX=/usr > "$T/install.log" 2>&1
@@ -202,9 +202,32 @@ cp "$T/ref.log" "$T/st.log"
 check_user "$T/user-static" st
 ok $? "the program runs (static): filter output = filter-ref" "$T/st.log"
 
+# 13: and from C++, as libbpf's headers allow (extern "C")
+cat > "$T/user.cc" <<'EOF'
+#include <cstdio>
+#include <hermes/libhermes.h>
+
+int main()
+{
+	struct hermes_dev *dev;
+
+	if (hermes_open("none", &dev)) {
+		std::printf("hermes_open: %s\n", hermes_strerror());
+		return 1;
+	}
+	std::printf("device %s\n", hermes_dev_name(dev));
+	hermes_close(dev);
+	return 0;
+}
+EOF
+{ g++ -Wall -Wextra -Werror $(pkg-config --cflags libhermes) -o "$T/user-cc" \
+	"$T/user.cc" $(pkg-config --libs libhermes) &&
+  [ "$(LD_LIBRARY_PATH=$L "$T/user-cc")" = "device none" ]; } > "$T/cxx.log" 2>&1
+ok $? "a C++ program includes <hermes/libhermes.h>, links with pkg-config --libs and runs" "$T/cxx.log"
+
 # The manual pages
 M=$R/usr/share/man/man8
-# 13: groff formats each as man(1) would, without a warning (-ww: all
+# 14: groff formats each as man(1) would, without a warning (-ww: all
 # of them), as plain text (no hyphenation, long lines: for the checks
 # below), and each starts with its NAME line
 : > "$T/groff.log"
@@ -231,7 +254,7 @@ print("\n".join(sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(
 for c in devices run bench; do "$H" help $c > "$T/help-$c" 2>&1; done
 cmds=$(sed -n 's/.*COMMAND := { \(.*\) }.*/\1/p' "$T/help-main" | tr -d '|' | xargs -n1 | LC_ALL=C sort)
 
-# 14: each page names every option of its command
+# 15: each page names every option of its command
 : > "$T/manopts.log"
 for c in main devices run bench; do
 	p=hermes-$c; [ $c = main ] && p=hermes
@@ -251,18 +274,18 @@ complete_words() {
 		_hermes; printf "%s\n" "${COMPREPLY[@]}"' _ "$B" "$@" | LC_ALL=C sort -u
 }
 
-# 15
+# 16
 bash -n "$B" > "$T/bashn.log" 2>&1
 ok $? "bash completion: bash -n" "$T/bashn.log"
 
-# 16: the commands of `hermes --help`
+# 17: the commands of `hermes --help`
 printf '%s\n' $cmds > "$T/cmds.want"
 complete_words hermes "" > "$T/cmds.got"
 { [ -s "$T/cmds.want" ] || echo "no COMMAND := line in hermes --help"; } > "$T/cmds.log"
 [ ! -s "$T/cmds.log" ] && same_list "$T/cmds.want" "$T/cmds.got" "$T/cmds.log"
 ok $? "completion: hermes <TAB> offers the commands of hermes --help" "$T/cmds.log"
 
-# 17: the options of each command, exactly
+# 18: the options of each command, exactly
 : > "$T/copts.log"
 for c in main devices run bench; do
 	opts_of "$T/help-$c" > "$T/copts.want"
@@ -277,7 +300,7 @@ done
 ! grep -q FAIL "$T/copts.log"
 ok $? "completion: the options of hermes, devices, run and bench, as their help lists them" "$T/copts.log"
 
-# 18: files: PROG.o among *.o, any file after --in/--out/--results
+# 19: files: PROG.o among *.o, any file after --in/--out/--results
 mkdir -p "$T/cwd/dir"
 touch "$T/cwd/a.bpf.o" "$T/cwd/b.bin"
 { [ "$(cd "$T/cwd" && complete_words hermes run "" | xargs)" = "a.bpf.o dir" ] &&
@@ -286,18 +309,18 @@ touch "$T/cwd/a.bpf.o" "$T/cwd/b.bin"
   [ "$(cd "$T/cwd" && complete_words hermes run a.bpf.o --results "" | xargs)" = "a.bpf.o b.bin dir" ]; } > "$T/cfiles.log" 2>&1
 ok $? "completion: PROG.o offers *.o files, --in/-o/--results any file" "$T/cfiles.log"
 
-# 19: --dev: none and the device nodes there are
+# 20: --dev: none and the device nodes there are
 devs=$(printf '%s\n' none $(cd /dev && ls -d hermes[0-9]* 2> /dev/null) | LC_ALL=C sort | xargs)
 got=$(complete_words hermes run a.o --dev "" | xargs)
 echo "want: $devs, got: $got" > "$T/cdev.log"
 [ "$got" = "$devs" ] && [ "$(complete_words hermes run a.o --dev n | xargs)" = none ]
 ok $? "completion: --dev offers none and the /dev/hermesN devices" "$T/cdev.log"
 
-# 20: the installed command runs and names the package version
+# 21: the installed command runs and names the package version
 "$H" --version > "$T/version.log" 2>&1 && grep -q "$HERMES_VERSION" "$T/version.log"
 ok $? "the installed hermes --version names version $HERMES_VERSION" "$T/version.log"
 
-# 21: the licence: the library links the engine, so its files, the
+# 22: the licence: the library links the engine, so its files, the
 # installed header and the pkg-config file say the engine's licence
 : > "$T/spdx.log"
 lic=$(sed -n 's/.*SPDX-License-Identifier: \(.*[^ ]\).*/\1/p' "$TOP/qemu/hw/misc/hermes-ebpf.c")
