@@ -596,7 +596,7 @@ static int measure(struct bcase *c, const struct runner *rn,
 	r->records = c->n;
 	r->runs = runs;
 	r->nsr = median(nsr, runs);
-	r->mbs = median(mbs, runs);
+	r->mbs = median(mbs, runs);	/* sorts mbs[] */
 	r->mbs_min = mbs[0];
 	r->mbs_max = mbs[runs - 1];
 	if (nbusy == runs)
@@ -663,7 +663,7 @@ static bool is_note(const char *line)
 	return strstr(line, ": jit: the kernel refuses") != NULL;
 }
 
-/* Rows of tables this command printed (e.g. in the VM), for --plot */
+/* Rows of a table this command printed (e.g. in the VM), for --from */
 static int read_table(const char *file, bool echo)
 {
 	char line[512];
@@ -797,6 +797,7 @@ static void print_legend(void)
 static int write_plot(const char *png)
 {
 	char dat[] = "/tmp/hermes-bench-XXXXXX";
+	uint32_t lo = UINT32_MAX, hi = 0;
 	bool *done;
 	FILE *f, *g;
 	int fd, i, ret;
@@ -836,6 +837,8 @@ static int write_plot(const char *png)
 			fprintf(f, "%u %.3f %.3f %.3f\n", rows[j].size,
 				rows[j].mbs, rows[j].mbs_min, rows[j].mbs_max);
 			done[j] = true;
+			lo = rows[j].size < lo ? rows[j].size : lo;
+			hi = rows[j].size > hi ? rows[j].size : hi;
 		}
 		fprintf(f, "\n\n");
 	}
@@ -847,16 +850,28 @@ static int write_plot(const char *png)
 		unlink(dat);
 		return -1;
 	}
+	/* the record sizes as tics: one size alone gets none on a log axis */
+	fprintf(g, "set xtics (");
+	for (i = 0; i < nrows; i++) {
+		int j;
+
+		for (j = 0; j < i && rows[j].size != rows[i].size; j++)
+			;
+		if (j == i)
+			fprintf(g, "%s\"%u\" %u", i ? ", " : "", rows[i].size,
+				rows[i].size);
+	}
+	fprintf(g, ")\n");
 	fprintf(g,
-		"set terminal png size 1100,680 noenhanced\n"
+		"set terminal png size 1200,680 noenhanced\n"
 		"set output '%s'\n"
 		"set title \"hermes bench: MB/s of input, median and min-max of the runs\\n"
 		"tcg: the clock of an emulated guest, not comparable with native ones; pass reads no data\"\n"
 		"set logscale xy\nset xlabel 'record size (bytes)'\n"
 		"set ylabel 'MB/s of input'\nset key outside right\n"
-		"set grid\nset offsets graph 0.05, graph 0.05, 0, 0\n"
+		"set grid\nset xrange [%g:%g]\n"
 		"plot for [i=0:*] '%s' index i using 1:2:3:4 with yerrorlines title columnheader(1)\n",
-		png, dat);
+		png, lo / 1.5, hi * 1.5, dat);
 	ret = pclose(g);
 	unlink(dat);
 	if (ret) {
