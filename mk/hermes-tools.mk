@@ -86,7 +86,7 @@ $(HT_PIC)/hermes-ebpf.o: $(HT_ENGINE)/hermes-ebpf.c $(HT_ENGINE)/hermes-ebpf.h
 	$(HT_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -I$(HT_ENGINE) \
 		-c $< -o $@
 
-$(HT_PIC)/libhermes-in.o: $(HT_PIC)/libhermes.o $(HT_PIC)/fallback.o \
+$(HT_PIC)/libhermes-in.o: $(HT_LIB_SRCS:$(HT_LIB)/%.c=$(HT_PIC)/%.o) \
 		$(HT_PIC)/hermes-ebpf.o $(HT_LIBBPF_PIC) $(HT_MAP)
 	sed -n 's/^[[:space:]]*\(hermes_[a-z0-9_]*\);.*/\1/p' $(HT_MAP) \
 		> $(HT_PIC)/exports
