@@ -10,11 +10,8 @@
 #   make libhermes            the library as mk/install.mk installs it:
 #                             build/tools/hermes/lib/libhermes.so.0, .a
 #   make check-hermes-tools   host suite: the fallback against filter-ref
-#   make bench-batch          boot the VM, `hermes bench` on 4 KiB records
-#                             (beside `make bench`; the table is kept in
-#                             build/bench/batch.txt, the plot batch.png;
-#                             BENCH_BATCH_ARGS="--sizes 64,512,4096" for
-#                             the whole curve)
+#
+# Installing them: mk/install.mk; `hermes bench` tables: mk/bench.mk.
 
 HT_OUT := $(BUILD)/tools/hermes
 HT_LIB := $(CURDIR)/tools/lib/hermes
@@ -53,7 +50,7 @@ HT_MAP := $(HT_LIB)/libhermes.map
 
 CHECK_SUITES += hermes-tools
 
-.PHONY: hermes-tools libhermes check-hermes-tools bench-batch
+.PHONY: hermes-tools libhermes check-hermes-tools
 build-all: hermes-tools
 hermes-tools: $(HT_TOOLS) libhermes
 libhermes: $(HT_SHLIB) $(HT_STLIB)
