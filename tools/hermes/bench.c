@@ -121,7 +121,7 @@ struct row {
 	double mbs, mbs_min, mbs_max;	/* MB/s of input: median, spread */
 	double nsr;			/* clock ns per record: median */
 	double busy;			/* ns per record, median; < 0: none */
-	char vs_c[16];
+	double vs_c;			/* ns/rec over C's; < 0: none */
 	uint64_t hash;
 	char check[64];
 };
@@ -143,7 +143,7 @@ static struct row *add_row(const char *prog, uint32_t size, const char *where,
 	snprintf(r->prog, sizeof(r->prog), "%s", prog);
 	snprintf(r->where, sizeof(r->where), "%s", where);
 	snprintf(r->path, sizeof(r->path), "%s", path);
-	strcpy(r->vs_c, "-");
+	r->vs_c = -1;
 	r->size = size;
 	r->depth = depth;
 	r->busy = -1;
@@ -162,8 +162,11 @@ static void print_columns(void)
 
 static void print_row(const struct row *r)
 {
-	char depth[16] = "-", spread[48], busy[24] = "-";
+	char depth[16] = "-", spread[48], busy[24] = "-", vs_c[24] = "-";
 
+	if (r->vs_c >= 0)
+		snprintf(vs_c, sizeof(vs_c), r->vs_c < 100 ? "%.2f" : "%.0f",
+			 r->vs_c);
 	if (r->depth)
 		snprintf(depth, sizeof(depth), "%u", r->depth);
 	snprintf(spread, sizeof(spread), "%.1f-%.1f", r->mbs_min, r->mbs_max);
@@ -171,7 +174,7 @@ static void print_row(const struct row *r)
 		snprintf(busy, sizeof(busy), "%.1f", r->busy);
 	printf(ROW_FMT, r->prog, r->size, r->where, r->path, depth,
 	       (unsigned long long)r->records, r->runs, r->mbs, spread, r->nsr,
-	       busy, r->vs_c, (unsigned long long)r->hash, r->check);
+	       busy, vs_c, (unsigned long long)r->hash, r->check);
 	fflush(stdout);
 }
 
@@ -194,14 +197,9 @@ static void set_vs_c(int first)
 	for (i = first; i < nrows; i++) {
 		struct row *r = &rows[i];
 
-		double x;
-
-		if (!c || !is_native(r) || strcmp(r->prog, c->prog) ||
-		    r->size != c->size || c->nsr <= 0)
-			continue;
-		x = r->nsr / c->nsr;
-		snprintf(r->vs_c, sizeof(r->vs_c), x < 100 ? "%.2f" : "%.0f",
-			 x);
+		if (c && is_native(r) && !strcmp(r->prog, c->prog) &&
+		    r->size == c->size && c->nsr > 0)
+			r->vs_c = r->nsr / c->nsr;
 	}
 }
 
@@ -674,7 +672,7 @@ static int read_table(const char *file, bool echo)
 		p_err("bench: %s: %s", file, strerror(errno));
 		return -1;
 	}
-	if (echo)
+	if (echo && !json_output)
 		printf("# from %s:\n", file);
 	while (fgets(line, sizeof(line), f)) {
 		char prog[16], where[16], path[24], depth[16], busy[24];
@@ -687,7 +685,7 @@ static int read_table(const char *file, bool echo)
 		ln++;
 		if (line[0] == '#') {
 			/* the dates, commands and notes of the tables merged */
-			if (echo && is_note(line))
+			if (echo && !json_output && is_note(line))
 				printf("#   %s", line + 2);
 			continue;
 		}
@@ -754,7 +752,7 @@ static int merge_rows(void)
 			}
 			if (strstr(sorted[n].check, "DIFFERS"))
 				ret = 4;
-			strcpy(sorted[n].vs_c, "-");
+			sorted[n].vs_c = -1;
 			n++;
 		}
 	}
@@ -881,7 +879,8 @@ static int write_plot(const char *png)
 			p_err("bench: gnuplot failed (status %d)", ret);
 		return -1;
 	}
-	fprintf(stderr, "hermes bench: plot written to %s\n", png);
+	if (!quiet_output && !json_output)
+		fprintf(stderr, "hermes bench: plot written to %s\n", png);
 	return 0;
 }
 
@@ -910,19 +909,35 @@ static const char *detect_where(bool *hv)
 	return w;
 }
 
-static void print_header(int argc, char **argv, const char *devname,
-			 uint32_t mib, bool hv)
+/* What a table says of itself: when, how and where it was made */
+static struct {
+	char date[64];
+	char command[1024];
+	char machine[384];
+	char device[64];
+	uint32_t mib;
+} info;
+
+static void set_info(int argc, char **argv)
 {
-	char date[64], model[128] = "?", line[512];
 	time_t t = time(NULL);
-	struct utsname u;
-	FILE *f;
+	size_t len;
 	int i;
 
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
-	printf("# hermes bench, %s\n# command: hermes", date);
-	for (i = 0; i < argc; i++)
-		printf(" %s", argv[i]);
+	strftime(info.date, sizeof(info.date), "%Y-%m-%d %H:%M:%S UTC",
+		 gmtime(&t));
+	len = snprintf(info.command, sizeof(info.command), "hermes");
+	for (i = 0; i < argc && len < sizeof(info.command); i++)
+		len += snprintf(info.command + len, sizeof(info.command) - len,
+				" %s", argv[i]);
+}
+
+static void set_machine(bool hv)
+{
+	char model[128] = "?", line[512];
+	struct utsname u;
+	FILE *f;
+
 	f = fopen("/proc/cpuinfo", "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *p = strchr(line, ':');
@@ -936,14 +951,74 @@ static void print_header(int argc, char **argv, const char *devname,
 	if (f)
 		fclose(f);
 	uname(&u);
-	printf("\n# machine: %s %s %s, %s, %ld CPUs%s; the clock runs: %s\n",
-	       u.sysname, u.release, u.machine, model,
-	       sysconf(_SC_NPROCESSORS_ONLN),
-	       hv ? " (a virtual machine)" : "", where_cpu);
+	snprintf(info.machine, sizeof(info.machine), "%s %s %s, %s, %ld CPUs%s",
+		 u.sysname, u.release, u.machine, model,
+		 sysconf(_SC_NPROCESSORS_ONLN), hv ? " (a virtual machine)" : "");
+}
+
+static void print_header(void)
+{
+	printf("# hermes bench, %s\n# command: %s\n", info.date, info.command);
+	printf("# machine: %s; the clock runs: %s\n", info.machine, where_cpu);
 	printf("# device: %s; %u MiB of records per run (at most 65536 records), %u runs a row\n",
-	       devname, mib, runs);
+	       info.device, info.mib, runs);
 	print_legend();
 	print_columns();
+}
+
+/* -j: the table as one JSON object, its rows an array */
+static void print_json(int nfrom, const char *const *from)
+{
+	int i;
+
+	json_start();
+	json_object_start(NULL);
+	json_string("date", info.date);
+	json_string("command", info.command);
+	if (nfrom) {
+		json_array_start("from");
+		for (i = 0; i < nfrom; i++)
+			json_string(NULL, from[i]);
+		json_array_end();
+	} else {
+		json_string("machine", info.machine);
+		json_string("clock", where_cpu);
+		json_string("device", info.device);
+		json_uint("mib", info.mib);
+		json_uint("runs", runs);
+	}
+	json_array_start("rows");
+	for (i = 0; i < nrows; i++) {
+		const struct row *r = &rows[i];
+		char hash[24];
+
+		json_object_start(NULL);
+		json_string("prog", r->prog);
+		json_uint("record", r->size);
+		json_string("where", r->where);
+		json_string("path", r->path);
+		if (r->depth)
+			json_uint("depth", r->depth);
+		json_uint("records", r->records);
+		json_uint("runs", r->runs);
+		json_float("mbs", r->mbs);
+		json_float("mbs_min", r->mbs_min);
+		json_float("mbs_max", r->mbs_max);
+		json_float("ns_per_record", r->nsr);
+		if (r->busy >= 0)
+			json_float("busy_ns_per_record", r->busy);
+		if (r->vs_c >= 0)
+			json_float("vs_c", r->vs_c);
+		snprintf(hash, sizeof(hash), "%016llx",
+			 (unsigned long long)r->hash);
+		json_string("hash", hash);
+		json_string("output", r->check);
+		json_bool("differs", strstr(r->check, "DIFFERS") != NULL);
+		json_object_end();
+	}
+	json_array_end();
+	json_object_end();
+	json_end();
 }
 
 static int parse_list(const char *s, uint32_t *v, int *n, const char *what)
@@ -1020,7 +1095,7 @@ static int bench_case(struct bcase *c, struct hermes_dev *none,
 		err = -1;
 		goto out;
 	}
-	if (!c->have_host)
+	if (!c->have_host && !json_output)
 		printf("# %s %u: jit: the kernel refuses it (%s); no check against it\n",
 		       c->prog, c->size, c->host_err);
 	if (rn.fn && (want & WANT_C))
@@ -1036,7 +1111,7 @@ static int bench_case(struct bcase *c, struct hermes_dev *none,
 	for (di = 0; err >= 0 && rn.dev && di < ndepths; di++)
 		ret |= err = measure(c, &rn, BP_HM_MEM, depths[di]);
 	set_vs_c(first);
-	for (k = first; k < nrows; k++)
+	for (k = first; !json_output && k < nrows; k++)
 		print_row(&rows[k]);
 	if (err < 0)
 		ret = -1;
@@ -1049,17 +1124,26 @@ out:
 
 int do_bench(int argc, char **argv)
 {
+	enum {
+		O_DEV = 256, O_PROGS, O_SIZES, O_DEPTHS, O_MIB, O_RUNS, O_PATHS,
+		O_PLOT, O_FROM, O_PROGRAMS,
+	};
 	static const struct option lopts[] = {
-		{ "dev", required_argument, NULL, 'D' },
-		{ "progs", required_argument, NULL, 'P' },
-		{ "sizes", required_argument, NULL, 's' },
-		{ "depths", required_argument, NULL, 'd' },
-		{ "mib", required_argument, NULL, 'm' },
-		{ "runs", required_argument, NULL, 'r' },
-		{ "paths", required_argument, NULL, 'a' },
-		{ "plot", required_argument, NULL, 'p' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "programs", required_argument, NULL, 'n' },
+		{ "dev", required_argument, NULL, O_DEV },
+		{ "progs", required_argument, NULL, O_PROGS },
+		{ "sizes", required_argument, NULL, O_SIZES },
+		{ "depths", required_argument, NULL, O_DEPTHS },
+		{ "mib", required_argument, NULL, O_MIB },
+		{ "runs", required_argument, NULL, O_RUNS },
+		{ "paths", required_argument, NULL, O_PATHS },
+		{ "plot", required_argument, NULL, O_PLOT },
+		{ "from", required_argument, NULL, O_FROM },
+		{ "programs", required_argument, NULL, O_PROGRAMS },
+		/* hermes's own options, also among the command's */
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -1088,51 +1172,63 @@ int do_bench(int argc, char **argv)
 	if (strrchr(dir, '/'))
 		strcpy(strrchr(dir, '/'), "/progs");
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jpqdh", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'D':
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			json_output = pretty_output = true;
+			break;
+		case 'q':
+			quiet_output = true;
+			break;
+		case 'd':
+			debug_output = true;
+			break;
+		case O_DEV:
 			devname = optarg;
 			break;
-		case 'P':
+		case O_PROGS:
 			snprintf(dir, sizeof(dir), "%s", optarg);
 			break;
-		case 's':
+		case O_SIZES:
 			if (parse_list(optarg, sizes, &nsizes, "--sizes"))
 				goto usage;
 			break;
-		case 'd':
+		case O_DEPTHS:
 			if (parse_list(optarg, depths, &ndepths, "--depths"))
 				goto usage;
 			break;
-		case 'm':
+		case O_MIB:
 			if (parse_u32(optarg, "--mib", &mib) || !mib ||
 			    mib > 1024) {
 				p_err("--mib: 1 to 1024");
 				goto usage;
 			}
 			break;
-		case 'r':
+		case O_RUNS:
 			if (parse_u32(optarg, "--runs", &runs) || !runs ||
 			    runs > MAX_RUNS) {
 				p_err("--runs: 1 to %d", MAX_RUNS);
 				goto usage;
 			}
 			break;
-		case 'a':
+		case O_PATHS:
 			if (parse_paths(optarg, &want))
 				goto usage;
 			break;
-		case 'p':
+		case O_PLOT:
 			plot = optarg;
 			break;
-		case 'f':
+		case O_FROM:
 			if (nfrom == MAX_FROM) {
 				p_err("--from: at most %d tables", MAX_FROM);
 				goto usage;
 			}
 			from[nfrom++] = optarg;
 			break;
-		case 'n':
+		case O_PROGRAMS:
 			free(names);
 			names = strdup(optarg);
 			break;
@@ -1156,27 +1252,23 @@ int do_bench(int argc, char **argv)
 			goto usage;
 		}
 	}
+	set_info(argc, argv);
 	if (nfrom) {
 		/* merge tables printed earlier; with --plot, plot them only */
 		free(names);
-		if (!plot) {
-			char date[64];
-			time_t t = time(NULL);
-
-			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC",
-				 gmtime(&t));
-			printf("# hermes bench, %s: tables merged\n# command: hermes",
-			       date);
-			for (c = 0; c < argc; c++)
-				printf(" %s", argv[c]);
-			printf("\n");
-		}
+		if (!plot && !json_output)
+			printf("# hermes bench, %s: tables merged\n# command: %s\n",
+			       info.date, info.command);
 		for (c = 0; c < nfrom; c++)
 			if (read_table(from[c], !plot))
 				return 1;
 		ret = merge_rows();
 		if (plot)
 			return write_plot(plot) ? 1 : ret;
+		if (json_output) {
+			print_json(nfrom, from);
+			return ret;
+		}
 		print_legend();
 		print_columns();
 		for (c = 0; c < nrows; c++)
@@ -1223,7 +1315,12 @@ int do_bench(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
-	print_header(argc, argv, dev ? hermes_dev_name(dev) : "none", mib, hv);
+	set_machine(hv);
+	snprintf(info.device, sizeof(info.device), "%s",
+		 dev ? hermes_dev_name(dev) : "none");
+	info.mib = mib;
+	if (!json_output)
+		print_header();
 
 	for (si = 0; si < nsizes; si++) {
 		uint32_t size = sizes[si];
@@ -1273,6 +1370,8 @@ int do_bench(int argc, char **argv)
 				ret = 4;
 		}
 	}
+	if (json_output)
+		print_json(0, NULL);
 	if (plot && write_plot(plot))
 		ret = 1;
 out:
