@@ -322,7 +322,8 @@ static int read_results(struct bcase *c)
 
 		if ((uint64_t)got < (k + 1) * 16) {
 			/* a record that did not run differs from any reference */
-			c->run.res[k].r0 = c->run.res[k].len = UINT32_MAX;
+			c->run.res[k].r0 = UINT32_MAX;
+			c->run.res[k].len = UINT32_MAX;
 			continue;
 		}
 		c->run.res[k].r0 = e[0] | e[1] << 8 | e[2] << 16 |
@@ -567,7 +568,7 @@ static int measure(struct bcase *c, const struct runner *rn,
 	if (p == BP_HM_MEMFD || p == BP_HM_MEM) {
 		/* the clock is the guest's, the engine's time the device's */
 		if (!strcmp(where_cpu, "native"))
-			strcpy(where, "device");
+			snprintf(where, sizeof(where), "device");
 		else
 			snprintf(where, sizeof(where), "%.3s+device", where_cpu);
 	}
@@ -641,7 +642,9 @@ static void free_case(struct bcase *c)
 	free_output(&c->fb);
 	free(c->raw);
 	c->raw = NULL;
-	c->have_c = c->have_host = c->have_fb = false;
+	c->have_c = false;
+	c->have_host = false;
+	c->have_fb = false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -658,7 +661,7 @@ static bool is_note(const char *line)
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (!strncmp(line, keep[i], strlen(keep[i])))
 			return true;
-	return strstr(line, ": jit: the kernel refuses") != NULL;
+	return strstr(line, ": jit: the kernel refuses");
 }
 
 /* Rows of a table this command printed (e.g. in the VM), for --from */
@@ -1013,7 +1016,7 @@ static void print_json(int nfrom, const char *const *from)
 			 (unsigned long long)r->hash);
 		json_string("hash", hash);
 		json_string("output", r->check);
-		json_bool("differs", strstr(r->check, "DIFFERS") != NULL);
+		json_bool("differs", strstr(r->check, "DIFFERS"));
 		json_object_end();
 	}
 	json_array_end();
@@ -1054,15 +1057,15 @@ static int parse_paths(const char *s, unsigned int *want)
 	*want = 0;
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "c"))
+		if (!strcmp(tok, "c")) {
 			*want |= WANT_C;
-		else if (!strcmp(tok, "jit"))
+		} else if (!strcmp(tok, "jit")) {
 			*want |= WANT_JIT;
-		else if (!strcmp(tok, "fallback"))
+		} else if (!strcmp(tok, "fallback")) {
 			*want |= WANT_FB;
-		else if (!strcmp(tok, "hermes"))
+		} else if (!strcmp(tok, "hermes")) {
 			*want |= WANT_HERMES;
-		else {
+		} else {
 			p_err("--paths: a list of c, jit, fallback, hermes");
 			ret = -1;
 			break;
@@ -1178,7 +1181,8 @@ int do_bench(int argc, char **argv)
 			json_output = true;
 			break;
 		case 'p':
-			json_output = pretty_output = true;
+			json_output = true;
+			pretty_output = true;
 			break;
 		case 'q':
 			quiet_output = true;
