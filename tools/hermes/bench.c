@@ -655,6 +655,7 @@ static bool is_note(const char *line)
 {
 	static const char *const keep[] = {
 		"# hermes bench", "# command:", "# machine:", "# device:",
+		"# stderr:",
 	};
 	size_t i;
 
