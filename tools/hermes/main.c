@@ -372,7 +372,8 @@ static int common_opt(int c)
 		json_output = true;
 		return 0;
 	case 'p':
-		json_output = pretty_output = true;
+		json_output = true;
+		pretty_output = true;
 		return 0;
 	case 'q':
 		quiet_output = true;
@@ -383,13 +384,6 @@ static int common_opt(int c)
 	}
 	return -1;
 }
-
-#define COMMON_LOPTS							\
-	{ "json", no_argument, NULL, 'j' },				\
-	{ "pretty", no_argument, NULL, 'p' },				\
-	{ "quiet", no_argument, NULL, 'q' },				\
-	{ "debug", no_argument, NULL, 'd' },				\
-	{ "help", no_argument, NULL, 'h' }
 
 static void print_caps(const struct hermes_info *in)
 {
@@ -689,7 +683,11 @@ static int do_run(int argc, char **argv)
 		{ "prog", required_argument, NULL, 'P' },
 		{ "batch", required_argument, NULL, 'B' },
 		{ "ioctl", no_argument, NULL, 'I' },
-		COMMON_LOPTS,
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	HERMES_OPTS(hermes_stream_opts, o, .res_fd = -1, .depth = 4);
@@ -705,7 +703,8 @@ static int do_run(int argc, char **argv)
 	char errmsg[512];
 	struct sigaction sa = {};
 
-	out->fd = res->fd = -1;
+	out->fd = -1;
+	res->fd = -1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "i:o:r:Q:b:R:D:P:B:jpqdh", lopts,
 				NULL)) != -1) {
@@ -885,7 +884,11 @@ static void std_fds(void)
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		COMMON_LOPTS,
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};

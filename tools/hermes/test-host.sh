@@ -175,12 +175,9 @@ ok $? "hermes --help, hermes help run, hermes help bench" "$T/help.log"
 python3 - "$SRC/main.c" "$HERMES" <<'EOF' > "$T/helpopts.log" 2>&1
 import re, subprocess, sys
 src = open(sys.argv[1]).read()
-common = re.search(r"#define COMMON_LOPTS(.*?)\n\n", src, re.S).group(1)
 for cmd in ("run", "devices"):
     body = src[src.index("static int do_%s(" % cmd):]
     lopts = body[:body.index("{}")]
-    if "COMMON_LOPTS" in lopts:
-        lopts += common
     shorts = re.search(r'getopt_long\(argc, argv, "([^"]*)"', body).group(1)
     text = subprocess.run([sys.argv[2], "help", cmd], stdout=subprocess.PIPE,
                           universal_newlines=True).stdout
