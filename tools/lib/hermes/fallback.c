@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libhermes: the user-space fallback.  The program was loaded on the host
  * (the kernel verifier accepted it as an XDP program); here it is

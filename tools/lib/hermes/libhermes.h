@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * libhermes: run a verified eBPF program over every record of a file or
  * stream, on a Hermes device (/dev/hermesN, io_uring or ioctl) or, when

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libhermes: what the library's files share. */
 #ifndef __LIBHERMES_INTERNAL_H
 #define __LIBHERMES_INTERNAL_H
