@@ -286,25 +286,27 @@ static const char *const help_run =
 "the instruction); 130 interrupted.\n";
 
 const char *const help_bench =
-"Usage: hermes bench [--dev { hermesN | none }] [--progs DIR] [--programs LIST]\n"
-"                    [--sizes LIST] [--depths LIST] [--mib N] [--plot FILE.png]\n"
-"       hermes bench --from TABLE --plot FILE.png\n"
+"Usage: hermes bench [--dev { hermesN | none }] [--paths LIST] [--progs DIR]\n"
+"                    [--programs LIST] [--sizes LIST] [--depths LIST]\n"
+"                    [--mib N] [--runs N] [--plot FILE.png]\n"
+"       hermes bench --from TABLE [--from TABLE...] [--plot FILE.png]\n"
 "\n"
-"Throughput of record streams over record sizes (default 64,512,4096) and\n"
-"queue depths (default 1,4,32) for a trivial XDP_PASS program (pass.bpf.o)\n"
-"and a filter (filter.bpf.o) from DIR (default: progs/ beside the hermes\n"
-"binary): Hermes from file to file and in memory, the user-space fallback,\n"
-"and the host kernel running the same program once per record\n"
-"(BPF_PROG_TEST_RUN).  Every row's output and per-record XDP action are\n"
-"checked against the host's.  Prints a table.\n"
+"The same XDP programs (default pass,filter from DIR, default progs/ beside\n"
+"the binary) over the same records on every path (--paths, default all):\n"
+"c, a plain C version; jit, this kernel's JIT once per record\n"
+"(BPF_PROG_TEST_RUN, only the system calls timed); fallback, the engine in\n"
+"this process; hermes, a device (these two from memfd to memfd and in\n"
+"memory).  Each row runs --runs times (default 5): median MB/s and min-max,\n"
+"ns per record, the program's own ns per record, time against native C, and\n"
+"where the clock ran (native, or tcg-guest: emulated, not comparable).  After\n"
+"the clock every run's output is compared with plain C's and the kernel's.\n"
 "\n"
-"  --programs LIST  other objects of DIR (NAME.bpf.o: XDP, no maps)\n"
 "  --mib N          input per run (default 16, at most 65536 records)\n"
-"  --plot FILE.png  MB/s against record size, with gnuplot (gnuplot-nox)\n"
-"  --from TABLE     plot a table printed earlier (e.g. in the VM, whose\n"
-"                   files are read-only) without running anything\n"
+"  --plot FILE.png  median MB/s and min-max against record size (gnuplot)\n"
+"  --from TABLE     merge tables printed earlier (host and VM); with --plot,\n"
+"                   plot them\n"
 "\n"
-"Exit status: 0; 1 error; 2 usage; 4 an output differs from the host's.\n";
+"Exit status: 0; 1 error; 2 usage; 4 an output differs.\n";
 
 static const char *const help_main =
 "Usage: hermes [OPTIONS] COMMAND [ARGS]\n"

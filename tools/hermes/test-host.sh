@@ -200,7 +200,7 @@ ok $? "hermes run without --out/--record: usage error, status 2" "$T/usage.log"
 # XDP action; the driver selftests' corpus too (context loads, spills,
 # adjust_head/tail), 14 to 3520-byte records; exit 4 if anything differs
 CORPUS=pass,filter,ctxcall,xor,csum,histogram,search,parse,trim,walk
-"$HERMES" bench --dev none --progs "$PROGS" --programs $CORPUS --mib 1 \
+"$HERMES" bench --dev none --progs "$PROGS" --programs $CORPUS --mib 1 --runs 1 \
 	--sizes 14,64,1500,3520 > "$T/bench.log" 2>&1
 rc=$?
 [ $rc -eq 0 ] && [ "$(grep -c "= host" "$T/bench.log")" -eq 80 ] &&
