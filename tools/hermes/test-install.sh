@@ -285,10 +285,18 @@ complete_words hermes "" > "$T/cmds.got"
 [ ! -s "$T/cmds.log" ] && same_list "$T/cmds.want" "$T/cmds.got" "$T/cmds.log"
 ok $? "completion: hermes <TAB> offers the commands of hermes --help" "$T/cmds.log"
 
-# 18: the options of each command, exactly
+# 18: the options of each command, exactly: those its help lists, and
+# the options without argument of hermes --help that it accepts too
+# (hermes CMD OPT --help succeeds)
 : > "$T/copts.log"
 for c in main devices run bench; do
-	opts_of "$T/help-$c" > "$T/copts.want"
+	{
+		opts_of "$T/help-$c"
+		[ $c = main ] ||
+		for o in $(opts_of "$T/help-main"); do
+			"$H" $c $o --help > /dev/null 2>&1 && echo "$o"
+		done
+	} | LC_ALL=C sort -u > "$T/copts.want"
 	if [ $c = main ]; then
 		complete_words hermes - > "$T/copts.got"
 	else
@@ -298,7 +306,7 @@ for c in main devices run bench; do
 	same_list "$T/copts.want" "$T/copts.got" "$T/copts.log" || echo FAIL >> "$T/copts.log"
 done
 ! grep -q FAIL "$T/copts.log"
-ok $? "completion: the options of hermes, devices, run and bench, as their help lists them" "$T/copts.log"
+ok $? "completion: the options of hermes, devices, run and bench, as their help lists them and they accept" "$T/copts.log"
 
 # 19: files: PROG.o among *.o, any file after --in/--out/--results
 mkdir -p "$T/cwd/dir"
