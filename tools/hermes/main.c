@@ -320,7 +320,7 @@ static const char *const help_main =
 "  run       stream a file of records through an eBPF program\n"
 "  bench     throughput over record sizes and queue depths\n"
 "\n"
-"  -j, --json      JSON output (devices, the summary of run)\n"
+"  -j, --json      JSON output (devices, the summary of run, bench)\n"
 "  -p, --pretty    indented JSON (implies -j)\n"
 "  -q, --quiet     no progress bar and no summary\n"
 "  -d, --debug     libbpf's messages (retries, warnings, debug) too\n"

@@ -16,6 +16,10 @@
 #include <signal.h>
 #include <linux/hermes.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct hermes_dev;
 struct hermes_prog;
 
@@ -154,5 +158,9 @@ int hermes_run_buffer(struct hermes_prog *prog, void *buf, size_t len,
 
 /* "load fault", "budget exhausted", ... */
 const char *hermes_fault_name(uint32_t fault);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
 
 #endif /* __LIBHERMES_H */
