@@ -7,10 +7,39 @@
 # VM as build/kselftest/run_kselftest.sh; it prints KTAP.
 #
 # Kernel tests taken: net:bpf_offload.py (with netdevsim).
-# Repo tests taken: every executable *.sh or *.py under selftests/DIR/,
-# as collection DIR.
+# Repo tests taken: every test program under selftests/DIR/, as collection
+# DIR: a *.sh or *.py file whose first line is "#!" (modules such as
+# hermes_lib.py have none).  One committed without its run bit is still
+# taken (kselftest's runner then starts it with its "#!" interpreter and
+# warns), and `kselftest-install.sh --check-modes` prints a TAP case that
+# fails for it, so that it neither vanishes nor passes unnoticed.
 set -euo pipefail
 . "$(dirname "$0")/../build/lib.sh"
+
+# test_programs: the repo's selftest programs, one path a line, sorted.
+test_programs() {
+	[ -d "$TOP/selftests" ] || return 0
+	find "$TOP/selftests" -mindepth 2 -type f \( -name '*.sh' -o -name '*.py' \) |
+		sort | while IFS= read -r t; do
+			[ "$(head -c 2 "$t")" != "#!" ] || echo "$t"
+		done
+}
+
+if [ "${1:-}" = --check-modes ]; then
+	echo "1..1"
+	progs=$(test_programs)
+	lost=$(while IFS= read -r t; do
+		[ -z "$t" ] || [ -x "$t" ] || echo "${t#"$TOP/"}"; done <<< "$progs")
+	if [ -z "$progs" ]; then
+		echo "not ok 1 - selftests: no test program found under selftests/"
+	elif [ -n "$lost" ]; then
+		echo "not ok 1 - selftests: test programs without their run bit:" $lost
+		echo "# fix: git update-index --chmod=+x" $lost "(and chmod +x)"
+	else
+		echo "ok 1 - selftests: all $(wc -l <<< "$progs") test programs have their run bit"
+	fi
+	exit 0
+fi
 
 KSRC=$BUILD/linux-src
 KSFT=$KSRC/tools/testing/selftests
@@ -36,8 +65,9 @@ if [ -d "$TOP/selftests" ]; then
 		mkdir -p "$OUT.tmp/$col"
 		cp -r "$(dirname "$t")/." "$OUT.tmp/$col/"
 		echo "$col:$(basename "$t")" >> "$OUT.tmp/kselftest-list.txt"
-	done < <(find "$TOP/selftests" -mindepth 2 -type f -perm -u+x \
-		\( -name '*.sh' -o -name '*.py' \) | sort)
+		[ -x "$t" ] || echo "kselftest: warning: ${t#"$TOP/"} has no run bit" \
+			"(the run starts it with its #! line; check-kselftest-vm fails)" >&2
+	done < <(test_programs)
 fi
 
 rm -rf "$OUT"
