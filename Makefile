@@ -20,7 +20,8 @@ export BUILD SHARED
 
 CHECK_SUITES :=
 
-.PHONY: all deps kernel qemu kselftest build-all check demo vm clean help list-suites
+.PHONY: all deps kernel qemu kselftest build-all check demo vm clean help list-suites \
+	check-run-suites check-kselftest-vm
 all: build-all
 
 help:
@@ -41,17 +42,33 @@ kselftest: kernel
 
 build-all: kernel qemu kselftest
 
+# The test harness's own test: tools/testing/run-suites and tap-count on
+# made-up TAP logs and suites.
+CHECK_SUITES += run-suites
+check-run-suites:
+	@tools/testing/test-run-suites
+
 # The VM's kselftests: bpf_offload.py against netdevsim, then the repo's
-# own selftests/ collections.
+# own selftests/ collections; first, on the host, a case that fails for
+# a test program committed without its run bit.
 HERMES_VM_DEVICES ?= 2
 check-kselftest-vm:
+	@tools/testing/kselftest-install.sh --check-modes
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --hermes-prop hermes1:stack-size=256 --timeout 1800 \
 		-- $(BUILD)/kselftest/run_kselftest.sh
 
 -include $(sort $(wildcard mk/*.mk))
 
-# Host suites first for quick feedback, the VM last.
+# The order of `make check`: the quick host suites first, in the order the
+# fragments registered them; then patches, a host suite that builds the
+# kernel once per patch (minutes; it needs no VM, and the VM suites after
+# it reuse nothing it builds); then the VM suites, the debug kernel (the
+# longest build) last.  When CI's time limit stops the run, what is lost
+# is the slowest feedback.
 CHECK_SUITES += kselftest-vm
+CHECK_SUITES_LAST := patches kselftest-vm kselftest-vm-debug
+CHECK_SUITES := $(filter-out $(CHECK_SUITES_LAST),$(CHECK_SUITES)) \
+	$(foreach s,$(CHECK_SUITES_LAST),$(filter $(s),$(CHECK_SUITES)))
 
 # SUITES="a b" runs a subset, e.g. make check SUITES=kselftest-vm
 SUITES ?= $(CHECK_SUITES)

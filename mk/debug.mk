@@ -116,7 +116,7 @@ check-kselftest-vm-debug: kernel-debug
 		tee $(DEBUG_OUT).out | \
 		grep --line-buffered -v -E '^(kasan-initialized|kmemleak-|lockdep-debug-locks-|debug-run-rc:)'; \
 	vmrc=$${PIPESTATUS[0]}; con=$(DEBUG_OUT).console; out=$(DEBUG_OUT).out; \
-	n=0 bad=0; \
+	n=0 bad=0; echo "TAP version 13"; echo "1..5"; \
 	tap() { n=$$((n + 1)); if [ "$$1" = ok ]; then echo "ok $$n - $$2"; \
 		else echo "not ok $$n - $$2"; bad=1; fi; }; \
 	excerpt() { sed 's/^/# /' | head -$${1:-40}; }; \

@@ -44,8 +44,9 @@ $(ENGINE_OUT)/engine-unit: $(ENGINE_TOOLS)/engine-unit.c \
 check-engine-conformance: $(ENGINE_OUT)/conformance-plugin
 	@python3 $(ENGINE_TOOLS)/run-conformance $< $(SHARED)/conformance
 
+# engine-unit prints its plan last: a crash before it is a plan failure.
 check-engine-unit: $(ENGINE_OUT)/engine-unit
-	@$< || echo "not ok 999 - engine-unit exited with status $$?"
+	@$<
 # --- libFuzzer target (clang's libFuzzer, from libclang-rt-14-dev) ---
 $(ENGINE_OUT)/engine-fuzz: $(ENGINE_TOOLS)/engine-fuzz.c \
 		$(ENGINE_SRC) $(ENGINE_HDR)

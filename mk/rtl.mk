@@ -40,19 +40,21 @@ $(RTL_CONF_BIN): $(RTL_ENGINE_SRCS) $(RTL_HARNESS) $(RTL_DIR)/sim/conformance_pl
 		$(RTL_ENGINE_SRCS) $(RTL_DIR)/sim/engine_harness.cpp \
 		$(RTL_DIR)/sim/conformance_plugin.cpp
 
-# A missing simulator is a SKIP, a build failure a "not ok": never silent.
+# A missing simulator is a SKIP (a failure unless tools/testing/expected-skips
+# lists it), a build failure a "not ok": never silent.
 check-rtl-conformance:
 	@mkdir -p $(RTL_OUT)
 	@if ! command -v $(VERILATOR) >/dev/null; then \
-		echo "ok 1 - rtl-conformance # SKIP verilator not installed"; exit 0; fi; \
+		echo "1..0 # SKIP verilator not installed"; exit 0; fi; \
 	if ! $(RTL_MAKE) $(RTL_CONF_BIN) >$(RTL_OUT)/conf-build.log 2>&1; then \
+		echo "1..1"; \
 		echo "not ok 1 - rtl-conformance: Verilator build failed ($(RTL_OUT)/conf-build.log)"; \
 		exit 1; fi; \
 	$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS)
 
 check-rtl-lint:
 	@mkdir -p $(RTL_OUT)
-	@n=0; \
+	@n=0; echo "1..4"; \
 	lint() { n=$$((n + 1)); what=$$1; shift; \
 		if ! command -v $$1 >/dev/null; then \
 			echo "ok $$n - $$what # SKIP $$1 not installed"; \
@@ -91,6 +93,8 @@ $(RTL_DIFF_BIN): $(RTL_ENGINE_SRCS) $(RTL_HARNESS) $(RTL_DIR)/sim/diff_main.cpp 
 # The hardware validator against hermes_ebpf_validate().
 RTL_VDIFF_BIN := $(RTL_OUT)/vdiff/rtl-validate-diff
 RTL_VDIFF_COUNT ?= 10000
+# programs per TAP line, as in validate_main.cpp
+RTL_VDIFF_BLOCK := 500
 $(RTL_VDIFF_BIN): $(RTL_DIR)/hermes_validate.v $(RTL_DIR)/sim/validate_main.cpp \
 		$(RTL_DIR)/sim/progen.h $(RTL_OUT)/hermes-ebpf.o
 	@mkdir -p $(@D)
@@ -102,6 +106,8 @@ $(RTL_VDIFF_BIN): $(RTL_DIR)/hermes_validate.v $(RTL_DIR)/sim/validate_main.cpp 
 # The whole custom logic, through its AXI ports, against the C engine.
 RTL_CLDIFF_BIN := $(RTL_OUT)/cldiff/rtl-cl-diff
 RTL_CLDIFF_COUNT ?= 400
+# programs per TAP line, as in cl_diff_main.cpp
+RTL_CLDIFF_BLOCK := 50
 $(RTL_CLDIFF_BIN): $(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp \
 		$(RTL_DIR)/sim/progen.h $(RTL_OUT)/hermes-ebpf.o
 	@mkdir -p $(@D)
@@ -110,22 +116,26 @@ $(RTL_CLDIFF_BIN): $(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp \
 		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
 		$(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp
 
+# Four TAP documents: rtl-diff prints its plans itself, the validator and
+# custom logic runs print a line per block of programs.
 CHECK_SUITES += rtl-diff
 .PHONY: check-rtl-diff
 check-rtl-diff:
 	@mkdir -p $(RTL_OUT)
 	@if ! command -v $(VERILATOR) >/dev/null; then \
-		echo "ok 1 - rtl-diff # SKIP verilator not installed"; exit 0; fi; \
+		echo "1..0 # SKIP verilator not installed"; exit 0; fi; \
 	if ! $(RTL_MAKE) $(RTL_DIFF_BIN) >$(RTL_OUT)/diff-build.log 2>&1; then \
-		echo "not ok 1 - rtl-diff: build failed ($(RTL_OUT)/diff-build.log)"; \
+		echo "1..1"; echo "not ok 1 - rtl-diff: build failed ($(RTL_OUT)/diff-build.log)"; \
 		exit 1; fi; \
 	rc=0; \
 	$(RTL_NICE) $(RTL_DIFF_BIN) corpus $(RTL_VECTORS) || rc=1; \
 	$(RTL_NICE) $(RTL_DIFF_BIN) random $(RTL_DIFF_SEED) $(RTL_DIFF_COUNT) 1000 || rc=1; \
+	echo "1..$$((($(RTL_VDIFF_COUNT) + $(RTL_VDIFF_BLOCK) - 1) / $(RTL_VDIFF_BLOCK)))"; \
 	if ! $(RTL_MAKE) $(RTL_VDIFF_BIN) >$(RTL_OUT)/vdiff-build.log 2>&1; then \
 		echo "not ok 2000 - rtl-diff: validator build failed ($(RTL_OUT)/vdiff-build.log)"; \
 		exit 1; fi; \
 	$(RTL_NICE) $(RTL_VDIFF_BIN) $(RTL_DIFF_SEED) $(RTL_VDIFF_COUNT) 2000 || rc=1; \
+	echo "1..$$((($(RTL_CLDIFF_COUNT) + $(RTL_CLDIFF_BLOCK) - 1) / $(RTL_CLDIFF_BLOCK)))"; \
 	if ! $(RTL_MAKE) $(RTL_CLDIFF_BIN) >$(RTL_OUT)/cldiff-build.log 2>&1; then \
 		echo "not ok 3000 - rtl-diff: custom logic build failed ($(RTL_OUT)/cldiff-build.log)"; \
 		exit 1; fi; \
@@ -138,7 +148,7 @@ CHECK_SUITES += rtl-axi
 check-rtl-axi:
 	@mkdir -p $(RTL_OUT)
 	@if ! command -v $(IVERILOG) >/dev/null; then \
-		echo "ok 1 - rtl-axi # SKIP iverilog not installed"; exit 0; fi; \
+		echo "1..0 # SKIP iverilog not installed"; exit 0; fi; \
 	if ! $(IVERILOG) -g2005 -Wall -Wno-timescale -o $(RTL_OUT)/axi_tb.vvp \
 		-s hermes_cl_tb $(RTL_DIR)/tb/hermes_cl_tb.v $(RTL_CL_SRCS) \
 		>$(RTL_OUT)/axi-build.log 2>&1; then \
