@@ -128,6 +128,15 @@ static inline int out_canonical(struct out_file *o)
 	return 0;
 }
 
+/* Is the existing regular file of @o the one @fd is open on? */
+static inline bool out_is_fd(const struct out_file *o, int fd)
+{
+	struct stat st;
+
+	return S_ISREG(o->st.st_mode) && !fstat(fd, &st) &&
+	       st.st_dev == o->st.st_dev && st.st_ino == o->st.st_ino;
+}
+
 /*
  * Where @name leads: the target's path and, if it exists, its stat (of
  * standard output for "-").  0 or -errno, the message in o->err.
@@ -149,6 +158,21 @@ static inline int out_lookup(struct out_file *o, const char *name)
 		return out_fail(o, ENAMETOOLONG, "the name");
 	if (!stat(name, &o->st)) {
 		o->exists = true;
+		/*
+		 * The file standard output or error is open on (/dev/stdout,
+		 * /proc/self/fd/1, `-o log >> log`): a new file renamed over
+		 * it would lose what is in it and what the shell appends.
+		 * Standard output is written through, as "-"; standard
+		 * error is refused.
+		 */
+		if (out_is_fd(o, 1)) {
+			o->name = "-";
+			snprintf(o->path, sizeof(o->path), "-");
+			return 0;
+		}
+		if (out_is_fd(o, 2))
+			return out_fail(o, EBUSY,
+					"is the file standard error goes to");
 		if (!S_ISREG(o->st.st_mode)) {
 			snprintf(o->path, sizeof(o->path), "%s", name);
 			return 0;
@@ -233,7 +257,8 @@ static inline int out_open(struct out_file *o)
 			 o->path);
 	mask = umask(0);
 	umask(mask);
-	mode = o->exists ? o->st.st_mode & 07777 : 0644 & ~mask;
+	/* never set-user/group-ID on new contents, as write(2) clears them */
+	mode = o->exists ? o->st.st_mode & 01777 : 0644 & ~mask;
 
 	out_block(&old);
 	o->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

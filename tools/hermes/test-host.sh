@@ -265,6 +265,22 @@ rc=$?
 [ $rc -eq 1 ] && grep -qF "Error: --out - is the input (--in $D/data)" "$T/append.log" &&
 [ "$(sums "$D/data" "$D/prog.o")" = "$before" ]
 ok $? "--out - appended to --in: refused, the input intact (status $rc)" "$T/append.log"
+# /dev/stdout that the shell appends to a file: the file keeps its lines
+# and gets the output after them (written through, never replaced)
+echo "an earlier line" > "$T/log.out"
+timeout 60 "$HERMES" -q run "$D/prog.o" --dev none -r 64 -i "$D/data" \
+	-o /dev/stdout >> "$T/log.out" 2> "$T/devstdout.log"
+rc=$?
+{ echo "an earlier line"; cat "$D/data.ref"; } | cmp - "$T/log.out" >> "$T/devstdout.log" 2>&1 &&
+[ $rc -eq 0 ]
+ok $? "--out /dev/stdout appended to a file: its lines kept, the output after them (status $rc)" "$T/devstdout.log"
+echo "an earlier line" > "$T/err.out"
+timeout 60 "$HERMES" run "$D/prog.o" --dev none -r 64 -i "$D/data" \
+	-o "$T/err.out" 2>> "$T/err.out"
+rc=$?
+[ $rc -eq 1 ] && [ "$(head -n 1 "$T/err.out")" = "an earlier line" ] &&
+grep -qF "is the file standard error goes to" "$T/err.out"
+ok $? "--out the file standard error appends to: refused, its lines kept (status $rc)" "$T/err.out"
 refused res "Error: --results $D/data.sym is the input" -i "$D/data" \
 	-o "$D/new.out" -R "$D/data.sym"
 ok $? "--results the same file as --in: refused, the input intact" "$T/res.log"
