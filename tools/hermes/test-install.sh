@@ -17,16 +17,7 @@ R=$T/root
 SOMAJOR=${HERMES_VERSION%%.*}
 n=0 failed=0
 
-ok() {	# ok COND-STATUS WHAT [DIAG-FILE]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && [ -r "$3" ] && sed 's/^/# /' "$3"
-		echo "not ok $n - $2"
-	fi
-}
+. "$(dirname "$0")/../testing/tap.sh"
 
 # same_list WANT GOT LOG: the two sorted lists are equal, else the diff
 same_list() {
