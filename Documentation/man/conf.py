@@ -25,6 +25,6 @@ man_pages = [
      'run an eBPF program once per record of a file on a Hermes device',
      [author], 8),
     ('hermes-bench', 'hermes-bench',
-     'record stream throughput of Hermes against the host kernel',
+     'the same programs over the same records: plain C, host JIT, engine, device',
      [author], 8),
 ]
