@@ -36,6 +36,7 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include "filter-plain.h"
 #include "hermes.h"
 
 #define MAX_LIST 16
@@ -63,30 +64,12 @@ static uint32_t plain_pass(uint8_t *d, uint32_t *len)
 /* filter.bpf.c */
 static uint32_t plain_filter(uint8_t *d, uint32_t *len)
 {
-	uint32_t n = *len, i, delta;
+	long n = filter_plain(d, *len);
 
-	if (n < 1)
-		return XDP_PASS;
-	switch (d[0] & 3) {
-	case 0:
+	if (n < 0)
 		return XDP_DROP;
-	case 1:
-		return XDP_PASS;
-	case 2:
-		for (i = 1; i < 16 && i < n; i++)
-			d[i] ^= 0x5a;
-		return XDP_PASS;
-	default:
-		if (n < 2)
-			return XDP_PASS;
-		delta = (d[1] & 31) + 1;
-		/* bpf_xdp_adjust_tail() leaves at least an Ethernet header */
-		if (n < delta + 14)
-			return XDP_PASS;
-		d[0] = 0xee;
-		*len = n - delta;
-		return XDP_PASS;
-	}
+	*len = n;
+	return XDP_PASS;
 }
 
 static const struct {

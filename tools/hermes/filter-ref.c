@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filter-plain.h"
 #include "outfile.h"
 
 static struct out_file out;
@@ -46,34 +47,6 @@ static uint64_t rng(void)
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
 	return rng_state * 0x2545f4914f6cdd1dULL;
-}
-
-/* progs/filter.bpf.c in C: returns the new length, or -1 to drop */
-static long filter(uint8_t *d, long n)
-{
-	long i, delta;
-
-	if (n < 1)
-		return n;
-	switch (d[0] & 3) {
-	case 0:
-		return -1;
-	case 1:
-		return n;
-	case 2:
-		for (i = 1; i < 16 && i < n; i++)
-			d[i] ^= 0x5a;
-		return n;
-	default:
-		if (n < 2)
-			return n;
-		delta = (d[1] & 31) + 1;
-		/* bpf_xdp_adjust_tail() never leaves fewer than 14 bytes */
-		if (n - delta < 14)
-			return n;
-		d[0] = 0xee;
-		return n - delta;
-	}
 }
 
 static FILE *open_in(const char *path)
@@ -183,7 +156,7 @@ static int do_filter(const char *in, const char *out, long rsize)
 				break;
 			if ((long)got != rsize)
 				die("%s: trailing partial record", in);
-			n = filter(rec, rsize);
+			n = filter_plain(rec, rsize);
 			if (n >= 0)
 				fwrite(rec, 1, n, fo);
 			continue;
@@ -198,7 +171,7 @@ static int do_filter(const char *in, const char *out, long rsize)
 			die("%s: record too long", in);
 		if (fread(rec, 1, n, fi) != (size_t)n)
 			die("%s: truncated record", in);
-		n = filter(rec, n);
+		n = filter_plain(rec, n);
 		if (n >= 0) {
 			put_le32(hdr, n);
 			fwrite(hdr, 1, 4, fo);
