@@ -99,9 +99,10 @@ turning off the locking correctness validator
 DEBUG_VM_BAD_RE := Oops|BUG:|Kernel panic|general protection fault|WARNING:|KASAN|UBSAN
 DEBUG_PCIEHP_HEAD := WARNING: possible circular locking dependency detected
 
-# make check builds the debug kernel and runs this once per check;
-# alone: make check SUITES=kselftest-vm-debug.
-CHECK_SUITES += kselftest-vm-debug
+# make check-full builds the debug kernel and runs this after the suites
+# of make check (it does not fit in CI's time: see the Makefile); alone:
+# make check SUITES=kselftest-vm-debug.
+FULL_SUITES += kselftest-vm-debug
 
 .PHONY: kernel-debug check-kselftest-vm-debug
 kernel-debug: deps
