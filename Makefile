@@ -5,8 +5,9 @@
 #   make demo     build everything, boot the VM, offload a program, show it
 #   make check    build everything and run the test suites CI runs
 #                 (SUITES="NAME..." for a subset; see `make list-suites`)
-#   make check-full   the same, then the debug kernel's suite (KASAN,
-#                 lockdep, kmemleak): a second kernel, 30 min more
+#   make check-full   the same, then the suites too slow for CI: the
+#                 debug kernel's (KASAN, lockdep, kmemleak; a second
+#                 kernel build) and the series' per-patch kernel builds
 #   make deps     install missing Debian packages (tools/build/packages.txt)
 #   make kernel   the VM kernel, modules, libbpf and bpftool (build/linux)
 #   make qemu     QEMU 7.2 with the Hermes device (build/qemu)
@@ -29,7 +30,7 @@ FULL_SUITES :=
 all: build-all
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@tools/build/deps.sh
@@ -56,7 +57,7 @@ check-run-suites:
 # own selftests/ collections; first, on the host, a case that fails for
 # a test program committed without its run bit.
 HERMES_VM_DEVICES ?= 2
-check-kselftest-vm:
+check-kselftest-vm: kernel qemu kselftest
 	@tools/testing/kselftest-install.sh --check-modes
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --hermes-prop hermes1:stack-size=256 --timeout 1800 \
 		-- $(BUILD)/kselftest/run_kselftest.sh
@@ -64,16 +65,18 @@ check-kselftest-vm:
 -include $(sort $(wildcard mk/*.mk))
 
 # The order of `make check`: the quick host suites first, in the order the
-# fragments registered them; then patches, a host suite that builds the
-# kernel once per patch; then the VM suite.  When CI's time limit stops
-# the run, what is lost is the slowest feedback.
+# fragments registered them; then patches, a host suite that applies
+# the series patch by patch (W=1 and sparse on what each one touches);
+# then the VM suite.  When CI's time limit stops the run, what is lost is
+# the slowest feedback.
 #
 # CI runs `make check` on a fresh clone and has to stay under 45 minutes
-# cold (README, Figures); the debug kernel is a second kernel build of
+# cold (README, "Figures", measured by tools/testing/cold-ci); the debug kernel is a second kernel build of
 # its own (KASAN and lockdep reach every object) and does not fit in
 # that, so its suite is in `make check-full`, which runs every suite
-# of `make check` and then the FULL_SUITES.  Run it before sending a
-# change to the driver or the core patches.
+# of `make check` and then the FULL_SUITES (with patches-bisect, the
+# per-patch kernel builds).  Run it before sending a change to the driver
+# or the core patches.
 CHECK_SUITES += kselftest-vm
 CHECK_SUITES_LAST := patches kselftest-vm
 CHECK_SUITES := $(filter-out $(CHECK_SUITES_LAST),$(CHECK_SUITES)) \

@@ -108,7 +108,7 @@ FULL_SUITES += kselftest-vm-debug
 kernel-debug: deps
 	@VARIANT=debug tools/build/kernel.sh
 
-check-kselftest-vm-debug: kernel-debug
+check-kselftest-vm-debug: kernel-debug qemu kselftest
 	@mkdir -p $(dir $(DEBUG_OUT))
 	@KERNEL=$(DEBUG_KOUT)/arch/x86/boot/bzImage MODS=$(DEBUG_MODS) \
 		tools/vm/run --hermes $(DEBUG_VM_DEVICES) --hermes-prop hermes1:stack-size=256 \
