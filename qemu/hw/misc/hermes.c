@@ -2085,11 +2085,46 @@ static int hermes_pre_save(void *opaque)
     return 0;
 }
 
+/*
+ * A DMA walk saved mid-descriptor resumes on the destination without
+ * fetching the descriptor again: its migrated state must pass the checks
+ * hermes_dma_fetch() made on the source, or a crafted stream would move
+ * bytes outside device memory.
+ */
+static bool hermes_dma_state_valid(HermesState *s, HermesDmaChannel *ch)
+{
+    if (ch->count > XDMA_CHAIN_LIMIT) {
+        return false;
+    }
+    if (!ch->cur_valid) {
+        return true;
+    }
+    return ch->cur_len <= XDMA_DESC_MAX_LEN &&
+           ch->cur_done <= ch->cur_len &&
+           ch->cur_card <= s->mem_size &&
+           ch->cur_len <= s->mem_size - ch->cur_card;
+}
+
 static int hermes_post_load(void *opaque, int version_id)
 {
     HermesState *s = opaque;
     unsigned i;
 
+    for (i = 0; i < s->num_engines; i++) {
+        /* hermes_pre_save() refuses to save a running engine */
+        if (s->engines[i].exec) {
+            error_report("hermes: migrated engine %u runs a command", i);
+            return -EINVAL;
+        }
+    }
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        if (!hermes_dma_state_valid(s, &s->h2c[i]) ||
+            !hermes_dma_state_valid(s, &s->c2h[i])) {
+            error_report("hermes: migrated DMA channel %u: descriptor "
+                         "state out of range", i);
+            return -EINVAL;
+        }
+    }
     for (i = 0; i < XDMA_CHANNELS; i++) {
         if (s->h2c[i].status & XDMA_ST_BUSY) {
             qemu_bh_schedule(s->h2c[i].bh);

@@ -1527,6 +1527,69 @@ static void test_migrate(void)
     unlink(sock);
 }
 
+/*
+ * A stream whose DMA walk is mid-descriptor with a descriptor that ends
+ * past device memory is refused on load (the destination stops with an
+ * error) instead of resuming the copy out of bounds.  The stream is one
+ * an idle device saved, with the first H2C channel's state rewritten.
+ */
+static void test_migrate_bad_dma(void)
+{
+    /* num_engines, num_pslots, num_dslots, pslot_size, dslot_size */
+    static const uint8_t sig[] = { 4, 16, 16, 0, 0x10, 0, 0, 0, 0x10, 0, 0 };
+    g_autofree char *dir = g_dir_make_tmp("hermes-mig-XXXXXX", NULL);
+    g_autofree char *good = g_strdup_printf("%s/good", dir);
+    g_autofree char *bad = g_strdup_printf("%s/bad", dir);
+    g_autofree char *out = g_strdup_printf("exec:cat > %s", good);
+    g_autofree char *in = g_strdup_printf("exec:cat %s", bad);
+    g_autofree char *st = NULL;
+    g_autofree char *buf = NULL;
+    uint8_t *p = NULL, *ch;
+    uint32_t mem_size;
+    gint64 end;
+    gsize len, i;
+    QTestState *d;
+    Hermes h;
+
+    hermes_start_one(&h);
+    st = migrate(h.qts, out);
+    g_assert_cmpstr(st, ==, "completed");
+    hermes_stop(&h);
+
+    g_assert_true(g_file_get_contents(good, &buf, &len, NULL));
+    for (i = 0; i + sizeof(sig) + 4 + 2 * 256 + 8 + 77 <= len; i++) {
+        if (!memcmp(buf + i, sig, sizeof(sig))) {
+            g_assert_null(p);
+            p = (uint8_t *)buf + i;
+        }
+    }
+    g_assert_nonnull(p);
+    mem_size = ldl_be_p(p + sizeof(sig));
+    /* then pslot_used, dslot_used, user_ie, chan_ie, and h2c[0] */
+    ch = p + sizeof(sig) + 4 + 2 * 256 + 8;
+    stl_be_p(ch + 4, DMA_BUSY);                 /* status */
+    ch[40] = 1;                                 /* cur_valid */
+    stl_be_p(ch + 45, 0x1000);                  /* cur_len */
+    stl_be_p(ch + 49, 0);                       /* cur_done */
+    stq_be_p(ch + 53, mem_size - 0x10);         /* cur_card */
+    g_assert_true(g_file_set_contents(bad, buf, len, NULL));
+
+    d = qtest_initf("-machine pc -nodefaults -device hermes,addr=04.0 "
+                    "-incoming defer");
+    qtest_set_expected_status(d, 1);
+    qtest_qmp_send(d, "{ 'execute': 'migrate-incoming', "
+                   "'arguments': { 'uri': %s } }", in);
+    end = g_get_monotonic_time() + WAIT_US;
+    while (qtest_probe_child(d)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10 * 1000);
+    }
+    qtest_quit(d);
+    unlink(good);
+    unlink(bad);
+    rmdir(dir);
+}
+
 /* Unplugging a device stops its workers even with a program running. */
 static void test_unplug_running(void)
 {
@@ -2458,6 +2521,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/system-reset", test_system_reset);
     qtest_add_func("/hermes/two-devices", test_two_devices);
     qtest_add_func("/hermes/migrate", test_migrate);
+    qtest_add_func("/hermes/migrate-bad-dma", test_migrate_bad_dma);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
     qtest_add_func("/hermes/stack-size", test_stack_size);
     qtest_add_func("/hermes/map-caps", test_map_caps);
