@@ -585,6 +585,7 @@ static uint8_t hermes_map_create(HermesState *s, const uint8_t *req,
     uint32_t value_size = ldl_le_p(req + 16);
     uint32_t max_entries = ldl_le_p(req + 20);
     HermesMap *m;
+    void *mem;
     uint64_t fp;
     unsigned id;
 
@@ -607,9 +608,15 @@ static uint8_t hermes_map_create(HermesState *s, const uint8_t *req,
         qemu_mutex_unlock(&s->map_lock);
         return ST_NO_MAP_MEMORY;
     }
+    /* guest-sized: the map-memory property may exceed what the host has */
+    mem = g_try_malloc(fp);
+    if (!mem) {
+        qemu_mutex_unlock(&s->map_lock);
+        return ST_NO_MAP_MEMORY;
+    }
     m = g_new0(HermesMap, 1);
     hermes_ebpf_map_init(&m->map, type, key_size, value_size, max_entries,
-                         g_malloc(fp));
+                         mem);
     m->refs = 1;
     s->maps[id] = m;
     s->map_mem_used += fp;
@@ -2030,11 +2037,7 @@ static void hermes_exit(PCIDevice *pdev)
         qemu_mutex_unlock(&e->lock);
         qemu_thread_join(&e->thread);
         qemu_bh_delete(e->bh);
-        qemu_cond_destroy(&e->cond);
-        qemu_mutex_destroy(&e->lock);
-        g_free(e->prog);
     }
-    g_free(s->engines);
     hermes_maps_clear(s);
     qemu_mutex_destroy(&s->map_lock);
     for (i = 0; i < XDMA_CHANNELS; i++) {
@@ -2044,6 +2047,26 @@ static void hermes_exit(PCIDevice *pdev)
     msix_uninit(pdev, &s->bar2, &s->bar2);
     /* the subregion holds a reference on the device: drop it */
     memory_region_del_subregion(&s->bar2, &s->xdma);
+}
+
+/*
+ * What the BARs' callbacks read lives as long as the device object: a
+ * BAR access that started before unrealize may still run until the
+ * memory regions go, which is at finalize.
+ */
+static void hermes_finalize(Object *obj)
+{
+    HermesState *s = HERMES(obj);
+    unsigned i;
+
+    if (s->engines) {
+        for (i = 0; i < s->num_engines; i++) {
+            qemu_cond_destroy(&s->engines[i].cond);
+            qemu_mutex_destroy(&s->engines[i].lock);
+            g_free(s->engines[i].prog);
+        }
+        g_free(s->engines);
+    }
     g_free(s->mem);
 }
 
@@ -2393,6 +2416,7 @@ static const TypeInfo hermes_info = {
     .name = TYPE_HERMES,
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(HermesState),
+    .instance_finalize = hermes_finalize,
     .class_init = hermes_class_init,
     .interfaces = (InterfaceInfo[]) {
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },
