@@ -71,12 +71,12 @@ check-kselftest-vm: kernel qemu kselftest
 # the slowest feedback.
 #
 # CI runs `make check` on a fresh clone and has to stay under 45 minutes
-# cold (README, "Figures", measured by tools/testing/cold-ci); the debug kernel is a second kernel build of
-# its own (KASAN and lockdep reach every object) and does not fit in
-# that, so its suite is in `make check-full`, which runs every suite
-# of `make check` and then the FULL_SUITES (with patches-bisect, the
-# per-patch kernel builds).  Run it before sending a change to the driver
-# or the core patches.
+# cold (README, "Figures", measured by tools/testing/cold-ci).  The debug
+# kernel is a second kernel build of its own (KASAN and lockdep reach
+# every object) and does not fit in that, so its suite is in `make
+# check-full`, which runs every suite of `make check` and then the
+# FULL_SUITES (with patches-bisect, the per-patch kernel builds).  Run it
+# before sending a change to the driver or the core patches.
 CHECK_SUITES += kselftest-vm
 CHECK_SUITES_LAST := patches kselftest-vm
 CHECK_SUITES := $(filter-out $(CHECK_SUITES_LAST),$(CHECK_SUITES)) \
