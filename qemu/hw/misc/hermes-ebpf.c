@@ -1920,6 +1920,11 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                     if (st != HERMES_EBPF_OK) {
                         goto out;
                     }
+                    /* one walk of a long hash chain is all an abort waits */
+                    if (abort_requested(abort_flag)) {
+                        st = HERMES_EBPF_FAULT_ABORTED;
+                        goto out;
+                    }
                     break;
                 }
                 rc = cfg->helper ? cfg->helper(cfg->helper_opaque, id,

@@ -343,8 +343,11 @@ typedef int (*HermesEbpfHelperFn)(void *opaque, uint32_t id,
  * @helper, @helper_opaque: helper callback; NULL makes every helper call
  *   a HERMES_EBPF_FAULT_HELPER with helper_err -1.
  * @abort_flag: if not NULL, polled (relaxed atomic load) at every backward
- *   jump, every call and every HERMES_EBPF_ABORT_POLL_INTERVAL
- *   instructions; when non-zero the run stops with FAULT_ABORTED.
+ *   jump, every call, after every helper (map helpers included) and every
+ *   HERMES_EBPF_ABORT_POLL_INTERVAL instructions; when non-zero the run
+ *   stops with FAULT_ABORTED.  An abort therefore waits at most for one
+ *   helper: for a map helper, one walk of a hash chain, at most
+ *   max_entries elements.
  * @maps, @nmaps: the maps the run may use, indexed by map ID (NULL where
  *   the program names no map); @nmaps at most HERMES_EBPF_MAX_MAPS.  With
  *   @nmaps non-zero, helpers 1 to 3 are the engine's map helpers and the
