@@ -16,7 +16,8 @@
  * to the worker, and the worker hands the outcome back to the main loop
  * with a bottom half, which publishes it and raises MSI-X under the BQL.
  * DMA descriptor chains are processed in bottom halves in bounded steps.
- * Migration is refused while a program runs (see hermes_pre_save()).
+ * Saving the device completes the commands in flight as aborted (see
+ * hermes_pre_save()); a guest RESET completes asynchronously.
  */
 
 #include "qemu/osdep.h"
@@ -31,12 +32,14 @@
 #include "qemu/error-report.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
+#include "sysemu/runstate.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qom/object.h"
 #include "hermes-ebpf.h"
+#include "trace.h"
 
 #define TYPE_HERMES "hermes"
 OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
@@ -326,6 +329,7 @@ typedef struct HermesEngine {
     QemuThread thread;
     QemuMutex lock;
     QemuCond cond;
+    bool irq_pending;           /* completion vector held while stopped */
     bool busy;                  /* the worker owns @job, @prog, @out */
     bool out_ready;             /* @out waits for the bottom half */
     bool quit;
@@ -400,6 +404,8 @@ struct HermesState {
     HermesDmaChannel c2h[XDMA_CHANNELS];
     uint32_t user_ie;
     uint32_t chan_ie;
+    bool resetting;             /* EHDEVCTL.RESET: waiting for the engines */
+    VMChangeStateEntry *vmstate_change;
 
     /* Map table: taken by engine threads, and by reset with engines idle */
     QemuMutex map_lock;
@@ -421,6 +427,24 @@ static void hermes_notify(HermesState *s, unsigned vector)
 
 /* Engines: completion, on the BQL side */
 
+/* Statuses that say the guest's request was malformed, not the program. */
+static bool hermes_status_is_guest_error(uint8_t status)
+{
+    switch (status) {
+    case ST_INVALID_PROG_SLOT:
+    case ST_INVALID_DATA_SLOT:
+    case ST_INVALID_ADDRESS:
+    case ST_INVALID_OPCODE:
+    case ST_INVALID_PROGRAM:
+    case ST_INVALID_FIELD:
+    case ST_INVALID_MAP:
+    case ST_INVALID_RECORDS:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /*
  * Publish the response; bytes 8-15 are @value (a RUN's r0 only on
  * success: the caller passes 0 otherwise).
@@ -437,13 +461,25 @@ static void hermes_engine_complete(HermesEngine *e, uint8_t status,
     stl_le_p(e->res + 4, fpc);
     stq_le_p(e->res + 8, value);
     e->res_status = status | (uint32_t)e->cid << 16;
+    trace_hermes_cmd_complete(e->index, e->cid, status, fault, fpc);
+    if (hermes_status_is_guest_error(status)) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "hermes: engine %u: command 0x%02x (cid %u) refused "
+                      "with status 0x%02x\n", e->index, e->req[0], e->cid,
+                      status);
+    }
     if (status != ST_SUCCESS) {
         e->cnt_errors++;
     }
     e->exec = false;
     e->done = true;
     if (s->user_ie & (1u << e->index)) {
-        hermes_notify(s, XDMA_ENGINE_VECTOR0 + e->index);
+        /* a stopped VM gets its interrupts when it runs again */
+        if (runstate_is_running()) {
+            hermes_notify(s, XDMA_ENGINE_VECTOR0 + e->index);
+        } else {
+            e->irq_pending = true;
+        }
     }
 }
 
@@ -463,10 +499,18 @@ static void hermes_engine_finish_now(HermesEngine *e, uint8_t status,
     hermes_engine_complete(e, status, 0, 0, status == ST_SUCCESS ? value : 0);
 }
 
+static void hermes_reset_continue(HermesState *s);
+
 static void hermes_engine_bh(void *opaque)
 {
     HermesEngine *e = opaque;
     HermesOutcome out;
+
+    /* A reset completes nothing; it may finish now this engine is idle. */
+    if (e->dev->resetting) {
+        hermes_reset_continue(e->dev);
+        return;
+    }
 
     qemu_mutex_lock(&e->lock);
     if (!e->out_ready) {
@@ -1008,6 +1052,7 @@ static void hermes_engine_reset(HermesEngine *e)
     memset(e->req, 0, sizeof(e->req));
     memset(e->res, 0, sizeof(e->res));
     e->exec = e->done = e->reject = false;
+    e->irq_pending = false;
     e->cid = 0;
     e->res_r0 = e->res_insns = e->res_time = e->res_faddr = 0;
     e->res_fpc = e->res_fault = e->res_doff = e->res_dlen = 0;
@@ -1235,6 +1280,12 @@ static void hermes_cmd_map(HermesEngine *e)
 
 static void hermes_engine_exec(HermesEngine *e)
 {
+    if (e->dev->resetting) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "hermes: engine %u: command during a device reset "
+                      "ignored\n", e->index);
+        return;
+    }
     if (e->exec) {
         e->reject = true;
         return;
@@ -1243,6 +1294,7 @@ static void hermes_engine_exec(HermesEngine *e)
     e->done = false;
     e->exec = true;
     e->cid = lduw_le_p(e->req + 2);
+    trace_hermes_cmd_exec(e->index, e->req[0], e->cid);
 
     switch (e->req[0]) {
     case OPC_REQUEST_SLOT:
@@ -1271,6 +1323,7 @@ static void hermes_engine_exec(HermesEngine *e)
 
 static void hermes_engine_abort(HermesEngine *e)
 {
+    trace_hermes_cmd_abort(e->index, e->exec);
     if (e->exec) {
         qatomic_set(&e->abort, 1);
     }
@@ -1304,6 +1357,47 @@ static void hermes_reset(HermesState *s)
     memset(s->mem, 0, s->mem_size);
     s->user_ie = 0;
     s->chan_ie = 0;
+    s->resetting = false;
+}
+
+/*
+ * EHDEVCTL.RESET reads 1 until the reset is done: the vCPU only asks the
+ * engines to stop, and the last engine's completion bottom half finishes
+ * the reset, so no vCPU waits for a worker under the BQL.
+ */
+static void hermes_reset_continue(HermesState *s)
+{
+    unsigned i;
+    bool busy;
+
+    for (i = 0; i < s->num_engines; i++) {
+        HermesEngine *e = &s->engines[i];
+
+        qemu_mutex_lock(&e->lock);
+        busy = e->busy;
+        qemu_mutex_unlock(&e->lock);
+        if (busy) {
+            trace_hermes_reset_wait(i);
+            return;     /* its bottom half calls again */
+        }
+    }
+    hermes_reset(s);
+    trace_hermes_reset_done();
+}
+
+static void hermes_reset_request(HermesState *s)
+{
+    unsigned i;
+
+    if (s->resetting) {
+        return;
+    }
+    trace_hermes_reset_request();
+    s->resetting = true;
+    for (i = 0; i < s->num_engines; i++) {
+        qatomic_set(&s->engines[i].abort, 1);
+    }
+    hermes_reset_continue(s);
 }
 
 /* BAR0 */
@@ -1456,6 +1550,8 @@ static uint32_t hermes_bar0_read32(HermesState *s, hwaddr addr)
         return s->mem_size;
     case EHMEMSZ + 4:
         return 0;           /* BAR4 is at most HERMES_MAX_MEM */
+    case EHDEVCTL:
+        return s->resetting ? EHDEVCTL_RESET : 0;
     default:
         return 0;
     }
@@ -1515,7 +1611,7 @@ static void hermes_bar0_write(void *opaque, hwaddr addr, uint64_t val,
     }
     if (addr == EHDEVCTL) {
         if (val & EHDEVCTL_RESET) {
-            hermes_reset(s);
+            hermes_reset_request(s);
         }
         return;
     }
@@ -1589,6 +1685,15 @@ static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
     HermesState *s = ch->dev;
     unsigned bit = ch->h2c ? ch->index : XDMA_CHANNELS + ch->index;
 
+    trace_hermes_dma_stop(ch->h2c ? "h2c" : "c2h", ch->index, why,
+                          ch->completed);
+    if (why != XDMA_ST_DESC_COMPLETED) {
+        qemu_log_mask(LOG_GUEST_ERROR,
+                      "hermes: %s%u: transfer stopped with status 0x%x "
+                      "after %u descriptors (descriptor 0x%" PRIx64 ")\n",
+                      ch->h2c ? "h2c" : "c2h", ch->index, why, ch->completed,
+                      ch->next_desc);
+    }
     ch->cur_valid = false;
     ch->status &= ~XDMA_ST_BUSY;
     ch->status |= XDMA_ST_DESC_STOPPED | why;
@@ -1624,6 +1729,8 @@ static uint32_t hermes_dma_fetch(HermesDmaChannel *ch)
     ch->cur_card = ch->h2c ? dst : src;
     ch->cur_host = ch->h2c ? src : dst;
     ch->cur_done = 0;
+    trace_hermes_dma_desc(ch->h2c ? "h2c" : "c2h", ch->index, ch->next_desc,
+                          ch->cur_host, ch->cur_card, ch->cur_len);
 
     if (ch->cur_control >> 16 != XDMA_DESC_MAGIC) {
         return XDMA_ST_MAGIC_STOPPED;
@@ -1652,7 +1759,8 @@ static void hermes_dma_bh(void *opaque)
     PCIDevice *pdev = PCI_DEVICE(s);
     uint64_t moved = 0;
 
-    if (!(ch->status & XDMA_ST_BUSY)) {
+    /* DMA pauses with the VM: hermes_vm_state_change() resumes it */
+    if (!(ch->status & XDMA_ST_BUSY) || !runstate_is_running()) {
         return;
     }
     while (moved < XDMA_STEP_BYTES) {
@@ -1705,6 +1813,8 @@ static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
 
     ch->control = val & XDMA_CTRL_RUN;
     if (start) {
+        trace_hermes_dma_start(ch->h2c ? "h2c" : "c2h", ch->index,
+                               ch->first_desc);
         ch->status = XDMA_ST_BUSY;
         ch->completed = 0;
         ch->count = 0;
@@ -1876,9 +1986,10 @@ static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
         }
         break;
     }
-    qemu_log_mask(LOG_GUEST_ERROR,
-                  "hermes: write to read-only BAR2 offset 0x%" HWADDR_PRIx
-                  "\n", addr);
+    /* read-only, or a PG195 register the model leaves out */
+    qemu_log_mask(LOG_UNIMP,
+                  "hermes: write to XDMA offset 0x%" HWADDR_PRIx
+                  " ignored: read-only or not implemented\n", addr);
 }
 
 static const MemoryRegionOps hermes_xdma_ops = {
@@ -1936,6 +2047,39 @@ static bool hermes_check_config(HermesState *s, Error **errp)
         return false;
     }
     return true;
+}
+
+/*
+ * Interrupts held while the VM was stopped are raised, and DMA chains
+ * paused with it go on, when it runs again.
+ */
+static void hermes_vm_state_change(void *opaque, bool running,
+                                   RunState state)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    if (!running) {
+        return;
+    }
+    for (i = 0; i < s->num_engines; i++) {
+        HermesEngine *e = &s->engines[i];
+
+        if (e->irq_pending) {
+            e->irq_pending = false;
+            if (s->user_ie & (1u << i)) {
+                hermes_notify(s, XDMA_ENGINE_VECTOR0 + i);
+            }
+        }
+    }
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        if (s->h2c[i].status & XDMA_ST_BUSY) {
+            qemu_bh_schedule(s->h2c[i].bh);
+        }
+        if (s->c2h[i].status & XDMA_ST_BUSY) {
+            qemu_bh_schedule(s->c2h[i].bh);
+        }
+    }
 }
 
 static void hermes_realize(PCIDevice *pdev, Error **errp)
@@ -2013,6 +2157,8 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
                            QEMU_THREAD_JOINABLE);
     }
+    s->vmstate_change = qemu_add_vm_change_state_handler(
+        hermes_vm_state_change, s);
     return;
 
 fail:
@@ -2026,6 +2172,8 @@ static void hermes_exit(PCIDevice *pdev)
 {
     HermesState *s = HERMES(pdev);
     unsigned i;
+
+    qemu_del_vm_change_state_handler(s->vmstate_change);
 
     for (i = 0; i < s->num_engines; i++) {
         HermesEngine *e = &s->engines[i];
@@ -2089,20 +2237,45 @@ static Property hermes_properties[] = {
 };
 
 /*
- * Migration.  A program running on a worker thread cannot be saved, so
- * the device refuses to be saved while a command runs: the migration
- * fails and the VM goes on.  DMA chains in progress are resumed.
+ * Migration.  A program running on a worker thread cannot be saved, and a
+ * guest may keep an engine busy forever, so the device ends what runs
+ * when it is saved: a reset in progress completes, and every command in
+ * flight completes with status ABORTED, as if the host had aborted it,
+ * its interrupt raised when the VM runs again (on the destination, or
+ * here if the migration fails).  DMA chains in progress are resumed.
  */
 static int hermes_pre_save(void *opaque)
 {
     HermesState *s = opaque;
     unsigned i;
 
+    if (s->resetting) {
+        hermes_reset(s);
+        trace_hermes_reset_done();
+    }
     for (i = 0; i < s->num_engines; i++) {
-        if (s->engines[i].exec) {
-            error_report("hermes: engine %u runs a command, cannot migrate",
-                         i);
-            return -EBUSY;
+        HermesEngine *e = &s->engines[i];
+
+        if (!e->exec) {
+            continue;
+        }
+        /*
+         * Abort, wait for the worker (one abort latency), and publish
+         * its outcome now: ABORTED, or the result of a command that
+         * finished before the abort reached it.
+         */
+        trace_hermes_migrate_abort(i, e->cid);
+        qatomic_set(&e->abort, 1);
+        qemu_mutex_lock(&e->lock);
+        while (e->busy) {
+            qemu_cond_wait(&e->cond, &e->lock);
+        }
+        qemu_mutex_unlock(&e->lock);
+        hermes_engine_bh(e);
+        qemu_bh_cancel(e->bh);
+        if (e->exec) {
+            /* no outcome to publish: should not happen, end it anyway */
+            hermes_engine_finish_now(e, ST_ABORTED, 0);
         }
     }
     return 0;
@@ -2134,7 +2307,7 @@ static int hermes_post_load(void *opaque, int version_id)
     unsigned i;
 
     for (i = 0; i < s->num_engines; i++) {
-        /* hermes_pre_save() refuses to save a running engine */
+        /* hermes_pre_save() completes every command in flight */
         if (s->engines[i].exec) {
             error_report("hermes: migrated engine %u runs a command", i);
             return -EINVAL;
@@ -2158,6 +2331,24 @@ static int hermes_post_load(void *opaque, int version_id)
     }
     return 0;
 }
+
+static bool hermes_engine_irq_needed(void *opaque)
+{
+    HermesEngine *e = opaque;
+
+    return e->irq_pending;
+}
+
+static const VMStateDescription vmstate_hermes_engine_irq = {
+    .name = TYPE_HERMES "/engine/irq",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_engine_irq_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_BOOL(irq_pending, HermesEngine),
+        VMSTATE_END_OF_LIST()
+    },
+};
 
 static const VMStateDescription vmstate_hermes_engine = {
     .name = TYPE_HERMES "/engine",
@@ -2185,6 +2376,10 @@ static const VMStateDescription vmstate_hermes_engine = {
         VMSTATE_UINT64(cnt_errors, HermesEngine),
         VMSTATE_UINT64(cnt_busy, HermesEngine),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * []) {
+        &vmstate_hermes_engine_irq,
+        NULL
     },
 };
 

@@ -236,6 +236,22 @@ static void wr32(Hermes *h, int i, uint64_t off, uint32_t val)
 
 /* Requests */
 
+/*
+ * Reset device @i: the write only starts the reset, RESET reads 1 until
+ * the running engines have stopped (within 4096 instructions or one
+ * helper call each).
+ */
+static void dev_reset(Hermes *h, int i)
+{
+    gint64 t0 = g_get_monotonic_time();
+
+    wr32(h, i, EHDEVCTL, 1);
+    while (rd32(h, i, EHDEVCTL) & 1) {
+        g_assert_cmpint(g_get_monotonic_time() - t0, <, 5 * G_USEC_PER_SEC);
+        g_usleep(1000);
+    }
+}
+
 static Req req_slot(uint8_t opc, uint16_t cid, uint8_t type, uint8_t id)
 {
     Req r = { { 0 } };
@@ -1185,8 +1201,7 @@ static void test_reset(void)
     qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0xf);
     g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(1)) & 0xff, ==, 1);
 
-    wr32(&h, 0, EHDEVCTL, 1);
-    g_assert_cmphex(rd32(&h, 0, EHDEVCTL), ==, 0);
+    dev_reset(&h, 0);
 
     /* the aborted run never completes; everything is at power-on state */
     g_usleep(20 * 1000);
@@ -1243,7 +1258,7 @@ static void test_two_devices(void)
     }
     /* a slot of one is not a slot of the other; a reset is per device */
     g_assert_cmpuint(alloc_slot_on(&h, 1, 1), ==, 1);
-    wr32(&h, 0, EHDEVCTL, 1);
+    dev_reset(&h, 0);
     g_assert_cmpuint(alloc_slot_on(&h, 1, 1), ==, 2);
     g_assert_cmphex(qpci_io_readl(h.dev[1], h.bar4[1], dslot_addr(&h, 1, 0)),
                     ==, 0x2000);
@@ -1427,8 +1442,8 @@ static uint8_t hlookup(Hermes *h, uint32_t id, uint8_t ds, uint32_t key,
 }
 
 /*
- * Migration carries slots, device memory, registers and counters; it is
- * refused while a program runs, and the VM goes on.
+ * Migration carries slots, device memory, registers and counters; a
+ * program that never ends completes as aborted when the device is saved.
  */
 static void test_migrate(void)
 {
@@ -1464,19 +1479,28 @@ static void test_migrate(void)
     req_window(&r, 64, 8);
     g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
     g_assert_cmphex(r0, ==, 0x1234 + 8);
-    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x5);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x7);
 
-    /* refused while engine 1 runs */
+    /*
+     * A run that never ends does not hold off migration: it completes as
+     * aborted when the device is saved, and its interrupt waits for the
+     * VM to run again (here: the source, after a migration to nowhere).
+     */
     r = req_run(0x56, ps_count, ds, plen_count);
     req_window(&r, 128, 8);
     req_repeat_budget(&r, 0, UINT32_MAX);
     submit_on(&h, 0, 1, &r);
     wait_count(&h, data + 128, 0);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 1));
     st = migrate(h.qts, "exec:cat > /dev/null");
-    g_assert_cmpstr(st, ==, "failed");
-    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(1) + 3, 1);
-    wait_done_on(&h, 0, 1);
-    g_assert_cmphex(rd32(&h, 0, EHCMDRES(1)) >> 16 & 0xff, ==, ST_ABORTED);
+    g_assert_cmpstr(st, ==, "completed");
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(1)), ==, 0x100);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(1)), ==,
+                    0x56 | ST_ABORTED << 16 | FAULT_ABORTED << 24);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 1));
+    qobject_unref(qtest_qmp(h.qts, "{ 'execute': 'cont' }"));
+    g_assert_true(qpci_msix_pending(h.dev[0], 8 + 1));
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x5);
 
     /* then it goes through */
     d.qts = qtest_initf("-machine pc -nodefaults -device hermes,addr=04.0 "
@@ -1525,6 +1549,160 @@ static void test_migrate(void)
     qtest_quit(d.qts);
     hermes_stop(&h);
     unlink(sock);
+}
+
+/*
+ * Migration stream fuzzing: the state of a device with a HASH map is
+ * saved once, then loaded again and again with a few random bytes of the
+ * device's own state (registers, DMA channels, engines, map state)
+ * changed.  The destination must refuse the stream (exit status 1) or
+ * run with a device that answers registers and commands; it must never
+ * crash.  The seed is fixed and printed, so a failure reproduces.
+ */
+#define FUZZ_ROUNDS     24
+#define FUZZ_SEED       0x4865726dU
+/* a small device: the stream loads in milliseconds */
+#define FUZZ_DEV        "-device hermes,addr=04.0,prog-slots=2,data-slots=2," \
+                        "prog-slot-size=64K,data-slot-size=64K"
+/* QEMU exits at once on a stream it refuses; a good one loads in ms */
+#define FUZZ_REFUSE_US  G_USEC_PER_SEC
+
+/*
+ * Load the stream at @in into a new destination; return whether it ran.
+ * A refused stream makes QEMU exit, so the destination is only asked
+ * over QMP once it has outlived FUZZ_REFUSE_US, by then done loading.
+ */
+static bool fuzz_load(const char *in, Hermes *src, GRand *rnd)
+{
+    Hermes d = { 0 };
+    gint64 t0 = g_get_monotonic_time();
+    bool ran = true;
+
+    d.qts = qtest_initf("-machine pc -nodefaults " FUZZ_DEV
+                        " -incoming defer");
+    qtest_qmp_send(d.qts, "{ 'execute': 'migrate-incoming', "
+                   "'arguments': { 'uri': %s } }", in);
+    while (g_get_monotonic_time() - t0 < FUZZ_REFUSE_US) {
+        if (!qtest_probe_child(d.qts)) {
+            qtest_set_expected_status(d.qts, 1);
+            ran = false;
+            break;
+        }
+        g_usleep(20 * 1000);
+    }
+    if (ran) {
+        Req r = req_map(0x45, 1, g_rand_int_range(rnd, 0, 4), 0, 0, 64);
+        QDict *resp = qtest_qmp_receive(d.qts);   /* migrate-incoming's */
+        const char *st;
+        int e;
+
+        qobject_unref(resp);
+        resp = qtest_qmp(d.qts, "{ 'execute': 'query-migrate' }");
+        st = qdict_get_try_str(qdict_get_qdict(resp, "return"), "status");
+        g_assert_cmpstr(st, ==, "completed");
+        qobject_unref(resp);
+
+        d.bus = qpci_new_pc(d.qts, NULL);
+        d.dev[0] = qpci_device_find(d.bus, QPCI_DEVFN(4, 0));
+        g_assert(d.dev[0]);
+        d.bar0[0] = src->bar0[0];
+        d.bar2[0] = src->bar2[0];
+        d.bar4[0] = src->bar4[0];
+        g_assert_cmpuint(rd32(&d, 0, EHVER), ==, 2);
+        /* every engine takes a command and completes it */
+        for (e = 0; e < 4; e++) {
+            submit_on(&d, 0, e, &r);
+            wait_done_on(&d, 0, e);
+        }
+        g_free(d.dev[0]);
+        qpci_free_pc(d.bus);
+    }
+    qtest_quit(d.qts);
+    return ran;
+}
+
+static void test_migrate_fuzz(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("hermes-fuzz-XXXXXX", NULL);
+    g_autofree char *good = g_strdup_printf("%s/good", dir);
+    g_autofree char *bad = g_strdup_printf("%s/bad", dir);
+    g_autofree char *out = g_strdup_printf("exec:cat > %s", good);
+    g_autofree char *in = g_strdup_printf("exec:cat %s", bad);
+    /* num_engines, num_pslots, num_dslots, pslot_size, dslot_size */
+    static const uint8_t sig[] = { 4, 2, 2, 0, 1, 0, 0, 0, 1, 0, 0 };
+    g_autofree char *st = NULL;
+    g_autofree char *buf = NULL;
+    g_autofree char *mut = NULL;
+    gsize len, i, dev_off = 0, dev_len, maps_off = 0;
+    GRand *rnd = g_rand_new_with_seed(FUZZ_SEED);
+    unsigned round, loaded = 0;
+    uint32_t mid;
+    uint8_t ds;
+    Hermes h;
+
+    hermes_start(&h, FUZZ_DEV);
+    ds = alloc_slot(&h, 1);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 8, &mid, NULL), ==,
+                     ST_SUCCESS);
+    for (i = 0; i < 5; i++) {
+        g_assert_cmpuint(hupdate(&h, mid, ds, i, i * 0x11, 0), ==,
+                         ST_SUCCESS);
+    }
+    st = migrate(h.qts, out);
+    g_assert_cmpstr(st, ==, "completed");
+
+    g_assert_true(g_file_get_contents(good, &buf, &len, NULL));
+    for (i = 0; i + sizeof(sig) < len && !dev_off; i++) {
+        if (!memcmp(buf + i, sig, sizeof(sig))) {
+            dev_off = i;
+        }
+    }
+    g_assert_cmpuint(dev_off, >, 0);
+    /*
+     * Past mem_size, the slot maps and the interrupt enables: 8 DMA
+     * channels of 77 bytes and 4 engines of 141 bytes, the fields that
+     * bound accesses.
+     */
+    dev_off += sizeof(sig) + 4 + 2 * 256 + 8;
+    dev_len = 8 * 77 + 4 * 141;
+    for (i = dev_off; i + 11 < len && !maps_off; i++) {
+        if (!memcmp(buf + i, "hermes/maps", 11)) {
+            maps_off = i + 11;
+        }
+    }
+    g_assert_cmpuint(maps_off, >, 0);
+    g_test_message("seed 0x%x", FUZZ_SEED);
+
+    mut = g_malloc(len);
+    for (round = 0; round < FUZZ_ROUNDS; round++) {
+        unsigned n = g_rand_int_range(rnd, 1, 9);
+
+        memcpy(mut, buf, len);
+        while (n--) {
+            gsize at = g_rand_boolean(rnd)
+                ? dev_off + g_rand_int_range(rnd, 0, dev_len)
+                : maps_off + g_rand_int_range(rnd, 0, len - 16 - maps_off);
+
+            if (g_rand_boolean(rnd)) {
+                mut[at] ^= 1u << g_rand_int_range(rnd, 0, 8);
+            } else {
+                mut[at] = g_rand_int_range(rnd, 0, 256);
+            }
+        }
+        g_assert_true(g_file_set_contents(bad, mut, len, NULL));
+        loaded += fuzz_load(in, &h, rnd);
+    }
+    g_test_message("%u of %u changed streams loaded, the others were "
+                   "refused", loaded, FUZZ_ROUNDS);
+    /* the unchanged stream loads */
+    g_assert_true(g_file_set_contents(bad, buf, len, NULL));
+    g_assert_true(fuzz_load(in, &h, rnd));
+
+    g_rand_free(rnd);
+    hermes_stop(&h);
+    unlink(good);
+    unlink(bad);
+    rmdir(dir);
 }
 
 /*
@@ -1884,7 +2062,7 @@ static void test_map_errors(void)
     g_assert_cmpuint(id, ==, 17);
 
     /* a reset frees every map: all the memory is there again */
-    wr32(&h, 0, EHDEVCTL, 1);
+    dev_reset(&h, 0);
     ds = alloc_slot(&h, 1);
     g_assert_cmpuint(map_op(&h, 0x42, 0, 0, ds, 0, 64), ==, ST_INVALID_MAP);
     g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, big, &id, NULL), ==,
@@ -2522,6 +2700,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/two-devices", test_two_devices);
     qtest_add_func("/hermes/migrate", test_migrate);
     qtest_add_func("/hermes/migrate-bad-dma", test_migrate_bad_dma);
+    qtest_add_func("/hermes/migrate-fuzz", test_migrate_fuzz);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
     qtest_add_func("/hermes/stack-size", test_stack_size);
     qtest_add_func("/hermes/map-caps", test_map_caps);
