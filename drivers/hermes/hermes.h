@@ -14,6 +14,7 @@
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
 #include <linux/filter.h>
+#include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
@@ -215,8 +216,14 @@ struct hermes_engine {
 	char irq_name[32];
 };
 
-/* A translated program, the offload dev_priv of a struct bpf_prog */
+/*
+ * A translated program, the offload dev_priv of a struct bpf_prog.  The
+ * binding holds a reference, dropped by the core's destroy callback, and
+ * so does every test run (hermes_test_run_prepare()), which runs without
+ * the core's lock and may outlive the binding when the device goes away.
+ */
 struct hermes_prog {
+	struct kref ref;
 	struct hermes_dev *hd;
 	struct bpf_prog *prog;
 	/* private copy of the verifier's program, kept in step with it */
@@ -267,6 +274,7 @@ struct hermes_dev {
 	atomic_t dma_rr;
 
 	unsigned int n_engines;		/* usable: one data slot each */
+	unsigned int n_run_engines;	/* for programs; the last controls */
 	struct hermes_engine *engines;
 	spinlock_t engine_lock;		/* engine_free */
 	unsigned long engine_free;
@@ -287,6 +295,7 @@ struct hermes_dev {
 	u64 map_mem_used;
 
 	bool dead;			/* removed or failed: refuse work */
+	atomic_t test_runs;		/* in flight: hermes_remove() waits */
 
 	spinlock_t error_lock;		/* last_error */
 	char last_error[128];
@@ -302,6 +311,7 @@ u64 hermes_read64(struct hermes_dev *hd, u32 reg);
 void hermes_set_error(struct hermes_dev *hd, const char *fmt, ...)
 	__printf(2, 3);
 struct hermes_engine *hermes_engine_get(struct hermes_dev *hd);
+struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd);
 void hermes_engine_put(struct hermes_engine *e);
 unsigned int hermes_cmd_timeout_ms(struct hermes_dev *hd, u32 runs,
 				   u32 budget);
@@ -312,6 +322,7 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 			     const bool *cancel);
 void hermes_engine_cmd_abort(struct hermes_engine *e);
 void hermes_engines_abort(struct hermes_dev *hd);
+void hermes_dev_kill(struct hermes_dev *hd);
 int hermes_dev_reset(struct hermes_dev *hd);
 void hermes_dev_fail(struct hermes_dev *hd);
 int hermes_dev_init(struct hermes_dev *hd);
@@ -337,6 +348,7 @@ void hermes_destroy(struct bpf_prog *prog);
 int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp);
 void hermes_slot_unpin(struct hermes_dev *hd, int slot);
 void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd);
+void hermes_prog_put(struct hermes_prog *hp);
 
 /* hermes_maps.c */
 void hermes_maps_init(struct hermes_dev *hd);
@@ -344,7 +356,10 @@ int hermes_map_offload(struct hermes_dev *hd, struct netdev_bpf *bpf);
 void hermes_debugfs_maps(struct seq_file *m, struct hermes_dev *hd);
 
 /* hermes_run.c */
+int hermes_test_run_prepare(struct bpf_prog *prog,
+			    struct bpf_offload_test_run *run);
 int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run);
+void hermes_test_runs_wait(struct hermes_dev *hd);
 
 /* hermes_cdev.c: /dev/hermesN, record batches */
 int hermes_cdev_register(struct hermes_dev *hd);

@@ -540,6 +540,7 @@ int hermes_prepare(struct bpf_prog *prog)
 	hp = kzalloc(sizeof(*hp), GFP_KERNEL);
 	if (!hp)
 		return -ENOMEM;
+	kref_init(&hp->ref);
 	hp->hd = hd;
 	hp->prog = prog;
 	hp->slot = -1;
@@ -712,9 +713,9 @@ int hermes_translate(struct bpf_prog *prog)
 	return 0;
 }
 
-void hermes_destroy(struct bpf_prog *prog)
+static void hermes_prog_release(struct kref *ref)
 {
-	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+	struct hermes_prog *hp = container_of(ref, struct hermes_prog, ref);
 	struct hermes_dev *hd = hp->hd;
 
 	mutex_lock(&hd->slot_lock);
@@ -725,12 +726,30 @@ void hermes_destroy(struct bpf_prog *prog)
 	}
 	mutex_unlock(&hd->slot_lock);
 
-	prog->aux->offload->jited_image = NULL;
-	prog->aux->offload->jited_len = 0;
 	kvfree(hp->image);
 	kvfree(hp->insns);
 	kvfree(hp->meta);
 	kfree(hp);
+}
+
+/* The last user frees the program and gives up its program slot. */
+void hermes_prog_put(struct hermes_prog *hp)
+{
+	kref_put(&hp->ref, hermes_prog_release);
+}
+
+/*
+ * Unbinding: called when the program is freed (no run can hold it then)
+ * or its netdev goes away, with runs in flight only during hermes_remove(),
+ * which has aborted them and waits for them before the device goes.
+ */
+void hermes_destroy(struct bpf_prog *prog)
+{
+	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+
+	prog->aux->offload->jited_image = NULL;
+	prog->aux->offload->jited_len = 0;
+	hermes_prog_put(hp);
 }
 
 void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd)

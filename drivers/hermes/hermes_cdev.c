@@ -141,7 +141,7 @@ static long hermes_ioc_info(struct hermes_cdev *cd, void __user *arg)
 	info->ifindex = hd->netdev->ifindex;
 	strscpy(info->ifname, netdev_name(hd->netdev), sizeof(info->ifname));
 	strscpy(info->build, hd->build, sizeof(info->build));
-	info->engines = hd->n_engines;
+	info->engines = hd->n_run_engines;
 	info->max_batch = hd->caps.dslot_size;
 	info->isa = hd->caps.isa;
 	info->cmds = hd->caps.cmds;
@@ -149,7 +149,7 @@ static long hermes_ioc_info(struct hermes_cdev *cd, void __user *arg)
 	info->max_insns = hd->caps.max_insns;
 	info->budget_default = hd->caps.budget_def;
 	info->budget_max = hd->caps.budget_max;
-	for (i = 0; i < hd->n_engines && i < HERMES_MAX_ENGINES_INFO; i++) {
+	for (i = 0; i < hd->n_run_engines && i < HERMES_MAX_ENGINES_INFO; i++) {
 		u32 blk = HERMES_ENGBLK(i);
 
 		info->engine_runs[i] = hermes_read64(hd, blk + HERMES_CNT_RUNS);
@@ -749,7 +749,7 @@ int hermes_cdev_register(struct hermes_dev *hd)
 	init_rwsem(&cd->lock);
 	cd->hd = hd;
 	strscpy(cd->name, netdev_name(hd->netdev), sizeof(cd->name));
-	cd->wq = alloc_workqueue("%s-batch", WQ_UNBOUND, hd->n_engines,
+	cd->wq = alloc_workqueue("%s-batch", WQ_UNBOUND, hd->n_run_engines,
 				 cd->name);
 	if (!cd->wq) {
 		err = -ENOMEM;

@@ -67,8 +67,9 @@ void hermes_set_error(struct hermes_dev *hd, const char *fmt, ...)
 	spin_unlock_irqrestore(&hd->error_lock, flags);
 }
 
-static bool hermes_engine_try_get(struct hermes_dev *hd,
-				  struct hermes_engine **e)
+/* Take a free engine of [@first, @end), or say why not to wait longer. */
+static bool hermes_engine_try_get(struct hermes_dev *hd, unsigned int first,
+				  unsigned int end, struct hermes_engine **e)
 {
 	unsigned long i;
 
@@ -76,8 +77,8 @@ static bool hermes_engine_try_get(struct hermes_dev *hd,
 		return true;
 
 	spin_lock(&hd->engine_lock);
-	i = find_first_bit(&hd->engine_free, hd->n_engines);
-	if (i < hd->n_engines) {
+	i = find_next_bit(&hd->engine_free, end, first);
+	if (i < end) {
 		clear_bit(i, &hd->engine_free);
 		*e = &hd->engines[i];
 	}
@@ -85,22 +86,16 @@ static bool hermes_engine_try_get(struct hermes_dev *hd,
 	return *e;
 }
 
-/**
- * hermes_engine_get() - take an idle engine for one or more commands
- * @hd: device
- *
- * Sleeps until an engine is free.
- *
- * Return: the engine, or an ERR_PTR: -EINTR on a signal, -ENODEV when
- * the device is going away or failed.
- */
-struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
+static struct hermes_engine *hermes_engine_wait_free(struct hermes_dev *hd,
+						     unsigned int first,
+						     unsigned int end)
 {
 	struct hermes_engine *e = NULL;
 	int err;
 
 	err = wait_event_interruptible(hd->engine_wq,
-				       hermes_engine_try_get(hd, &e));
+				       hermes_engine_try_get(hd, first, end,
+							     &e));
 	if (err) {
 		if (e)
 			hermes_engine_put(e);
@@ -112,6 +107,40 @@ struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
 		return ERR_PTR(-ENODEV);
 	}
 	return e;
+}
+
+/**
+ * hermes_engine_get() - take an idle engine to run programs on
+ * @hd: device
+ *
+ * Sleeps until one of the engines for program runs and record batches is
+ * free (all but the control engine, see hermes_ctrl_engine_get()).
+ *
+ * Return: the engine, or an ERR_PTR: -EINTR on a signal, -ENODEV when
+ * the device is going away or failed.
+ */
+struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
+{
+	return hermes_engine_wait_free(hd, 0, hd->n_run_engines);
+}
+
+/**
+ * hermes_ctrl_engine_get() - take the control engine for a short command
+ * @hd: device
+ *
+ * The map commands of the host run on an engine that programs never use,
+ * the last one of a device with two engines or more: the core calls map
+ * creation and release under RTNL and its offload lock, and lookups
+ * under that lock, so they must never wait behind a program run or a
+ * record batch, which may take minutes.  They wait only for each other,
+ * each bounded by its command timeout.  On a device with one engine the
+ * control engine is that engine.
+ *
+ * Return: as hermes_engine_get().
+ */
+struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd)
+{
+	return hermes_engine_wait_free(hd, hd->n_engines - 1, hd->n_engines);
 }
 
 void hermes_engine_put(struct hermes_engine *e)
@@ -278,12 +307,14 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 	e->commands++;
 	/* clear DONE and set EXEC in one write */
 	iowrite32(HERMES_CTRL_EXEC, ctrl);
-	if (cancel) {
-		/* EXEC before the flag; pairs with the canceller's smp_mb() */
-		mb();
-		if (READ_ONCE(*cancel))
-			hermes_engine_abort(e);
-	}
+	/*
+	 * EXEC before the flags; pairs with the barrier of a canceller and
+	 * of hermes_dev_kill(): either they see the command running and
+	 * abort it, or it is aborted here.
+	 */
+	mb();
+	if (READ_ONCE(hd->dead) || (cancel && READ_ONCE(*cancel)))
+		hermes_engine_abort(e);
 
 	w = hermes_engine_wait(e, msecs_to_jiffies(timeout_ms), interruptible);
 	if (w <= 0) {
@@ -324,6 +355,25 @@ void hermes_engines_abort(struct hermes_dev *hd)
 
 	for (i = 0; i < hd->n_engines; i++)
 		hermes_engine_abort(&hd->engines[i]);
+}
+
+/**
+ * hermes_dev_kill() - stop all work on a device that is going away
+ * @hd: device
+ *
+ * Marks the device dead, aborts every command running and wakes whoever
+ * waits for an engine or a slot.  A command submitted concurrently is
+ * aborted by its submitter (see hermes_engine_cmd_cancel()), so every
+ * caller returns within the abort time, with -ENODEV.
+ */
+void hermes_dev_kill(struct hermes_dev *hd)
+{
+	WRITE_ONCE(hd->dead, true);
+	/* dead before the aborts; pairs with the submitter's mb() */
+	mb();
+	hermes_engines_abort(hd);
+	wake_up_all(&hd->engine_wq);
+	wake_up_all(&hd->slot_wq);
 }
 
 /**
@@ -499,6 +549,7 @@ int hermes_dev_init(struct hermes_dev *hd)
 		return err;
 
 	hd->n_engines = min(hd->caps.engines, hd->caps.dslots);
+	hd->n_run_engines = hd->n_engines > 1 ? hd->n_engines - 1 : 1;
 	hd->engines = devm_kcalloc(dev, hd->n_engines, sizeof(*hd->engines),
 				   GFP_KERNEL);
 	hd->pslots = devm_kcalloc(dev, hd->caps.pslots, sizeof(*hd->pslots),

@@ -88,7 +88,9 @@ static const struct bpf_prog_offload_ops hermes_bpf_ops = {
 	.prepare	= hermes_prepare,
 	.translate	= hermes_translate,
 	.destroy	= hermes_destroy,
+	.test_run_prepare = hermes_test_run_prepare,
 	.test_run	= hermes_test_run,
+	.owner		= THIS_MODULE,
 };
 
 static int hermes_engines_show(struct seq_file *m, void *v)
@@ -96,16 +98,19 @@ static int hermes_engines_show(struct seq_file *m, void *v)
 	struct hermes_dev *hd = m->private;
 	unsigned int i;
 
-	seq_printf(m, "backend: %s\ndata path: %s\nbuild: %s\nengines: %u of %u\n",
-		   hd->ops->name, hd->dma_ready ? "xdma" : "bar4", hd->build,
-		   hd->n_engines, hd->caps.engines);
+	seq_printf(m, "backend: %s\ndata path: %s\nbuild: %s\n",
+		   hd->ops->name, hd->dma_ready ? "xdma" : "bar4", hd->build);
+	seq_printf(m, "engines: %u of %u\nprogram engines: %u\ntest runs in flight: %d\n",
+		   hd->n_engines, hd->caps.engines, hd->n_run_engines,
+		   atomic_read(&hd->test_runs));
 	for (i = 0; i < hd->n_engines; i++) {
 		struct hermes_engine *e = &hd->engines[i];
 		u32 blk = HERMES_ENGBLK(i);
 
 		seq_printf(m,
-			   "engine %u: data slot %u commands %llu timeouts %llu failures %llu runs %llu insns %llu errors %llu busy_ns %llu\n",
-			   i, e->dslot, e->commands, e->timeouts, e->failures,
+			   "engine %u: %s, data slot %u commands %llu timeouts %llu failures %llu runs %llu insns %llu errors %llu busy_ns %llu\n",
+			   i, i < hd->n_run_engines ? "programs" : "control",
+			   e->dslot, e->commands, e->timeouts, e->failures,
 			   hermes_read64(hd, blk + HERMES_CNT_RUNS),
 			   hermes_read64(hd, blk + HERMES_CNT_INSNS),
 			   hermes_read64(hd, blk + HERMES_CNT_ERRORS),
@@ -318,8 +323,11 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 
 err_netdev:
+	/* programs may already run: as in hermes_remove() */
+	hermes_dev_kill(hd);
 	hermes_debugfs_fini(hd);
 	hermes_netdev_fini(hd);
+	hermes_test_runs_wait(hd);
 err_bpf:
 	bpf_offload_dev_destroy(hd->bpf_dev);
 err_reset:
@@ -336,16 +344,16 @@ static void hermes_remove(struct pci_dev *pdev)
 	hermes_cdev_unregister(hd);
 
 	/* New runs fail, running ones end now, waiters wake up. */
-	WRITE_ONCE(hd->dead, true);
-	hermes_engines_abort(hd);
-	wake_up_all(&hd->engine_wq);
-	wake_up_all(&hd->slot_wq);
+	hermes_dev_kill(hd);
 
 	/* debugfs first: its cdev file looks at hd->cdev */
 	hermes_debugfs_fini(hd);
 	/* Open files: batches in flight end with -ENODEV, then all calls. */
 	hermes_cdev_detach(hd);
+	/* Unbinds the programs; test runs hold no lock that this takes. */
 	hermes_netdev_fini(hd);
+	/* Outside RTNL: the runs in flight end with -ENODEV. */
+	hermes_test_runs_wait(hd);
 	bpf_offload_dev_destroy(hd->bpf_dev);
 
 	hermes_engines_abort(hd);

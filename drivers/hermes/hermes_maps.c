@@ -6,8 +6,9 @@
  * device as their offload target live in the device's map memory: the
  * programs running there use them through the map helpers and their value
  * addresses, the host through the map commands 0x40 to 0x45 (device.rst,
- * "Device maps"), which this file issues on an idle engine with keys and
- * values passing through that engine's data slot.
+ * "Device maps"), which this file issues on the control engine with keys
+ * and values passing through that engine's data slot: map operations
+ * never wait behind program runs (see hermes_ctrl_engine_get()).
  *
  * The driver accounts the map memory with the footprint the specification
  * gives, so that a map that cannot fit fails at creation with ENOSPC, and
@@ -94,7 +95,7 @@ static int hermes_map_errno(struct hermes_dev *hd, u8 opc, u8 status)
 }
 
 /*
- * One map command on an idle engine.  @in (@in_len bytes) is copied to
+ * One map command on the control engine.  @in (@in_len bytes) is copied to
  * the start of the engine's data slot, the command's KOFF is 0 and its
  * VOFF @voff; on success @out_len bytes at VOFF are copied to @out.
  */
@@ -110,7 +111,7 @@ static int hermes_map_cmd(struct hermes_dev *hd, u8 *req, const void *in,
 	    out_len > hd->caps.dslot_size - voff)
 		return -E2BIG;
 
-	e = hermes_engine_get(hd);
+	e = hermes_ctrl_engine_get(hd);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;

@@ -94,28 +94,18 @@ static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
 	return 0;
 }
 
-/**
- * hermes_test_run() - the test_run callback of the Hermes offload device
- * @prog: XDP program offloaded to a Hermes device
- * @run: the run, see struct bpf_offload_test_run
- *
- * Return: 0 with the results in @run, or a negative error code (the
- * errors are listed in Documentation/hermes/driver.rst).
- */
-int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
+/* The device part of a test run, on an engine of its own. */
+static int hermes_test_run_device(struct hermes_prog *hp,
+				  struct bpf_offload_test_run *run)
 {
-	struct hermes_prog *hp = prog->aux->offload->dev_priv;
 	struct hermes_dev *hd = hp->hd;
+	struct bpf_prog *prog = hp->prog;
 	u32 repeat = max(run->repeat, 1U), doff, dlen, base, win, i;
 	struct hermes_engine *e;
 	u64 dbase, time = 0, r0 = 0;
 	void *buf;
 	int slot, err;
 
-	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
-		return -EOPNOTSUPP;
-	if (READ_ONCE(hd->dead))
-		return -ENODEV;
 	if (run->data > run->data_end || run->data_end > run->buf_size)
 		return -EINVAL;
 	if (run->data_end - run->data > hd->caps.dslot_size)
@@ -186,5 +176,77 @@ int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
 	run->duration = min_t(u64, div_u64(time, repeat), U32_MAX);
 out_put:
 	hermes_engine_put(e);
+	return err;
+}
+
+/**
+ * hermes_test_run_prepare() - pin the program and device for a test run
+ * @prog: XDP program offloaded to a Hermes device
+ * @run: the run, see struct bpf_offload_test_run
+ *
+ * Called by the BPF core with its offload lock held, while @prog is bound
+ * to the device: takes a reference on the program's translation and
+ * counts the run in flight, for hermes_test_run() to drop.  Waits for
+ * nothing.
+ *
+ * Return: 0, -EOPNOTSUPP for a program that is not XDP or not
+ * translated, -ENODEV when the device is going away.
+ */
+int hermes_test_run_prepare(struct bpf_prog *prog,
+			    struct bpf_offload_test_run *run)
+{
+	struct hermes_prog *hp = prog->aux->offload->dev_priv;
+	struct hermes_dev *hd = hp->hd;
+
+	if (prog->type != BPF_PROG_TYPE_XDP || !hp->image)
+		return -EOPNOTSUPP;
+	if (READ_ONCE(hd->dead))
+		return -ENODEV;
+	kref_get(&hp->ref);
+	atomic_inc(&hd->test_runs);
+	run->dev_priv = hp;
+	return 0;
+}
+
+static void hermes_test_run_release(struct hermes_prog *hp)
+{
+	struct hermes_dev *hd = hp->hd;
+
+	hermes_prog_put(hp);
+	if (atomic_dec_and_test(&hd->test_runs))
+		wake_up_var(&hd->test_runs);
+}
+
+/**
+ * hermes_test_runs_wait() - wait for the test runs in flight to end
+ * @hd: device marked dead, with its engines aborted and its netdev gone
+ *
+ * Called by hermes_remove() outside RTNL and the BPF core's lock: no new
+ * run can start (the programs are unbound), and those in flight fail
+ * with -ENODEV at their next command.
+ */
+void hermes_test_runs_wait(struct hermes_dev *hd)
+{
+	wait_var_event(&hd->test_runs, !atomic_read(&hd->test_runs));
+}
+
+/**
+ * hermes_test_run() - the test_run callback of the Hermes offload device
+ * @prog: XDP program offloaded to a Hermes device
+ * @run: the run, see struct bpf_offload_test_run, pinned by
+ *	hermes_test_run_prepare()
+ *
+ * Runs without the BPF core's lock: @prog may be unbound meanwhile, so
+ * only the pinned translation is used.
+ *
+ * Return: 0 with the results in @run, or a negative error code (the
+ * errors are listed in Documentation/hermes/driver.rst).
+ */
+int hermes_test_run(struct bpf_prog *prog, struct bpf_offload_test_run *run)
+{
+	struct hermes_prog *hp = run->dev_priv;
+	int err = hermes_test_run_device(hp, run);
+
+	hermes_test_run_release(hp);
 	return err;
 }

@@ -96,7 +96,8 @@ struct hermes_batch_result {
  * @ifindex: ifindex of the device's netdev, for loading programs
  * @ifname: its name
  * @build: device build string (EHBLD)
- * @engines: engines in use
+ * @engines: engines that run programs and batches (a device with two or
+ *	more keeps one more, which runs the map commands of the host)
  * @max_batch: bytes of a batch: its input rounded up to 8 plus 16 per
  *	record (the result table)
  * @isa: EHCAPISA

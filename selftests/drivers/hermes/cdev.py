@@ -288,8 +288,8 @@ def test_info(ktap, devs, fds):
             bad.append("%s: INFO errno %d" % (d, err))
             continue
         c = caps_of(d)
-        eng = int(re.search(r"engines: (\d+) of", debugfs(d, "engines"))
-                  .group(1))
+        eng = int(re.search(r"program engines: (\d+)",
+                            debugfs(d, "engines")).group(1))
         want = {"version": 2, "ifindex": ifindex(d), "ifname": d,
                 "engines": eng, "max_batch": c["dslot"], "isa": c["isa"],
                 "stack_size": c["stack"], "max_insns": c["max_insns"],

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Hermes driver: long device work holds off nobody.  With a long test run
+in flight on every program engine of hermes0 (and one more waiting for an
+engine), removing a netdevsim device, creating, using and freeing a device
+map, and loading a program on hermes0 each finish within a bound far
+below the runs' length; then a signal ends every run with EINTR.  Last,
+unbinding the device under a long run ends the run with ENODEV within
+the bound, and binding it again brings it back.
+
+The bound is BOUND_S, the longest a map command may keep the control
+engine (its 5 s timeout and the 1 s abort, hermes_maps.c and
+hermes_dev.c): what a map operation may legitimately wait for.  The runs
+last RUN_S, four times as long, and are checked to be still in flight
+after the operations, so an operation that waited for a run (the old
+design: test runs held the BPF core's offload lock, which netdev
+unregistration takes for writing under RTNL) could not pass."""
+
+import os
+import re
+import signal
+import time
+
+from hermes_lib import (Ktap, build, debugfs, have_hermes_pci, ifindex,
+                        load_driver, load_obj, modprobe, obj_get, pin_path,
+                        skip_all, test_run, unpin)
+from maps import BPF_MAP_TYPE_HASH, lookup, map_create, update
+
+EINTR, ENODEV = 4, 19
+BOUND_S = 5 + 1
+RUN_S = 4 * BOUND_S
+# loopy.bpf.c spins for some 40000 instructions on a record starting 0xab;
+# REPEAT of them keeps an engine busy for far longer than RUN_S, until the
+# signal.
+LOOPY_RECORD = b"\xab" + b"\0" * 63
+REPEAT = 1 << 30
+NSIM_ID = 4242
+
+
+def in_flight(dev):
+    return int(re.search(r"test runs in flight: (\d+)",
+                         debugfs(dev, "engines")).group(1))
+
+
+def program_engines(dev):
+    return int(re.search(r"program engines: (\d+)",
+                         debugfs(dev, "engines")).group(1))
+
+
+def start_runs(path, n):
+    """n children, each in one long run; they exit with its errno (255
+    when they fail before it)."""
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            err = 255
+            try:
+                signal.signal(signal.SIGUSR1, lambda *a: None)
+                fd = obj_get(path)
+                err = test_run(fd, LOOPY_RECORD, REPEAT)[0]
+            finally:
+                os._exit(err)
+        pids.append(pid)
+    return pids
+
+
+def child_errno(pid):
+    _, status = os.waitpid(pid, 0)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255
+
+
+def wait_in_flight(dev, n):
+    end = time.monotonic() + RUN_S
+    while in_flight(dev) < n and time.monotonic() < end:
+        time.sleep(0.05)
+    return in_flight(dev) == n
+
+
+def timed(func):
+    start = time.monotonic()
+    try:
+        res = func()
+    except OSError as e:
+        res = e
+    return time.monotonic() - start, res
+
+
+def nsim_cycle():
+    """Create and remove a netdevsim device; return the removal's time."""
+    with open("/sys/bus/netdevsim/new_device", "w") as f:
+        f.write("%d 1" % NSIM_ID)
+    start = time.monotonic()
+    with open("/sys/bus/netdevsim/del_device", "w") as f:
+        f.write("%d" % NSIM_ID)
+    return time.monotonic() - start
+
+
+def map_cycle(idx):
+    """Create a device map, update and look up an element, free it."""
+    fd, err = map_create(BPF_MAP_TYPE_HASH, 4, 8, 16, idx)
+    if fd < 0:
+        return "create errno %d" % err
+    err = update(fd, b"\1\0\0\0", b"\2" * 8)
+    err2, val = lookup(fd, b"\1\0\0\0", 8)
+    os.close(fd)
+    if err or err2 or val != b"\2" * 8:
+        return "update %d lookup %d value %r" % (err, err2, val)
+    return None
+
+
+def main():
+    if not have_hermes_pci():
+        skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
+    devs = load_driver()
+    rc, out = modprobe("netdevsim")
+    if rc:
+        skip_all("netdevsim: " + out.strip())
+    dev = devs[0]
+    engines = program_engines(dev)
+    if engines == int(re.search(r"engines: (\d+) of",
+                                debugfs(dev, "engines")).group(1)):
+        skip_all("%s has no control engine (one engine): map commands "
+                 "share it with runs" % dev)
+    ktap = Ktap(8)
+    idx = ifindex(dev)
+    objs = build("loopy", "pass")
+    ok = load_obj(objs["loopy"], "lt_loopy", dev)[0] == 0
+
+    # every program engine busy, and one more run waiting for one
+    pids = start_runs(pin_path("lt_loopy"), engines + 1) if ok else []
+    busy = ok and wait_in_flight(dev, engines + 1)
+    ktap.ok(busy, "%d long runs in flight on %d program engines of %s"
+            % (engines + 1, engines, dev))
+    start = time.monotonic()
+
+    t, res = timed(nsim_cycle)
+    ktap.ok(busy and not isinstance(res, Exception) and t < BOUND_S,
+            "netdevsim device removed in %.2f s (bound %d s) during the runs"
+            % (t, BOUND_S), str(res))
+    t, res = timed(lambda: map_cycle(idx))
+    ktap.ok(busy and res is None and t < BOUND_S,
+            "device map created, used and freed in %.2f s (bound %d s)"
+            % (t, BOUND_S), str(res))
+    t, res = timed(lambda: load_obj(objs["pass"], "lt_pass", dev)[0])
+    unpin("lt_pass")
+    ktap.ok(busy and res == 0 and t < BOUND_S,
+            "program loaded on %s in %.2f s (bound %d s)" % (dev, t, BOUND_S),
+            str(res))
+
+    # Only runs still going prove nothing above waited for them.
+    still = in_flight(dev) if busy else 0
+    elapsed = time.monotonic() - start
+    ktap.ok(busy and still == engines + 1 and elapsed < RUN_S,
+            "all %d runs still in flight after %.2f s of operations"
+            % (still, elapsed))
+
+    for pid in pids:
+        os.kill(pid, signal.SIGUSR1)
+    errs = [child_errno(pid) for pid in pids]
+    after = in_flight(dev)
+    ktap.ok(busy and errs == [EINTR] * len(pids) and after == 0,
+            "a signal ends every run with EINTR (%s), %d left in flight"
+            % (errs, after))
+
+    # the run's own device goes: the run ends, removal does not wait for it
+    pci = os.path.basename(os.path.realpath("/sys/class/net/%s/device" % dev))
+    pids = start_runs(pin_path("lt_loopy"), 1) if ok else []
+    busy = ok and wait_in_flight(dev, 1)
+    t = RUN_S
+    if busy:
+        start = time.monotonic()
+        with open("/sys/bus/pci/drivers/hermes/unbind", "w") as f:
+            f.write(pci)
+        t = time.monotonic() - start
+    errs = [child_errno(pid) for pid in pids]
+    ktap.ok(busy and errs == [ENODEV] and t < BOUND_S,
+            "unbinding %s under a long run took %.2f s (bound %d s), the run "
+            "ended with ENODEV (%s)" % (dev, t, BOUND_S, errs))
+    with open("/sys/bus/pci/drivers/hermes/bind", "w") as f:
+        f.write(pci)
+    back = False
+    for _ in range(100):
+        back = os.path.exists("/sys/class/net/" + dev)
+        if back:
+            break
+        time.sleep(0.1)
+    ktap.ok(back, "bind again: %s is back" % dev)
+    unpin("lt_loopy")
+    ktap.finish()
+
+
+if __name__ == "__main__":
+    main()
