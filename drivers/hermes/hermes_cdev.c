@@ -689,7 +689,9 @@ static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
 	struct hermes_uring_pdu *pdu = io_uring_cmd_to_pdu(ioucmd,
 							   struct hermes_uring_pdu);
 	struct hermes_cdev *cd = ioucmd->file->private_data;
-	const void *cmd = io_uring_sqe_cmd(ioucmd->sqe);
+	const u8 *cmd = io_uring_sqe_cmd(ioucmd->sqe);
+	/* the command area: 16 bytes, 80 in a ring of 128-byte entries */
+	size_t cmd_len = issue_flags & IO_URING_F_SQE128 ? 80 : 16;
 	struct hermes_breq *r;
 	u64 uaddr;
 
@@ -699,6 +701,15 @@ static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
 	}
 	if (ioucmd->cmd_op != HERMES_URING_CMD_BATCH)
 		return -ENOTTY;
+	/*
+	 * The batch's buffers are pinned by address: a registered buffer
+	 * would be a second way to name them, which nothing needs yet.
+	 * What follows the batch's address is reserved, so that it can
+	 * carry something later.
+	 */
+	if (ioucmd->flags & IORING_URING_CMD_FIXED ||
+	    memchr_inv(cmd + sizeof(u64), 0, cmd_len - sizeof(u64)))
+		return -EINVAL;
 
 	uaddr = get_unaligned_le64(cmd);
 	r = hermes_breq_new(cd, u64_to_user_ptr(uaddr));

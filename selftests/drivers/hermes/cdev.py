@@ -47,7 +47,7 @@ IOC_BATCH = _ioc(3, 1, BATCH_SIZE)
 LENPFX = 1
 RESULT = 16
 FAULT_BUDGET = 19
-NR_IO_URING_SETUP, NR_IO_URING_ENTER = 425, 426
+NR_IO_URING_SETUP, NR_IO_URING_ENTER, NR_IO_URING_REGISTER = 425, 426, 427
 
 FIELDS = ("prog_fd flags record_size budget in_addr out_addr res_addr "
           "in_len out_len res_len reserved records_in records_out "
@@ -214,14 +214,26 @@ class Ring:
             return struct.unpack_from("<I", m, off)[0]
         struct.pack_into("<I", m, off, val)
 
-    def submit(self, dev_fd, cmd_op, cmd_addr, user_data):
+    def register_buffer(self, addr, length):
+        """IORING_REGISTER_BUFFERS of one buffer, index 0."""
+        iov = struct.pack("<QQ", addr, length)
+        self.keep.append(ctypes.create_string_buffer(iov, len(iov)))
+        if libc.syscall(NR_IO_URING_REGISTER, self.fd, 0,
+                        ctypes.byref(self.keep[-1]), 1) < 0:
+            raise OSError(ctypes.get_errno(), "io_uring_register")
+
+    def submit(self, dev_fd, cmd_op, cmd_addr, user_data, cmd_tail=0,
+               cmd_flags=0):
+        """cmd_tail: the 8 reserved bytes after the address in the
+        command area; cmd_flags: sqe->uring_cmd_flags."""
         tail = self._u32(self.sq, self.sqo["tail"])
         idx = tail & self._u32(self.sq, self.sqo["mask"])
         sqe = bytearray(64)
         struct.pack_into("<BBHiII", sqe, 0, self.OP_URING_CMD, 0, 0, dev_fd,
                          cmd_op, 0)
+        struct.pack_into("<I", sqe, 28, cmd_flags)
         struct.pack_into("<Q", sqe, 32, user_data)
-        struct.pack_into("<Q", sqe, 48, cmd_addr)
+        struct.pack_into("<QQ", sqe, 48, cmd_addr, cmd_tail)
         self.sqes[64 * idx:64 * idx + 64] = bytes(sqe)
         self._u32(self.sq, self.sqo["array"] + 4 * idx, idx)
         self._u32(self.sq, self.sqo["tail"], tail + 1)
@@ -616,14 +628,22 @@ def test_uring(ktap, fd, progs, engines):
     cmd = ctypes.create_string_buffer(
         pack_batch(**b.args(prog_fd=progs["dev"], record_size=64,
                             reserved=1)), BATCH_SIZE)
+    good = ctypes.create_string_buffer(
+        pack_batch(**b.args(prog_fd=progs["dev"], record_size=64)),
+        BATCH_SIZE)
+    ring.register_buffer(ctypes.addressof(b.inp), 64)
     ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), 100)
     ring.submit(fd, 0x1234, ctypes.addressof(cmd), 101)
-    ring.enter(2, 2)
+    ring.submit(fd, IOC_BATCH, ctypes.addressof(good), 102, cmd_tail=1 << 56)
+    ring.submit(fd, IOC_BATCH, ctypes.addressof(good), 103, cmd_flags=1)
+    ring.enter(4, 4)
     got = dict(ring.reap())
     ktap.ok(got.get(100) == -errno.EINVAL and got.get(101) == -errno.ENOTTY
-            and b.untouched(),
+            and got.get(102) == -errno.EINVAL and
+            got.get(103) == -errno.EINVAL and b.untouched(),
             "io_uring: a bad batch completes with -EINVAL, an unknown "
-            "cmd_op with -ENOTTY", "completions %s" % got)
+            "cmd_op with -ENOTTY, a reserved byte of the command or "
+            "IORING_URING_CMD_FIXED with -EINVAL", "completions %s" % got)
     ring.close()
 
 
