@@ -126,6 +126,17 @@ enum hermes_status {
 	HERMES_ST_INVALID_RECORDS	= 0x10,
 };
 
+/* Fault kinds of a response's byte 3 (device.rst, "Fault kinds") */
+enum hermes_dev_fault {
+	HERMES_DEV_FAULT_LOAD		= 16,
+	HERMES_DEV_FAULT_STORE		= 17,
+	HERMES_DEV_FAULT_MISALIGNED	= 18,
+	HERMES_DEV_FAULT_BUDGET		= 19,
+	HERMES_DEV_FAULT_CALL_DEPTH	= 20,
+	HERMES_DEV_FAULT_HELPER		= 21,
+	HERMES_DEV_FAULT_ABORTED	= 22,
+};
+
 /* BAR2: XDMA IRQ block */
 #define HERMES_XDMA_USER_IE	0x2004
 #define HERMES_MSIX_ENGINE0	8

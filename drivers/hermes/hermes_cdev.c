@@ -30,6 +30,7 @@
 #include <linux/mm.h>
 #include <linux/netdevice.h>
 #include <linux/rwsem.h>
+#include <linux/sched/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -71,6 +72,8 @@ struct hermes_breq {
 	u32 max_records;	/* records the input can hold at most */
 	bool unsupported;	/* the device cannot run batches */
 	struct hermes_ubuf in, out, res;
+	struct mm_struct *mm;	/* charged with @locked pages */
+	unsigned long locked;
 
 	/* io_uring */
 	struct io_uring_cmd *ioucmd;
@@ -240,11 +243,32 @@ static int hermes_ubuf_map(struct hermes_dev *hd, struct hermes_ubuf *u)
 	return err;
 }
 
+/* Pages of @len bytes at @addr, as hermes_ubuf_pin() pins them */
+static unsigned long hermes_ubuf_pages(u64 addr, u64 len)
+{
+	return len ? DIV_ROUND_UP(offset_in_page(addr) + len, PAGE_SIZE) : 0;
+}
+
+/* Give the pinned pages back to the locked_vm of the submitter's mm. */
+static void hermes_breq_uncharge(struct hermes_breq *r)
+{
+	if (!r->mm)
+		return;
+	/* an mm already torn down has nothing left to uncharge */
+	if (mmget_not_zero(r->mm)) {
+		account_locked_vm(r->mm, r->locked, false);
+		mmput(r->mm);
+	}
+	mmdrop(r->mm);
+	r->mm = NULL;
+}
+
 static void hermes_breq_free(struct hermes_breq *r)
 {
 	hermes_ubuf_release(&r->in);
 	hermes_ubuf_release(&r->out);
 	hermes_ubuf_release(&r->res);
+	hermes_breq_uncharge(r);
 	if (r->prog)
 		bpf_prog_put(r->prog);
 	kref_put(&r->cd->ref, hermes_cdev_release);
@@ -334,21 +358,60 @@ static int hermes_batch_check(struct hermes_cdev *cd, struct hermes_breq *r)
 static int hermes_batch_pin(struct hermes_breq *r)
 {
 	struct hermes_batch *b = &r->b;
+	u64 res_len = min_t(u64, round_down(b->res_len, HERMES_RESULT_SIZE),
+			    (u64)r->max_records * HERMES_RESULT_SIZE);
+	unsigned long pages;
 	int err;
+
+	/*
+	 * Pinned pages count against RLIMIT_MEMLOCK of the submitter (as
+	 * VFIO and RDMA charge them), so that batches in flight cannot pin
+	 * more than it allows; ENOMEM when they would.
+	 */
+	pages = hermes_ubuf_pages(b->in_addr, b->in_len) +
+		hermes_ubuf_pages(b->out_addr, b->in_len) +
+		hermes_ubuf_pages(b->res_addr, res_len);
+	err = account_locked_vm(current->mm, pages, true);
+	if (err)
+		return err;
+	r->mm = current->mm;
+	mmgrab(r->mm);
+	r->locked = pages;
 
 	/* A bad address gives EFAULT with nothing else done */
 	err = hermes_ubuf_pin(&r->in, b->in_addr, b->in_len, false);
 	if (!err)
 		err = hermes_ubuf_pin(&r->out, b->out_addr, b->in_len, true);
 	if (!err)
-		err = hermes_ubuf_pin(&r->res, b->res_addr,
-				      min_t(u64, round_down(b->res_len,
-							    HERMES_RESULT_SIZE),
-					    (u64)r->max_records *
-					    HERMES_RESULT_SIZE), true);
+		err = hermes_ubuf_pin(&r->res, b->res_addr, res_len, true);
 	if (err)
 		return err;
 	return r->unsupported ? -EOPNOTSUPP : 0;
+}
+
+/*
+ * The uapi fault kind (HERMES_FAULT_*) of a device fault kind, 0 for one
+ * a batch cannot report: the ABI is the header's, whatever the device
+ * numbers.
+ */
+static u32 hermes_fault_uapi(u8 kind)
+{
+	switch (kind) {
+	case HERMES_DEV_FAULT_LOAD:
+		return HERMES_FAULT_LOAD;
+	case HERMES_DEV_FAULT_STORE:
+		return HERMES_FAULT_STORE;
+	case HERMES_DEV_FAULT_MISALIGNED:
+		return HERMES_FAULT_MISALIGNED;
+	case HERMES_DEV_FAULT_BUDGET:
+		return HERMES_FAULT_BUDGET;
+	case HERMES_DEV_FAULT_CALL_DEPTH:
+		return HERMES_FAULT_CALL_DEPTH;
+	case HERMES_DEV_FAULT_HELPER:
+		return HERMES_FAULT_HELPER;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -470,7 +533,13 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 		break;
 	case HERMES_ST_EBPF_ERROR:
 	case HERMES_ST_BUDGET_EXCEEDED:
-		b->fault = res[3];
+		b->fault = hermes_fault_uapi(res[3]);
+		if (!b->fault) {
+			hermes_set_error(hd, "engine %u: batch fault of unknown kind %u",
+					 e->idx, res[3]);
+			err = -EIO;
+			goto out_unpin;
+		}
 		b->fault_insn = hermes_fault_insn(hp,
 						  get_unaligned_le32(res + 4));
 		hermes_set_error(hd,
@@ -560,23 +629,41 @@ static int hermes_batch_exec(struct hermes_breq *r, bool interruptible)
 static const size_t hermes_batch_out_off = offsetof(struct hermes_batch,
 						    records_in);
 
-/* Read and check a batch from user space; r->cd holds a reference. */
+/*
+ * HERMES_IOC_BATCH (and HERMES_URING_CMD_BATCH) with the size of the
+ * caller's struct hermes_batch in the command code: the structure may
+ * grow, a caller built against a later header passes a larger one.
+ */
+static bool hermes_is_batch_cmd(unsigned int cmd)
+{
+	return _IOC_TYPE(cmd) == HERMES_IOC_MAGIC &&
+	       _IOC_NR(cmd) == _IOC_NR(HERMES_IOC_BATCH) &&
+	       _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE);
+}
+
+/*
+ * Read and check a batch of @size bytes from user space; r->cd holds a
+ * reference.  A structure larger than ours must have zeros past it (what
+ * it adds is not known here: E2BIG otherwise), a smaller one is refused.
+ */
 static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
-					   const void __user *arg)
+					   const void __user *arg,
+					   size_t size)
 {
 	struct hermes_breq *r;
 	int err;
 
+	if (size < sizeof(r->b))
+		return ERR_PTR(-EINVAL);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	kref_get(&cd->ref);
 	r->cd = cd;
 	spin_lock_init(&r->lock);
-	if (copy_from_user(&r->b, arg, sizeof(r->b))) {
-		err = -EFAULT;
+	err = copy_struct_from_user(&r->b, sizeof(r->b), arg, size);
+	if (err)
 		goto err_free;
-	}
 	r->b.records_in = 0;
 	r->b.records_out = 0;
 	r->b.bytes_out = 0;
@@ -609,12 +696,13 @@ static int hermes_batch_copy_out(struct hermes_breq *r, void __user *arg)
 	return 0;
 }
 
-static long hermes_ioc_batch(struct hermes_cdev *cd, void __user *arg)
+static long hermes_ioc_batch(struct hermes_cdev *cd, void __user *arg,
+			     size_t size)
 {
 	struct hermes_breq *r;
 	int err;
 
-	r = hermes_breq_new(cd, arg);
+	r = hermes_breq_new(cd, arg, size);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	err = hermes_batch_exec(r, true);
@@ -629,14 +717,11 @@ static long hermes_cdev_ioctl(struct file *file, unsigned int cmd,
 {
 	struct hermes_cdev *cd = file->private_data;
 
-	switch (cmd) {
-	case HERMES_IOC_INFO:
+	if (cmd == HERMES_IOC_INFO)
 		return hermes_ioc_info(cd, (void __user *)arg);
-	case HERMES_IOC_BATCH:
-		return hermes_ioc_batch(cd, (void __user *)arg);
-	default:
-		return -ENOTTY;
-	}
+	if (hermes_is_batch_cmd(cmd))
+		return hermes_ioc_batch(cd, (void __user *)arg, _IOC_SIZE(cmd));
+	return -ENOTTY;
 }
 
 /* io_uring */
@@ -699,7 +784,7 @@ static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
 		hermes_uring_cancel(ioucmd);
 		return 0;
 	}
-	if (ioucmd->cmd_op != HERMES_URING_CMD_BATCH)
+	if (!hermes_is_batch_cmd(ioucmd->cmd_op))
 		return -ENOTTY;
 	/*
 	 * The batch's buffers are pinned by address: a registered buffer
@@ -712,7 +797,8 @@ static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
 		return -EINVAL;
 
 	uaddr = get_unaligned_le64(cmd);
-	r = hermes_breq_new(cd, u64_to_user_ptr(uaddr));
+	r = hermes_breq_new(cd, u64_to_user_ptr(uaddr),
+			    _IOC_SIZE(ioucmd->cmd_op));
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	r->ioucmd = ioucmd;

@@ -79,7 +79,10 @@ struct hermes_batch_result {
 	__le32 flags;		/* HERMES_RESULT_* */
 };
 
-/* Fault kinds of struct hermes_batch.fault (device.rst, "Fault kinds") */
+/*
+ * Fault kinds of struct hermes_batch.fault: the driver's values, which it
+ * maps the device's to (an aborted batch is an error, not a fault).
+ */
 #define HERMES_FAULT_LOAD		16
 #define HERMES_FAULT_STORE		17
 #define HERMES_FAULT_MISALIGNED		18
@@ -130,6 +133,12 @@ struct hermes_info {
 	__u64 engine_errors[HERMES_MAX_ENGINES_INFO];
 };
 
+/*
+ * HERMES_IOC_BATCH carries the size of struct hermes_batch (_IOC_SIZE), so
+ * that the structure can grow: the driver takes a larger structure whose
+ * bytes past the ones it knows are zero (E2BIG otherwise), and refuses a
+ * smaller one (EINVAL).
+ */
 #define HERMES_IOC_MAGIC	0xB9
 #define HERMES_IOC_INFO		_IOR(HERMES_IOC_MAGIC, 0x00, struct hermes_info)
 #define HERMES_IOC_BATCH	_IOWR(HERMES_IOC_MAGIC, 0x01, struct hermes_batch)

@@ -13,6 +13,7 @@ import errno
 import mmap
 import os
 import random
+import resource
 import re
 import signal
 import stat
@@ -702,6 +703,77 @@ def spin_batch(progs, records=16384):
     return b, b.args(prog_fd=progs["loopy"], record_size=32)
 
 
+def test_sizes(ktap, fd, progs):
+    """The batch command's code carries the structure's size, so that the
+    structure can grow: larger ones with zeros past ours run, the others
+    are refused before anything runs."""
+    got = {}
+    for name, extra, tail in (("larger", 8, b"\0" * 8),
+                              ("larger, non-zero tail", 8, b"\0" * 7 + b"\1"),
+                              ("smaller", -8, b"")):
+        b = Bufs(b"x" * 256)
+        raw = pack_batch(**b.args(prog_fd=progs["dev"], record_size=64))
+        raw = raw[:BATCH_SIZE + min(extra, 0)] + tail
+        buf = ctypes.create_string_buffer(raw, len(raw))
+        err = ioctl(fd, _ioc(3, 1, len(raw)), buf)
+        out = unpack_batch(buf.raw[:BATCH_SIZE]) if extra > 0 else {}
+        got[name] = (err, out.get("records_in"), b.untouched())
+    ktap.ok(got["larger"] == (0, 4, False) and
+            got["larger, non-zero tail"] == (errno.E2BIG, 0, True) and
+            got["smaller"] == (errno.EINVAL, None, True),
+            "batch structure of another size: a larger one with zeros past "
+            "ours runs, a non-zero byte there E2BIG, a smaller one EINVAL",
+            "%s" % got)
+
+
+CAP_IPC_LOCK = 14
+
+
+def drop_ipc_lock():
+    """Drop CAP_IPC_LOCK from this process, so RLIMIT_MEMLOCK applies."""
+    hdr = struct.pack("<Ii", 0x20080522, 0)     # _LINUX_CAPABILITY_VERSION_3
+    data = ctypes.create_string_buffer(24)
+    if libc.capget(hdr, data) < 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    caps = list(struct.unpack("<6I", data.raw))
+    caps[0] &= ~(1 << CAP_IPC_LOCK)             # effective
+    caps[1] &= ~(1 << CAP_IPC_LOCK)             # permitted
+    if libc.capset(hdr, struct.pack("<6I", *caps)) < 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def locked_kib():
+    with open("/proc/self/status") as f:
+        return int(re.search(r"VmLck:\s+(\d+) kB", f.read()).group(1))
+
+
+def test_memlock(ktap, fd, progs):
+    """Pinned pages count against RLIMIT_MEMLOCK, and come back."""
+    def child():
+        drop_ipc_lock()
+        resource.setrlimit(resource.RLIMIT_MEMLOCK, (64 << 10, 64 << 10))
+        small = Bufs(b"x" * 4096)
+        big = Bufs(b"x" * (256 << 10))
+        e_big, _ = batch(fd, **big.args(prog_fd=progs["dev"],
+                                        record_size=64))
+        before = locked_kib()
+        e_small, _ = batch(fd, **small.args(prog_fd=progs["dev"],
+                                            record_size=64))
+        after = locked_kib()
+        # one byte: 0 when all is as expected, else which check failed
+        return (e_big != errno.ENOMEM) | (e_small != 0) << 1 | \
+            (before != after) << 2 | (not big.untouched()) << 3
+
+    pid, r = report_errno(child)
+    bad = collect(pid, r)
+    ktap.ok(bad == 0,
+            "RLIMIT_MEMLOCK of 64 KiB without CAP_IPC_LOCK: a batch "
+            "pinning 512 KiB gets ENOMEM with nothing written, a 4 KiB one "
+            "runs, and its pages are uncharged afterwards",
+            "failed checks %s (bits: ENOMEM, small batch, VmLck, "
+            "untouched)" % bad)
+
+
 def report_errno(func):
     """Fork, run func() -> errno in the child; return (pid, read end)."""
     r, w = os.pipe()
@@ -851,7 +923,7 @@ def main():
     if not devs:
         skip_all("the hermes driver did not bind")
     global PLAN
-    PLAN = 43 + (1 if len(devs) > 1 else 0)
+    PLAN = 45 + (1 if len(devs) > 1 else 0)
     ktap = Ktap(PLAN)
     pins0 = foll_pins()
     fds = {d: os.open("/dev/" + d, os.O_RDWR) for d in devs}
@@ -870,6 +942,8 @@ def main():
         ktap.finish()
     test_batches(ktap, fd, progs)
     test_faults(ktap, fd, progs)
+    test_sizes(ktap, fd, progs)
+    test_memlock(ktap, fd, progs)
     test_uring(ktap, fd, progs, inf["engines"])
     test_kill(ktap, devs[0], progs)
     test_signal(ktap, devs[0], progs)
