@@ -1687,7 +1687,7 @@ static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
 
     trace_hermes_dma_stop(ch->h2c ? "h2c" : "c2h", ch->index, why,
                           ch->completed);
-    if (why != XDMA_ST_DESC_COMPLETED) {
+    if (why & ~XDMA_ST_DESC_COMPLETED) {
         qemu_log_mask(LOG_GUEST_ERROR,
                       "hermes: %s%u: transfer stopped with status 0x%x "
                       "after %u descriptors (descriptor 0x%" PRIx64 ")\n",
@@ -1768,6 +1768,11 @@ static void hermes_dma_bh(void *opaque)
         MemTxResult r;
 
         if (!ch->cur_valid) {
+            /* RUN cleared: stop between descriptors (PG195) */
+            if (!(ch->control & XDMA_CTRL_RUN)) {
+                hermes_dma_stop(ch, 0);
+                return;
+            }
             err = hermes_dma_fetch(ch);
             if (err) {
                 hermes_dma_stop(ch, err);

@@ -106,6 +106,7 @@
 #define XDMA_H2C_SG(c)  (0x4000 + 0x100 * (c))
 #define XDMA_C2H_SG(c)  (0x5000 + 0x100 * (c))
 #define XDMA_COMMON     0x6000
+#define XDMA_MSIX_TABLE 0x8000
 #define CH_CONTROL      0x04
 #define CH_CONTROL_W1C  0x0c
 #define CH_STATUS       0x40
@@ -1115,6 +1116,142 @@ static void test_dma(void)
                     DMA_STOPPED | DMA_COMPLETED);
     g_assert_true(qpci_msix_pending(h.dev[0], 4));
     g_assert_false(qpci_msix_pending(h.dev[0], 0));
+    hermes_stop(&h);
+}
+
+/* Start the chain at @desc on channel 0 of direction @h2c, not waiting. */
+static void dma_start(Hermes *h, bool h2c, uint64_t desc)
+{
+    uint64_t ch = h2c ? XDMA_H2C(0) : XDMA_C2H(0);
+    uint64_t sg = h2c ? XDMA_H2C_SG(0) : XDMA_C2H_SG(0);
+
+    qpci_io_writel(h->dev[0], h->bar2[0], ch + CH_CONTROL_W1C, 1);
+    qpci_io_writel(h->dev[0], h->bar2[0], sg + SG_DESC_LO, desc);
+    qpci_io_writel(h->dev[0], h->bar2[0], sg + SG_DESC_HI, desc >> 32);
+    qpci_io_writel(h->dev[0], h->bar2[0], ch + CH_CONTROL, 1);
+}
+
+static uint32_t dma_wait(Hermes *h, bool h2c)
+{
+    uint64_t ch = h2c ? XDMA_H2C(0) : XDMA_C2H(0);
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    uint32_t st;
+
+    while ((st = qpci_io_readl(h->dev[0], h->bar2[0], ch + CH_STATUS)) &
+           DMA_BUSY) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    return st;
+}
+
+/*
+ * A guest aims DMA at the device itself: its registers, its memory BAR
+ * and its MSI-X table.  The transfers fail (the device does not reenter
+ * itself) and change nothing there; clearing RUN stops a chain between
+ * descriptors; a reset stops one at once; the device keeps answering.
+ */
+static void test_dma_hostile(void)
+{
+    uint64_t desc, big, card = 0;
+    uint32_t st, done, vec;
+    Hermes h;
+    int k;
+
+    hermes_start_one(&h);
+    desc = guest_alloc(&h.alloc, 4096);
+    big = guest_alloc(&h.alloc, 24 * MiB);
+    qtest_memset(h.qts, big, 0x5a, 24 * MiB);
+    qpci_io_writel(h.dev[0], h.bar0[0], EHCMDREQ(0), 0x12345678);
+    vec = qpci_io_readl(h.dev[0], h.bar2[0], XDMA_MSIX_TABLE + 8);
+
+    /* C2H into BAR0 and into the MSI-X table, H2C out of BAR4 */
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, card,
+             h.bar0[0].addr + EHCMDREQ(0), 0);
+    put_desc(&h, desc + 32, DESC_MAGIC | DESC_STOP, 64, card,
+             h.bar2[0].addr + XDMA_MSIX_TABLE, 0);
+    put_desc(&h, desc + 64, DESC_MAGIC | DESC_STOP, 64,
+             h.bar4[0].addr + 4096, card, 0);
+    g_assert_cmphex(dma_run(&h, false, desc, &done), ==,
+                    DMA_STOPPED | DMA_WRITE_ERROR);
+    g_assert_cmphex(dma_run(&h, false, desc + 32, &done), ==,
+                    DMA_STOPPED | DMA_WRITE_ERROR);
+    g_assert_cmphex(dma_run(&h, true, desc + 64, &done), ==,
+                    DMA_STOPPED | DMA_READ_ERROR);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar0[0], EHCMDREQ(0)), ==,
+                    0x12345678);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_MSIX_TABLE + 8),
+                    ==, vec);
+
+    /* RUN cleared mid-chain: the descriptor in progress completes */
+    for (k = 0; k < 3; k++) {
+        put_desc(&h, desc + 128 + 32 * k, DESC_MAGIC | (k == 2 ? DESC_STOP : 0),
+                 8 * MiB, big + k * 8 * MiB, 0, desc + 128 + 32 * (k + 1));
+    }
+    dma_start(&h, true, desc + 128);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_CONTROL_W1C, 1);
+    st = dma_wait(&h, true);
+    done = qpci_io_readl(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_COMPLETED);
+    g_assert_cmphex(st, ==, DMA_STOPPED);
+    g_assert_cmpuint(done, >=, 1);
+    g_assert_cmpuint(done, <, 3);
+
+    /* a reset stops a chain at once: nothing moves after it */
+    dma_start(&h, true, desc + 128);
+    dev_reset(&h, 0);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_H2C(0) + CH_STATUS), ==, 0);
+    g_assert_cmpuint(qpci_io_readl(h.dev[0], h.bar2[0],
+                                   XDMA_H2C(0) + CH_COMPLETED), ==, 0);
+    g_usleep(20 * 1000);
+    for (k = 0; k < 8 * MiB; k += MiB) {
+        g_assert_cmphex(qpci_io_readq(h.dev[0], h.bar4[0], k), ==, 0);
+    }
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    hermes_stop(&h);
+}
+
+/*
+ * BAR0 answers accesses of 1, 2, 4 and 8 bytes with the bytes of its
+ * 32-bit registers; BAR2's XDMA registers take only 4-byte accesses and
+ * ignore the others; the last quadword of BAR4 is reachable, nothing
+ * past it.
+ */
+static void test_mmio_sizes(void)
+{
+    uint64_t q, last;
+    Hermes h;
+    int k;
+
+    hermes_start_one(&h);
+    q = (uint64_t)rd32(&h, 0, EHVER + 4) << 32 | rd32(&h, 0, EHVER);
+    g_assert_cmphex(qpci_io_readq(h.dev[0], h.bar0[0], EHVER), ==, q);
+    for (k = 0; k < 8; k++) {
+        g_assert_cmphex(qpci_io_readb(h.dev[0], h.bar0[0], EHVER + k), ==,
+                        (q >> (8 * k)) & 0xff);
+    }
+    for (k = 0; k < 8; k += 2) {
+        g_assert_cmphex(qpci_io_readw(h.dev[0], h.bar0[0], EHVER + k), ==,
+                        (q >> (8 * k)) & 0xffff);
+    }
+    /* request bytes written one by one read back as one word */
+    for (k = 0; k < 4; k++) {
+        qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDREQ(1) + k, 0x10 + k);
+    }
+    g_assert_cmphex(rd32(&h, 0, EHCMDREQ(1)), ==, 0x13121110);
+
+    /* XDMA: byte and word accesses are not taken */
+    qpci_io_writeb(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0xff);
+    qpci_io_writew(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0xffff);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_USER_IE), ==, 0);
+
+    last = h.mem_size[0] - 8;
+    qpci_io_writeq(h.dev[0], h.bar4[0], last, 0x0123456789abcdefULL);
+    g_assert_cmphex(qpci_io_readq(h.dev[0], h.bar4[0], last), ==,
+                    0x0123456789abcdefULL);
+    g_assert_cmphex(qpci_io_readb(h.dev[0], h.bar4[0], last + 7), ==, 0x01);
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
     hermes_stop(&h);
 }
 
@@ -2695,6 +2832,8 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/msix", test_msix);
     qtest_add_func("/hermes/dma", test_dma);
     qtest_add_func("/hermes/dma-errors", test_dma_errors);
+    qtest_add_func("/hermes/dma-hostile", test_dma_hostile);
+    qtest_add_func("/hermes/mmio-sizes", test_mmio_sizes);
     qtest_add_func("/hermes/reset", test_reset);
     qtest_add_func("/hermes/system-reset", test_system_reset);
     qtest_add_func("/hermes/two-devices", test_two_devices);
