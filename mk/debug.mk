@@ -10,8 +10,10 @@
 # One VM boot, three phases:
 #
 #  1. the driver tests that do not hot-unplug (drivers/hermes offload.py,
-#     maps.py and cdev.py when the kselftest list has them: cdev.py pins user
-#     pages, maps them for DMA and unbinds with batches in flight);
+#     maps.py, cdev.py and lifetimes.py when the kselftest list has them:
+#     cdev.py pins user pages, maps them for DMA and unbinds with batches
+#     in flight; lifetimes.py removes a netdevsim device, uses device maps
+#     and unbinds a device while long runs are in flight);
 #  2. rmmod hermes, then kmemleak scans: what the driver allocated and
 #     did not free shows up as a leak once the module is gone;
 #  3. the hot-unplug tests, vm/hotplug.sh then drivers/hermes remove.py
@@ -74,7 +76,7 @@ DEBUG_VM_CMD := k=$(KMEMLEAK); rc=0; \
 	locks() { sed -n "s/^ *debug_locks: *\([0-9]*\)/lockdep-debug-locks-$$1: \1/p" \
 		/proc/lockdep_stats; }; \
 	t=; for x in drivers/hermes:offload.py drivers/hermes:maps.py \
-		drivers/hermes:cdev.py; do \
+		drivers/hermes:cdev.py drivers/hermes:lifetimes.py; do \
 		$(DEBUG_KSFT) -l | grep -qx "$$x" && t="$$t -t $$x"; done; \
 	[ -n "$$t" ] || t="-t drivers/hermes:offload.py"; \
 	$(DEBUG_KSFT) $$t || rc=1; \
