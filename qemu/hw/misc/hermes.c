@@ -406,6 +406,7 @@ struct HermesState {
     uint32_t chan_ie;
     bool resetting;             /* EHDEVCTL.RESET: waiting for the engines */
     VMChangeStateEntry *vmstate_change;
+    bool vm_running;            /* as the change state handler last said */
 
     /* Map table: taken by engine threads, and by reset with engines idle */
     QemuMutex map_lock;
@@ -475,7 +476,7 @@ static void hermes_engine_complete(HermesEngine *e, uint8_t status,
     e->done = true;
     if (s->user_ie & (1u << e->index)) {
         /* a stopped VM gets its interrupts when it runs again */
-        if (runstate_is_running()) {
+        if (s->vm_running) {
             hermes_notify(s, XDMA_ENGINE_VECTOR0 + e->index);
         } else {
             e->irq_pending = true;
@@ -1397,6 +1398,11 @@ static void hermes_reset_request(HermesState *s)
     for (i = 0; i < s->num_engines; i++) {
         qatomic_set(&s->engines[i].abort, 1);
     }
+    /* DMA stops now: the host may release its memory once RESET reads 0 */
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        hermes_dma_reset(&s->h2c[i]);
+        hermes_dma_reset(&s->c2h[i]);
+    }
     hermes_reset_continue(s);
 }
 
@@ -1760,7 +1766,7 @@ static void hermes_dma_bh(void *opaque)
     uint64_t moved = 0;
 
     /* DMA pauses with the VM: hermes_vm_state_change() resumes it */
-    if (!(ch->status & XDMA_ST_BUSY) || !runstate_is_running()) {
+    if (!(ch->status & XDMA_ST_BUSY) || !s->vm_running) {
         return;
     }
     while (moved < XDMA_STEP_BYTES) {
@@ -1815,6 +1821,12 @@ static void hermes_dma_bh(void *opaque)
 static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
 {
     bool start = !(ch->control & XDMA_CTRL_RUN) && (val & XDMA_CTRL_RUN);
+
+    if (start && ch->dev->resetting) {
+        qemu_log_mask(LOG_GUEST_ERROR, "hermes: %s%u: RUN during a device "
+                      "reset ignored\n", ch->h2c ? "h2c" : "c2h", ch->index);
+        return;
+    }
 
     ch->control = val & XDMA_CTRL_RUN;
     if (start) {
@@ -2064,6 +2076,7 @@ static void hermes_vm_state_change(void *opaque, bool running,
     HermesState *s = opaque;
     unsigned i;
 
+    s->vm_running = running;
     if (!running) {
         return;
     }
@@ -2162,8 +2175,9 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
                            QEMU_THREAD_JOINABLE);
     }
-    s->vmstate_change = qemu_add_vm_change_state_handler(
-        hermes_vm_state_change, s);
+    s->vm_running = runstate_is_running();
+    s->vmstate_change = qdev_add_vm_change_state_handler(
+        DEVICE(s), hermes_vm_state_change, s);
     return;
 
 fail:
