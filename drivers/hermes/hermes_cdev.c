@@ -68,6 +68,7 @@ struct hermes_ubuf {
 struct hermes_breq {
 	struct hermes_cdev *cd;
 	struct hermes_batch b;
+	size_t usize;		/* of the caller's struct hermes_batch */
 	struct bpf_prog *prog;
 	u32 max_records;	/* records the input can hold at most */
 	bool unsupported;	/* the device cannot run batches */
@@ -365,12 +366,14 @@ static int hermes_batch_pin(struct hermes_breq *r)
 
 	/*
 	 * Pinned pages count against RLIMIT_MEMLOCK of the submitter (as
-	 * VFIO and RDMA charge them), so that batches in flight cannot pin
+	 * VFIO charges its pins), so that batches in flight cannot pin
 	 * more than it allows; ENOMEM when they would.
 	 */
 	pages = hermes_ubuf_pages(b->in_addr, b->in_len) +
 		hermes_ubuf_pages(b->out_addr, b->in_len) +
 		hermes_ubuf_pages(b->res_addr, res_len);
+	if (!current->mm)
+		return -EFAULT;
 	err = account_locked_vm(current->mm, pages, true);
 	if (err)
 		return err;
@@ -551,10 +554,11 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 		err = -EINVAL;
 		goto out_unpin;
 	case HERMES_ST_ABORTED:
+		/* a signal ends the wait before; else the device did it */
 		if (READ_ONCE(hd->dead))
 			err = -ENODEV;
 		else
-			err = READ_ONCE(r->cancelled) ? -ECANCELED : -EINTR;
+			err = READ_ONCE(r->cancelled) ? -ECANCELED : -EAGAIN;
 		goto out_unpin;
 	case HERMES_ST_INVALID_OPCODE:
 		err = -EOPNOTSUPP;
@@ -644,7 +648,8 @@ static bool hermes_is_batch_cmd(unsigned int cmd)
 /*
  * Read and check a batch of @size bytes from user space; r->cd holds a
  * reference.  A structure larger than ours must have zeros past it (what
- * it adds is not known here: E2BIG otherwise), a smaller one is refused.
+ * it adds is not known here: E2BIG otherwise); one from an earlier
+ * header, down to the first, gets zeros for what it lacks.
  */
 static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
 					   const void __user *arg,
@@ -653,7 +658,10 @@ static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
 	struct hermes_breq *r;
 	int err;
 
-	if (size < sizeof(r->b))
+	/* the first structure holds every field a batch answers in */
+	BUILD_BUG_ON(offsetofend(struct hermes_batch, duration_ns) !=
+		     HERMES_BATCH_SIZE_VER0);
+	if (size < HERMES_BATCH_SIZE_VER0)
 		return ERR_PTR(-EINVAL);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
@@ -661,6 +669,7 @@ static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
 	kref_get(&cd->ref);
 	r->cd = cd;
 	spin_lock_init(&r->lock);
+	r->usize = size;
 	err = copy_struct_from_user(&r->b, sizeof(r->b), arg, size);
 	if (err)
 		goto err_free;
@@ -689,9 +698,10 @@ err_free:
 
 static int hermes_batch_copy_out(struct hermes_breq *r, void __user *arg)
 {
+	/* what the caller's structure has of ours */
 	if (copy_to_user(arg + hermes_batch_out_off,
 			 (u8 *)&r->b + hermes_batch_out_off,
-			 sizeof(r->b) - hermes_batch_out_off))
+			 min(r->usize, sizeof(r->b)) - hermes_batch_out_off))
 		return -EFAULT;
 	return 0;
 }

@@ -49,7 +49,12 @@ static int hermes_run_error(struct hermes_dev *hd, struct hermes_engine *e,
 	case HERMES_ST_BUDGET_EXCEEDED:
 		return -ETIME;
 	case HERMES_ST_ABORTED:
-		return READ_ONCE(hd->dead) ? -ENODEV : -EINTR;
+		/*
+		 * Not ours: a signal ends the wait before the status is read.
+		 * The device aborted on its own (the QEMU model does when
+		 * the VM is saved): the run may be tried again.
+		 */
+		return READ_ONCE(hd->dead) ? -ENODEV : -EAGAIN;
 	case HERMES_ST_INVALID_PROGRAM:
 		dev_warn_ratelimited(&hd->pdev->dev,
 				     "device refused translated prog %u (fault %u at %u)\n",

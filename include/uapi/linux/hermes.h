@@ -135,10 +135,12 @@ struct hermes_info {
 
 /*
  * HERMES_IOC_BATCH carries the size of struct hermes_batch (_IOC_SIZE), so
- * that the structure can grow: the driver takes a larger structure whose
- * bytes past the ones it knows are zero (E2BIG otherwise), and refuses a
- * smaller one (EINVAL).
+ * that the structure can grow at its end: the driver takes any size from
+ * the first one (HERMES_BATCH_SIZE_VER0; EINVAL below it), a larger
+ * structure than it knows if the bytes past them are zero (E2BIG
+ * otherwise), and a smaller one with its missing fields as zeros.
  */
+#define HERMES_BATCH_SIZE_VER0	88	/* the first struct hermes_batch */
 #define HERMES_IOC_MAGIC	0xB9
 #define HERMES_IOC_INFO		_IOR(HERMES_IOC_MAGIC, 0x00, struct hermes_info)
 #define HERMES_IOC_BATCH	_IOWR(HERMES_IOC_MAGIC, 0x01, struct hermes_batch)

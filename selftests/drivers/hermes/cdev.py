@@ -754,24 +754,30 @@ def test_memlock(ktap, fd, progs):
         resource.setrlimit(resource.RLIMIT_MEMLOCK, (64 << 10, 64 << 10))
         small = Bufs(b"x" * 4096)
         big = Bufs(b"x" * (256 << 10))
+        before = locked_kib()
         e_big, _ = batch(fd, **big.args(prog_fd=progs["dev"],
                                         record_size=64))
-        before = locked_kib()
         e_small, _ = batch(fd, **small.args(prog_fd=progs["dev"],
                                             record_size=64))
+        # charged, then the output does not pin: the charge comes back
+        e_fault, _ = batch(fd, **small.args(prog_fd=progs["dev"],
+                                            record_size=64,
+                                            out_addr=0x10000))
         after = locked_kib()
         # one byte: 0 when all is as expected, else which check failed
         return (e_big != errno.ENOMEM) | (e_small != 0) << 1 | \
-            (before != after) << 2 | (not big.untouched()) << 3
+            (before != after) << 2 | (not big.untouched()) << 3 | \
+            (e_fault != errno.EFAULT) << 4
 
     pid, r = report_errno(child)
     bad = collect(pid, r)
     ktap.ok(bad == 0,
             "RLIMIT_MEMLOCK of 64 KiB without CAP_IPC_LOCK: a batch "
             "pinning 512 KiB gets ENOMEM with nothing written, a 4 KiB one "
-            "runs, and its pages are uncharged afterwards",
+            "runs, one whose output does not pin gets EFAULT, and VmLck is "
+            "back where it was",
             "failed checks %s (bits: ENOMEM, small batch, VmLck, "
-            "untouched)" % bad)
+            "untouched, EFAULT)" % bad)
 
 
 def report_errno(func):
