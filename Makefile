@@ -43,6 +43,7 @@ qemu: deps
 
 kselftest: kernel
 	@. tools/build/lib.sh && \
+		stage "kselftest: build test_progs" tools/testing/test-progs-build.sh && \
 		stage "kselftest: install" tools/testing/kselftest-install.sh
 
 build-all: kernel qemu kselftest

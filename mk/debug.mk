@@ -9,7 +9,9 @@
 #
 # One VM boot, three phases:
 #
-#  1. the driver tests that do not hot-unplug (drivers/hermes offload.py,
+#  1. the core series' test_progs test (bpf:test_progs.sh: netdevsim
+#     devices removed during a run), then the driver tests that do not
+#     hot-unplug (drivers/hermes offload.py,
 #     maps.py, cdev.py and lifetimes.py when the kselftest list has them:
 #     cdev.py pins user pages, maps them for DMA and unbinds with batches
 #     in flight; lifetimes.py removes a netdevsim device, uses device maps
@@ -20,9 +22,10 @@
 #     (with hermes bound, so the first unplug also checks the driver's
 #     remove path under lockdep), rmmod hermes and kmemleak scans again.
 #
-# net:bpf_offload.py is left out here: it tests netdevsim, not Hermes,
-# and the normal kselftest-vm suite already runs it; on this kernel it
-# took three quarters of the run (26 of 34 min).
+# net:bpf_offload.py is left out here: the normal kselftest-vm suite
+# already runs it, and on this kernel it took three quarters of the run
+# (26 of 34 min); test_progs covers the core's run lifetimes (what KASAN
+# and lockdep have to see of the core series) in seconds.
 #
 # Why hot-unplug comes last: stock 6.12 pciehp takes &ctrl->reset_lock
 # under pci_rescan_remove_lock in pciehp_unconfigure_device when a slot is
@@ -75,7 +78,7 @@ DEBUG_VM_CMD := k=$(KMEMLEAK); rc=0; \
 		sed "s/^/kmemleak-report: /" $$k; }; \
 	locks() { sed -n "s/^ *debug_locks: *\([0-9]*\)/lockdep-debug-locks-$$1: \1/p" \
 		/proc/lockdep_stats; }; \
-	t=; for x in drivers/hermes:offload.py drivers/hermes:maps.py \
+	t=; for x in bpf:test_progs.sh drivers/hermes:offload.py drivers/hermes:maps.py \
 		drivers/hermes:cdev.py drivers/hermes:lifetimes.py; do \
 		$(DEBUG_KSFT) -l | grep -qx "$$x" && t="$$t -t $$x"; done; \
 	[ -n "$$t" ] || t="-t drivers/hermes:offload.py"; \

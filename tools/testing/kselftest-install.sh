@@ -6,7 +6,9 @@
 # repo's own selftests/, and write its kselftest-list.txt.  Run it in the
 # VM as build/kselftest/run_kselftest.sh; it prints KTAP.
 #
-# Kernel tests taken: net:bpf_offload.py (with netdevsim).
+# Kernel tests taken: net:bpf_offload.py (with netdevsim), and the series'
+# test_progs tests, built by test-progs-build.sh and run by the repo's
+# selftests/bpf/test_progs.sh.
 # Repo tests taken: every test program under selftests/DIR/, as collection
 # DIR: a *.sh or *.py file whose first line is "#!" (modules such as
 # hermes_lib.py have none).  One committed without its run bit is still
@@ -68,6 +70,12 @@ if [ -d "$TOP/selftests" ]; then
 		[ -x "$t" ] || echo "kselftest: warning: ${t#"$TOP/"} has no run bit" \
 			"(the run starts it with its #! line; check-kselftest-vm fails)" >&2
 	done < <(test_programs)
+fi
+
+if [ -d "$OUT.tmp/bpf" ]; then
+	[ -x "$BUILD/test_progs/test_progs" ] ||
+		die "$BUILD/test_progs/test_progs missing: run tools/testing/test-progs-build.sh"
+	cp "$BUILD/test_progs/test_progs" "$OUT.tmp/bpf/"
 fi
 
 rm -rf "$OUT"
