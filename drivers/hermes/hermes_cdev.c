@@ -16,6 +16,13 @@
  * under the read side of @lock, and removal takes the write side (after
  * aborting what runs) before it clears @hd, so a batch in flight completes
  * with -ENODEV and later calls get -ENODEV.
+ *
+ * Bounds: the pages a batch pins count against the submitter's
+ * RLIMIT_MEMLOCK, which CAP_IPC_LOCK lifts; the batches in flight of an
+ * open file, from submission to completion, are bounded by @max_batches
+ * whatever the caller's rights, so that neither the requests, their page
+ * lists and pins nor the work queued behind the engines grow without
+ * bound.  A batch over the bound gets -EBUSY.
  */
 
 #include <linux/bpf.h>
@@ -28,6 +35,7 @@
 #include <linux/kref.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
 #include <linux/rwsem.h>
 #include <linux/sched/mm.h>
@@ -43,6 +51,32 @@
 
 #define HERMES_RESULT_SIZE		sizeof(struct hermes_batch_result)
 
+/*
+ * Batches in flight per open file.  A few per engine keep every engine
+ * busy (make bench-batch gains nothing past 32 with three engines); each
+ * pins up to twice the data slot plus its result table, some 130 MiB for
+ * 64 batches of the QEMU model's 1 MiB slots.
+ */
+#define HERMES_MAX_BATCHES_DEFAULT	64
+#define HERMES_MAX_BATCHES_LIMIT	4096
+
+static unsigned int max_batches = HERMES_MAX_BATCHES_DEFAULT;
+
+static int hermes_max_batches_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, HERMES_MAX_BATCHES_LIMIT);
+}
+
+static const struct kernel_param_ops hermes_max_batches_ops = {
+	.set = hermes_max_batches_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_batches, &hermes_max_batches_ops, &max_batches, 0644);
+MODULE_PARM_DESC(max_batches,
+		 "Record batches in flight per open file of /dev/hermesN, 1 to 4096; more get EBUSY (default 64)");
+
 struct hermes_cdev {
 	struct kref ref;
 	struct rw_semaphore lock;	/* @hd: NULL once the device is gone */
@@ -51,7 +85,19 @@ struct hermes_cdev {
 	struct workqueue_struct *wq;	/* io_uring batches */
 	atomic64_t batches;
 	atomic64_t failed;
+	atomic64_t busy;		/* refused: too many in flight */
+	atomic_t inflight;		/* of every open file */
 	char name[IFNAMSIZ];
+};
+
+/*
+ * An open file.  The ioctl and the io_uring request of a batch hold the
+ * file until they return or complete, and the batch gives its place
+ * back before either, so the file outlives the batches it counts.
+ */
+struct hermes_file {
+	struct hermes_cdev *cd;
+	atomic_t inflight;		/* batches, at most max_batches */
 };
 
 /* A user buffer, pinned and described for DMA */
@@ -67,6 +113,7 @@ struct hermes_ubuf {
 /* One batch, from the checks to the answer */
 struct hermes_breq {
 	struct hermes_cdev *cd;
+	struct hermes_file *hf;	/* counts us until hermes_breq_release() */
 	struct hermes_batch b;
 	size_t usize;		/* of the caller's struct hermes_batch */
 	struct bpf_prog *prog;
@@ -100,6 +147,7 @@ static int hermes_cdev_open(struct inode *inode, struct file *file)
 {
 	struct hermes_cdev *cd = container_of(file->private_data,
 					      struct hermes_cdev, misc);
+	struct hermes_file *hf;
 
 	/*
 	 * Only a user who could load a program onto the device may run
@@ -110,18 +158,54 @@ static int hermes_cdev_open(struct inode *inode, struct file *file)
 	if (!(capable(CAP_BPF) || capable(CAP_SYS_ADMIN)) ||
 	    !(capable(CAP_NET_ADMIN) || capable(CAP_SYS_ADMIN)))
 		return -EPERM;
+	hf = kzalloc(sizeof(*hf), GFP_KERNEL);
+	if (!hf)
+		return -ENOMEM;
 	/* misc_open() holds misc_mtx: unregistration waits for us */
 	kref_get(&cd->ref);
-	file->private_data = cd;
+	hf->cd = cd;
+	file->private_data = hf;
 	return 0;
 }
 
 static int hermes_cdev_file_release(struct inode *inode, struct file *file)
 {
-	struct hermes_cdev *cd = file->private_data;
+	struct hermes_file *hf = file->private_data;
 
-	kref_put(&cd->ref, hermes_cdev_release);
+	WARN_ON_ONCE(atomic_read(&hf->inflight));
+	kref_put(&hf->cd->ref, hermes_cdev_release);
+	kfree(hf);
 	return 0;
+}
+
+static void hermes_cdev_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct hermes_file *hf = file->private_data;
+
+	seq_printf(m, "hermes-batches:\t%d\nhermes-max-batches:\t%u\n",
+		   atomic_read(&hf->inflight), READ_ONCE(max_batches));
+}
+
+/*
+ * Take a place for a batch of @hf.
+ *
+ * Return: 0, or -EBUSY when the file has max_batches in flight.
+ */
+static int hermes_file_get(struct hermes_file *hf)
+{
+	if (atomic_inc_return(&hf->inflight) > READ_ONCE(max_batches)) {
+		atomic_dec(&hf->inflight);
+		atomic64_inc(&hf->cd->busy);
+		return -EBUSY;
+	}
+	atomic_inc(&hf->cd->inflight);
+	return 0;
+}
+
+static void hermes_file_put(struct hermes_file *hf)
+{
+	atomic_dec(&hf->cd->inflight);
+	atomic_dec(&hf->inflight);
 }
 
 static long hermes_ioc_info(struct hermes_cdev *cd, void __user *arg)
@@ -264,14 +348,29 @@ static void hermes_breq_uncharge(struct hermes_breq *r)
 	r->mm = NULL;
 }
 
-static void hermes_breq_free(struct hermes_breq *r)
+/*
+ * Give back what a batch holds but its request: pages, charge, program
+ * and its place among the batches in flight of its file.  Idempotent.
+ */
+static void hermes_breq_release(struct hermes_breq *r)
 {
 	hermes_ubuf_release(&r->in);
 	hermes_ubuf_release(&r->out);
 	hermes_ubuf_release(&r->res);
 	hermes_breq_uncharge(r);
-	if (r->prog)
+	if (r->prog) {
 		bpf_prog_put(r->prog);
+		r->prog = NULL;
+	}
+	if (r->hf) {
+		hermes_file_put(r->hf);
+		r->hf = NULL;
+	}
+}
+
+static void hermes_breq_free(struct hermes_breq *r)
+{
+	hermes_breq_release(r);
 	kref_put(&r->cd->ref, hermes_cdev_release);
 	kfree(r);
 }
@@ -647,14 +746,17 @@ static bool hermes_is_batch_cmd(unsigned int cmd)
 
 /*
  * Read and check a batch of @size bytes from user space; r->cd holds a
- * reference.  A structure larger than ours must have zeros past it (what
- * it adds is not known here: E2BIG otherwise); one from an earlier
- * header, down to the first, gets zeros for what it lacks.
+ * reference, and the batch counts among the batches in flight of @hf
+ * (-EBUSY when there are max_batches already).  A structure larger than
+ * ours must have zeros past it (what it adds is not known here: E2BIG
+ * otherwise); one from an earlier header, down to the first, gets zeros
+ * for what it lacks.
  */
-static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
+static struct hermes_breq *hermes_breq_new(struct hermes_file *hf,
 					   const void __user *arg,
 					   size_t size)
 {
+	struct hermes_cdev *cd = hf->cd;
 	struct hermes_breq *r;
 	int err;
 
@@ -663,9 +765,15 @@ static struct hermes_breq *hermes_breq_new(struct hermes_cdev *cd,
 		     HERMES_BATCH_SIZE_VER0);
 	if (size < HERMES_BATCH_SIZE_VER0)
 		return ERR_PTR(-EINVAL);
+	err = hermes_file_get(hf);
+	if (err)
+		return ERR_PTR(err);
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
+	if (!r) {
+		hermes_file_put(hf);
 		return ERR_PTR(-ENOMEM);
+	}
+	r->hf = hf;
 	kref_get(&cd->ref);
 	r->cd = cd;
 	spin_lock_init(&r->lock);
@@ -706,13 +814,13 @@ static int hermes_batch_copy_out(struct hermes_breq *r, void __user *arg)
 	return 0;
 }
 
-static long hermes_ioc_batch(struct hermes_cdev *cd, void __user *arg,
+static long hermes_ioc_batch(struct hermes_file *hf, void __user *arg,
 			     size_t size)
 {
 	struct hermes_breq *r;
 	int err;
 
-	r = hermes_breq_new(cd, arg, size);
+	r = hermes_breq_new(hf, arg, size);
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	err = hermes_batch_exec(r, true);
@@ -725,12 +833,12 @@ static long hermes_ioc_batch(struct hermes_cdev *cd, void __user *arg,
 static long hermes_cdev_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
-	struct hermes_cdev *cd = file->private_data;
+	struct hermes_file *hf = file->private_data;
 
 	if (cmd == HERMES_IOC_INFO)
-		return hermes_ioc_info(cd, (void __user *)arg);
+		return hermes_ioc_info(hf->cd, (void __user *)arg);
 	if (hermes_is_batch_cmd(cmd))
-		return hermes_ioc_batch(cd, (void __user *)arg, _IOC_SIZE(cmd));
+		return hermes_ioc_batch(hf, (void __user *)arg, _IOC_SIZE(cmd));
 	return -ENOTTY;
 }
 
@@ -749,7 +857,9 @@ static void hermes_uring_complete(struct io_uring_cmd *ioucmd,
 		ret = -ECANCELED;
 	else if (!ret)
 		ret = hermes_batch_copy_out(r, u64_to_user_ptr(r->uaddr));
-	/* done first: it ends cancellation, which may look at @r */
+	/* a submitter that sees the completion may submit again at once */
+	hermes_breq_release(r);
+	/* done before the free: it ends cancellation, which looks at @r */
 	io_uring_cmd_done(ioucmd, ret, 0, issue_flags);
 	hermes_breq_free(r);
 }
@@ -783,7 +893,8 @@ static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
 {
 	struct hermes_uring_pdu *pdu = io_uring_cmd_to_pdu(ioucmd,
 							   struct hermes_uring_pdu);
-	struct hermes_cdev *cd = ioucmd->file->private_data;
+	struct hermes_file *hf = ioucmd->file->private_data;
+	struct hermes_cdev *cd = hf->cd;
 	const u8 *cmd = io_uring_sqe_cmd(ioucmd->sqe);
 	/* the command area: 16 bytes, 80 in a ring of 128-byte entries */
 	size_t cmd_len = issue_flags & IO_URING_F_SQE128 ? 80 : 16;
@@ -807,7 +918,7 @@ static int hermes_cdev_uring_cmd(struct io_uring_cmd *ioucmd,
 		return -EINVAL;
 
 	uaddr = get_unaligned_le64(cmd);
-	r = hermes_breq_new(cd, u64_to_user_ptr(uaddr),
+	r = hermes_breq_new(hf, u64_to_user_ptr(uaddr),
 			    _IOC_SIZE(ioucmd->cmd_op));
 	if (IS_ERR(r))
 		return PTR_ERR(r);
@@ -835,6 +946,7 @@ static const struct file_operations hermes_cdev_fops = {
 	.unlocked_ioctl	= hermes_cdev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.uring_cmd	= hermes_cdev_uring_cmd,
+	.show_fdinfo	= hermes_cdev_show_fdinfo,
 	.llseek		= noop_llseek,
 };
 
@@ -934,4 +1046,8 @@ void hermes_debugfs_cdev(struct seq_file *m, struct hermes_dev *hd)
 	seq_printf(m, "device: /dev/%s\nbatches: %lld\nfailed: %lld\n",
 		   cd->name, (long long)atomic64_read(&cd->batches),
 		   (long long)atomic64_read(&cd->failed));
+	seq_printf(m, "in flight: %d\nrefused busy: %lld\nmax per file: %u\n",
+		   atomic_read(&cd->inflight),
+		   (long long)atomic64_read(&cd->busy),
+		   READ_ONCE(max_batches));
 }
