@@ -697,6 +697,164 @@ def test_kill(ktap, dev, progs):
             "nr_foll_pin acquired %d released %d" % pins)
 
 
+MAX_BATCHES = "/sys/module/hermes/parameters/max_batches"
+
+
+def fdinfo(fd):
+    """The driver's lines of /proc/self/fdinfo/FD: {name: int}."""
+    with open("/proc/self/fdinfo/%d" % fd) as f:
+        return {k: int(v) for k, v in
+                re.findall(r"^(hermes-[a-z-]+):\s+(\d+)$", f.read(), re.M)}
+
+
+def cdev_counts(dev):
+    c = debugfs(dev, "cdev")
+    return (int(re.search(r"in flight: (\d+)", c).group(1)),
+            int(re.search(r"refused busy: (\d+)", c).group(1)))
+
+
+def set_max_batches(n):
+    with open(MAX_BATCHES, "w") as f:
+        f.write(str(n))
+
+
+def wait_idle(fd, secs=30):
+    """Wait until no batch of the file is in flight; seconds it took."""
+    t0 = time.time()
+    while fdinfo(fd).get("hermes-batches") and time.time() - t0 < secs:
+        time.sleep(0.05)
+    return time.time() - t0
+
+
+def test_busy(ktap, dev, progs):
+    """Batches in flight per open file are bounded (module parameter
+    max_batches): one more gets EBUSY through io_uring and the ioctl, and
+    every way a batch ends gives its place back."""
+    with open(MAX_BATCHES) as f:
+        default = int(f.read())
+    fd = os.open("/dev/" + dev, os.O_RDWR)
+    fd2 = os.open("/dev/" + dev, os.O_RDWR)
+    info0 = fdinfo(fd)
+    ktap.ok(default == 64 and info0 == {"hermes-batches": 0,
+                                        "hermes-max-batches": 64},
+            "max_batches is 64 by default, fdinfo shows it and no batch",
+            "parameter %d, fdinfo %s" % (default, info0))
+    bad = []
+    for v in ("0", "4097", "x"):
+        try:
+            set_max_batches(v)
+            bad.append(v)
+        except OSError as e:
+            if e.errno != errno.EINVAL:
+                bad.append("%s: %s" % (v, e))
+    ktap.ok(not bad, "max_batches refuses 0, 4097 and a non-number",
+            "taken: %s" % bad)
+
+    limit = 4
+    set_max_batches(limit)
+    small = Bufs(b"x" * 64)
+    small_args = small.args(prog_fd=progs["dev"], record_size=64)
+    try:
+        # io_uring: four slow batches, then one more on the same file
+        ring = Ring(16)
+        keep = []
+        for k in range(limit + 1):
+            b, a = spin_batch(progs, 1024)
+            cmd = ctypes.create_string_buffer(pack_batch(**a), BATCH_SIZE)
+            keep.append((b, cmd))
+            ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), k)
+        busy0 = cdev_counts(dev)[1]
+        ring.enter(limit + 1, 1)
+        first = ring.reap()
+        in_flight = fdinfo(fd)["hermes-batches"]
+        dev_count = cdev_counts(dev)[0]
+        e_ioctl, _ = batch(fd, **small_args)
+        # in a child: this task's io_uring completions, run as task work,
+        # would interrupt an ioctl that waits for an engine (EINTR)
+        e_other = in_child(lambda: batch(fd2, **small_args)[0])
+        busy1 = cdev_counts(dev)[1]
+        ktap.ok(first == [(limit, -errno.EBUSY)] and in_flight == limit and
+                dev_count == limit and e_ioctl == errno.EBUSY and
+                not e_other and busy1 - busy0 == 2,
+                "max_batches %d: a fifth io_uring batch completes at once "
+                "with -EBUSY, an ioctl on the same file gets EBUSY, one on "
+                "another file of the device runs; fdinfo and debugfs count "
+                "%d in flight" % (limit, limit),
+                "first completions %s, fdinfo %d, debugfs %d, ioctl %s, "
+                "other file %s, refused %d" %
+                (first, in_flight, dev_count,
+                 errno.errorcode.get(e_ioctl, e_ioctl),
+                 errno.errorcode.get(e_other, e_other), busy1 - busy0))
+        done = []
+        while len(done) < limit:
+            ring.enter(0, 1)
+            done += ring.reap()
+        idle = fdinfo(fd)["hermes-batches"]
+        # the places are back: four more at once all run
+        for k in range(limit):
+            ring.submit(fd, IOC_BATCH, ctypes.addressof(keep[k][1]),
+                        10 + k)
+        ring.enter(limit, limit)
+        again = ring.reap()
+        while len(again) < limit:
+            ring.enter(0, 1)
+            again += ring.reap()
+        ktap.ok(sorted(done) == [(k, 0) for k in range(limit)] and
+                idle == 0 and
+                sorted(again) == [(10 + k, 0) for k in range(limit)] and
+                fdinfo(fd)["hermes-batches"] == 0,
+                "completed batches give their places back: %d more run at "
+                "once, then none is in flight" % limit,
+                "completions %s, then %d in flight, then %s" %
+                (done, idle, again))
+
+        # refused batches give theirs back at once
+        errs = set()
+        for _ in range(2 * limit):
+            errs.add(batch(fd, **dict(small_args, reserved=1))[0])
+        ktap.ok(errs == {errno.EINVAL} and
+                fdinfo(fd)["hermes-batches"] == 0,
+                "%d batches refused with EINVAL in a row: EINVAL each, no "
+                "place kept" % (2 * limit),
+                "errnos %s, fdinfo %s" % (errs, fdinfo(fd)))
+
+        # cancellation: the ring goes away with four long batches
+        for k in range(limit + 1):
+            b, a = spin_batch(progs)
+            cmd = ctypes.create_string_buffer(pack_batch(**a), BATCH_SIZE)
+            keep.append((b, cmd))
+            ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), 20 + k)
+        ring.enter(limit + 1, 1)
+        first = ring.reap()
+        t0 = time.time()
+        ring.close()
+        dt = wait_idle(fd)
+        n = fdinfo(fd)["hermes-batches"]
+        ring = Ring(16)
+        for k in range(limit):
+            ring.submit(fd, IOC_BATCH, ctypes.addressof(keep[k][1]),
+                        30 + k)
+        ring.enter(limit, limit)
+        again = ring.reap()
+        while len(again) < limit:
+            ring.enter(0, 1)
+            again += ring.reap()
+        ring.close()
+        ktap.ok(first == [(20 + limit, -errno.EBUSY)] and n == 0 and
+                dt < 10 and
+                sorted(again) == [(30 + k, 0) for k in range(limit)] and
+                cdev_counts(dev)[0] == 0,
+                "closing a ring with %d long batches in flight cancels them "
+                "and gives their places back within %.1f s: %d more run" %
+                (limit, time.time() - t0, limit),
+                "first %s, %d in flight after %.1f s, then %s" %
+                (first, n, dt, again))
+    finally:
+        set_max_batches(default)
+        os.close(fd)
+        os.close(fd2)
+
+
 def spin_batch(progs, records=16384):
     """A batch of records that each spin some 100000 instructions."""
     b = Bufs((b"\xab" + b"\0" * 31) * records)
@@ -929,7 +1087,7 @@ def main():
     if not devs:
         skip_all("the hermes driver did not bind")
     global PLAN
-    PLAN = 45 + (1 if len(devs) > 1 else 0)
+    PLAN = 51 + (1 if len(devs) > 1 else 0)
     ktap = Ktap(PLAN)
     pins0 = foll_pins()
     fds = {d: os.open("/dev/" + d, os.O_RDWR) for d in devs}
@@ -951,6 +1109,7 @@ def main():
     test_sizes(ktap, fd, progs)
     test_memlock(ktap, fd, progs)
     test_uring(ktap, fd, progs, inf["engines"])
+    test_busy(ktap, devs[0], progs)
     test_kill(ktap, devs[0], progs)
     test_signal(ktap, devs[0], progs)
     test_unbind(ktap, devs, progs)
