@@ -307,6 +307,7 @@ struct hermes_dev {
 
 	bool dead;			/* removed or failed: refuse work */
 	atomic_t test_runs;		/* in flight: hermes_remove() waits */
+	atomic_t abort_batches;		/* debugfs: batches to abort, a test */
 
 	spinlock_t error_lock;		/* last_error */
 	char last_error[128];

@@ -86,6 +86,7 @@ struct hermes_cdev {
 	atomic64_t batches;
 	atomic64_t failed;
 	atomic64_t busy;		/* refused: too many in flight */
+	atomic64_t aborted;		/* by the device: -EAGAIN */
 	atomic_t inflight;		/* of every open file */
 	char name[IFNAMSIZ];
 };
@@ -567,8 +568,10 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 	struct hermes_batch *b = &r->b;
 	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_BATCH };
 	u32 resoff = round_up(b->in_len, 8), outlen, nout, iters;
+	static const bool abort_now = true;
 	u8 res[HERMES_RES_SIZE], status;
 	struct hermes_engine *e;
+	const bool *cancel;
 	unsigned int timeout;
 	u64 dbase, time;
 	int slot, err;
@@ -612,11 +615,17 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 	 * it submitted.
 	 */
 	timeout = hermes_cmd_timeout_ms(hd, r->max_records, b->budget);
+	/*
+	 * debugfs abort_batches: abort the command once it runs, as the
+	 * device does on its own when the VM is saved, to test resubmission.
+	 */
+	cancel = atomic_dec_if_positive(&hd->abort_batches) >= 0 ?
+		 &abort_now : &r->cancelled;
 	if (hermes_breq_set_engine(r, e))
 		err = -ECANCELED;
 	else
 		err = hermes_engine_cmd_cancel(e, req, res, timeout,
-					       interruptible, &r->cancelled);
+					       interruptible, cancel);
 	hermes_breq_set_engine(r, NULL);
 	if (err) {
 		err = READ_ONCE(hd->dead) ? -ENODEV : err;
@@ -725,6 +734,8 @@ static int hermes_batch_exec(struct hermes_breq *r, bool interruptible)
 	atomic64_inc(&cd->batches);
 	if (err)
 		atomic64_inc(&cd->failed);
+	if (err == -EAGAIN)
+		atomic64_inc(&cd->aborted);
 	return err;
 }
 
@@ -1046,6 +1057,8 @@ void hermes_debugfs_cdev(struct seq_file *m, struct hermes_dev *hd)
 	seq_printf(m, "device: /dev/%s\nbatches: %lld\nfailed: %lld\n",
 		   cd->name, (long long)atomic64_read(&cd->batches),
 		   (long long)atomic64_read(&cd->failed));
+	seq_printf(m, "aborted by the device: %lld\n",
+		   (long long)atomic64_read(&cd->aborted));
 	seq_printf(m, "in flight: %d\nrefused busy: %lld\nmax per file: %u\n",
 		   atomic_read(&cd->inflight),
 		   (long long)atomic64_read(&cd->busy),

@@ -186,6 +186,8 @@ static void hermes_debugfs_init(struct hermes_dev *hd)
 			    &hermes_caps_fops);
 	debugfs_create_file("cdev", 0400, hd->debugfs, hd,
 			    &hermes_chardev_fops);
+	debugfs_create_atomic_t("abort_batches", 0600, hd->debugfs,
+				&hd->abort_batches);
 	if (hd->netdev)
 		debugfs_create_symlink(netdev_name(hd->netdev),
 				       hermes_debugfs_root,
