@@ -281,6 +281,12 @@ static const char *const help_run =
 "summary; a second one exits at once.  The program is loaded after the\n"
 "files are opened.\n"
 "\n"
+"A batch the device aborted on its own (EAGAIN: the QEMU model does when\n"
+"the VM is saved or migrated) is submitted again, at most 5 times after\n"
+"10 to 160 ms; one over the driver's batches in flight per file (EBUSY,\n"
+"module parameter max_batches) once another completes.  Neither wrote\n"
+"anything: the output is the same.\n"
+"\n"
 "Exit status: 0 done; 1 error (refused file, load, framing, I/O); 2\n"
 "usage; 3 a record faulted (the message names the record, from 0, and\n"
 "the instruction); 130 interrupted.\n";

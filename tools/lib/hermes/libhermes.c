@@ -7,6 +7,16 @@
  * `depth` of them in flight (io_uring IORING_OP_URING_CMD, or the blocking
  * ioctl, or the user-space engine) and writes the outputs in input order
  * as the completions come back in any order.
+ *
+ * Only a batch that completed is written: a batch that failed writes
+ * nothing of its own and the stream ends at it.  Two answers of the
+ * driver are not failures but a batch to submit again (send_slot()):
+ * EAGAIN, the device aborted the batch on its own (the QEMU model does
+ * when the VM is saved or migrated), and EBUSY, the file has as many
+ * batches in flight as the driver takes (module parameter max_batches,
+ * below the depth).  Neither ran the batch nor wrote a byte of it, not
+ * even in place, so it runs again as it was, keeping its place in the
+ * output.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -438,7 +448,16 @@ const char *hermes_prog_name(const struct hermes_prog *prog)
 
 /* Streams */
 
-enum { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
+/*
+ * A batch the device aborted (EAGAIN) runs again up to this many times,
+ * after HERMES_RETRY_MS, then twice as long each time (310 ms in all):
+ * the QEMU model aborts once per save, and runs again right after it.
+ */
+#define HERMES_BATCH_RETRIES	5
+#define HERMES_RETRY_MS		10
+
+/* SLOT_WAIT: refused with EBUSY, sent again after the next completion */
+enum { SLOT_FREE, SLOT_BUSY, SLOT_WAIT, SLOT_DONE };
 
 struct slot {
 	uint8_t *buf;		/* input, then output (in place) */
@@ -451,6 +470,7 @@ struct slot {
 	uint32_t nrec;
 	int state;
 	int err;		/* cqe res */
+	uint32_t tries;		/* resubmissions after EAGAIN */
 	/* fallback with depth > 1: one engine thread per batch in flight */
 	struct stream *sm;
 	pthread_t thr;
@@ -696,35 +716,43 @@ static void *fb_worker(void *arg)
 	return NULL;
 }
 
-static int submit_slot(struct stream *sm, struct slot *s)
+/*
+ * Should a batch that ended with @err run again?  After a backoff, when
+ * the device aborted it and it has tries left.
+ */
+static bool retry_aborted(struct slot *s, int err)
+{
+	uint32_t ms = HERMES_RETRY_MS << s->tries;
+	struct timespec ts = {
+		.tv_sec = ms / 1000,
+		.tv_nsec = (long)(ms % 1000) * 1000000,
+	};
+
+	if (err != -EAGAIN || s->tries >= HERMES_BATCH_RETRIES)
+		return false;
+	s->tries++;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	return true;
+}
+
+/*
+ * Hand a device batch to the driver: with the blocking ioctl, until it
+ * is done; with io_uring, in flight until reap_one() sees it complete.
+ */
+static int send_slot(struct stream *sm, struct slot *s)
 {
 	struct hermes_dev *dev = sm->prog->dev;
 	struct io_uring_sqe *sqe;
 	uint64_t addr = (uintptr_t)&s->b;
 	int r;
 
-	s->seq = sm->next_seq++;
 	s->state = SLOT_BUSY;
-	s->err = 0;
-	if (hermes_dev_is_fallback(dev) && sm->threaded) {
-		s->sm = sm;
-		s->fb_done = false;
-		r = pthread_create(&s->thr, NULL, fb_worker, s);
-		if (r)
-			return hermes_err(-r, "pthread_create: %s", strerror(r));
-		sm->inflight++;
-		return 0;
-	}
-	if (hermes_dev_is_fallback(dev)) {
-		r = fb_run_slot(sm, s);
-		if (r)
-			return r;	/* its message is kept */
-		s->state = SLOT_DONE;
-		return 0;
-	}
 	if (!sm->have_ring) {
-		if (ioctl(dev->fd, HERMES_IOC_BATCH, &s->b))
-			s->err = -errno;
+		do {
+			s->err = ioctl(dev->fd, HERMES_IOC_BATCH, &s->b) ?
+				 -errno : 0;
+		} while (retry_aborted(s, s->err));
 		s->state = SLOT_DONE;
 		return 0;
 	}
@@ -744,13 +772,54 @@ static int submit_slot(struct stream *sm, struct slot *s)
 	return 0;
 }
 
+/* A completion made room: send the first batch refused with EBUSY. */
+static int send_waiting(struct stream *sm)
+{
+	struct slot *s = NULL;
+	uint32_t i;
+
+	for (i = 0; i < sm->depth; i++)
+		if (sm->slots[i].state == SLOT_WAIT &&
+		    (!s || sm->slots[i].seq < s->seq))
+			s = &sm->slots[i];
+	return s ? send_slot(sm, s) : 0;
+}
+
+static int submit_slot(struct stream *sm, struct slot *s)
+{
+	struct hermes_dev *dev = sm->prog->dev;
+	int r;
+
+	s->seq = sm->next_seq++;
+	s->state = SLOT_BUSY;
+	s->err = 0;
+	s->tries = 0;
+	if (hermes_dev_is_fallback(dev) && sm->threaded) {
+		s->sm = sm;
+		s->fb_done = false;
+		r = pthread_create(&s->thr, NULL, fb_worker, s);
+		if (r)
+			return hermes_err(-r, "pthread_create: %s", strerror(r));
+		sm->inflight++;
+		return 0;
+	}
+	if (hermes_dev_is_fallback(dev)) {
+		r = fb_run_slot(sm, s);
+		if (r)
+			return r;	/* its message is kept */
+		s->state = SLOT_DONE;
+		return 0;
+	}
+	return send_slot(sm, s);
+}
+
 /* Wait for one completion (device with io_uring only). */
 static int reap_one(struct stream *sm)
 {
 	struct io_uring_cqe *cqe;
 	struct slot *s = NULL;
 	uint32_t i;
-	int r;
+	int r, res;
 
 	if (sm->threaded) {
 		pthread_mutex_lock(&sm->mu);
@@ -776,11 +845,18 @@ static int reap_one(struct stream *sm)
 	if (r < 0)
 		return hermes_err(r, "io_uring_wait_cqe: %s", strerror(-r));
 	s = &sm->slots[io_uring_cqe_get_data64(cqe)];
-	s->err = cqe->res;
-	s->state = SLOT_DONE;
+	res = cqe->res;
 	io_uring_cqe_seen(&sm->ring, cqe);
 	sm->inflight--;
-	return 0;
+	if (res == -EBUSY && sm->inflight) {
+		s->state = SLOT_WAIT;
+		return 0;
+	}
+	if (retry_aborted(s, res))
+		return send_slot(sm, s);
+	s->err = res;
+	s->state = SLOT_DONE;
+	return send_waiting(sm);
 }
 
 static uint64_t lenpfx_bytes(const struct slot *s, uint32_t nrec)
