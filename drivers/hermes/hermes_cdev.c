@@ -27,7 +27,6 @@
 
 #include <linux/bpf.h>
 #include <linux/capability.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
@@ -1017,11 +1016,14 @@ void hermes_cdev_unregister(struct hermes_dev *hd)
 
 /**
  * hermes_cdev_detach() - cut open files off the device
- * @hd: device marked dead, engines aborted
+ * @hd: device after hermes_dev_kill()
  *
- * Waits for the batches using the device (they end with -ENODEV once
- * their command is aborted), then every later call gets -ENODEV.  Queued
- * io_uring batches complete with -ENODEV before this returns.
+ * Waits for the batches using the device, then every later call gets
+ * -ENODEV.  They end with -ENODEV soon: hermes_dev_kill() aborted the
+ * commands running and woke the waiters for engines and slots, and a
+ * command submitted after it is aborted by its submitter, which sees
+ * the device dead (hermes_engine_cmd_cancel()).  Queued io_uring
+ * batches complete with -ENODEV before this returns.
  */
 void hermes_cdev_detach(struct hermes_dev *hd)
 {
@@ -1029,11 +1031,7 @@ void hermes_cdev_detach(struct hermes_dev *hd)
 
 	if (!cd)
 		return;
-	/* a batch may have submitted its command after the first abort */
-	while (!down_write_trylock(&cd->lock)) {
-		hermes_engines_abort(hd);
-		msleep(20);
-	}
+	down_write(&cd->lock);
 	cd->hd = NULL;
 	up_write(&cd->lock);
 	destroy_workqueue(cd->wq);

@@ -380,17 +380,15 @@ void hermes_dev_kill(struct hermes_dev *hd)
  * hermes_dev_fail() - give up on a device that stopped answering
  * @hd: device
  *
- * Marks the device failed, so that no new command nor transfer starts,
- * and resets it: the reset stops every engine and DMA channel, so host
- * memory the device was working on may be released afterwards.  Wakes
- * whoever waits for an engine or a slot; they see the failure.
+ * hermes_dev_kill(), so that no new command nor transfer starts and
+ * every waiter sees the failure, then a reset: it stops every engine and
+ * DMA channel, so host memory the device was working on may be released
+ * afterwards.
  */
 void hermes_dev_fail(struct hermes_dev *hd)
 {
-	WRITE_ONCE(hd->dead, true);
+	hermes_dev_kill(hd);
 	hermes_dev_reset(hd);
-	wake_up_all(&hd->engine_wq);
-	wake_up_all(&hd->slot_wq);
 }
 
 int hermes_dev_reset(struct hermes_dev *hd)
