@@ -323,7 +323,8 @@ u64 hermes_read64(struct hermes_dev *hd, u32 reg);
 void hermes_set_error(struct hermes_dev *hd, const char *fmt, ...)
 	__printf(2, 3);
 struct hermes_engine *hermes_engine_get(struct hermes_dev *hd);
-struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd);
+struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd,
+					     bool interruptible);
 void hermes_engine_put(struct hermes_engine *e);
 unsigned int hermes_cmd_timeout_ms(struct hermes_dev *hd, u32 runs,
 				   u32 budget);

@@ -635,9 +635,10 @@ int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp)
 		mutex_unlock(&hd->slot_lock);
 		if (slot != -EBUSY)
 			return slot;
+		/* nothing reached the device: the call may restart */
 		if (wait_event_interruptible(hd->slot_wq,
 					     hermes_slot_may_free(hd)))
-			return -EINTR;
+			return -ERESTARTSYS;
 		if (READ_ONCE(hd->dead))
 			return -ENODEV;
 	}

@@ -86,20 +86,31 @@ static bool hermes_engine_try_get(struct hermes_dev *hd, unsigned int first,
 	return *e;
 }
 
+/*
+ * Nothing has reached the device while we wait, so a signal ends the wait
+ * with -ERESTARTSYS: the system call restarts unless a handler says
+ * otherwise (io_uring's task work, which also makes signal_pending()
+ * true, then never shows as EINTR).
+ */
 static struct hermes_engine *hermes_engine_wait_free(struct hermes_dev *hd,
 						     unsigned int first,
-						     unsigned int end)
+						     unsigned int end,
+						     bool interruptible)
 {
 	struct hermes_engine *e = NULL;
-	int err;
+	int err = 0;
 
-	err = wait_event_interruptible(hd->engine_wq,
-				       hermes_engine_try_get(hd, first, end,
-							     &e));
+	if (interruptible)
+		err = wait_event_interruptible(hd->engine_wq,
+					       hermes_engine_try_get(hd, first,
+								     end, &e));
+	else
+		wait_event(hd->engine_wq,
+			   hermes_engine_try_get(hd, first, end, &e));
 	if (err) {
 		if (e)
 			hermes_engine_put(e);
-		return ERR_PTR(-EINTR);
+		return ERR_PTR(err);
 	}
 	if (READ_ONCE(hd->dead)) {
 		if (e)
@@ -116,17 +127,18 @@ static struct hermes_engine *hermes_engine_wait_free(struct hermes_dev *hd,
  * Sleeps until one of the engines for program runs and record batches is
  * free (all but the control engine, see hermes_ctrl_engine_get()).
  *
- * Return: the engine, or an ERR_PTR: -EINTR on a signal, -ENODEV when
- * the device is going away or failed.
+ * Return: the engine, or an ERR_PTR: -ERESTARTSYS on a signal, -ENODEV
+ * when the device is going away or failed.
  */
 struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
 {
-	return hermes_engine_wait_free(hd, 0, hd->n_run_engines);
+	return hermes_engine_wait_free(hd, 0, hd->n_run_engines, true);
 }
 
 /**
  * hermes_ctrl_engine_get() - take the control engine for a short command
  * @hd: device
+ * @interruptible: whether a signal may end the wait
  *
  * The map commands of the host run on an engine that programs never use,
  * the last one of a device with two engines or more: the core calls map
@@ -134,13 +146,16 @@ struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
  * under that lock, so they must never wait behind a program run or a
  * record batch, which may take minutes.  They wait only for each other,
  * each bounded by its command timeout.  On a device with one engine the
- * control engine is that engine.
+ * control engine is that engine.  @interruptible is false for a command
+ * that must not fail on a signal (freeing a map when its last user exits).
  *
  * Return: as hermes_engine_get().
  */
-struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd)
+struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd,
+					     bool interruptible)
 {
-	return hermes_engine_wait_free(hd, hd->n_engines - 1, hd->n_engines);
+	return hermes_engine_wait_free(hd, hd->n_engines - 1, hd->n_engines,
+				       interruptible);
 }
 
 void hermes_engine_put(struct hermes_engine *e)
@@ -168,28 +183,42 @@ static bool hermes_engine_done(struct hermes_engine *e)
 	return (ctrl & HERMES_CTRL_DONE) && !(ctrl & HERMES_CTRL_EXEC);
 }
 
-/* Wait for DONE; interrupts only wake us, DONE is the truth. */
+/* How often a wait with task work pending looks for a signal */
+#define HERMES_SIGNAL_POLL_MS	10
+
+/*
+ * Wait for DONE; interrupts only wake us, DONE is the truth.
+ *
+ * Return: 1 when DONE, 0 at @timeout, -EINTR on a signal if
+ * @interruptible.  Task work (io_uring's completions to this task) makes
+ * signal_pending() true too, but runs only once we return to user space:
+ * it must not abort the command, so with only task work pending the wait
+ * goes on uninterruptibly, looking for a real signal every
+ * HERMES_SIGNAL_POLL_MS.
+ */
 static long hermes_engine_wait(struct hermes_engine *e, unsigned long timeout,
 			       bool interruptible)
 {
-	long left = timeout;
+	unsigned long poll = msecs_to_jiffies(HERMES_SIGNAL_POLL_MS);
+	unsigned long deadline = jiffies + timeout;
+	long left;
 
 	for (;;) {
 		if (hermes_engine_done(e))
 			return 1;
+		left = (long)(deadline - jiffies);
 		if (left <= 0)
 			return 0;
-		if (interruptible)
-			left = wait_for_completion_interruptible_timeout(&e->done,
-									 left);
+		if (!interruptible)
+			wait_for_completion_timeout(&e->done, left);
+		else if (task_sigpending(current))
+			return -EINTR;
+		else if (!signal_pending(current))
+			wait_for_completion_interruptible_timeout(&e->done,
+								  left);
 		else
-			left = wait_for_completion_timeout(&e->done, left);
-		if (left < 0)
-			return left;
-		if (!left && hermes_engine_done(e))
-			return 1;
-		if (!left)
-			return 0;
+			wait_for_completion_timeout(&e->done,
+						    min_t(long, left, poll));
 	}
 }
 

@@ -111,7 +111,8 @@ static int hermes_map_cmd(struct hermes_dev *hd, u8 *req, const void *in,
 	    out_len > hd->caps.dslot_size - voff)
 		return -E2BIG;
 
-	e = hermes_ctrl_engine_get(hd);
+	/* a map freed as its last user exits must be freed on the device */
+	e = hermes_ctrl_engine_get(hd, req[0] != HERMES_OPC_MAP_FREE);
 	if (IS_ERR(e))
 		return PTR_ERR(e);
 	dbase = hd->caps.dslot_off + (u64)e->dslot * hd->caps.dslot_size;
