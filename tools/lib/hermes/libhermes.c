@@ -16,7 +16,8 @@
  * batches in flight as the driver takes (module parameter max_batches,
  * below the depth).  Neither ran the batch nor wrote a byte of it, not
  * even in place, so it runs again as it was, keeping its place in the
- * output.
+ * output.  After an EBUSY the stream keeps no more batches in flight than
+ * the driver had then, so that it is not refused at every completion.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -498,6 +499,7 @@ struct stream {
 	uint64_t next_record;	/* global index of the next record read */
 	uint64_t next_seq, write_seq;
 	uint32_t inflight;
+	uint32_t max_inflight;	/* depth, or what the driver took at EBUSY */
 	bool threaded;		/* fallback batches run on threads */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -850,6 +852,7 @@ static int reap_one(struct stream *sm)
 	sm->inflight--;
 	if (res == -EBUSY && sm->inflight) {
 		s->state = SLOT_WAIT;
+		sm->max_inflight = sm->inflight;
 		return 0;
 	}
 	if (retry_aborted(s, res))
@@ -1058,6 +1061,7 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 	if (opts->use_ioctl && !hermes_dev_is_fallback(dev))
 		sm.depth = 1;
 	sm.threaded = hermes_dev_is_fallback(dev) && sm.depth > 1;
+	sm.max_inflight = sm.depth;
 	pthread_mutex_init(&sm.mu, NULL);
 	pthread_cond_init(&sm.cv, NULL);
 	maxrec = sm.cap / 16;
@@ -1101,6 +1105,8 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 		while (more) {
 			struct slot *s = NULL;
 
+			if (sm.inflight >= sm.max_inflight)
+				break;
 			for (i = 0; i < sm.depth && !s; i++)
 				if (sm.slots[i].state == SLOT_FREE)
 					s = &sm.slots[i];
