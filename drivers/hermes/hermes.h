@@ -306,6 +306,7 @@ struct hermes_dev {
 	u64 map_mem_used;
 
 	bool dead;			/* removed or failed: refuse work */
+	bool halted;			/* reset after a failure: no DONE comes */
 	atomic_t test_runs;		/* in flight: hermes_remove() waits */
 	atomic_t abort_batches;		/* debugfs: batches to abort, a test */
 

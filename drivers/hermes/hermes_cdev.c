@@ -618,13 +618,15 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 	 * debugfs abort_batches: abort the command once it runs, as the
 	 * device does on its own when the VM is saved, to test resubmission.
 	 */
-	cancel = atomic_dec_if_positive(&hd->abort_batches) >= 0 ?
-		 &abort_now : &r->cancelled;
-	if (hermes_breq_set_engine(r, e))
+	cancel = &r->cancelled;
+	if (hermes_breq_set_engine(r, e)) {
 		err = -ECANCELED;
-	else
+	} else {
+		if (atomic_dec_if_positive(&hd->abort_batches) >= 0)
+			cancel = &abort_now;
 		err = hermes_engine_cmd_cancel(e, req, res, timeout,
 					       interruptible, cancel);
+	}
 	hermes_breq_set_engine(r, NULL);
 	if (err) {
 		err = READ_ONCE(hd->dead) ? -ENODEV : err;
@@ -730,6 +732,9 @@ static int hermes_batch_exec(struct hermes_breq *r, bool interruptible)
 	else
 		err = hermes_batch_device(cd->hd, r, interruptible);
 	up_read(&cd->lock);
+	/* a call that restarts did not run the batch */
+	if (err == -ERESTARTSYS)
+		return err;
 	atomic64_inc(&cd->batches);
 	if (err)
 		atomic64_inc(&cd->failed);
@@ -1023,7 +1028,8 @@ void hermes_cdev_unregister(struct hermes_dev *hd)
  * commands running and woke the waiters for engines and slots, and a
  * command submitted after it is aborted by its submitter, which sees
  * the device dead (hermes_engine_cmd_cancel()).  Queued io_uring
- * batches complete with -ENODEV before this returns.
+ * batches have run by the time this returns (ending with -ENODEV); their
+ * completions may be posted later.
  */
 void hermes_cdev_detach(struct hermes_dev *hd)
 {

@@ -105,8 +105,8 @@ static struct hermes_engine *hermes_engine_wait_free(struct hermes_dev *hd,
 					       hermes_engine_try_get(hd, first,
 								     end, &e));
 	else
-		wait_event(hd->engine_wq,
-			   hermes_engine_try_get(hd, first, end, &e));
+		wait_event_idle(hd->engine_wq,
+				hermes_engine_try_get(hd, first, end, &e));
 	if (err) {
 		if (e)
 			hermes_engine_put(e);
@@ -147,15 +147,23 @@ struct hermes_engine *hermes_engine_get(struct hermes_dev *hd)
  * record batch, which may take minutes.  They wait only for each other,
  * each bounded by its command timeout.  On a device with one engine the
  * control engine is that engine.  @interruptible is false for a command
- * that must not fail on a signal (freeing a map when its last user exits).
+ * that must not fail (MAP FREE: an error path of map creation, or a netdev
+ * going away, may call it from a task with a signal pending); that wait
+ * does not count as a hung task (TASK_IDLE).
  *
- * Return: as hermes_engine_get().
+ * Return: the engine, or an ERR_PTR: -EINTR on a signal (not
+ * -ERESTARTSYS: a BPF program may issue map commands through
+ * bpf_sys_bpf(), and nothing restarts it), -ENODEV when the device is
+ * going away or failed.
  */
 struct hermes_engine *hermes_ctrl_engine_get(struct hermes_dev *hd,
 					     bool interruptible)
 {
-	return hermes_engine_wait_free(hd, hd->n_engines - 1, hd->n_engines,
-				       interruptible);
+	struct hermes_engine *e;
+
+	e = hermes_engine_wait_free(hd, hd->n_engines - 1, hd->n_engines,
+				    interruptible);
+	return e == ERR_PTR(-ERESTARTSYS) ? ERR_PTR(-EINTR) : e;
 }
 
 void hermes_engine_put(struct hermes_engine *e)
@@ -185,32 +193,42 @@ static bool hermes_engine_done(struct hermes_engine *e)
 
 /* How often a wait with task work pending looks for a signal */
 #define HERMES_SIGNAL_POLL_MS	10
+/*
+ * Longest uninterruptible sleep of a command wait: the wait goes on in
+ * steps, so that a batch of minutes in an io_uring worker is no hung task.
+ */
+#define HERMES_WAIT_STEP_MS	10000
 
 /*
  * Wait for DONE; interrupts only wake us, DONE is the truth.
  *
  * Return: 1 when DONE, 0 at @timeout, -EINTR on a signal if
- * @interruptible.  Task work (io_uring's completions to this task) makes
- * signal_pending() true too, but runs only once we return to user space:
- * it must not abort the command, so with only task work pending the wait
- * goes on uninterruptibly, looking for a real signal every
- * HERMES_SIGNAL_POLL_MS.
+ * @interruptible, -ENODEV once the device was reset after a failure (no
+ * DONE comes then; hermes_dev_fail() wakes us).  Task work (io_uring's
+ * completions to this task) makes signal_pending() true too, but runs
+ * only once we return to user space: it must not abort the command, so
+ * with only task work pending the wait goes on uninterruptibly, looking
+ * for a real signal every HERMES_SIGNAL_POLL_MS.
  */
 static long hermes_engine_wait(struct hermes_engine *e, unsigned long timeout,
 			       bool interruptible)
 {
 	unsigned long poll = msecs_to_jiffies(HERMES_SIGNAL_POLL_MS);
+	unsigned long step = msecs_to_jiffies(HERMES_WAIT_STEP_MS);
 	unsigned long deadline = jiffies + timeout;
 	long left;
 
 	for (;;) {
 		if (hermes_engine_done(e))
 			return 1;
+		if (READ_ONCE(e->hd->halted))
+			return -ENODEV;
 		left = (long)(deadline - jiffies);
 		if (left <= 0)
 			return 0;
 		if (!interruptible)
-			wait_for_completion_timeout(&e->done, left);
+			wait_for_completion_timeout(&e->done,
+						    min_t(long, left, step));
 		else if (task_sigpending(current))
 			return -EINTR;
 		else if (!signal_pending(current))
@@ -346,6 +364,8 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 		hermes_engine_abort(e);
 
 	w = hermes_engine_wait(e, msecs_to_jiffies(timeout_ms), interruptible);
+	if (w == -ENODEV)
+		return -ENODEV;
 	if (w <= 0) {
 		ret = w < 0 ? -EINTR : -ETIMEDOUT;
 		if (!w)
@@ -354,6 +374,8 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 		w = hermes_engine_wait(e,
 				       msecs_to_jiffies(HERMES_ABORT_TIMEOUT_MS),
 				       false);
+		if (w == -ENODEV)
+			return -ENODEV;
 		if (w <= 0) {
 			e->failures++;
 			hermes_set_error(hd,
@@ -412,12 +434,18 @@ void hermes_dev_kill(struct hermes_dev *hd)
  * hermes_dev_kill(), so that no new command nor transfer starts and
  * every waiter sees the failure, then a reset: it stops every engine and
  * DMA channel, so host memory the device was working on may be released
- * afterwards.
+ * afterwards.  The commands that ran on other engines will not complete
+ * now: their waiters are woken and end with -ENODEV.
  */
 void hermes_dev_fail(struct hermes_dev *hd)
 {
+	unsigned int i;
+
 	hermes_dev_kill(hd);
 	hermes_dev_reset(hd);
+	WRITE_ONCE(hd->halted, true);
+	for (i = 0; i < hd->n_engines; i++)
+		complete_all(&hd->engines[i].done);
 }
 
 int hermes_dev_reset(struct hermes_dev *hd)

@@ -149,7 +149,8 @@ static int hermes_test_run_device(struct hermes_prog *hp,
 		 * them: run a program that moves them one iteration at a time.
 		 */
 		for (i = 0; i < repeat && !err; i++) {
-			if (i && signal_pending(current))
+			/* a signal, not task work (hermes_engine_wait()) */
+			if (i && task_sigpending(current))
 				err = -EINTR;
 			else
 				err = hermes_run_cmd(e, hp, slot, 1, &doff,

@@ -856,6 +856,33 @@ def test_busy(ktap, dev, progs):
         os.close(fd2)
 
 
+def test_task_work(ktap, fd, progs, engines):
+    """io_uring completions reach their task as task work, which makes
+    signal_pending() true while the task sleeps in the kernel: a blocking
+    batch of that task must not take it for a signal and abort."""
+    if engines < 2:
+        ktap.skip("task work during a blocking batch", "one program engine")
+        return
+    ring = Ring(4)
+    short, sa = spin_batch(progs, 256)
+    cmd = ctypes.create_string_buffer(pack_batch(**sa), BATCH_SIZE)
+    ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), 1)
+    ring.enter(1, 0)
+    long_b, la = spin_batch(progs, 4096)
+    t0 = time.monotonic()
+    err, out = batch(fd, **la)
+    dt = time.monotonic() - t0
+    ring.enter(0, 1)
+    done = ring.reap()
+    ktap.ok(err == 0 and out["records_in"] == 4096 and done == [(1, 0)] and
+            short.untouched() is False,
+            "a blocking batch (%.2f s) runs to its end while an io_uring "
+            "batch of the same task completes as task work" % dt,
+            "ioctl %s, records %s, io_uring %s" %
+            (errno.errorcode.get(err, err), out.get("records_in"), done))
+    ring.close()
+
+
 def spin_batch(progs, records=16384):
     """A batch of records that each spin some 100000 instructions."""
     b = Bufs((b"\xab" + b"\0" * 31) * records)
@@ -1088,7 +1115,7 @@ def main():
     if not devs:
         skip_all("the hermes driver did not bind")
     global PLAN
-    PLAN = 51 + (1 if len(devs) > 1 else 0)
+    PLAN = 52 + (1 if len(devs) > 1 else 0)
     ktap = Ktap(PLAN)
     pins0 = foll_pins()
     fds = {d: os.open("/dev/" + d, os.O_RDWR) for d in devs}
@@ -1110,6 +1137,7 @@ def main():
     test_sizes(ktap, fd, progs)
     test_memlock(ktap, fd, progs)
     test_uring(ktap, fd, progs, inf["engines"])
+    test_task_work(ktap, fd, progs, inf["engines"])
     test_busy(ktap, devs[0], progs)
     test_kill(ktap, devs[0], progs)
     test_signal(ktap, devs[0], progs)
