@@ -10,14 +10,15 @@
  *
  * Only a batch that completed is written: a batch that failed writes
  * nothing of its own and the stream ends at it.  Two answers of the
- * driver are not failures but a batch to submit again (send_slot()):
- * EAGAIN, the device aborted the batch on its own (the QEMU model does
- * when the VM is saved or migrated), and EBUSY, the file has as many
- * batches in flight as the driver takes (module parameter max_batches,
- * below the depth).  Neither ran the batch nor wrote a byte of it, not
- * even in place, so it runs again as it was, keeping its place in the
- * output.  After an EBUSY the stream keeps no more batches in flight than
- * the driver had then, so that it is not refused at every completion.
+ * driver are a batch to submit again (retry_batch()): EBUSY, the file
+ * has as many batches in flight as the driver takes (module parameter
+ * max_batches): the batch did not run; and EAGAIN, the device aborted it
+ * on its own (the QEMU model does when the VM is saved or migrated): no
+ * byte of it was written back, not even in place, but the records before
+ * the abort ran, so it runs again only for a program without maps, which
+ * they could have updated.  It keeps its place in the output.  After an
+ * EBUSY the stream keeps no more batches in flight than the driver had
+ * then, so that it is not refused at every completion.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -450,9 +451,11 @@ const char *hermes_prog_name(const struct hermes_prog *prog)
 /* Streams */
 
 /*
- * A batch the device aborted (EAGAIN) runs again up to this many times,
- * after HERMES_RETRY_MS, then twice as long each time (310 ms in all):
- * the QEMU model aborts once per save, and runs again right after it.
+ * A batch the device aborted (EAGAIN), or one refused with EBUSY while
+ * the stream has none in flight (another user of the file holds the
+ * driver's places), runs again up to this many times, after
+ * HERMES_RETRY_MS, then twice as long each time (310 ms in all): the
+ * QEMU model aborts once per save, and runs again right after it.
  */
 #define HERMES_BATCH_RETRIES	5
 #define HERMES_RETRY_MS		10
@@ -500,6 +503,7 @@ struct stream {
 	uint64_t next_seq, write_seq;
 	uint32_t inflight;
 	uint32_t max_inflight;	/* depth, or what the driver took at EBUSY */
+	bool has_maps;		/* an aborted batch may have updated them */
 	bool threaded;		/* fallback batches run on threads */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -720,9 +724,12 @@ static void *fb_worker(void *arg)
 
 /*
  * Should a batch that ended with @err run again?  After a backoff, when
- * the device aborted it and it has tries left.
+ * it has tries left and either the driver refused it (EBUSY: it did not
+ * run) or the device aborted it (EAGAIN: it wrote nothing back, but the
+ * records before the abort did run, so not for a program with maps,
+ * which they may have updated).
  */
-static bool retry_aborted(struct slot *s, int err)
+static bool retry_batch(const struct stream *sm, struct slot *s, int err)
 {
 	uint32_t ms = HERMES_RETRY_MS << s->tries;
 	struct timespec ts = {
@@ -730,7 +737,9 @@ static bool retry_aborted(struct slot *s, int err)
 		.tv_nsec = (long)(ms % 1000) * 1000000,
 	};
 
-	if (err != -EAGAIN || s->tries >= HERMES_BATCH_RETRIES)
+	if (err != -EBUSY && (err != -EAGAIN || sm->has_maps))
+		return false;
+	if (s->tries >= HERMES_BATCH_RETRIES)
 		return false;
 	s->tries++;
 	while (nanosleep(&ts, &ts) && errno == EINTR)
@@ -754,7 +763,7 @@ static int send_slot(struct stream *sm, struct slot *s)
 		do {
 			s->err = ioctl(dev->fd, HERMES_IOC_BATCH, &s->b) ?
 				 -errno : 0;
-		} while (retry_aborted(s, s->err));
+		} while (retry_batch(sm, s, s->err));
 		s->state = SLOT_DONE;
 		return 0;
 	}
@@ -779,6 +788,9 @@ static int send_waiting(struct stream *sm)
 {
 	struct slot *s = NULL;
 	uint32_t i;
+
+	if (sm->err)
+		return 0;	/* the stream ends: what waits is dropped */
 
 	for (i = 0; i < sm->depth; i++)
 		if (sm->slots[i].state == SLOT_WAIT &&
@@ -855,7 +867,7 @@ static int reap_one(struct stream *sm)
 		sm->max_inflight = sm->inflight;
 		return 0;
 	}
-	if (retry_aborted(s, res))
+	if (retry_batch(sm, s, res))
 		return send_slot(sm, s);
 	s->err = res;
 	s->state = SLOT_DONE;
@@ -898,11 +910,14 @@ static int drain_done(struct stream *sm)
 		}
 		if (s->err) {
 			sm->err = hermes_err(s->err,
-					     "%s: batch of records %llu to %llu: %s",
+					     "%s: batch of records %llu to %llu: %s%s",
 					     sm->prog->dev->name,
 					     (unsigned long long)s->first,
 					     (unsigned long long)(s->first + s->nrec - 1),
-					     strerror(-s->err));
+					     strerror(-s->err),
+					     s->err == -EAGAIN && sm->has_maps ?
+					     " (the device aborted it; not run again: the records before the abort may have updated the program's maps)" :
+					     "");
 			continue;
 		}
 		if (s->b.bytes_out > s->b.in_len ||
@@ -1062,6 +1077,14 @@ static int stream_run(struct hermes_prog *prog, int in_fd, int out_fd,
 		sm.depth = 1;
 	sm.threaded = hermes_dev_is_fallback(dev) && sm.depth > 1;
 	sm.max_inflight = sm.depth;
+	if (!hermes_dev_is_fallback(dev)) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		/* unknown counts as maps: no batch runs twice by mistake */
+		sm.has_maps = bpf_prog_get_info_by_fd(prog->fd, &info, &len) ||
+			      info.nr_map_ids;
+	}
 	pthread_mutex_init(&sm.mu, NULL);
 	pthread_cond_init(&sm.cv, NULL);
 	maxrec = sm.cap / 16;
