@@ -40,6 +40,13 @@ for p in "${PROGS[@]}"; do
 	filters+=(--include="/progs/$p.c")
 done
 mkdir -p "$TRIM" "$OUT"
+# tests.h, the Makefile's list of tests, is kept (rebuilt only when a test
+# changes) unless the list of tests changed: a test gone from it would
+# still be linked
+if [ "$(cat "$OUT/tests.list" 2>/dev/null)" != "${TESTS[*]}" ]; then
+	rm -f "$TRIM/prog_tests/tests.h"
+	echo "${TESTS[*]}" > "$OUT/tests.list"
+fi
 rsync -a --delete --delete-excluded --filter='P /prog_tests/tests.h' \
 	"${filters[@]}" --exclude='/prog_tests/*.c' --exclude='/progs/*.c' \
 	"$SRC/" "$TRIM/"
