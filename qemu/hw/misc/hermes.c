@@ -35,6 +35,7 @@
 #include "sysemu/runstate.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msix.h"
+#include "hw/pci/pcie.h"
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "qom/object.h"
@@ -42,7 +43,7 @@
 #include "trace.h"
 
 #define TYPE_HERMES "hermes"
-OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
+OBJECT_DECLARE_TYPE(HermesState, HermesClass, HERMES)
 
 #define HERMES_VENDOR_ID        0x1de5
 #define HERMES_DEVICE_ID        0x3000
@@ -54,6 +55,8 @@ OBJECT_DECLARE_SIMPLE_TYPE(HermesState, HERMES)
 #define HERMES_BAR0_SIZE        (32 * MiB)
 #define HERMES_BAR2_SIZE        (64 * KiB)
 #define HERMES_MAX_MEM          (1 * GiB)   /* model limit for BAR4 */
+/* PCI Express capability, on a PCI Express bus (MSI-X is at 0x40) */
+#define HERMES_PCIE_CAP_OFFSET  0x80
 
 /* BAR0 layout */
 #define EHVER                   0x000
@@ -413,6 +416,12 @@ struct HermesState {
     HermesMap *maps[HERMES_MAPS];
     uint64_t map_mem_used;      /* footprints of maps alive */
     HermesMapMig map_mig[HERMES_MAPS];
+};
+
+struct HermesClass {
+    PCIDeviceClass parent_class;
+
+    DeviceRealize parent_realize;
 };
 
 /* Interrupts */
@@ -2143,6 +2152,16 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     for (i = 0; i < XDMA_VECTORS; i++) {
         msix_vector_use(pdev, i);
     }
+    /*
+     * An endpoint on a PCI Express bus: an integrated one on a root bus
+     * (pcie.0 of q35), a plain one behind a root port or a switch.
+     */
+    if (pci_is_express(pdev) &&
+        pcie_endpoint_cap_init(pdev, HERMES_PCIE_CAP_OFFSET) < 0) {
+        error_setg(errp, "hermes: cannot add the PCI Express capability");
+        msix_uninit(pdev, &s->bar2, &s->bar2);
+        goto fail;
+    }
 
     memory_region_init_io(&s->bar4, OBJECT(s), &hermes_bar4_ops, s,
                           "hermes-mem", s->mem_size);
@@ -2240,6 +2259,22 @@ static void hermes_finalize(Object *obj)
 static void hermes_qdev_reset(DeviceState *dev)
 {
     hermes_reset(HERMES(dev));
+}
+
+/*
+ * The device is PCI Express on a PCI Express bus and conventional PCI on
+ * a PCI bus: the size of its configuration space, which the PCI core
+ * allocates before hermes_realize() runs, follows QEMU_PCI_CAP_EXPRESS.
+ */
+static void hermes_qdev_realize(DeviceState *dev, Error **errp)
+{
+    HermesClass *hc = HERMES_GET_CLASS(dev);
+    PCIDevice *pdev = PCI_DEVICE(dev);
+
+    if (pci_bus_is_express(pci_get_bus(pdev))) {
+        pdev->cap_present |= QEMU_PCI_CAP_EXPRESS;
+    }
+    hc->parent_realize(dev, errp);
 }
 
 static Property hermes_properties[] = {
@@ -2610,7 +2645,10 @@ static void hermes_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    HermesClass *hc = HERMES_CLASS(klass);
 
+    device_class_set_parent_realize(dc, hermes_qdev_realize,
+                                    &hc->parent_realize);
     k->realize = hermes_realize;
     k->exit = hermes_exit;
     k->vendor_id = HERMES_VENDOR_ID;
@@ -2631,8 +2669,10 @@ static const TypeInfo hermes_info = {
     .parent = TYPE_PCI_DEVICE,
     .instance_size = sizeof(HermesState),
     .instance_finalize = hermes_finalize,
+    .class_size = sizeof(HermesClass),
     .class_init = hermes_class_init,
     .interfaces = (InterfaceInfo[]) {
+        { INTERFACE_PCIE_DEVICE },
         { INTERFACE_CONVENTIONAL_PCI_DEVICE },
         { },
     },

@@ -187,16 +187,22 @@ static void hermes_map(Hermes *h, int i, int slot)
     h->bar4[i] = qpci_iomap(dev, 4, &h->mem_size[i]);
 }
 
-static void hermes_start(Hermes *h, const char *devices)
+static void hermes_start_on(Hermes *h, const char *machine,
+                            const char *devices)
 {
     memset(h, 0, sizeof(*h));
-    h->qts = qtest_initf("-machine pc -nodefaults %s", devices);
+    h->qts = qtest_initf("-machine %s -nodefaults %s", machine, devices);
     pc_alloc_init(&h->alloc, h->qts, ALLOC_NO_FLAGS);
     h->bus = qpci_new_pc(h->qts, &h->alloc);
     hermes_map(h, 0, 4);
     if (strstr(devices, "addr=05.0")) {
         hermes_map(h, 1, 5);
     }
+}
+
+static void hermes_start(Hermes *h, const char *devices)
+{
+    hermes_start_on(h, "pc", devices);
 }
 
 static Hermes *hermes_start_one(Hermes *h)
@@ -1475,6 +1481,108 @@ static char *migrate(QTestState *from, const char *uri)
         g_assert_cmpint(g_get_monotonic_time(), <, end);
         g_usleep(10 * 1000);
     }
+}
+
+/* PCI Express */
+
+#define PCI_EXP_FLAGS_VERS      0x000f
+#define PCI_EXP_FLAGS_TYPE      0x00f0
+#define PCI_EXP_TYPE_ENDPOINT   0x0
+#define PCI_EXP_TYPE_RC_END     0x9
+
+/* The Device/Port Type of @dev's PCI Express capability, -1 without one */
+static int pcie_port_type(QPCIDevice *dev)
+{
+    uint8_t pos = qpci_find_capability(dev, PCI_CAP_ID_EXP, 0);
+    uint16_t flags;
+
+    if (!pos) {
+        return -1;
+    }
+    flags = qpci_config_readw(dev, pos + PCI_EXP_FLAGS);
+    g_assert_cmphex(flags & PCI_EXP_FLAGS_VERS, ==, 2);
+    return (flags & PCI_EXP_FLAGS_TYPE) >> 4;
+}
+
+/*
+ * On q35's root bus the device is an integrated endpoint, behind a root
+ * port an endpoint, and on the PCI bus of pc conventional PCI; MSI-X
+ * and the device work the same in every case, and a PCI Express device
+ * migrates with its configuration space.
+ */
+static void test_pcie(void)
+{
+    g_autofree char *sock = g_strdup_printf("%s/hermes-pcie-%d.sock",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *st = NULL;
+    Hermes h, d = { 0 };
+    QPCIDevice *port, *dev;
+    uint8_t ps, ds;
+    uint32_t plen;
+    uint64_t r0;
+    Req r;
+
+    hermes_start(&h, "-device hermes,addr=04.0");
+    g_assert_cmpint(pcie_port_type(h.dev[0]), ==, -1);
+    g_assert_cmpuint(qpci_find_capability(h.dev[0], PCI_CAP_ID_MSIX, 0), !=,
+                     0);
+    hermes_stop(&h);
+
+    hermes_start_on(&h, "q35", "-device hermes,addr=04.0");
+    g_assert_cmpint(pcie_port_type(h.dev[0]), ==, PCI_EXP_TYPE_RC_END);
+    g_assert_cmpuint(qpci_find_capability(h.dev[0], PCI_CAP_ID_MSIX, 0), !=,
+                     0);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+    qpci_io_writel(h.dev[0], h.bar4[0], dslot_addr(&h, 0, ds), 5);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 1);
+    r = req_run(1, ps, ds, plen);
+    req_window(&r, 0, 10);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmpuint(r0, ==, 15);
+    g_assert_true(qpci_msix_pending(h.dev[0], 8));
+
+    d.qts = qtest_initf("-machine q35 -nodefaults -device hermes,addr=04.0 "
+                        "-incoming %s", uri);
+    st = migrate(h.qts, uri);
+    g_assert_cmpstr(st, ==, "completed");
+    qtest_qmp_eventwait(d.qts, "RESUME");
+    d.bus = qpci_new_pc(d.qts, NULL);
+    d.dev[0] = qpci_device_find(d.bus, QPCI_DEVFN(4, 0));
+    g_assert(d.dev[0]);
+    g_assert_cmpint(pcie_port_type(d.dev[0]), ==, PCI_EXP_TYPE_RC_END);
+    d.bar0[0] = h.bar0[0];
+    d.bar2[0] = h.bar2[0];
+    d.bar4[0] = h.bar4[0];
+    r = req_run(2, ps, ds, plen);
+    req_window(&r, 0, 20);
+    g_assert_cmpuint(cmd_on(&d, 0, 0, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmpuint(r0, ==, 25);
+    g_free(d.dev[0]);
+    qpci_free_pc(d.bus);
+    qtest_quit(d.qts);
+    hermes_stop(&h);
+    unlink(sock);
+
+    /* behind a root port: give the port its bus numbers, as firmware does */
+    d.qts = qtest_init("-machine q35 -nodefaults "
+                       "-device pcie-root-port,id=rp0,chassis=1,addr=04.0 "
+                       "-device hermes,bus=rp0");
+    d.bus = qpci_new_pc(d.qts, NULL);
+    port = qpci_device_find(d.bus, QPCI_DEVFN(4, 0));
+    g_assert(port);
+    qpci_config_writeb(port, PCI_SECONDARY_BUS, 1);
+    qpci_config_writeb(port, PCI_SUBORDINATE_BUS, 1);
+    dev = qpci_device_find(d.bus, 1 << 8 | QPCI_DEVFN(0, 0));
+    g_assert(dev);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, 0x1de5);
+    g_assert_cmpint(pcie_port_type(dev), ==, PCI_EXP_TYPE_ENDPOINT);
+    g_free(dev);
+    g_free(port);
+    qpci_free_pc(d.bus);
+    qtest_quit(d.qts);
 }
 
 /* Device maps */
@@ -2853,6 +2961,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/abort-responsive", test_abort_responsive);
     qtest_add_func("/hermes/parallel", test_parallel);
     qtest_add_func("/hermes/msix", test_msix);
+    qtest_add_func("/hermes/pcie", test_pcie);
     qtest_add_func("/hermes/dma", test_dma);
     qtest_add_func("/hermes/dma-errors", test_dma_errors);
     qtest_add_func("/hermes/dma-hostile", test_dma_hostile);
