@@ -973,13 +973,29 @@ uint32_t hermes_ebpf_map_hash(const void *key, uint32_t len)
     return h;
 }
 
-static inline void map_lock(HermesEbpfMap *map)
+/* Is HERMES_EBPF_ABORT set in the abort flag @flag (NULL: none)? */
+static inline bool map_aborted(const int *flag)
+{
+    return flag && (__atomic_load_n(flag, __ATOMIC_RELAXED) &
+                    HERMES_EBPF_ABORT);
+}
+
+/* Elements or buckets a HASH walk visits between two polls of the flag */
+#define MAP_POLL_STEPS          256
+/* What a walk returns when it was aborted: never an element index */
+#define MAP_ABORTED             0xfffffffeu
+
+/* Take the lock of a HASH map; false, without it, when @abort is set. */
+static inline bool map_lock(HermesEbpfMap *map, const int *abort)
 {
     while (__atomic_exchange_n(&map->lock, 1, __ATOMIC_ACQUIRE)) {
         while (__atomic_load_n(&map->lock, __ATOMIC_RELAXED)) {
-            continue;
+            if (map_aborted(abort)) {
+                return false;
+            }
         }
     }
+    return true;
 }
 
 static inline void map_unlock(HermesEbpfMap *map)
@@ -988,12 +1004,14 @@ static inline void map_unlock(HermesEbpfMap *map)
 }
 
 /*
- * HASH: the element holding @key (hash @h), NIL if none; *@prev gets the
- * element before it in the chain (NIL when it is the head).  Under the
- * lock.  At most max_entries steps, so a corrupted chain cannot loop.
+ * HASH: the element holding @key (hash @h), NIL if none, MAP_ABORTED when
+ * @abort was found set (polled before the first element and then every
+ * MAP_POLL_STEPS); *@prev gets the element before it in the chain (NIL
+ * when it is the head).  Under the lock.  At most max_entries steps, so a
+ * corrupted chain cannot loop.
  */
 static uint32_t hash_find(const HermesEbpfMap *map, const uint8_t *key,
-                          uint32_t h, uint32_t *prev)
+                          uint32_t h, uint32_t *prev, const int *abort)
 {
     uint32_t i = map_idx(map, mem_ld32(map_bucket(map,
                                                   h & (map->nbuckets - 1))));
@@ -1003,6 +1021,9 @@ static uint32_t hash_find(const HermesEbpfMap *map, const uint8_t *key,
          steps++) {
         const uint8_t *l = map_link(map, i);
 
+        if (steps % MAP_POLL_STEPS == 0 && map_aborted(abort)) {
+            return MAP_ABORTED;
+        }
         if (mem_ld32(l + 4) == h &&
             !memcmp(map_key(map, i), key, map->key_size)) {
             if (prev) {
@@ -1023,21 +1044,29 @@ static inline uint32_t array_index(const HermesEbpfMap *map,
     return map_idx(map, mem_ld32(key));
 }
 
-/* The element of @key, NIL if none (takes the lock for HASH). */
-static uint32_t map_find(HermesEbpfMap *map, const uint8_t *key)
+/*
+ * The element of @key, NIL if none, MAP_ABORTED (takes the lock for
+ * HASH).
+ */
+static uint32_t map_find(HermesEbpfMap *map, const uint8_t *key,
+                         const int *abort)
 {
     uint32_t i;
 
     if (map->type == HERMES_EBPF_MAP_ARRAY) {
         return array_index(map, key);
     }
-    map_lock(map);
-    i = hash_find(map, key, hermes_ebpf_map_hash(key, map->key_size), NULL);
+    if (!map_lock(map, abort)) {
+        return MAP_ABORTED;
+    }
+    i = hash_find(map, key, hermes_ebpf_map_hash(key, map->key_size), NULL,
+                  abort);
     map_unlock(map);
     return i;
 }
 
-int hermes_ebpf_map_lookup(HermesEbpfMap *map, const void *key, void *value)
+static int map_lookup(HermesEbpfMap *map, const void *key, void *value,
+                      const int *abort)
 {
     uint32_t i;
 
@@ -1049,13 +1078,17 @@ int hermes_ebpf_map_lookup(HermesEbpfMap *map, const void *key, void *value)
         memcpy(value, map_value(map, i), map->value_size);
         return 0;
     }
-    map_lock(map);
-    i = hash_find(map, key, hermes_ebpf_map_hash(key, map->key_size), NULL);
-    if (i != HERMES_EBPF_MAP_NIL) {
+    if (!map_lock(map, abort)) {
+        return -HERMES_EBPF_EINTR;
+    }
+    i = hash_find(map, key, hermes_ebpf_map_hash(key, map->key_size), NULL,
+                  abort);
+    if (i < map->max_entries) {
         memcpy(value, map_value(map, i), map->value_size);
     }
     map_unlock(map);
-    return i == HERMES_EBPF_MAP_NIL ? -HERMES_EBPF_ENOENT : 0;
+    return i == MAP_ABORTED ? -HERMES_EBPF_EINTR :
+           i == HERMES_EBPF_MAP_NIL ? -HERMES_EBPF_ENOENT : 0;
 }
 
 /* Copy a value in; the source may overlap the destination. */
@@ -1067,8 +1100,8 @@ static void map_store_value(HermesEbpfMap *map, uint32_t i, const void *value)
     memset(v + map->value_size, 0, map->vstride - map->value_size);
 }
 
-int hermes_ebpf_map_update(HermesEbpfMap *map, const void *key,
-                           const void *value, uint64_t flags)
+static int map_update(HermesEbpfMap *map, const void *key, const void *value,
+                      uint64_t flags, const int *abort)
 {
     uint8_t k[HERMES_EBPF_MAP_MAX_KEY];
     uint32_t h, i, b;
@@ -1090,8 +1123,14 @@ int hermes_ebpf_map_update(HermesEbpfMap *map, const void *key,
     /* the key may live in a value of this map: take a stable copy */
     memcpy(k, key, map->key_size);
     h = hermes_ebpf_map_hash(k, map->key_size);
-    map_lock(map);
-    i = hash_find(map, k, h, NULL);
+    if (!map_lock(map, abort)) {
+        return -HERMES_EBPF_EINTR;
+    }
+    i = hash_find(map, k, h, NULL, abort);
+    if (i == MAP_ABORTED) {
+        map_unlock(map);
+        return -HERMES_EBPF_EINTR;
+    }
     if (i != HERMES_EBPF_MAP_NIL) {
         if (flags == HERMES_EBPF_NOEXIST) {
             map_unlock(map);
@@ -1123,7 +1162,7 @@ int hermes_ebpf_map_update(HermesEbpfMap *map, const void *key,
     return 0;
 }
 
-int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key)
+static int map_delete(HermesEbpfMap *map, const void *key, const int *abort)
 {
     uint8_t k[HERMES_EBPF_MAP_MAX_KEY];
     uint32_t h, i, prev = HERMES_EBPF_MAP_NIL, next;
@@ -1133,11 +1172,13 @@ int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key)
     }
     memcpy(k, key, map->key_size);
     h = hermes_ebpf_map_hash(k, map->key_size);
-    map_lock(map);
-    i = hash_find(map, k, h, &prev);
-    if (i == HERMES_EBPF_MAP_NIL) {
+    if (!map_lock(map, abort)) {
+        return -HERMES_EBPF_EINTR;
+    }
+    i = hash_find(map, k, h, &prev, abort);
+    if (i == HERMES_EBPF_MAP_NIL || i == MAP_ABORTED) {
         map_unlock(map);
-        return -HERMES_EBPF_ENOENT;
+        return i == MAP_ABORTED ? -HERMES_EBPF_EINTR : -HERMES_EBPF_ENOENT;
     }
     next = mem_ld32(map_link(map, i));
     if (prev == HERMES_EBPF_MAP_NIL) {
@@ -1154,12 +1195,19 @@ int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key)
     return 0;
 }
 
-/* HASH: the first element from bucket @b on, NIL if none.  Under the lock. */
-static uint32_t hash_first_from(const HermesEbpfMap *map, uint64_t b)
+/*
+ * HASH: the first element from bucket @b on, NIL if none, MAP_ABORTED.
+ * Under the lock.
+ */
+static uint32_t hash_first_from(const HermesEbpfMap *map, uint64_t b,
+                                const int *abort)
 {
     uint32_t i;
 
     for (; b < map->nbuckets; b++) {
+        if (b % MAP_POLL_STEPS == 0 && map_aborted(abort)) {
+            return MAP_ABORTED;
+        }
         i = map_idx(map, mem_ld32(map_bucket(map, b)));
         if (i != HERMES_EBPF_MAP_NIL) {
             return i;
@@ -1168,8 +1216,8 @@ static uint32_t hash_first_from(const HermesEbpfMap *map, uint64_t b)
     return HERMES_EBPF_MAP_NIL;
 }
 
-int hermes_ebpf_map_get_next_key(HermesEbpfMap *map, const void *key,
-                                 void *next_key)
+static int map_get_next_key(HermesEbpfMap *map, const void *key,
+                            void *next_key, const int *abort)
 {
     uint8_t k[HERMES_EBPF_MAP_MAX_KEY];
     uint32_t h, i, n;
@@ -1189,28 +1237,74 @@ int hermes_ebpf_map_get_next_key(HermesEbpfMap *map, const void *key,
     if (key) {
         memcpy(k, key, map->key_size);
     }
-    map_lock(map);
+    if (!map_lock(map, abort)) {
+        return -HERMES_EBPF_EINTR;
+    }
     n = HERMES_EBPF_MAP_NIL;
     i = HERMES_EBPF_MAP_NIL;
     if (key) {
         h = hermes_ebpf_map_hash(k, map->key_size);
-        i = hash_find(map, k, h, NULL);
-        if (i != HERMES_EBPF_MAP_NIL) {
+        i = hash_find(map, k, h, NULL, abort);
+        if (i == MAP_ABORTED) {
+            n = MAP_ABORTED;
+        } else if (i != HERMES_EBPF_MAP_NIL) {
             n = map_idx(map, mem_ld32(map_link(map, i)));
             if (n == HERMES_EBPF_MAP_NIL) {
                 n = hash_first_from(map,
-                                    (uint64_t)(h & (map->nbuckets - 1)) + 1);
+                                    (uint64_t)(h & (map->nbuckets - 1)) + 1,
+                                    abort);
             }
         }
     }
     if (i == HERMES_EBPF_MAP_NIL) {
-        n = hash_first_from(map, 0);
+        n = hash_first_from(map, 0, abort);
     }
-    if (n != HERMES_EBPF_MAP_NIL) {
+    if (n < map->max_entries) {
         memcpy(next_key, map_key(map, n), map->key_size);
     }
     map_unlock(map);
-    return n == HERMES_EBPF_MAP_NIL ? -HERMES_EBPF_ENOENT : 0;
+    return n == MAP_ABORTED ? -HERMES_EBPF_EINTR :
+           n == HERMES_EBPF_MAP_NIL ? -HERMES_EBPF_ENOENT : 0;
+}
+
+int hermes_ebpf_map_lookup(HermesEbpfMap *map, const void *key, void *value)
+{
+    return map_lookup(map, key, value, NULL);
+}
+
+int hermes_ebpf_map_update(HermesEbpfMap *map, const void *key,
+                           const void *value, uint64_t flags)
+{
+    return map_update(map, key, value, flags, NULL);
+}
+
+int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key)
+{
+    return map_delete(map, key, NULL);
+}
+
+int hermes_ebpf_map_get_next_key(HermesEbpfMap *map, const void *key,
+                                 void *next_key)
+{
+    return map_get_next_key(map, key, next_key, NULL);
+}
+
+int hermes_ebpf_map_op(HermesEbpfMap *map, HermesEbpfMapOp op,
+                       const void *key, void *value, uint64_t flags,
+                       const int *abort_flag)
+{
+    switch (op) {
+    case HERMES_EBPF_MAP_OP_LOOKUP:
+        return map_lookup(map, key, value, abort_flag);
+    case HERMES_EBPF_MAP_OP_UPDATE:
+        return map_update(map, key, value, flags, abort_flag);
+    case HERMES_EBPF_MAP_OP_DELETE:
+        return map_delete(map, key, abort_flag);
+    case HERMES_EBPF_MAP_OP_GET_NEXT_KEY:
+        return map_get_next_key(map, key, value, abort_flag);
+    default:
+        return -HERMES_EBPF_EINVAL;
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1379,9 +1473,29 @@ static uint64_t atomic_rmw(void *p, unsigned size, int32_t aop,
     }
 }
 
-static inline bool abort_requested(const int *flag)
+/*
+ * A poll point of a run: must it stop (FAULT_ABORTED)?  Any value of the
+ * abort flag stops it, but with a poll callback only HERMES_EBPF_ABORT
+ * does: other bits make the run call it, and it may wait there.
+ */
+static bool abort_poll(const HermesEbpfRunConfig *cfg, int flag)
 {
-    return flag && __atomic_load_n(flag, __ATOMIC_RELAXED) != 0;
+    if (!cfg->poll || (flag & HERMES_EBPF_ABORT)) {
+        return true;
+    }
+    cfg->poll(cfg->poll_opaque);
+    return map_aborted(cfg->abort_flag);
+}
+
+static inline bool abort_requested(const HermesEbpfRunConfig *cfg)
+{
+    int flag;
+
+    if (!cfg->abort_flag) {
+        return false;
+    }
+    flag = __atomic_load_n(cfg->abort_flag, __ATOMIC_RELAXED);
+    return flag && abort_poll(cfg, flag);
 }
 
 /* 32-bit signed division and modulo on zero-extended operands */
@@ -1496,7 +1610,7 @@ static HermesEbpfStatus do_atomic(const HermesEbpfVm *vm, uint64_t *reg,
  */
 static HermesEbpfStatus map_helper(const HermesEbpfVm *vm, uint32_t id,
                                    const uint64_t *args, uint64_t *r0,
-                                   HermesEbpfResult *res)
+                                   HermesEbpfResult *res, const int *abort)
 {
     uint64_t ref = args[0], m = (ref - HERMES_EBPF_MAP_BASE) >> 32;
     HermesEbpfMap *map;
@@ -1528,16 +1642,22 @@ static HermesEbpfStatus map_helper(const HermesEbpfVm *vm, uint32_t id,
     }
     switch (id) {
     case HERMES_EBPF_FUNC_MAP_LOOKUP:
-        i = map_find(map, key);
+        i = map_find(map, key, abort);
+        if (i == MAP_ABORTED) {
+            return HERMES_EBPF_FAULT_ABORTED;
+        }
         *r0 = i == HERMES_EBPF_MAP_NIL ? 0 :
               ref + (uint64_t)map->vstride * i;
         return HERMES_EBPF_OK;
     case HERMES_EBPF_FUNC_MAP_UPDATE:
-        rc = hermes_ebpf_map_update(map, key, value, args[3]);
+        rc = map_update(map, key, value, args[3], abort);
         break;
     default:
-        rc = hermes_ebpf_map_delete(map, key);
+        rc = map_delete(map, key, abort);
         break;
+    }
+    if (rc == -HERMES_EBPF_EINTR) {
+        return HERMES_EBPF_FAULT_ABORTED;
     }
     *r0 = (uint64_t)(int64_t)rc;
     return HERMES_EBPF_OK;
@@ -1559,7 +1679,6 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
     uint64_t stack_size, total;
     unsigned depth = 0;
     uint32_t pc = 0;
-    const int *abort_flag;
 
     memset(res, 0, sizeof(*res));
     if (!cfg || !insns || ninsns == 0) {
@@ -1578,7 +1697,6 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
         return res->status;
     }
     budget = cfg->budget ? cfg->budget : HERMES_EBPF_DEFAULT_BUDGET;
-    abort_flag = cfg->abort_flag;
 
     vm.regions = regions;
     vm.nregions = nregions;
@@ -1595,7 +1713,7 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
     memcpy(&reg[1], cfg->args, sizeof(cfg->args));
     reg[REG_FP] = vm.stack_top;
 
-    if (abort_requested(abort_flag)) {
+    if (abort_requested(cfg)) {
         st = HERMES_EBPF_FAULT_ABORTED;
         goto out;
     }
@@ -1618,7 +1736,7 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
         }
         executed++;
         if ((executed % HERMES_EBPF_ABORT_POLL_INTERVAL) == 0 &&
-            abort_requested(abort_flag)) {
+            abort_requested(cfg)) {
             st = HERMES_EBPF_FAULT_ABORTED;
             break;
         }
@@ -1895,7 +2013,7 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                     st = HERMES_EBPF_FAULT_CALL_DEPTH;
                     goto out;
                 }
-                if (abort_requested(abort_flag)) {
+                if (abort_requested(cfg)) {
                     st = HERMES_EBPF_FAULT_ABORTED;
                     goto out;
                 }
@@ -1916,12 +2034,13 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
 
                 if (vm.nmaps && id >= HERMES_EBPF_FUNC_MAP_LOOKUP &&
                     id <= HERMES_EBPF_FUNC_MAP_DELETE) {
-                    st = map_helper(&vm, id, &reg[1], &reg[0], res);
+                    st = map_helper(&vm, id, &reg[1], &reg[0], res,
+                                    cfg->abort_flag);
                     if (st != HERMES_EBPF_OK) {
                         goto out;
                     }
                     /* one walk of a long hash chain is all an abort waits */
-                    if (abort_requested(abort_flag)) {
+                    if (abort_requested(cfg)) {
                         st = HERMES_EBPF_FAULT_ABORTED;
                         goto out;
                     }
@@ -1940,7 +2059,7 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                 if (rc == HERMES_EBPF_HELPER_STOP) {
                     goto out;
                 }
-                if (abort_requested(abort_flag)) {
+                if (abort_requested(cfg)) {
                     st = HERMES_EBPF_FAULT_ABORTED;
                     goto out;
                 }
@@ -2011,7 +2130,7 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
         continue;
 
 jump:
-        if (off < 0 && abort_requested(abort_flag)) {
+        if (off < 0 && abort_requested(cfg)) {
             st = HERMES_EBPF_FAULT_ABORTED;
             goto out;
         }
@@ -2244,7 +2363,7 @@ HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
             res->bad_record = k;
             break;
         }
-        if (abort_requested(cfg->abort_flag)) {
+        if (abort_requested(cfg)) {
             res->status = HERMES_EBPF_FAULT_ABORTED;
             memset(&res->last, 0, sizeof(res->last));
             res->last.status = HERMES_EBPF_FAULT_ABORTED;

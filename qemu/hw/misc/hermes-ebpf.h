@@ -60,6 +60,12 @@
 #define HERMES_EBPF_DEFAULT_BUDGET      (1ull << 24)
 /* Instructions between two polls of the abort flag (besides jumps back). */
 #define HERMES_EBPF_ABORT_POLL_INTERVAL 4096
+/*
+ * The bit of an abort flag (HermesEbpfRunConfig.abort_flag, the flag of
+ * hermes_ebpf_map_op()) that asks a run or a map operation to stop.  The
+ * other bits are the embedder's: see HermesEbpfRunConfig.poll.
+ */
+#define HERMES_EBPF_ABORT               1
 
 /*
  * Status of validation and of a run.  The numeric values are stable: the
@@ -197,6 +203,13 @@ typedef struct HermesEbpfRegion {
  * atomic instructions on values use host atomics.  Indexes read from map
  * memory are checked and chain walks bounded, so even corrupted map
  * memory cannot make an operation leave the map or loop.
+ *
+ * Abort: a HASH chain holds up to max_entries elements, and a key chosen
+ * for it walks all of them.  Map helpers in a run and hermes_ebpf_map_op()
+ * poll their abort flag while they wait for the lock, before they walk a
+ * chain and every 256 elements (or buckets, looking for the next key) of
+ * the walk, and give up, the map unchanged, when HERMES_EBPF_ABORT is set.
+ * ARRAY operations are constant-time and do not poll.
  */
 #define HERMES_EBPF_MAX_MAPS            256
 #define HERMES_EBPF_MAP_BASE            0x10000000000ull    /* 2^40 */
@@ -216,6 +229,7 @@ typedef struct HermesEbpfRegion {
 
 /* Results of map operations: 0 or one of these, negated (Linux errnos) */
 #define HERMES_EBPF_ENOENT              2
+#define HERMES_EBPF_EINTR               4
 #define HERMES_EBPF_E2BIG               7
 #define HERMES_EBPF_EEXIST              17
 #define HERMES_EBPF_EINVAL              22
@@ -293,6 +307,22 @@ int hermes_ebpf_map_delete(HermesEbpfMap *map, const void *key);
 int hermes_ebpf_map_get_next_key(HermesEbpfMap *map, const void *key,
                                  void *next_key);
 
+typedef enum HermesEbpfMapOp {
+    HERMES_EBPF_MAP_OP_LOOKUP,          /* @value receives the value */
+    HERMES_EBPF_MAP_OP_UPDATE,          /* @value is read, @flags used */
+    HERMES_EBPF_MAP_OP_DELETE,          /* @value unused */
+    HERMES_EBPF_MAP_OP_GET_NEXT_KEY,    /* @key may be NULL, @value gets it */
+} HermesEbpfMapOp;
+
+/*
+ * hermes_ebpf_map_op: one of the host operations above, abortable: with
+ * @abort_flag (NULL: none) found to have HERMES_EBPF_ABORT set, a HASH
+ * operation returns -HERMES_EBPF_EINTR and leaves the map unchanged.
+ */
+int hermes_ebpf_map_op(HermesEbpfMap *map, HermesEbpfMapOp op,
+                       const void *key, void *value, uint64_t flags,
+                       const int *abort_flag);
+
 /* FNV-1a, the specification's hash of a HASH map key */
 uint32_t hermes_ebpf_map_hash(const void *key, uint32_t len);
 
@@ -323,6 +353,9 @@ typedef int (*HermesEbpfHelperFn)(void *opaque, uint32_t id,
                                   const uint64_t args[5], HermesEbpfVm *vm,
                                   uint64_t *ret);
 
+/* HermesEbpfRunConfig.poll */
+typedef void (*HermesEbpfPollFn)(void *opaque);
+
 /*
  * Per-run configuration.
  * @args: r1..r5 at entry (r0, r6..r9 start at 0).
@@ -343,11 +376,18 @@ typedef int (*HermesEbpfHelperFn)(void *opaque, uint32_t id,
  * @helper, @helper_opaque: helper callback; NULL makes every helper call
  *   a HERMES_EBPF_FAULT_HELPER with helper_err -1.
  * @abort_flag: if not NULL, polled (relaxed atomic load) at every backward
- *   jump, every call, after every helper (map helpers included) and every
- *   HERMES_EBPF_ABORT_POLL_INTERVAL instructions; when non-zero the run
- *   stops with FAULT_ABORTED.  An abort therefore waits at most for one
- *   helper: for a map helper, one walk of a hash chain, at most
- *   max_entries elements.
+ *   jump, every call, after every helper (map helpers included), between
+ *   records of a batch and every HERMES_EBPF_ABORT_POLL_INTERVAL
+ *   instructions; when non-zero the run stops with FAULT_ABORTED.  A map
+ *   helper polls it too while it waits for a map's lock or walks a hash
+ *   chain (HERMES_EBPF_ABORT only), so an abort waits at most for 4096
+ *   instructions, one helper other than the map helpers, or 256 elements
+ *   of a chain.
+ * @poll, @poll_opaque: if @poll is not NULL, only HERMES_EBPF_ABORT in the
+ *   abort flag stops the run; a poll point that finds other bits set calls
+ *   @poll(@poll_opaque), then stops if HERMES_EBPF_ABORT is set by then
+ *   and goes on otherwise.  @poll may wait: it is never called with a
+ *   map's lock held (the QEMU model waits there while its VM is stopped).
  * @maps, @nmaps: the maps the run may use, indexed by map ID (NULL where
  *   the program names no map); @nmaps at most HERMES_EBPF_MAX_MAPS.  With
  *   @nmaps non-zero, helpers 1 to 3 are the engine's map helpers and the
@@ -367,6 +407,8 @@ typedef struct HermesEbpfRunConfig {
     const int *abort_flag;
     HermesEbpfMap *const *maps;
     uint32_t nmaps;
+    HermesEbpfPollFn poll;
+    void *poll_opaque;
 } HermesEbpfRunConfig;
 
 /*
