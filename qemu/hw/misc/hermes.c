@@ -246,6 +246,13 @@ enum {
 
 typedef struct HermesState HermesState;
 
+/*
+ * HermesEngine.abort, polled by the engine: HERMES_EBPF_ABORT ends the
+ * command, HERMES_ENGINE_PAUSE (the VM is stopped) makes the worker wait
+ * at the engine's next poll point until the VM runs or an abort comes.
+ */
+#define HERMES_ENGINE_PAUSE     (1 << 1)
+
 /* A map and the references on it (the map table's, running programs') */
 typedef struct HermesMap {
     HermesEbpfMap map;
@@ -336,12 +343,13 @@ typedef struct HermesEngine {
     bool busy;                  /* the worker owns @job, @prog, @out */
     bool out_ready;             /* @out waits for the bottom half */
     bool quit;
-    int abort;                  /* polled by the engine, atomic */
+    int abort;                  /* HERMES_EBPF_ABORT, HERMES_ENGINE_PAUSE */
     QEMUBH *bh;
     HermesJob job;
     HermesOutcome out;
 
     /* Owned by the worker while @busy */
+    int64_t paused_ns;          /* time waiting for the VM, not busy */
     HermesMap *run_maps[HERMES_MAPS];       /* maps the program names */
     HermesEbpfMap *run_emaps[HERMES_MAPS];
     uint64_t *prog;
@@ -568,6 +576,48 @@ static uint8_t hermes_status_of(HermesEbpfStatus st)
     default:
         return ST_EBPF_ERROR;
     }
+}
+
+/*
+ * The engine's poll callback, on the worker without a lock: while the VM
+ * is stopped the program waits here, at a poll point, so that a stopped
+ * VM's device does no work; hermes_vm_state_change() or an abort (guest,
+ * reset, migration, unplug) wakes it.
+ */
+static void hermes_engine_pause(void *opaque)
+{
+    HermesEngine *e = opaque;
+
+    int64_t start;
+
+    qemu_mutex_lock(&e->lock);
+    if (qatomic_read(&e->abort) == HERMES_ENGINE_PAUSE) {
+        trace_hermes_engine_pause(e->index);
+        start = get_clock();
+        while (qatomic_read(&e->abort) == HERMES_ENGINE_PAUSE) {
+            qemu_cond_wait(&e->cond, &e->lock);
+        }
+        e->paused_ns += get_clock() - start;
+        trace_hermes_engine_resume(e->index,
+                                   qatomic_read(&e->abort) & HERMES_EBPF_ABORT);
+    }
+    qemu_mutex_unlock(&e->lock);
+}
+
+/* A poll point of the worker itself: pause, then is there an abort? */
+static bool hermes_engine_aborted(HermesEngine *e)
+{
+    hermes_engine_pause(e);
+    return qatomic_read(&e->abort) & HERMES_EBPF_ABORT;
+}
+
+/* Ask the engine's command to stop, waking its worker if it is paused. */
+static void hermes_engine_set_abort(HermesEngine *e)
+{
+    qatomic_or(&e->abort, HERMES_EBPF_ABORT);
+    qemu_mutex_lock(&e->lock);
+    qemu_cond_broadcast(&e->cond);
+    qemu_mutex_unlock(&e->lock);
 }
 
 /* Maps: the table, under s->map_lock, used by the engine threads */
@@ -881,7 +931,7 @@ static void hermes_engine_run(HermesEngine *e)
     for (i = 0; i < job->repeat; i++) {
         int64_t start;
 
-        if (qatomic_read(&e->abort)) {
+        if (hermes_engine_aborted(e)) {
             out->status = ST_ABORTED;
             out->fault = HERMES_EBPF_FAULT_ABORTED;
             return;
@@ -904,13 +954,16 @@ static void hermes_engine_run(HermesEngine *e)
         cfg.helper = hermes_ebpf_xdp_helper;
         cfg.helper_opaque = &e->xdp;
         cfg.abort_flag = &e->abort;
+        cfg.poll = hermes_engine_pause;
+        cfg.poll_opaque = e;
         cfg.maps = e->run_emaps;
         cfg.nmaps = hermes_maps_enabled(s) ? HERMES_MAPS : 0;
 
         start = get_clock();
+        e->paused_ns = 0;
         st = hermes_ebpf_run(e->prog, job->ninsns, regions,
                              ARRAY_SIZE(regions), &cfg, &res);
-        out->time_ns += get_clock() - start;
+        out->time_ns += get_clock() - start - e->paused_ns;
         out->runs++;
         out->insns += res.insns;
         out->r0 = res.r0;
@@ -958,6 +1011,8 @@ static void hermes_engine_batch(HermesEngine *e)
         .stack_size = s->stack_size,
         .stack_host = e->stack,
         .abort_flag = &e->abort,
+        .poll = hermes_engine_pause,
+        .poll_opaque = e,
         .maps = e->run_emaps,
         .nmaps = hermes_maps_enabled(s) ? HERMES_MAPS : 0,
     };
@@ -979,8 +1034,9 @@ static void hermes_engine_batch(HermesEngine *e)
     }
 
     start = get_clock();
+    e->paused_ns = 0;
     st = hermes_ebpf_run_batch(e->prog, job->ninsns, &batch, &cfg, &res);
-    out->time_ns = get_clock() - start;
+    out->time_ns = get_clock() - start - e->paused_ns;
     out->runs = res.runs;
     out->insns = res.insns;
     out->iters = res.records_done;
@@ -1046,7 +1102,7 @@ static void *hermes_engine_thread(void *opaque)
 /* Stop the engine's current work and discard it; the worker stays. */
 static void hermes_engine_quiesce(HermesEngine *e)
 {
-    qatomic_set(&e->abort, 1);
+    hermes_engine_set_abort(e);
     qemu_mutex_lock(&e->lock);
     while (e->busy) {
         qemu_cond_wait(&e->cond, &e->lock);
@@ -1145,7 +1201,8 @@ static void hermes_cmd_release_slot(HermesEngine *e)
 
 static void hermes_engine_start(HermesEngine *e)
 {
-    qatomic_set(&e->abort, 0);
+    /* a command started while the VM is stopped waits for it to run */
+    qatomic_and(&e->abort, ~HERMES_EBPF_ABORT);
     qemu_mutex_lock(&e->lock);
     e->busy = true;
     qemu_cond_broadcast(&e->cond);
@@ -1335,7 +1392,7 @@ static void hermes_engine_abort(HermesEngine *e)
 {
     trace_hermes_cmd_abort(e->index, e->exec);
     if (e->exec) {
-        qatomic_set(&e->abort, 1);
+        hermes_engine_set_abort(e);
     }
 }
 
@@ -1405,7 +1462,7 @@ static void hermes_reset_request(HermesState *s)
     trace_hermes_reset_request();
     s->resetting = true;
     for (i = 0; i < s->num_engines; i++) {
-        qatomic_set(&s->engines[i].abort, 1);
+        hermes_engine_set_abort(&s->engines[i]);
     }
     /* DMA stops now: the host may release its memory once RESET reads 0 */
     for (i = 0; i < XDMA_CHANNELS; i++) {
@@ -2086,6 +2143,19 @@ static void hermes_vm_state_change(void *opaque, bool running,
     unsigned i;
 
     s->vm_running = running;
+    /* workers pause at their next poll point: never wait for them here */
+    for (i = 0; i < s->num_engines; i++) {
+        HermesEngine *e = &s->engines[i];
+
+        qemu_mutex_lock(&e->lock);
+        if (running) {
+            qatomic_and(&e->abort, ~HERMES_ENGINE_PAUSE);
+        } else {
+            qatomic_or(&e->abort, HERMES_ENGINE_PAUSE);
+        }
+        qemu_cond_broadcast(&e->cond);
+        qemu_mutex_unlock(&e->lock);
+    }
     if (!running) {
         return;
     }
@@ -2178,6 +2248,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
                                            &DEVICE(s)->mem_reentrancy_guard);
     }
 
+    s->vm_running = runstate_is_running();
     s->engines = g_new0(HermesEngine, s->num_engines);
     for (i = 0; i < s->num_engines; i++) {
         HermesEngine *e = &s->engines[i];
@@ -2185,6 +2256,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
 
         e->dev = s;
         e->index = i;
+        e->abort = s->vm_running ? 0 : HERMES_ENGINE_PAUSE;
         e->prog = g_new0(uint64_t, s->max_insns);
         e->bh = qemu_bh_new_guarded(hermes_engine_bh, e,
                                     &DEVICE(s)->mem_reentrancy_guard);
@@ -2194,7 +2266,6 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
                            QEMU_THREAD_JOINABLE);
     }
-    s->vm_running = runstate_is_running();
     s->vmstate_change = qdev_add_vm_change_state_handler(
         DEVICE(s), hermes_vm_state_change, s);
     return;
@@ -2216,7 +2287,7 @@ static void hermes_exit(PCIDevice *pdev)
     for (i = 0; i < s->num_engines; i++) {
         HermesEngine *e = &s->engines[i];
 
-        qatomic_set(&e->abort, 1);
+        qatomic_or(&e->abort, HERMES_EBPF_ABORT);
         qemu_mutex_lock(&e->lock);
         e->quit = true;
         qemu_cond_broadcast(&e->cond);
@@ -2319,7 +2390,7 @@ static int hermes_pre_save(void *opaque)
          * finished before the abort reached it.
          */
         trace_hermes_migrate_abort(i, e->cid);
-        qatomic_set(&e->abort, 1);
+        hermes_engine_set_abort(e);
         qemu_mutex_lock(&e->lock);
         while (e->busy) {
             qemu_cond_wait(&e->cond, &e->lock);

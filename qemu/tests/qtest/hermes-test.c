@@ -1455,6 +1455,116 @@ static void test_system_reset(void)
 }
 
 /* Migrate @from to @uri; return the final status ("completed", "failed"). */
+/* The counter of prog_count at @addr, read twice @us apart: unchanged? */
+static uint64_t count_still(Hermes *h, uint64_t addr, gulong us)
+{
+    uint64_t c = qpci_io_readq(h->dev[0], h->bar4[0], addr);
+
+    g_usleep(us);
+    g_assert_cmpuint(qpci_io_readq(h->dev[0], h->bar4[0], addr), ==, c);
+    return c;
+}
+
+/* Start prog_count on engine @e, counting at @doff, and see it count. */
+static void start_count(Hermes *h, int e, uint8_t ps, uint8_t ds,
+                        uint32_t plen, uint32_t doff, uint32_t budget)
+{
+    Req r = req_run(0x60 + e, ps, ds, plen);
+
+    req_window(&r, doff, 8);
+    req_repeat_budget(&r, 1, budget);
+    submit_on(h, 0, e, &r);
+    wait_count(h, dslot_addr(h, 0, ds) + doff, 0);
+}
+
+/*
+ * While the VM is stopped the engines do no work: a program pauses where
+ * it is (its counter in the data slot stays put, its engine stays busy)
+ * and goes on when the VM runs again, to the same end as if it never
+ * paused.  A stopped VM's device still answers: ABORT, the guest's RESET
+ * and a system reset end a paused program.
+ */
+static void test_vm_stop(void)
+{
+    Hermes h;
+    uint8_t ps, ds;
+    uint32_t plen;
+    uint64_t data, c;
+    Req r;
+
+    hermes_start_one(&h);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_count);
+    data = dslot_addr(&h, 0, ds);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x3);
+
+    /* 2^28 instructions: 2^26 passes of the loop, then BUDGET_EXCEEDED */
+    start_count(&h, 0, ps, ds, plen, 0, 1u << 28);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'stop' }");
+    g_usleep(20 * 1000);
+    c = count_still(&h, data, 300 * 1000);
+    g_assert_cmpuint(c, <, 1u << 26);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    /* a command started while stopped waits too, from its first insn */
+    qpci_io_writeq(h.dev[0], h.bar4[0], data + 64, 0);
+    r = req_run(0x70, ps, ds, plen);
+    req_window(&r, 64, 8);
+    req_repeat_budget(&r, 1, 1000);
+    submit_on(&h, 0, 1, &r);
+    g_usleep(100 * 1000);
+    g_assert_cmpuint(qpci_io_readq(h.dev[0], h.bar4[0], data + 64), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(1)) & 0xff, ==, 1);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'cont' }");
+    wait_done_on(&h, 0, 0);
+    g_assert_cmpuint((rd32(&h, 0, EHCMDRES(0)) >> 16) & 0xff, ==,
+                     ST_BUDGET_EXCEEDED);
+    g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 1u << 28);
+    g_assert_cmpuint(qpci_io_readq(h.dev[0], h.bar4[0], data), ==, 1u << 26);
+    wait_done_on(&h, 0, 1);
+    g_assert_cmpuint(res64(&h, 1, RES_INSNS), ==, 1000);
+    g_assert_cmpuint(qpci_io_readq(h.dev[0], h.bar4[0], data + 64), ==, 250);
+
+    g_assert_true(qpci_msix_pending(h.dev[0], 8));
+    g_assert_true(qpci_msix_pending(h.dev[0], 8 + 1));
+
+    /* ABORT ends a paused program; its interrupt waits for the VM */
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x4);
+    start_count(&h, 2, ps, ds, plen, 128, UINT32_MAX);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'stop' }");
+    g_usleep(20 * 1000);
+    count_still(&h, data + 128, 100 * 1000);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(2) + 3, 1);
+    wait_done_on(&h, 0, 2);
+    g_assert_cmphex(rd32(&h, 0, EHCMDRES(2)), ==,
+                    0x62 | ST_ABORTED << 16 | FAULT_ABORTED << 24);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 2));
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'cont' }");
+    g_assert_true(qpci_msix_pending(h.dev[0], 8 + 2));
+
+    /* the guest's RESET completes with a paused program */
+    start_count(&h, 1, ps, ds, plen, 192, UINT32_MAX);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'stop' }");
+    dev_reset(&h, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(1)), ==, 0);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'cont' }");
+
+    /* and so does a system reset */
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_count);
+    start_count(&h, 3, ps, ds, plen, 0, UINT32_MAX);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'stop' }");
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'system_reset' }");
+    qtest_qmp_eventwait(h.qts, "RESET");
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'cont' }");
+    g_free(h.dev[0]);
+    hermes_map(&h, 0, 4);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(3)), ==, 0);
+    hermes_stop(&h);
+}
+
 static char *migrate(QTestState *from, const char *uri)
 {
     gint64 end = g_get_monotonic_time() + WAIT_US;
@@ -2968,6 +3078,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/mmio-sizes", test_mmio_sizes);
     qtest_add_func("/hermes/reset", test_reset);
     qtest_add_func("/hermes/system-reset", test_system_reset);
+    qtest_add_func("/hermes/vm-stop", test_vm_stop);
     qtest_add_func("/hermes/two-devices", test_two_devices);
     qtest_add_func("/hermes/migrate", test_migrate);
     qtest_add_func("/hermes/migrate-bad-dma", test_migrate_bad_dma);
