@@ -665,6 +665,8 @@ static uint8_t hermes_map_status(int rc)
         return ST_MAP_EXIST;
     case -HERMES_EBPF_E2BIG:
         return ST_MAP_FULL;
+    case -HERMES_EBPF_EINTR:
+        return ST_ABORTED;
     default:
         return ST_INVALID_FIELD;
     }
@@ -747,6 +749,11 @@ static void hermes_map_command(HermesEngine *e)
 
     memset(out, 0, sizeof(*out));
     out->norun = true;
+    /* like a run, a map command waits while the VM is stopped */
+    if (hermes_engine_aborted(e)) {
+        out->status = ST_ABORTED;
+        return;
+    }
     if (opc == OPC_MAP_CREATE) {
         out->status = hermes_map_create(s, req, &out->value);
         return;
@@ -795,21 +802,14 @@ static void hermes_map_command(HermesEngine *e)
         goto unref;
     }
     data = s->mem + s->dsoff + (uint64_t)req[12] * s->dslot_size;
-    switch (opc) {
-    case OPC_MAP_LOOKUP:
-        rc = hermes_ebpf_map_lookup(&m->map, data + koff, data + voff);
-        break;
-    case OPC_MAP_UPDATE:
-        rc = hermes_ebpf_map_update(&m->map, data + koff, data + voff, flags);
-        break;
-    case OPC_MAP_DELETE:
-        rc = hermes_ebpf_map_delete(&m->map, data + koff);
-        break;
-    default:
-        rc = hermes_ebpf_map_get_next_key(&m->map, first ? NULL : data + koff,
-                                          data + voff);
-        break;
-    }
+    /* a HASH operation gives up on an abort (ABORTED), the map unchanged */
+    rc = hermes_ebpf_map_op(&m->map, opc == OPC_MAP_LOOKUP ?
+                            HERMES_EBPF_MAP_OP_LOOKUP :
+                            opc == OPC_MAP_UPDATE ? HERMES_EBPF_MAP_OP_UPDATE :
+                            opc == OPC_MAP_DELETE ? HERMES_EBPF_MAP_OP_DELETE :
+                            HERMES_EBPF_MAP_OP_GET_NEXT_KEY,
+                            first ? NULL : data + koff, data + voff, flags,
+                            &e->abort);
     out->status = hermes_map_status(rc);
 
 unref:

@@ -2453,6 +2453,91 @@ static void test_map_errors(void)
  * A program that counts the u32 key at data[0] in map 1 (HASH) and
  * returns the new count.
  */
+/* Submit the map command @r on engine 0 of device 0 (no wait). */
+static void map_submit(Hermes *h, const Req *r)
+{
+    submit_on(h, 0, 0, r);
+}
+
+/* The status of the command engine 0 completed, waiting for it */
+static uint8_t map_wait(Hermes *h)
+{
+    wait_done_on(h, 0, 0);
+    /* a map command runs no program: response bytes 3 to 15 are 0 */
+    g_assert_cmphex(rd32(h, 0, EHCMDRES(0)) >> 24, ==, 0);
+    g_assert_cmphex(rd64(h, 0, EHCMDRES(0) + 8), ==, 0);
+    return (rd32(h, 0, EHCMDRES(0)) >> 16) & 0xff;
+}
+
+/*
+ * Map commands honour ABORT and the VM's run state like runs: a map
+ * command written while the VM is stopped waits for it to run, and an
+ * ABORT ends it meanwhile with status ABORTED, the map unchanged (as a
+ * HASH operation that the abort stops in its walk of a long chain).
+ */
+static void test_map_abort(void)
+{
+    Hermes h;
+    uint8_t ds;
+    uint32_t id, free_id;
+    uint64_t v;
+    Req r;
+
+    hermes_start_one(&h);
+    ds = alloc_slot(&h, 1);
+    g_assert_cmpuint(map_create(&h, MAP_HASH, 4, 8, 64, &id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(hupdate(&h, id, ds, 1, 0x11, 0), ==, ST_SUCCESS);
+
+    /* UPDATE, DELETE, GET NEXT KEY and CREATE wait, and are aborted */
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'stop' }");
+    dwr32(&h, ds, 0, 2);
+    dwr64(&h, ds, 64, 0x22);
+    r = req_map(0x43, 0, id, ds, 0, 64);
+    map_submit(&h, &r);
+    g_usleep(50 * 1000);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    g_assert_cmpuint(map_wait(&h), ==, ST_ABORTED);
+    dwr32(&h, ds, 0, 1);
+    r = req_map(0x44, 0, id, ds, 0, 0);
+    map_submit(&h, &r);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    g_assert_cmpuint(map_wait(&h), ==, ST_ABORTED);
+    r = req_map(0x45, 1, id, ds, 0, 128);
+    dwr32(&h, ds, 128, 0xdead);
+    map_submit(&h, &r);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    g_assert_cmpuint(map_wait(&h), ==, ST_ABORTED);
+    g_assert_cmphex(drd32(&h, ds, 128), ==, 0xdead);
+    r = req_map_create(0x4041, MAP_ARRAY, 4, 8, 1);
+    map_submit(&h, &r);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    g_assert_cmpuint(map_wait(&h), ==, ST_ABORTED);
+
+    /* a LOOKUP written while stopped completes when the VM runs */
+    dwr32(&h, ds, 0, 1);
+    r = req_map(0x42, 0, id, ds, 0, 128);
+    map_submit(&h, &r);
+    g_usleep(50 * 1000);
+    g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)) & 0xff, ==, 1);
+    qtest_qmp_assert_success(h.qts, "{ 'execute': 'cont' }");
+    g_assert_cmpuint(map_wait(&h), ==, ST_SUCCESS);
+    g_assert_cmphex(drd64(&h, ds, 128), ==, 0x11);
+
+    /* nothing changed: key 1 alone, and the next free map ID is 1 */
+    g_assert_cmpuint(hlookup(&h, id, ds, 1, &v), ==, ST_SUCCESS);
+    g_assert_cmphex(v, ==, 0x11);
+    g_assert_cmpuint(hlookup(&h, id, ds, 2, &v), ==, ST_MAP_NOENT);
+    g_assert_cmpuint(map_create(&h, MAP_ARRAY, 4, 8, 1, &free_id, NULL), ==,
+                     ST_SUCCESS);
+    g_assert_cmpuint(free_id, ==, id + 1);
+    /* an ABORT when the engine is idle changes nothing */
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 3, 1);
+    g_assert_cmpuint(hupdate(&h, id, ds, 2, 0x22, 0), ==, ST_SUCCESS);
+    hermes_stop(&h);
+}
+
 static const uint64_t prog_map_count[] = {
     LDXW(6, 1, 0),
     STXW(10, 6, -4),
@@ -3089,6 +3174,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/map-array", test_map_array);
     qtest_add_func("/hermes/map-hash", test_map_hash);
     qtest_add_func("/hermes/map-errors", test_map_errors);
+    qtest_add_func("/hermes/map-abort", test_map_abort);
     qtest_add_func("/hermes/map-program", test_map_program);
     qtest_add_func("/hermes/bad-config", test_bad_config);
     qtest_add_func("/hermes/batch", test_batch);
