@@ -335,8 +335,10 @@ typedef struct HermesEngine {
     uint64_t cnt_errors;
     uint64_t cnt_busy;
 
-    /* Hand-over between the BQL side and the worker, under @lock */
     QemuThread thread;
+    bool thread_started;        /* under the BQL: at the first command */
+
+    /* Hand-over between the BQL side and the worker, under @lock */
     QemuMutex lock;
     QemuCond cond;
     bool irq_pending;           /* completion vector held while stopped */
@@ -1199,8 +1201,23 @@ static void hermes_cmd_release_slot(HermesEngine *e)
     hermes_engine_finish_now(e, ST_SUCCESS, 0);
 }
 
+/*
+ * Hand the latched command to the worker.  The worker starts with the
+ * engine's first command, not at realize: an engine the guest never uses
+ * costs no thread, and a process forked after realize (QEMU's generic
+ * fuzzer runs each input in a fork of a realized machine) gets workers of
+ * its own.
+ */
 static void hermes_engine_start(HermesEngine *e)
 {
+    if (!e->thread_started) {
+        char name[32];
+
+        snprintf(name, sizeof(name), "hermes-eng%u", e->index);
+        qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
+                           QEMU_THREAD_JOINABLE);
+        e->thread_started = true;
+    }
     /* a command started while the VM is stopped waits for it to run */
     qatomic_and(&e->abort, ~HERMES_EBPF_ABORT);
     qemu_mutex_lock(&e->lock);
@@ -2252,7 +2269,6 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     s->engines = g_new0(HermesEngine, s->num_engines);
     for (i = 0; i < s->num_engines; i++) {
         HermesEngine *e = &s->engines[i];
-        char name[32];
 
         e->dev = s;
         e->index = i;
@@ -2262,9 +2278,6 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
                                     &DEVICE(s)->mem_reentrancy_guard);
         qemu_mutex_init(&e->lock);
         qemu_cond_init(&e->cond);
-        snprintf(name, sizeof(name), "hermes-eng%u", i);
-        qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
-                           QEMU_THREAD_JOINABLE);
     }
     s->vmstate_change = qdev_add_vm_change_state_handler(
         DEVICE(s), hermes_vm_state_change, s);
@@ -2292,7 +2305,9 @@ static void hermes_exit(PCIDevice *pdev)
         e->quit = true;
         qemu_cond_broadcast(&e->cond);
         qemu_mutex_unlock(&e->lock);
-        qemu_thread_join(&e->thread);
+        if (e->thread_started) {
+            qemu_thread_join(&e->thread);
+        }
         qemu_bh_delete(e->bh);
     }
     hermes_maps_clear(s);
