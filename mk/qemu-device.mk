@@ -5,6 +5,8 @@
 # the `qemu` target and run against build/qemu/qemu-system-x86_64.
 #
 #   make check-qtest     build and run the qtests, TAP on standard output
+#   make fuzz-qemu       QEMU's generic fuzzer on the device for FUZZ_SECONDS
+#                        (300), outside CI: tools/build/qemu-fuzz.sh
 #
 # libqtest takes the QEMU binary from QTEST_QEMU_BINARY and the target
 # from its name, so the firmware directory (-L) is passed by a wrapper
@@ -28,3 +30,15 @@ check-qtest: qemu
 		$(BUILD)/qemu/qemu-system-x86_64 $(BUILD)/firmware > $(QTEST_QEMU)
 	@chmod +x $(QTEST_QEMU)
 	@QTEST_QEMU_BINARY=$(QTEST_QEMU) timeout $(QTEST_TIMEOUT) $(QTEST_BIN) --tap
+
+# QEMU's generic fuzzer on the device, outside CI (tools/build/qemu-fuzz.sh):
+# QEMU built with clang, libFuzzer and ASan in build/qemu-fuzz, then
+# qemu-fuzz-x86_64 --fuzz-target=generic-fuzz-hermes for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 300
+
+.PHONY: fuzz-qemu fuzz-qemu-build
+fuzz-qemu: qemu
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tools/build/qemu-fuzz.sh run
+
+fuzz-qemu-build: qemu
+	@tools/build/qemu-fuzz.sh build
