@@ -1582,7 +1582,7 @@ static uint32_t hermes_bar0_read32(HermesState *s, hwaddr addr)
     unsigned e;
 
     if (addr >= EHBLD && addr < EHBLD + EHBLD_LEN) {
-        return ldl_le_p(s->build + addr - EHBLD);
+        return ldl_le_p(s->build + (addr - EHBLD));
     }
     if (addr >= EHCAPSIG && addr < EHCAPHELPER_END + 0x40) {
         return hermes_caps_read(s, addr);
@@ -1596,7 +1596,7 @@ static uint32_t hermes_bar0_read32(HermesState *s, hwaddr addr)
         if (off < EHCMDREQ_SIZE) {
             return ldl_le_p(eng->req + off);
         }
-        return ldl_le_p(eng->res + off - EHCMDREQ_SIZE);
+        return ldl_le_p(eng->res + (off - EHCMDREQ_SIZE));
     }
     if (addr >= EHCTRL_BASE &&
         addr < EHCTRL_BASE + EHCTRL_STRIDE * s->num_engines) {
