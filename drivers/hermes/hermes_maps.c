@@ -67,6 +67,9 @@ static u64 hermes_map_footprint(u32 type, u32 key_size, u32 value_size,
 			64);
 }
 
+/* Map commands the device aborts on its own are issued again this often */
+#define HERMES_MAP_CMD_RETRIES	3
+
 static int hermes_map_errno(struct hermes_dev *hd, u8 opc, u8 status)
 {
 	switch (status) {
@@ -83,6 +86,8 @@ static int hermes_map_errno(struct hermes_dev *hd, u8 opc, u8 status)
 		return -ENOSPC;
 	case HERMES_ST_INVALID_FIELD:
 		return -EINVAL;
+	case HERMES_ST_ABORTED:
+		return -EAGAIN;
 	case HERMES_ST_INVALID_MAP:
 		hermes_set_error(hd, "map command %#x: the device does not know the map",
 				 opc);
@@ -104,6 +109,7 @@ static int hermes_map_cmd(struct hermes_dev *hd, u8 *req, const void *in,
 			  u8 *res)
 {
 	struct hermes_engine *e;
+	unsigned int tries;
 	u64 dbase;
 	int err;
 
@@ -124,9 +130,17 @@ static int hermes_map_cmd(struct hermes_dev *hd, u8 *req, const void *in,
 	}
 
 	err = in_len ? hermes_mem_write(hd, dbase, in, in_len) : 0;
-	if (!err)
+	/*
+	 * A map command the device aborted on its own (the QEMU model does
+	 * when the VM is saved) left the map unchanged: issue it again.
+	 */
+	for (tries = 0; !err; tries++) {
 		err = hermes_engine_cmd(e, req, res, HERMES_MAP_CMD_TIMEOUT_MS,
 					false);
+		if (err || res[2] != HERMES_ST_ABORTED ||
+		    tries == HERMES_MAP_CMD_RETRIES || READ_ONCE(hd->dead))
+			break;
+	}
 	if (!err)
 		err = hermes_map_errno(hd, req[0], res[2]);
 	if (!err && out_len)
