@@ -44,7 +44,9 @@ configure() {
 		[ "$(cat "$FOUT/.hermes-configure" 2>/dev/null)" = "$want" ]; then
 		return 0
 	fi
-	rm -rf "$FOUT"
+	# a new configuration builds afresh; the corpus and crashes stay
+	find "$FOUT" -mindepth 1 -maxdepth 1 ! -name corpus-hermes \
+		! -name crash-hermes -exec rm -rf {} + 2>/dev/null || true
 	mkdir -p "$FOUT"
 	if ! (cd "$FOUT" && "$QSRC/configure" "${opts[@]}") > "$FOUT/configure.log" 2>&1; then
 		tail -30 "$FOUT/configure.log"
@@ -72,8 +74,12 @@ run() {
 	mkdir -p "$corpus" "$crashes"
 	echo "fuzz: generic-fuzz-hermes for $FUZZ_SECONDS s, corpus $corpus"
 	# ASan: QEMU leaks at exit by design; the fuzzer's forked children
-	# exit with _Exit and are not leak-checked either.
+	# exit with _Exit and are not leak-checked either.  UBSan stops at
+	# the first report, so that the input is kept as a crash.  The
+	# device's worker threads make a replay not always take the same
+	# path: replay a crash a few times.
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
 		"$FOUT/qemu-fuzz-x86_64" --fuzz-target=generic-fuzz-hermes \
 		-max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
 		-artifact_prefix="$crashes/" "$corpus"

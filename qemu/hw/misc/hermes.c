@@ -336,7 +336,7 @@ typedef struct HermesEngine {
     uint64_t cnt_busy;
 
     QemuThread thread;
-    bool thread_started;        /* under the BQL: at the first command */
+    pid_t thread_pid;           /* process the worker runs in, 0: none */
 
     /* Hand-over between the BQL side and the worker, under @lock */
     QemuMutex lock;
@@ -420,6 +420,7 @@ struct HermesState {
     bool resetting;             /* EHDEVCTL.RESET: waiting for the engines */
     VMChangeStateEntry *vmstate_change;
     bool vm_running;            /* as the change state handler last said */
+    bool unrealized;            /* BAR writes until finalize are ignored */
 
     /* Map table: taken by engine threads, and by reset with engines idle */
     QemuMutex map_lock;
@@ -586,17 +587,23 @@ static uint8_t hermes_status_of(HermesEbpfStatus st)
  * VM's device does no work; hermes_vm_state_change() or an abort (guest,
  * reset, migration, unplug) wakes it.
  */
+static bool hermes_engine_paused(HermesEngine *e)
+{
+    uint32_t v = qatomic_read(&e->abort);
+
+    return (v & HERMES_ENGINE_PAUSE) && !(v & HERMES_EBPF_ABORT);
+}
+
 static void hermes_engine_pause(void *opaque)
 {
     HermesEngine *e = opaque;
-
     int64_t start;
 
     qemu_mutex_lock(&e->lock);
-    if (qatomic_read(&e->abort) == HERMES_ENGINE_PAUSE) {
+    if (hermes_engine_paused(e)) {
         trace_hermes_engine_pause(e->index);
         start = get_clock();
-        while (qatomic_read(&e->abort) == HERMES_ENGINE_PAUSE) {
+        while (hermes_engine_paused(e)) {
             qemu_cond_wait(&e->cond, &e->lock);
         }
         e->paused_ns += get_clock() - start;
@@ -1202,21 +1209,32 @@ static void hermes_cmd_release_slot(HermesEngine *e)
 }
 
 /*
- * Hand the latched command to the worker.  The worker starts with the
- * engine's first command, not at realize: an engine the guest never uses
- * costs no thread, and a process forked after realize (QEMU's generic
- * fuzzer runs each input in a fork of a realized machine) gets workers of
- * its own.
+ * Start the engine's worker.  At realize, from the main loop, so that it
+ * gets the emulator's CPU affinity, cgroup and scheduling, not a vCPU's.
  */
+static void hermes_engine_spawn(HermesEngine *e)
+{
+    char name[32];
+
+    snprintf(name, sizeof(name), "hermes-eng%u", e->index);
+    qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
+                       QEMU_THREAD_JOINABLE);
+    e->thread_pid = getpid();
+}
+
+/* Hand the latched command to the worker. */
 static void hermes_engine_start(HermesEngine *e)
 {
-    if (!e->thread_started) {
-        char name[32];
-
-        snprintf(name, sizeof(name), "hermes-eng%u", e->index);
-        qemu_thread_create(&e->thread, name, hermes_engine_thread, e,
-                           QEMU_THREAD_JOINABLE);
-        e->thread_started = true;
+    if (e->quit) {
+        return;     /* unrealized: a late BAR access */
+    }
+    /*
+     * A fork keeps only the forking thread: QEMU's generic fuzzer runs
+     * each input in a fork of a realized machine, whose workers must be
+     * started again.
+     */
+    if (e->thread_pid != getpid()) {
+        hermes_engine_spawn(e);
     }
     /* a command started while the VM is stopped waits for it to run */
     qatomic_and(&e->abort, ~HERMES_EBPF_ABORT);
@@ -1691,6 +1709,10 @@ static void hermes_bar0_write(void *opaque, hwaddr addr, uint64_t val,
     HermesState *s = opaque;
     unsigned i;
 
+    if (s->unrealized) {
+        return;     /* its workers and bottom halves are gone */
+    }
+
     if (addr >= EHCTRL_BASE &&
         addr < EHCTRL_BASE + EHCTRL_STRIDE * s->num_engines) {
         HermesEngine *e = &s->engines[(addr - EHCTRL_BASE) / EHCTRL_STRIDE];
@@ -2019,6 +2041,10 @@ static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
     HermesDmaChannel *ch = hermes_dma_channel(s, blk, chan);
     uint32_t engines_mask = MAKE_64BIT_MASK(0, s->num_engines);
 
+    if (s->unrealized) {
+        return;     /* its bottom halves are gone */
+    }
+
     switch (blk) {
     case XDMA_BLK_H2C:
     case XDMA_BLK_C2H:
@@ -2278,6 +2304,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
                                     &DEVICE(s)->mem_reentrancy_guard);
         qemu_mutex_init(&e->lock);
         qemu_cond_init(&e->cond);
+        hermes_engine_spawn(e);
     }
     s->vmstate_change = qdev_add_vm_change_state_handler(
         DEVICE(s), hermes_vm_state_change, s);
@@ -2295,6 +2322,7 @@ static void hermes_exit(PCIDevice *pdev)
     HermesState *s = HERMES(pdev);
     unsigned i;
 
+    s->unrealized = true;
     qemu_del_vm_change_state_handler(s->vmstate_change);
 
     for (i = 0; i < s->num_engines; i++) {
@@ -2305,7 +2333,7 @@ static void hermes_exit(PCIDevice *pdev)
         e->quit = true;
         qemu_cond_broadcast(&e->cond);
         qemu_mutex_unlock(&e->lock);
-        if (e->thread_started) {
+        if (e->thread_pid == getpid()) {
             qemu_thread_join(&e->thread);
         }
         qemu_bh_delete(e->bh);
@@ -2315,6 +2343,9 @@ static void hermes_exit(PCIDevice *pdev)
     for (i = 0; i < XDMA_CHANNELS; i++) {
         qemu_bh_delete(s->h2c[i].bh);
         qemu_bh_delete(s->c2h[i].bh);
+    }
+    if (pci_is_express(pdev)) {
+        pcie_cap_exit(pdev);
     }
     msix_uninit(pdev, &s->bar2, &s->bar2);
     /* the subregion holds a reference on the device: drop it */
