@@ -592,6 +592,61 @@ static void test_map_layout(void)
        "the key hash is FNV-1a (published test vectors)", "");
 }
 
+/*
+ * Host map operations with the abort flag set (hermes_ebpf_map_op()): a
+ * HASH operation that walks a chain or the buckets gives up with EINTR
+ * and leaves the map, to the byte, and its output unchanged; one waiting
+ * for the map's lock gives up too.  Without the flag they succeed.
+ */
+static void test_map_abort(void)
+{
+    const int aborted = HERMES_EBPF_ABORT, clear = 0;
+    uint32_t k, next = 0xdeadbeef, v[2] = { 7, 8 }, out[2] = { 1, 2 };
+    int good = 1, r[4];
+    uint64_t fp = 0;
+    uint8_t *before;
+    TMap t;
+
+    ok(tmap_new(&t, 1, 4, 8, 64) == 0 &&
+       hermes_ebpf_map_footprint(1, 4, 8, 64, &fp) == 0,
+       "HASH map of 64 elements created", "");
+    for (k = 0; k < 64; k++) {
+        good &= hermes_ebpf_map_update(&t.map, &k, v, 0) == 0;
+    }
+    before = malloc(fp);
+    memcpy(before, t.mem, fp);
+    k = 5;
+    r[0] = hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_UPDATE, &k, v, 0,
+                              &aborted);
+    r[1] = hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_DELETE, &k, NULL, 0,
+                              &aborted);
+    r[2] = hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_LOOKUP, &k, out, 0,
+                              &aborted);
+    r[3] = hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_GET_NEXT_KEY, NULL,
+                              &next, 0, &aborted);
+    ok(good && r[0] == -HERMES_EBPF_EINTR && r[1] == -HERMES_EBPF_EINTR &&
+       r[2] == -HERMES_EBPF_EINTR && r[3] == -HERMES_EBPF_EINTR &&
+       !memcmp(before, t.mem, fp) && t.map.count == 64 && t.map.lock == 0 &&
+       out[0] == 1 && next == 0xdeadbeef,
+       "aborted HASH update, delete, lookup and get-next-key: EINTR, map "
+       "memory, count, lock and outputs unchanged", "");
+
+    t.map.lock = 1;     /* held by another engine that never lets go */
+    r[0] = hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_LOOKUP, &k, out, 0,
+                              &aborted);
+    t.map.lock = 0;
+    ok(r[0] == -HERMES_EBPF_EINTR, "aborted while waiting for the map's "
+       "lock: EINTR", "");
+
+    ok(hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_DELETE, &k, NULL, 0,
+                          &clear) == 0 && t.map.count == 63 &&
+       hermes_ebpf_map_op(&t.map, HERMES_EBPF_MAP_OP_LOOKUP, &k, out, 0,
+                          NULL) == -HERMES_EBPF_ENOENT,
+       "the same delete without the flag: done", "");
+    free(before);
+    tmap_free(&t);
+}
+
 static void test_map_hash_ops(void)
 {
     TMap t;
@@ -1729,6 +1784,7 @@ int main(void)
     test_config();
     test_map_layout();
     test_map_hash_ops();
+    test_map_abort();
     test_map_hash_order();
     test_map_array_ops();
     test_map_helpers();
