@@ -2687,6 +2687,13 @@ static void test_map_program(void)
     r = req_run(0x820, ps, ds, plen);
     req_repeat_budget(&r, UINT32_MAX, 0);
     submit_on(&h, 0, 0, &r);
+    /*
+     * The run holds the map once its worker has started it, which this
+     * test cannot see: a host lookup to watch it count would starve on
+     * the map's lock, which the run takes again at once.  Give the
+     * worker time to start before the MAP FREE.
+     */
+    g_usleep(50 * 1000);
     r = req_map(0x41, 0, 1, 0, 0, 0);
     g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
     r = req_map_create(0x821, MAP_ARRAY, 4, 8, 1);
