@@ -27,7 +27,14 @@ module hermes_cl #(
     parameter DSOFF   = 16384,
     parameter MEM_AW  = 15,       // BAR4 is 2^MEM_AW bytes
     parameter IMEM_AW = 9,        // program RAM per engine: 2^IMEM_AW insns
-    parameter NS_PER_CYCLE = 4    // clk_main_a0 period: 4 at 250 MHz, 8 at 125
+    parameter NS_PER_CYCLE = 4,   // clk_main_a0 period: 4 at 250 MHz, 8 at 125
+    // PCI identity of the application PF (the shell presents it): Amazon's
+    // vendor ID, Hermes' device ID from the customer range 0xf000-0xf0ff;
+    // drivers/hermes picks its F1 backend by it.
+    parameter [15:0] PCI_VENDOR_ID    = 16'h1d0f,
+    parameter [15:0] PCI_DEVICE_ID    = 16'hf0eb,
+    parameter [15:0] PCI_SUBSYS_VENDOR_ID = 16'h1d0f,
+    parameter [15:0] PCI_SUBSYS_ID    = 16'hf0eb
 ) (
     input  wire         clk_main_a0,
     input  wire         rst_main_n,
@@ -82,8 +89,15 @@ module hermes_cl #(
 
     // User interrupts of the application PF.
     output reg  [15:0]  cl_sh_apppf_irq_req,
-    input  wire [15:0]  sh_cl_apppf_irq_ack
+    input  wire [15:0]  sh_cl_apppf_irq_ack,
+
+    // PCI IDs for the shell: {device, vendor} and {subsystem, subsystem vendor}.
+    output wire [31:0]  cl_sh_id0,
+    output wire [31:0]  cl_sh_id1
 );
+    assign cl_sh_id0 = {PCI_DEVICE_ID, PCI_VENDOR_ID};
+    assign cl_sh_id1 = {PCI_SUBSYS_ID, PCI_SUBSYS_VENDOR_ID};
+
     wire clk = clk_main_a0;
 
     // Inputs this design does not need: byte offsets of 32-bit register

@@ -37,6 +37,7 @@ module hermes_cl_tb;
 
     wire [15:0]  irq_req;
     reg  [15:0]  irq_ack = 0;
+    wire [31:0]  id0, id1;
 
     hermes_cl #(.NENG(2), .PSOFF(PSOFF), .PSSZE(PSSZE), .DSOFF(DSOFF),
                 .DSSZE(DSSZE), .MEM_AW(15)) dut (
@@ -61,7 +62,8 @@ module hermes_cl_tb;
         .cl_sh_dma_pcis_rdata(d_rdata), .cl_sh_dma_pcis_rresp(d_rresp),
         .cl_sh_dma_pcis_rlast(d_rlast), .cl_sh_dma_pcis_rvalid(d_rvalid),
         .sh_cl_dma_pcis_rready(d_rready),
-        .cl_sh_apppf_irq_req(irq_req), .sh_cl_apppf_irq_ack(irq_ack)
+        .cl_sh_apppf_irq_req(irq_req), .sh_cl_apppf_irq_ack(irq_ack),
+        .cl_sh_id0(id0), .cl_sh_id1(id1)
     );
 
     // ------------------------------------------------------------------
@@ -245,6 +247,8 @@ module hermes_cl_tb;
         repeat (4) @(posedge clk);
 
         // Identity and capabilities.
+        ok(id0 == 32'hf0eb_1d0f && id1 == 32'hf0eb_1d0f,
+           "cl_sh_id0/1: PCI 1d0f:f0eb, subsystem 1d0f:f0eb (the driver's F1 backend)");
         lite_read(32'h000, v);   ok(v == 2, "EHVER reads 2");
         lite_read(32'h100, v);   ok(v == 32'h534d5248, "EHCAPSIG reads HRMS");
         lite_read(32'h034, v);   ok(v[7:0] == 2 && v[15:8] == 4 && v[23:16] == 4,
