@@ -13,6 +13,7 @@
 #include <linux/bpf.h>
 #include <linux/completion.h>
 #include <linux/dma-mapping.h>
+#include <linux/dmaengine.h>
 #include <linux/filter.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -137,10 +138,14 @@ enum hermes_dev_fault {
 	HERMES_DEV_FAULT_ABORTED	= 22,
 };
 
-/* BAR2: XDMA IRQ block */
-#define HERMES_XDMA_USER_IE	0x2004
-#define HERMES_MSIX_ENGINE0	8
-#define HERMES_MAX_ENGINES	24
+/* BARs (device.rst, "PCI function") */
+#define HERMES_BAR_REGS		0
+#define HERMES_BAR_DMA		2
+#define HERMES_BAR_MEM		4
+
+/* Engines complete on the XDMA's user interrupts, of which PG195 has 16 */
+#define HERMES_XDMA_USER_IRQS	16
+#define HERMES_MAX_ENGINES	HERMES_XDMA_USER_IRQS
 
 /* Run context offsets of the device ABI (device.rst, "Run context") */
 #define HERMES_CTX_DATA		0x00
@@ -155,29 +160,30 @@ enum hermes_dev_fault {
 struct hermes_cdev;
 struct hermes_dev;
 struct netdev_bpf;
+struct platform_device;
 struct seq_file;
 struct sg_table;
 
 /**
- * struct hermes_backend_ops - what differs between Hermes implementations
+ * struct hermes_backend - what a kind of Hermes device adds to the interface
  * @name: backend name, for messages and debugfs
- * @write_mem: copy @len bytes from @buf to device memory (BAR4) at @off
- * @read_mem: copy @len bytes of device memory (BAR4) at @off to @buf
+ * @max_engines: engines it can signal, one user interrupt each
+ * @engines_why: why @max_engines, for the refusal message
+ * @mem_wc: map device memory write-combined (BAR4 copies with use_dma=0)
  *
- * Everything above these ops is the same for every device that follows
- * the interface specification; a backend only decides how bytes move
- * through BAR4.  The XDMA channels (hermes_xdma.c) are part of the
- * interface and common to every backend: hermes_mem_write() and
- * hermes_mem_read() use them when they are up and the backend otherwise.
+ * Everything else is the interface of device.rst, the same for every
+ * kind: the backend is chosen by PCI identity (hermes_pci_ids).
  */
-struct hermes_backend_ops {
+struct hermes_backend {
 	const char *name;
-	int (*write_mem)(struct hermes_dev *hd, u64 off, const void *buf,
-			 size_t len);
-	int (*read_mem)(struct hermes_dev *hd, u64 off, void *buf, size_t len);
+	unsigned int max_engines;
+	const char *engines_why;
+	bool mem_wc;
 };
 
-extern const struct hermes_backend_ops hermes_backend_qemu;
+extern const struct hermes_backend hermes_backend_qemu;
+extern const struct hermes_backend hermes_backend_f1;
+extern const struct pci_device_id hermes_pci_ids[];
 
 /* Capabilities and layout, read once at probe */
 struct hermes_caps {
@@ -201,18 +207,17 @@ struct hermes_caps {
 };
 
 #define HERMES_DMA_CHANNELS	4
-#define HERMES_XDMA_RING	512	/* descriptors per chain and channel */
 
+/* One XDMA channel of the kernel's dmaengine driver, for one transfer */
 struct hermes_dma_chan {
 	struct mutex lock;		/* one transfer at a time */
+	struct dma_chan *chan;
 	struct completion done;
+	enum dmaengine_tx_result result;
 	bool h2c;
 	unsigned int idx;
-	void *desc;			/* ring of HERMES_XDMA_RING descriptors */
-	dma_addr_t desc_dma;
-	void *bounce;
+	void *bounce;			/* for kernel buffers */
 	dma_addr_t bounce_dma;
-	char irq_name[32];
 };
 
 struct hermes_engine {
@@ -224,6 +229,7 @@ struct hermes_engine {
 	u64 commands;
 	u64 timeouts;
 	u64 failures;
+	int irq;			/* the XDMA user interrupt */
 	char irq_name[32];
 };
 
@@ -272,13 +278,15 @@ struct hermes_pslot {
 
 struct hermes_dev {
 	struct pci_dev *pdev;
-	const struct hermes_backend_ops *ops;
+	const struct hermes_backend *backend;
 	void __iomem *regs;
-	void __iomem *dma;
-	void __iomem *mem;
+	void __iomem *mem;		/* device memory, caps.mem_size bytes */
 	struct hermes_caps caps;
 	char build[HERMES_EHBLD_LEN + 1];
 
+	struct platform_device *xdma;	/* xdma.c's device over BAR2 */
+	struct dma_slave_map dma_map[2 * HERMES_DMA_CHANNELS];
+	char dma_names[2 * HERMES_DMA_CHANNELS][8];
 	bool dma_ready;			/* data moves through XDMA */
 	struct hermes_dma_chan h2c[HERMES_DMA_CHANNELS];
 	struct hermes_dma_chan c2h[HERMES_DMA_CHANNELS];
@@ -340,15 +348,22 @@ void hermes_dev_kill(struct hermes_dev *hd);
 int hermes_dev_reset(struct hermes_dev *hd);
 void hermes_dev_fail(struct hermes_dev *hd);
 int hermes_dev_init(struct hermes_dev *hd);
+int hermes_dev_start(struct hermes_dev *hd);
 irqreturn_t hermes_engine_irq(int irq, void *data);
 
-/* hermes_xdma.c */
-int hermes_xdma_init(struct hermes_dev *hd);
+/* hermes_backend.c */
+int hermes_backend_check(const struct hermes_backend *be,
+			 const struct hermes_caps *caps, u64 window,
+			 char *why, size_t len);
+
+/* hermes_dma.c: the XDMA through the kernel's dmaengine driver */
+int hermes_dma_init(struct hermes_dev *hd);
+void hermes_engine_irqs_disable(struct hermes_dev *hd);
 int hermes_mem_write(struct hermes_dev *hd, u64 off, const void *buf,
 		     size_t len);
 int hermes_mem_read(struct hermes_dev *hd, u64 off, void *buf, size_t len);
-int hermes_xdma_sg(struct hermes_dev *hd, bool h2c, u64 off,
-		   struct sg_table *sgt, size_t len);
+int hermes_dma_sg(struct hermes_dev *hd, bool h2c, u64 off,
+		  struct sg_table *sgt, size_t len);
 
 /* hermes_bpf.c: verifier callbacks, translation, program slots */
 int hermes_prepare(struct bpf_prog *prog);

@@ -592,7 +592,7 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 
 	err = hermes_ubuf_map(hd, &r->in);
 	if (!err)
-		err = hermes_xdma_sg(hd, true, dbase, &r->in.sgt, b->in_len);
+		err = hermes_dma_sg(hd, true, dbase, &r->in.sgt, b->in_len);
 	hermes_ubuf_unmap(hd, &r->in);
 	if (err)
 		goto out_unpin;
@@ -691,16 +691,16 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 
 	err = hermes_ubuf_map(hd, &r->out);
 	if (!err)
-		err = hermes_xdma_sg(hd, false, dbase, &r->out.sgt, outlen);
+		err = hermes_dma_sg(hd, false, dbase, &r->out.sgt, outlen);
 	hermes_ubuf_unmap(hd, &r->out);
 	if (!err && r->res.pages) {
 		err = hermes_ubuf_map(hd, &r->res);
 		if (!err)
-			err = hermes_xdma_sg(hd, false, dbase + resoff,
-					     &r->res.sgt,
-					     min_t(u64, r->res.len,
-						   (u64)iters *
-						   HERMES_RESULT_SIZE));
+			err = hermes_dma_sg(hd, false, dbase + resoff,
+					    &r->res.sgt,
+					    min_t(u64, r->res.len,
+						  (u64)iters *
+						  HERMES_RESULT_SIZE));
 		hermes_ubuf_unmap(hd, &r->res);
 	}
 	if (err)

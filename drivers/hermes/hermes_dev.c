@@ -432,10 +432,11 @@ void hermes_dev_kill(struct hermes_dev *hd)
  * @hd: device
  *
  * hermes_dev_kill(), so that no new command nor transfer starts and
- * every waiter sees the failure, then a reset: it stops every engine and
- * DMA channel, so host memory the device was working on may be released
- * afterwards.  The commands that ran on other engines will not complete
- * now: their waiters are woken and end with -ENODEV.
+ * every waiter sees the failure, then a reset, which stops every engine,
+ * and bus mastering off: on F1 the reset does not reach the shell's XDMA,
+ * and host memory the device was working on is released afterwards.  The
+ * commands that ran on other engines will not complete now: their waiters
+ * are woken and end with -ENODEV.
  */
 void hermes_dev_fail(struct hermes_dev *hd)
 {
@@ -443,6 +444,7 @@ void hermes_dev_fail(struct hermes_dev *hd)
 
 	hermes_dev_kill(hd);
 	hermes_dev_reset(hd);
+	pci_clear_master(hd->pdev);
 	WRITE_ONCE(hd->halted, true);
 	for (i = 0; i < hd->n_engines; i++)
 		complete_all(&hd->engines[i].done);
@@ -518,19 +520,24 @@ static int hermes_check_caps(struct hermes_dev *hd)
 {
 	struct hermes_caps *c = &hd->caps;
 	struct device *dev = &hd->pdev->dev;
-	u64 bar4 = pci_resource_len(hd->pdev, 4);
+	char why[128];
+	int err;
 
-	if (!c->engines || c->engines > HERMES_MAX_ENGINES ||
-	    !c->pslots || !c->dslots) {
-		dev_err(dev, "bad engine/slot counts %u/%u/%u\n",
-			c->engines, c->pslots, c->dslots);
+	err = hermes_backend_check(hd->backend, c,
+				   pci_resource_len(hd->pdev, HERMES_BAR_MEM),
+				   why, sizeof(why));
+	if (err) {
+		dev_err(dev, "%s\n", why);
+		return err;
+	}
+	if (!c->pslots || !c->dslots) {
+		dev_err(dev, "bad slot counts %u/%u\n", c->pslots, c->dslots);
 		return -EINVAL;
 	}
 	if (!c->pslot_size || !c->dslot_size ||
-	    c->mem_size > bar4 ||
 	    c->pslot_off + (u64)c->pslots * c->pslot_size > c->mem_size ||
 	    c->dslot_off + (u64)c->dslots * c->dslot_size > c->mem_size) {
-		dev_err(dev, "slot layout does not fit in BAR4\n");
+		dev_err(dev, "slot layout does not fit in device memory\n");
 		return -EINVAL;
 	}
 	if (!(c->cmds & HERMES_CMDS_SLOT) || !(c->cmds & HERMES_CMDS_RUN)) {
@@ -547,43 +554,31 @@ static int hermes_check_caps(struct hermes_dev *hd)
 	return 0;
 }
 
-static int hermes_setup_irqs(struct hermes_dev *hd)
+/* Only the device memory of BAR4: on F1 the window is 128 GiB. */
+static int hermes_map_mem(struct hermes_dev *hd)
 {
 	struct pci_dev *pdev = hd->pdev;
-	unsigned int nvec = HERMES_MSIX_ENGINE0 + hd->n_engines;
-	unsigned int i;
+	resource_size_t start = pci_resource_start(pdev, HERMES_BAR_MEM);
 	int err;
 
-	err = pci_alloc_irq_vectors(pdev, nvec, nvec, PCI_IRQ_MSIX);
-	if (err < 0) {
-		dev_err(&pdev->dev, "cannot enable %u MSI-X vectors: %d\n",
-			nvec, err);
+	err = pcim_request_region(pdev, HERMES_BAR_MEM, HERMES_DRV_NAME);
+	if (err)
 		return err;
-	}
-	for (i = 0; i < hd->n_engines; i++) {
-		struct hermes_engine *e = &hd->engines[i];
-
-		snprintf(e->irq_name, sizeof(e->irq_name), "hermes-%s-e%u",
-			 pci_name(pdev), i);
-		err = devm_request_irq(&pdev->dev,
-				       pci_irq_vector(pdev,
-						      HERMES_MSIX_ENGINE0 + i),
-				       hermes_engine_irq, 0, e->irq_name, e);
-		if (err)
-			return err;
-	}
-	iowrite32(GENMASK(hd->n_engines - 1, 0),
-		  hd->dma + HERMES_XDMA_USER_IE);
-	return 0;
+	if (hd->backend->mem_wc)
+		hd->mem = devm_ioremap_wc(&pdev->dev, start, hd->caps.mem_size);
+	else
+		hd->mem = devm_ioremap(&pdev->dev, start, hd->caps.mem_size);
+	return hd->mem ? 0 : -ENOMEM;
 }
 
 /**
  * hermes_dev_init() - reset the device and get it ready for programs
  * @hd: device with its BARs mapped
  *
- * Reads the layout and capabilities, sets up one engine per data slot
- * (each engine owns a data slot for its runs) and takes every program
- * slot for the driver, which then manages them itself.
+ * Reads the layout and capabilities and checks them against the
+ * backend, sets up one engine per data slot (each engine owns a data slot
+ * for its runs) and maps device memory.  No command runs yet: the
+ * engines interrupt through the XDMA (hermes_dma_init()).
  *
  * Return: 0 or a negative error code.
  */
@@ -593,7 +588,6 @@ int hermes_dev_init(struct hermes_dev *hd)
 	struct hermes_engine *e;
 	unsigned int i;
 	int err;
-	u8 slot;
 
 	err = hermes_dev_reset(hd);
 	if (err)
@@ -618,9 +612,25 @@ int hermes_dev_init(struct hermes_dev *hd)
 		init_completion(&e->done);
 	}
 
-	err = hermes_setup_irqs(hd);
-	if (err)
-		return err;
+	return hermes_map_mem(hd);
+}
+
+/**
+ * hermes_dev_start() - take the slots, once the engines can interrupt
+ * @hd: device after hermes_dev_init() and hermes_dma_init()
+ *
+ * Gives each engine a data slot of its own and takes every program slot
+ * for the driver, which then manages them itself.
+ *
+ * Return: 0 or a negative error code.
+ */
+int hermes_dev_start(struct hermes_dev *hd)
+{
+	struct device *dev = &hd->pdev->dev;
+	struct hermes_engine *e;
+	unsigned int i;
+	int err;
+	u8 slot;
 
 	/* All commands below use engine 0, nobody else runs yet. */
 	e = &hd->engines[0];

@@ -22,13 +22,6 @@
 
 #include "hermes.h"
 
-#define PCI_VENDOR_ID_EIDETICOM	0x1de5
-#define PCI_DEVICE_ID_HERMES	0x3000
-
-#define HERMES_BAR_REGS		0
-#define HERMES_BAR_DMA		2
-#define HERMES_BAR_MEM		4
-
 static struct dentry *hermes_debugfs_root;
 
 struct hermes_netdev_priv {
@@ -99,7 +92,7 @@ static int hermes_engines_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	seq_printf(m, "backend: %s\ndata path: %s\nbuild: %s\n",
-		   hd->ops->name, hd->dma_ready ? "xdma" : "bar4", hd->build);
+		   hd->backend->name, hd->dma_ready ? "xdma" : "bar4", hd->build);
 	seq_printf(m, "engines: %u of %u\nprogram engines: %u\ntest runs in flight: %d\n",
 		   hd->n_engines, hd->caps.engines, hd->n_run_engines,
 		   atomic_read(&hd->test_runs));
@@ -247,7 +240,7 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
 	struct hermes_dev *hd;
-	void __iomem *const *map;
+	void __iomem *regs;
 	u32 version, sig;
 	int err;
 
@@ -255,13 +248,13 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		return err;
 
-	err = pcim_iomap_regions(pdev, BIT(HERMES_BAR_REGS), HERMES_DRV_NAME);
-	if (err)
-		return err;
-	map = pcim_iomap_table(pdev);
+	/* BAR2 belongs to the XDMA driver, BAR4 is mapped once its size is known */
+	regs = pcim_iomap_region(pdev, HERMES_BAR_REGS, HERMES_DRV_NAME);
+	if (IS_ERR(regs))
+		return PTR_ERR(regs);
 
-	version = ioread32(map[HERMES_BAR_REGS] + HERMES_REG_EHVER);
-	sig = ioread32(map[HERMES_BAR_REGS] + HERMES_REG_EHCAPSIG);
+	version = ioread32(regs + HERMES_REG_EHVER);
+	sig = ioread32(regs + HERMES_REG_EHCAPSIG);
 	if (version != HERMES_IF_VERSION || sig != HERMES_CAP_SIGNATURE) {
 		dev_err(dev,
 			"unsupported interface version %u (signature %#x), this driver supports version %u\n",
@@ -269,10 +262,6 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 
-	err = pcim_iomap_regions(pdev, BIT(HERMES_BAR_DMA) | BIT(HERMES_BAR_MEM),
-				 HERMES_DRV_NAME);
-	if (err)
-		return err;
 	err = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
 	if (err)
 		return err;
@@ -282,10 +271,8 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!hd)
 		return -ENOMEM;
 	hd->pdev = pdev;
-	hd->ops = (const struct hermes_backend_ops *)id->driver_data;
-	hd->regs = map[HERMES_BAR_REGS];
-	hd->dma = map[HERMES_BAR_DMA];
-	hd->mem = map[HERMES_BAR_MEM];
+	hd->backend = (const struct hermes_backend *)id->driver_data;
+	hd->regs = regs;
 	spin_lock_init(&hd->engine_lock);
 	init_waitqueue_head(&hd->engine_wq);
 	mutex_init(&hd->slot_lock);
@@ -296,9 +283,10 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, hd);
 
 	err = hermes_dev_init(hd);
-	if (err)
-		goto err_reset;
-	err = hermes_xdma_init(hd);
+	if (!err)
+		err = hermes_dma_init(hd);
+	if (!err)
+		err = hermes_dev_start(hd);
 	if (err)
 		goto err_reset;
 	hermes_maps_init(hd);
@@ -319,7 +307,7 @@ static int hermes_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	dev_info(dev,
 		 "Hermes interface version %u (%s backend): %u engines, %u program slots, %u data slots of %u KiB, %s, /dev/%s\n",
-		 version, hd->ops->name, hd->n_engines, hd->caps.pslots,
+		 version, hd->backend->name, hd->n_engines, hd->caps.pslots,
 		 hd->caps.dslots, hd->caps.dslot_size / 1024,
 		 netdev_name(hd->netdev), netdev_name(hd->netdev));
 	return 0;
@@ -334,7 +322,8 @@ err_bpf:
 	bpf_offload_dev_destroy(hd->bpf_dev);
 err_reset:
 	hermes_dev_reset(hd);
-	iowrite32(0, hd->dma + HERMES_XDMA_USER_IE);
+	if (hd->xdma)
+		hermes_engine_irqs_disable(hd);
 	return err;
 }
 
@@ -360,16 +349,10 @@ static void hermes_remove(struct pci_dev *pdev)
 
 	hermes_engines_abort(hd);
 	hermes_dev_reset(hd);
-	iowrite32(0, hd->dma + HERMES_XDMA_USER_IE);
+	hermes_engine_irqs_disable(hd);
+	/* the XDMA channels are idle: every transfer ended before its return */
 	pci_clear_master(pdev);
 }
-
-static const struct pci_device_id hermes_pci_ids[] = {
-	{ PCI_DEVICE(PCI_VENDOR_ID_EIDETICOM, PCI_DEVICE_ID_HERMES),
-	  .driver_data = (kernel_ulong_t)&hermes_backend_qemu },
-	{ }
-};
-MODULE_DEVICE_TABLE(pci, hermes_pci_ids);
 
 static struct pci_driver hermes_pci_driver = {
 	.name		= HERMES_DRV_NAME,

@@ -264,13 +264,16 @@ def load_driver():
     return hermes_netdevs()
 
 
+# PCI identities of Hermes devices: the QEMU model, the AWS F1 card
+HERMES_PCI_IDS = {("0x1de5", "0x3000"), ("0x1d0f", "0xf0eb")}
+
+
 def have_hermes_pci():
     for dev in os.listdir("/sys/bus/pci/devices"):
         p = os.path.join("/sys/bus/pci/devices", dev)
         try:
             with open(p + "/vendor") as v, open(p + "/device") as d:
-                if v.read().strip() == "0x1de5" and \
-                        d.read().strip() == "0x3000":
+                if (v.read().strip(), d.read().strip()) in HERMES_PCI_IDS:
                     return True
         except OSError:
             pass
