@@ -34,6 +34,14 @@ bench: build-all $(BENCH_OBJS)
 	@tools/vm/run --hermes $(HERMES_VM_DEVICES) \
 		--timeout $(BENCH_VM_TIMEOUT) -- tools/bench/bench.py $(BENCH_OUT) $(BENCH_PROGS)
 
+# make bench-driver-ab REV=<git revision>: make bench for the driver of
+# REV (built out of tree) and then the working tree's, in one VM boot
+# (tools/bench/driver-ab), for a change to the driver's data path.
+.PHONY: bench-driver-ab
+bench-driver-ab: build-all $(BENCH_OBJS)
+	@test -n "$(REV)" || { echo "bench-driver-ab: set REV=<git revision>" >&2; exit 2; }
+	@BENCH_VM_TIMEOUT=$(BENCH_VM_TIMEOUT) tools/bench/driver-ab $(REV) $(BENCH_PROGS)
+
 # make bench-batch: the same programs over the same records on the same
 # footing, in one run: natively on this machine first (plain C, the
 # kernel's JIT per record, the user-space fallback), then the Hermes
