@@ -51,7 +51,8 @@ OBJECT_DECLARE_TYPE(HermesState, HermesClass, HERMES)
 #define HERMES_CLASS_ACCEL      0x1200
 
 #define HERMES_VERSION          2
-#define HERMES_MAX_ENGINES      24
+/* an engine's interrupt is an XDMA user interrupt, of which there are 16 */
+#define HERMES_MAX_ENGINES      16
 #define HERMES_BAR0_SIZE        (32 * MiB)
 #define HERMES_BAR2_SIZE        (64 * KiB)
 #define HERMES_MAX_MEM          (1 * GiB)   /* model limit for BAR4 */
@@ -196,6 +197,8 @@ enum {
 #define XDMA_ID_C2H             0x1fc10005
 #define XDMA_ID_IRQ             0x1fc20005
 #define XDMA_ID_CONFIG          0x1fc30005
+#define XDMA_ID_H2C_SGDMA       0x1fc40005
+#define XDMA_ID_C2H_SGDMA       0x1fc50005
 #define XDMA_ID_SGDMA_COMMON    0x1fc60005
 
 #define XDMA_CH_ID              0x00
@@ -212,6 +215,13 @@ enum {
 #define XDMA_ALIGNMENTS         0x00010140
 
 #define XDMA_CTRL_RUN           (1u << 0)
+/* interrupt enables, at the positions of the STATUS bits they enable */
+#define XDMA_CTRL_IE_MASK       0x00fffe7e
+#define XDMA_CTRL_NON_INCR_ADDR (1u << 25)
+#define XDMA_CTRL_POLL_MODE_WB  (1u << 26)
+#define XDMA_CTRL_MASK          (XDMA_CTRL_RUN | XDMA_CTRL_IE_MASK | \
+                                 XDMA_CTRL_NON_INCR_ADDR | \
+                                 XDMA_CTRL_POLL_MODE_WB)
 
 #define XDMA_ST_BUSY            (1u << 0)
 #define XDMA_ST_DESC_STOPPED    (1u << 1)
@@ -223,11 +233,13 @@ enum {
 #define XDMA_ST_DESC_ERROR      (1u << 19)
 #define XDMA_ST_CHAIN_LIMIT     (1u << 20)
 #define XDMA_ST_CARD_RANGE      (1u << 21)
+#define XDMA_ST_ADJ_BOUNDARY    (1u << 22)
 #define XDMA_ST_RC_MASK         0x00fffffe
 
 #define XDMA_SG_DESC_LO         0x80
 #define XDMA_SG_DESC_HI         0x84
 #define XDMA_SG_DESC_ADJ        0x88
+#define XDMA_SG_DESC_CREDIT     0x8c
 
 #define XDMA_IRQ_USER_IE        0x04
 #define XDMA_IRQ_USER_IE_W1S    0x08
@@ -235,10 +247,23 @@ enum {
 #define XDMA_IRQ_CHAN_IE        0x10
 #define XDMA_IRQ_CHAN_IE_W1S    0x14
 #define XDMA_IRQ_CHAN_IE_W1C    0x18
+#define XDMA_IRQ_USER_REQ       0x40
+#define XDMA_IRQ_CHAN_REQ       0x44
+#define XDMA_IRQ_USER_PEND      0x48
+#define XDMA_IRQ_CHAN_PEND      0x4c
+#define XDMA_IRQ_USER_VEC       0x80        /* 4 registers, a byte each */
+#define XDMA_IRQ_CHAN_VEC       0xa0        /* 2 registers */
+#define XDMA_USER_IRQS          16
+#define XDMA_CHAN_IRQS          (2 * XDMA_CHANNELS)
+#define XDMA_VEC_MASK           0x1f
 
 #define XDMA_DESC_SIZE          32
 #define XDMA_DESC_MAGIC         0xad4b
 #define XDMA_DESC_STOP          (1u << 0)
+#define XDMA_DESC_COMPLETED     (1u << 1)
+#define XDMA_DESC_NXT_ADJ(c)    (((c) >> 8) & 0x3f)
+/* an adjacent group of descriptors does not cross this (PG195) */
+#define XDMA_ADJ_BOUNDARY       4096
 #define XDMA_DESC_MAX_LEN       0x0fffffff
 #define XDMA_CHAIN_LIMIT        4096
 /* Bytes moved by one run of a channel's bottom half before it yields. */
@@ -371,6 +396,7 @@ typedef struct HermesDmaChannel {
     uint32_t adjacent;
     /* Walk state of the chain being processed */
     uint64_t next_desc;
+    uint32_t adj_left;          /* descriptors after next_desc in its group */
     uint32_t count;
     /* The descriptor being transferred, checked, @cur_done bytes moved */
     bool cur_valid;
@@ -417,6 +443,8 @@ struct HermesState {
     HermesDmaChannel c2h[XDMA_CHANNELS];
     uint32_t user_ie;
     uint32_t chan_ie;
+    uint8_t user_vec[XDMA_USER_IRQS];   /* MSI-X vector of each engine */
+    uint8_t chan_vec[XDMA_CHAN_IRQS];   /* of each channel: H2C, then C2H */
     bool resetting;             /* EHDEVCTL.RESET: waiting for the engines */
     VMChangeStateEntry *vmstate_change;
     bool vm_running;            /* as the change state handler last said */
@@ -444,6 +472,15 @@ static void hermes_notify(HermesState *s, unsigned vector)
     if (msix_enabled(pdev)) {
         msix_notify(pdev, vector);
     }
+}
+
+/* Engine @e's completion: XDMA user interrupt @e, through USER_VEC_NUM */
+static void hermes_notify_engine(HermesState *s, unsigned e)
+{
+    unsigned vector = s->user_vec[e] & XDMA_VEC_MASK;
+
+    trace_hermes_irq("engine", e, vector);
+    hermes_notify(s, vector);
 }
 
 /* Engines: completion, on the BQL side */
@@ -497,7 +534,7 @@ static void hermes_engine_complete(HermesEngine *e, uint8_t status,
     if (s->user_ie & (1u << e->index)) {
         /* a stopped VM gets its interrupts when it runs again */
         if (s->vm_running) {
-            hermes_notify(s, XDMA_ENGINE_VECTOR0 + e->index);
+            hermes_notify_engine(s, e->index);
         } else {
             e->irq_pending = true;
         }
@@ -1438,8 +1475,28 @@ static void hermes_dma_reset(HermesDmaChannel *ch)
     qemu_bh_cancel(ch->bh);
     ch->control = ch->status = ch->completed = ch->ie = 0;
     ch->first_desc = ch->next_desc = 0;
-    ch->adjacent = ch->count = 0;
+    ch->adjacent = ch->adj_left = ch->count = 0;
     ch->cur_valid = false;
+}
+
+/* The XDMA block: its channels stop at once, its IRQ block resets. */
+static void hermes_xdma_reset(HermesState *s)
+{
+    unsigned i;
+
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        hermes_dma_reset(&s->h2c[i]);
+        hermes_dma_reset(&s->c2h[i]);
+    }
+    s->user_ie = 0;
+    s->chan_ie = 0;
+    /* the eid-hermes assignment: channels 0-7, engine e on 8 + e */
+    for (i = 0; i < XDMA_CHAN_IRQS; i++) {
+        s->chan_vec[i] = i;
+    }
+    for (i = 0; i < XDMA_USER_IRQS; i++) {
+        s->user_vec[i] = XDMA_ENGINE_VECTOR0 + i;
+    }
 }
 
 static void hermes_reset(HermesState *s)
@@ -1449,16 +1506,11 @@ static void hermes_reset(HermesState *s)
     for (i = 0; i < s->num_engines; i++) {
         hermes_engine_reset(&s->engines[i]);
     }
-    for (i = 0; i < XDMA_CHANNELS; i++) {
-        hermes_dma_reset(&s->h2c[i]);
-        hermes_dma_reset(&s->c2h[i]);
-    }
+    hermes_xdma_reset(s);
     hermes_maps_clear(s);
     memset(s->pslot_used, 0, sizeof(s->pslot_used));
     memset(s->dslot_used, 0, sizeof(s->dslot_used));
     memset(s->mem, 0, s->mem_size);
-    s->user_ie = 0;
-    s->chan_ie = 0;
     s->resetting = false;
 }
 
@@ -1500,10 +1552,7 @@ static void hermes_reset_request(HermesState *s)
         hermes_engine_set_abort(&s->engines[i]);
     }
     /* DMA stops now: the host may release its memory once RESET reads 0 */
-    for (i = 0; i < XDMA_CHANNELS; i++) {
-        hermes_dma_reset(&s->h2c[i]);
-        hermes_dma_reset(&s->c2h[i]);
-    }
+    hermes_xdma_reset(s);
     hermes_reset_continue(s);
 }
 
@@ -1791,11 +1840,35 @@ static const MemoryRegionOps hermes_bar4_ops = {
 
 /* BAR2: XDMA subset */
 
-static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
+/* Channel interrupt bit in CHAN_INT_EN: H2C channels, then C2H */
+static unsigned hermes_dma_irq_bit(HermesDmaChannel *ch)
+{
+    return ch->h2c ? ch->index : XDMA_CHANNELS + ch->index;
+}
+
+/*
+ * STATUS bits that interrupt: PG195 has two enables for them, the IE
+ * bits of CONTROL and the interrupt enable mask (0x90); either will do.
+ */
+static uint32_t hermes_dma_irq_status(HermesDmaChannel *ch)
+{
+    return ch->status & (ch->ie | (ch->control & XDMA_CTRL_IE_MASK));
+}
+
+static void hermes_dma_irq(HermesDmaChannel *ch)
 {
     HermesState *s = ch->dev;
-    unsigned bit = ch->h2c ? ch->index : XDMA_CHANNELS + ch->index;
+    unsigned bit = hermes_dma_irq_bit(ch);
+    unsigned vector = s->chan_vec[bit] & XDMA_VEC_MASK;
 
+    if (hermes_dma_irq_status(ch) && (s->chan_ie & (1u << bit))) {
+        trace_hermes_irq(ch->h2c ? "h2c" : "c2h", ch->index, vector);
+        hermes_notify(s, vector);
+    }
+}
+
+static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
+{
     trace_hermes_dma_stop(ch->h2c ? "h2c" : "c2h", ch->index, why,
                           ch->completed);
     if (why & ~XDMA_ST_DESC_COMPLETED) {
@@ -1805,12 +1878,12 @@ static void hermes_dma_stop(HermesDmaChannel *ch, uint32_t why)
                       ch->h2c ? "h2c" : "c2h", ch->index, why, ch->completed,
                       ch->next_desc);
     }
+    /* no walk state outlives the chain: it would only burden migration */
     ch->cur_valid = false;
+    ch->adj_left = 0;
     ch->status &= ~XDMA_ST_BUSY;
     ch->status |= XDMA_ST_DESC_STOPPED | why;
-    if ((ch->status & ch->ie) && (s->chan_ie & (1u << bit))) {
-        hermes_notify(s, bit);
-    }
+    hermes_dma_irq(ch);
 }
 
 /*
@@ -1826,8 +1899,15 @@ static uint32_t hermes_dma_fetch(HermesDmaChannel *ch)
     if (ch->count >= XDMA_CHAIN_LIMIT) {
         return XDMA_ST_CHAIN_LIMIT;
     }
-    if (ch->next_desc % XDMA_DESC_SIZE ||
-        pci_dma_read(PCI_DEVICE(s), ch->next_desc, d, sizeof(d)) !=
+    if (ch->next_desc % XDMA_DESC_SIZE) {
+        return XDMA_ST_DESC_ERROR;
+    }
+    /* the same end for every descriptor of a group: checked before its first */
+    if (ch->next_desc % XDMA_ADJ_BOUNDARY +
+        (ch->adj_left + 1) * XDMA_DESC_SIZE > XDMA_ADJ_BOUNDARY) {
+        return XDMA_ST_ADJ_BOUNDARY;
+    }
+    if (pci_dma_read(PCI_DEVICE(s), ch->next_desc, d, sizeof(d)) !=
         MEMTX_OK) {
         return XDMA_ST_DESC_ERROR;
     }
@@ -1914,11 +1994,30 @@ static void hermes_dma_bh(void *opaque)
         }
         ch->cur_valid = false;
         ch->completed++;
-        if ((ch->cur_control & XDMA_DESC_STOP) || ch->cur_next == 0) {
+        if (ch->cur_control & XDMA_DESC_STOP) {
+            hermes_dma_stop(ch, XDMA_ST_DESC_COMPLETED);
+            return;
+        }
+        if (ch->cur_control & XDMA_DESC_COMPLETED) {
+            trace_hermes_dma_desc_completed(ch->h2c ? "h2c" : "c2h",
+                                            ch->index, ch->completed);
+            ch->status |= XDMA_ST_DESC_COMPLETED;
+            hermes_dma_irq(ch);
+        }
+        /* only the last descriptor of an adjacent group links on */
+        if (ch->adj_left) {
+            ch->adj_left--;
+            ch->next_desc += XDMA_DESC_SIZE;
+            continue;
+        }
+        if (ch->cur_next == 0) {
             hermes_dma_stop(ch, XDMA_ST_DESC_COMPLETED);
             return;
         }
         ch->next_desc = ch->cur_next;
+        ch->adj_left = XDMA_DESC_NXT_ADJ(ch->cur_control);
+        trace_hermes_dma_group(ch->h2c ? "h2c" : "c2h", ch->index,
+                               ch->next_desc, ch->adj_left);
     }
     qemu_bh_schedule(ch->bh);
 }
@@ -1932,8 +2031,13 @@ static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
                       "reset ignored\n", ch->h2c ? "h2c" : "c2h", ch->index);
         return;
     }
+    if (val & (XDMA_CTRL_NON_INCR_ADDR | XDMA_CTRL_POLL_MODE_WB)) {
+        qemu_log_mask(LOG_UNIMP, "hermes: %s%u: non-incrementing addresses "
+                      "and poll mode write-back are not modelled: CONTROL "
+                      "0x%x\n", ch->h2c ? "h2c" : "c2h", ch->index, val);
+    }
 
-    ch->control = val & XDMA_CTRL_RUN;
+    ch->control = val & XDMA_CTRL_MASK;
     if (start) {
         trace_hermes_dma_start(ch->h2c ? "h2c" : "c2h", ch->index,
                                ch->first_desc);
@@ -1942,6 +2046,7 @@ static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
         ch->count = 0;
         ch->cur_valid = false;
         ch->next_desc = ch->first_desc;
+        ch->adj_left = ch->adjacent;
         qemu_bh_schedule(ch->bh);
     }
 }
@@ -1961,6 +2066,42 @@ static HermesDmaChannel *hermes_dma_channel(HermesState *s, unsigned blk,
         return &s->c2h[chan];
     default:
         return NULL;
+    }
+}
+
+/* USER_INT_REQ: engines whose DONE is set, the level of their interrupt */
+static uint32_t hermes_user_irq_req(HermesState *s)
+{
+    uint32_t req = 0;
+    unsigned i;
+
+    for (i = 0; i < s->num_engines; i++) {
+        req |= (uint32_t)s->engines[i].done << i;
+    }
+    return req;
+}
+
+/* CHAN_INT_REQ: channels with an interrupting STATUS bit set */
+static uint32_t hermes_chan_irq_req(HermesState *s)
+{
+    uint32_t req = 0;
+    unsigned i;
+
+    for (i = 0; i < XDMA_CHANNELS; i++) {
+        req |= (hermes_dma_irq_status(&s->h2c[i]) ? 1u : 0) << i;
+        req |= (hermes_dma_irq_status(&s->c2h[i]) ? 1u : 0) <<
+               (XDMA_CHANNELS + i);
+    }
+    return req;
+}
+
+/* A vector register: a byte per interrupt, bits 4:0 the MSI-X vector */
+static void hermes_set_vectors(uint8_t *vec, uint32_t val)
+{
+    unsigned i;
+
+    for (i = 0; i < 4; i++) {
+        vec[i] = (val >> (8 * i)) & XDMA_VEC_MASK;
     }
 }
 
@@ -2003,6 +2144,9 @@ static uint64_t hermes_xdma_read(void *opaque, hwaddr addr, unsigned size)
             return 0;
         }
         switch (reg) {
+        case XDMA_CH_ID:
+            return (ch->h2c ? XDMA_ID_H2C_SGDMA : XDMA_ID_C2H_SGDMA) |
+                   chan << 8;
         case XDMA_SG_DESC_LO:
             return (uint32_t)ch->first_desc;
         case XDMA_SG_DESC_HI:
@@ -2020,6 +2164,18 @@ static uint64_t hermes_xdma_read(void *opaque, hwaddr addr, unsigned size)
             return s->user_ie;
         case XDMA_IRQ_CHAN_IE:
             return s->chan_ie;
+        case XDMA_IRQ_USER_REQ:
+            return hermes_user_irq_req(s);
+        case XDMA_IRQ_CHAN_REQ:
+            return hermes_chan_irq_req(s);
+        case XDMA_IRQ_USER_PEND:
+            return hermes_user_irq_req(s) & s->user_ie;
+        case XDMA_IRQ_CHAN_PEND:
+            return hermes_chan_irq_req(s) & s->chan_ie;
+        case XDMA_IRQ_USER_VEC ... XDMA_IRQ_USER_VEC + XDMA_USER_IRQS - 1:
+            return ldl_le_p(s->user_vec + (reg - XDMA_IRQ_USER_VEC));
+        case XDMA_IRQ_CHAN_VEC ... XDMA_IRQ_CHAN_VEC + XDMA_CHAN_IRQS - 1:
+            return ldl_le_p(s->chan_vec + (reg - XDMA_IRQ_CHAN_VEC));
         default:
             return 0;
         }
@@ -2087,6 +2243,10 @@ static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
         case XDMA_SG_DESC_ADJ:
             ch->adjacent = val & 0x3f;
             return;
+        case XDMA_SG_DESC_CREDIT:
+            qemu_log_mask(LOG_UNIMP, "hermes: descriptor credits are not "
+                          "modelled: DESC_CREDIT write ignored\n");
+            return;
         }
         break;
     case XDMA_BLK_IRQ:
@@ -2108,6 +2268,16 @@ static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
             return;
         case XDMA_IRQ_CHAN_IE_W1C:
             s->chan_ie &= ~val;
+            return;
+        case XDMA_IRQ_USER_VEC:
+        case XDMA_IRQ_USER_VEC + 4:
+        case XDMA_IRQ_USER_VEC + 8:
+        case XDMA_IRQ_USER_VEC + 12:
+            hermes_set_vectors(s->user_vec + (reg - XDMA_IRQ_USER_VEC), val);
+            return;
+        case XDMA_IRQ_CHAN_VEC:
+        case XDMA_IRQ_CHAN_VEC + 4:
+            hermes_set_vectors(s->chan_vec + (reg - XDMA_IRQ_CHAN_VEC), val);
             return;
         }
         break;
@@ -2139,8 +2309,9 @@ static bool hermes_check_config(HermesState *s, Error **errp)
     uint64_t total;
 
     if (s->num_engines < 1 || s->num_engines > HERMES_MAX_ENGINES) {
-        error_setg(errp, "hermes: engines must be 1 to %d",
-                   HERMES_MAX_ENGINES);
+        error_setg(errp, "hermes: engines must be 1 to %d (an engine's "
+                   "interrupt is one of the %d XDMA user interrupts)",
+                   HERMES_MAX_ENGINES, XDMA_USER_IRQS);
         return false;
     }
     if (!s->num_pslots || !s->num_dslots) {
@@ -2208,7 +2379,7 @@ static void hermes_vm_state_change(void *opaque, bool running,
         if (e->irq_pending) {
             e->irq_pending = false;
             if (s->user_ie & (1u << i)) {
-                hermes_notify(s, XDMA_ENGINE_VECTOR0 + i);
+                hermes_notify_engine(s, i);
             }
         }
     }
@@ -2290,6 +2461,8 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         s->c2h[i].bh = qemu_bh_new_guarded(hermes_dma_bh, &s->c2h[i],
                                            &DEVICE(s)->mem_reentrancy_guard);
     }
+
+    hermes_xdma_reset(s);
 
     s->vm_running = runstate_is_running();
     s->engines = g_new0(HermesEngine, s->num_engines);
@@ -2375,7 +2548,10 @@ static void hermes_finalize(Object *obj)
 
 static void hermes_qdev_reset(DeviceState *dev)
 {
-    hermes_reset(HERMES(dev));
+    HermesState *s = HERMES(dev);
+
+    hermes_xdma_reset(s);
+    hermes_reset(s);
 }
 
 /*
@@ -2460,7 +2636,7 @@ static int hermes_pre_save(void *opaque)
  */
 static bool hermes_dma_state_valid(HermesState *s, HermesDmaChannel *ch)
 {
-    if (ch->count > XDMA_CHAIN_LIMIT) {
+    if (ch->count > XDMA_CHAIN_LIMIT || ch->adj_left > 0x3f) {
         return false;
     }
     if (!ch->cur_valid) {
@@ -2554,6 +2730,25 @@ static const VMStateDescription vmstate_hermes_engine = {
     },
 };
 
+/* Only inside an adjacent group: a walk from an older model has none. */
+static bool hermes_dma_adj_needed(void *opaque)
+{
+    HermesDmaChannel *ch = opaque;
+
+    return ch->adj_left != 0;
+}
+
+static const VMStateDescription vmstate_hermes_dma_adj = {
+    .name = TYPE_HERMES "/dma/adjacent",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_dma_adj_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(adj_left, HermesDmaChannel),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_hermes_dma = {
     .name = TYPE_HERMES "/dma",
     .version_id = 1,
@@ -2575,6 +2770,10 @@ static const VMStateDescription vmstate_hermes_dma = {
         VMSTATE_UINT64(cur_host, HermesDmaChannel),
         VMSTATE_UINT64(cur_next, HermesDmaChannel),
         VMSTATE_END_OF_LIST()
+    },
+    .subsections = (const VMStateDescription * []) {
+        &vmstate_hermes_dma_adj,
+        NULL
     },
 };
 
@@ -2721,6 +2920,37 @@ static const VMStateDescription vmstate_hermes_config = {
     },
 };
 
+/* The vector registers, only when the guest moved a vector */
+static bool hermes_vectors_needed(void *opaque)
+{
+    HermesState *s = opaque;
+    unsigned i;
+
+    for (i = 0; i < XDMA_CHAN_IRQS; i++) {
+        if (s->chan_vec[i] != i) {
+            return true;
+        }
+    }
+    for (i = 0; i < XDMA_USER_IRQS; i++) {
+        if (s->user_vec[i] != XDMA_ENGINE_VECTOR0 + i) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static const VMStateDescription vmstate_hermes_vectors = {
+    .name = TYPE_HERMES "/vectors",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_vectors_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT8_ARRAY(user_vec, HermesState, XDMA_USER_IRQS),
+        VMSTATE_UINT8_ARRAY(chan_vec, HermesState, XDMA_CHAN_IRQS),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_hermes = {
     .name = TYPE_HERMES,
     .version_id = 1,
@@ -2754,6 +2984,7 @@ static const VMStateDescription vmstate_hermes = {
     .subsections = (const VMStateDescription * []) {
         &vmstate_hermes_config,
         &vmstate_hermes_maps,
+        &vmstate_hermes_vectors,
         NULL
     },
 };

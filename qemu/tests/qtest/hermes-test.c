@@ -116,8 +116,20 @@
 #define SG_DESC_LO      0x80
 #define SG_DESC_HI      0x84
 #define CH_IE           0x90
+#define SG_DESC_ADJ     0x88
 #define IRQ_USER_IE     0x04
+#define IRQ_USER_IE_W1S 0x08
+#define IRQ_USER_IE_W1C 0x0c
 #define IRQ_CHAN_IE     0x10
+#define IRQ_CHAN_IE_W1S 0x14
+#define IRQ_USER_REQ    0x40
+#define IRQ_CHAN_REQ    0x44
+#define IRQ_USER_PEND   0x48
+#define IRQ_CHAN_PEND   0x4c
+#define IRQ_USER_VEC    0x80
+#define IRQ_CHAN_VEC    0xa0
+/* CONTROL: RUN and the interrupt enables xdma.c's CHAN_CTRL_START sets */
+#define CTRL_START      0x00fffe1fu
 
 #define DMA_BUSY            (1u << 0)
 #define DMA_STOPPED         (1u << 1)
@@ -129,8 +141,12 @@
 #define DMA_DESC_ERROR      (1u << 19)
 #define DMA_CHAIN_LIMIT     (1u << 20)
 #define DMA_CARD_RANGE      (1u << 21)
+#define DMA_ADJ_BOUNDARY    (1u << 22)
 #define DESC_MAGIC          0xad4b0000u
 #define DESC_STOP           (1u << 0)
+#define DESC_COMPLETED      (1u << 1)
+#define DESC_ADJ(n)         ((uint32_t)(n) << 8)
+#define DESC_GARBAGE        0xdeadbeefdeadbee0ULL
 
 /* eBPF instruction encoding */
 #define INSN(op, dst, src, off, imm) \
@@ -1335,6 +1351,202 @@ static void test_dma_errors(void)
     hermes_stop(&h);
 }
 
+/*
+ * Chains the way the kernel's XDMA driver (xdma.c) builds them: blocks
+ * of 32 adjacent descriptors of which only the last links to the next
+ * block (Nxt_adj: the next block's descriptors after its first), a
+ * garbage next pointer inside blocks, the first block's count in
+ * DESC_ADJ, and at most 128 blocks (4096 descriptors) a run: the last
+ * descriptor of the 128th stops, and the host starts the channel again
+ * at the next block.
+ */
+#define XBLK            32
+#define XBLK_BYTES      (XBLK * 32)
+#define XDESC_LEN       16
+
+static void xdma_chain(Hermes *h, uint64_t blocks, uint32_t n,
+                       uint64_t src, uint64_t card)
+{
+    uint32_t nblk = DIV_ROUND_UP(n, XBLK), k;
+
+    for (k = 0; k < n; k++) {
+        uint64_t at = blocks + (k / XBLK) * XBLK_BYTES + (k % XBLK) * 32;
+        bool blk_last = k % XBLK == XBLK - 1;
+        uint32_t b = k / XBLK, left;
+        uint32_t ctl = DESC_MAGIC;
+        uint64_t next = DESC_GARBAGE;
+
+        if (k == n - 1 || (blk_last && (b + 1) % 128 == 0)) {
+            ctl |= DESC_STOP | DESC_COMPLETED;
+        } else if (blk_last) {
+            left = b + 2 == nblk ? (n - 1) % XBLK : XBLK - 1;
+            ctl |= DESC_ADJ(left);
+            next = blocks + (b + 1) * XBLK_BYTES;
+        }
+        put_desc(h, at, ctl, XDESC_LEN, src + k * XDESC_LEN,
+                 card + k * XDESC_LEN, next);
+    }
+    g_assert_cmpuint(nblk, >, 0);
+}
+
+/* Start H2C channel 0 as xdma.c does, at @desc with DESC_ADJ @adj. */
+static uint32_t xdma_run(Hermes *h, uint64_t desc, uint32_t adj,
+                         uint32_t *done)
+{
+    qpci_io_writel(h->dev[0], h->bar2[0], XDMA_H2C(0) + CH_CONTROL_W1C, 1);
+    qpci_io_writel(h->dev[0], h->bar2[0], XDMA_H2C_SG(0) + SG_DESC_LO, desc);
+    qpci_io_writel(h->dev[0], h->bar2[0], XDMA_H2C_SG(0) + SG_DESC_HI,
+                   desc >> 32);
+    qpci_io_writel(h->dev[0], h->bar2[0], XDMA_H2C_SG(0) + SG_DESC_ADJ, adj);
+    qpci_io_writel(h->dev[0], h->bar2[0], XDMA_H2C(0) + CH_CONTROL,
+                   CTRL_START);
+    dma_wait(h, true);
+    *done = qpci_io_readl(h->dev[0], h->bar2[0], XDMA_H2C(0) + CH_COMPLETED);
+    return qpci_io_readl(h->dev[0], h->bar2[0], XDMA_H2C(0) + CH_STATUS_RC) &
+           CTRL_START;
+}
+
+static void test_dma_adjacent(void)
+{
+    const uint32_t n = 4096 + 40;
+    uint64_t blocks, src, card;
+    uint32_t bytes = n * XDESC_LEN, done, k;
+    uint8_t *pattern, *back;
+    Hermes h;
+
+    hermes_start_one(&h);
+    /* 130 blocks of 1 KiB: a 4 KiB aligned area, no block crosses 4 KiB */
+    blocks = guest_alloc(&h.alloc, 132 * XBLK_BYTES);
+    g_assert_cmphex(blocks % 4096, ==, 0);
+    src = guest_alloc(&h.alloc, bytes);
+    card = dslot_addr(&h, 0, 1);
+    pattern = g_malloc(bytes);
+    back = g_malloc(bytes);
+    for (k = 0; k < bytes; k++) {
+        pattern[k] = k * 13 + (k >> 9);
+    }
+    qtest_memwrite(h.qts, src, pattern, bytes);
+    xdma_chain(&h, blocks, n, src, card);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_IE, 0x80256);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_IE_W1S, ~0u);
+
+    /* 128 blocks, then the rest from block 128 with its own count */
+    g_assert_cmphex(xdma_run(&h, blocks, XBLK - 1, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(done, ==, 4096);
+    g_assert_true(qpci_msix_pending(h.dev[0], 0));
+    g_assert_cmphex(xdma_run(&h, blocks + 128 * XBLK_BYTES, XBLK - 1,
+                             &done), ==, DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(done, ==, n - 4096);
+    qpci_memread(h.dev[0], h.bar4[0], card, back, bytes);
+    g_assert_cmpmem(back, bytes, pattern, bytes);
+
+    /* one block of 5: DESC_ADJ alone says how many, next is garbage */
+    memset(back, 0, bytes);
+    qpci_memwrite(h.dev[0], h.bar4[0], card, back, bytes);
+    xdma_chain(&h, blocks, 5, src, card);
+    g_assert_cmphex(xdma_run(&h, blocks, 4, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(done, ==, 5);
+    qpci_memread(h.dev[0], h.bar4[0], card, back, 6 * XDESC_LEN);
+    g_assert_cmpmem(back, 5 * XDESC_LEN, pattern, 5 * XDESC_LEN);
+    g_assert_cmphex(back[5 * XDESC_LEN], ==, 0);
+
+    /* a group that would cross 4 KiB moves nothing */
+    g_assert_cmphex(xdma_run(&h, blocks + 4096 - 64, 2, &done), ==,
+                    DMA_STOPPED | DMA_ADJ_BOUNDARY);
+    g_assert_cmpuint(done, ==, 0);
+    g_free(pattern);
+    g_free(back);
+    hermes_stop(&h);
+}
+
+/*
+ * The COMPLETED flag of a descriptor that does not stop sets
+ * DESC_COMPLETED and interrupts while the chain goes on; channel and
+ * engine interrupts follow the vector registers; the CONTROL IE bits
+ * enable as the IE mask does.
+ */
+static void test_irq_vectors(void)
+{
+    uint64_t desc, big;
+    uint8_t ps, ds;
+    gint64 end;
+    uint32_t st;
+    Hermes h;
+    Req r;
+
+    hermes_start_one(&h);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ) >> 16, ==,
+                    0x1fc2);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_H2C_SG(1)) >> 16,
+                    ==, 0x1fc4);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_C2H_SG(0)) >> 16,
+                    ==, 0x1fc5);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_VEC),
+                    ==, 0x03020100);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_CHAN_VEC + 4), ==, 0x07060504);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_USER_VEC + 12), ==,
+                    0x17161514);
+
+    /* H2C 0 on vector 20; enabled by CONTROL alone */
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_VEC, 0x03020114);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_IE_W1S, ~0u);
+    desc = guest_alloc(&h.alloc, 4096);
+    big = guest_alloc(&h.alloc, 8 * MiB);
+    put_desc(&h, desc, DESC_MAGIC | DESC_COMPLETED, 16, big, 0, desc + 32);
+    put_desc(&h, desc + 32, DESC_MAGIC, 8 * MiB, big, 0, desc + 32);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C_SG(0) + SG_DESC_LO, desc);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C_SG(0) + SG_DESC_HI,
+                   desc >> 32);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_CONTROL,
+                   1 | DMA_COMPLETED);
+    end = g_get_monotonic_time() + WAIT_US;
+    while (!((st = qpci_io_readl(h.dev[0], h.bar2[0],
+                                 XDMA_H2C(0) + CH_STATUS)) & DMA_COMPLETED)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+    g_assert_cmphex(st, ==, DMA_BUSY | DMA_COMPLETED);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_H2C(0) +
+                                  CH_CONTROL), ==, 1 | DMA_COMPLETED);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_CHAN_PEND), ==, 1);
+    g_assert_true(qpci_msix_pending(h.dev[0], 20));
+    g_assert_false(qpci_msix_pending(h.dev[0], 0));
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_CONTROL_W1C, 1);
+    g_assert_cmphex(dma_wait(&h, true), ==, DMA_STOPPED | DMA_COMPLETED);
+
+    /* engine 1 on vector 30; USER_IE by W1S and W1C */
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_VEC, 0x0b0a1e08);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE_W1S, 0x6);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE_W1C, 0x4);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE),
+                    ==, 0x2);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    r = req_run(1, ps, ds, LOAD_PROG(&h, ps, prog_sum));
+    g_assert_cmpuint(cmd_on(&h, 0, 1, &r, NULL), ==, ST_SUCCESS);
+    g_assert_true(qpci_msix_pending(h.dev[0], 30));
+    g_assert_false(qpci_msix_pending(h.dev[0], 9));
+    /* engine 0 completed the slot requests, but is not enabled */
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_USER_REQ), ==, 0x3);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_USER_PEND), ==, 0x2);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8));
+
+    /* a device reset returns the vectors to their reset values */
+    dev_reset(&h, 0);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_VEC),
+                    ==, 0x0b0a0908);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_REQ),
+                    ==, 0);
+    hermes_stop(&h);
+}
+
 static void test_reset(void)
 {
     Hermes h;
@@ -1867,6 +2079,9 @@ static void test_migrate(void)
     qobject_unref(qtest_qmp(h.qts, "{ 'execute': 'cont' }"));
     g_assert_true(qpci_msix_pending(h.dev[0], 8 + 1));
     qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 0x5);
+    /* a moved vector travels in a subsection of its own */
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_VEC + 4,
+                   0x07060518);
 
     /* then it goes through */
     d.qts = qtest_initf("-machine pc -nodefaults -device hermes,addr=04.0 "
@@ -1889,6 +2104,8 @@ static void test_migrate(void)
     g_assert_cmpuint(rd64(&d, 0, EHENGBLK(1) + CNT_ERRORS), ==, 1);
     g_assert_cmphex(qpci_io_readl(d.dev[0], d.bar2[0],
                                   XDMA_IRQ + IRQ_USER_IE), ==, 0x5);
+    g_assert_cmphex(qpci_io_readl(d.dev[0], d.bar2[0],
+                                  XDMA_IRQ + IRQ_CHAN_VEC + 4), ==, 0x07060518);
     g_assert_cmpuint(alloc_slot_on(&d, 0, 0), ==, 2);
     g_assert_cmpuint(alloc_slot_on(&d, 0, 1), ==, 1);
     r = req_run(0x57, ps, ds, plen);
@@ -2089,6 +2306,62 @@ static void test_migrate_fuzz(void)
  * error) instead of resuming the copy out of bounds.  The stream is one
  * an idle device saved, with the first H2C channel's state rewritten.
  */
+/*
+ * A chain paused with the VM inside an adjacent group goes on, on the
+ * destination, inside that group: the next pointers in it are garbage,
+ * so a walk that lost its place would stop with DESC_ERROR.
+ */
+static void test_migrate_adjacent(void)
+{
+    g_autofree char *sock = g_strdup_printf("%s/hermes-adj-%d.sock",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *uri = g_strdup_printf("unix:%s", sock);
+    g_autofree char *st = NULL;
+    Hermes h, d = { 0 };
+    uint64_t desc, big;
+    uint32_t busy;
+    int k;
+
+    hermes_start_one(&h);
+    desc = guest_alloc(&h.alloc, 4096);
+    big = guest_alloc(&h.alloc, 8 * MiB);
+    for (k = 0; k < 64; k++) {
+        put_desc(&h, desc + 32 * k, DESC_MAGIC | (k == 63 ? DESC_STOP : 0),
+                 8 * MiB, big, (k % 4) * 8 * MiB, DESC_GARBAGE);
+    }
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_CONTROL_W1C, 1);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C_SG(0) + SG_DESC_LO, desc);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C_SG(0) + SG_DESC_HI,
+                   desc >> 32);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C_SG(0) + SG_DESC_ADJ, 63);
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_CONTROL, 1);
+    qobject_unref(qtest_qmp(h.qts, "{ 'execute': 'stop' }"));
+    busy = qpci_io_readl(h.dev[0], h.bar2[0], XDMA_H2C(0) + CH_STATUS) &
+           DMA_BUSY;
+    if (!busy) {
+        g_test_message("the chain ended before the VM stopped");
+    }
+
+    d.qts = qtest_initf("-machine pc -nodefaults -device hermes,addr=04.0 "
+                        "-incoming %s", uri);
+    st = migrate(h.qts, uri);
+    g_assert_cmpstr(st, ==, "completed");
+    d.bus = qpci_new_pc(d.qts, NULL);
+    d.dev[0] = qpci_device_find(d.bus, QPCI_DEVFN(4, 0));
+    g_assert(d.dev[0]);
+    d.bar2[0] = h.bar2[0];
+    qobject_unref(qtest_qmp(d.qts, "{ 'execute': 'cont' }"));
+    g_assert_cmphex(dma_wait(&d, true), ==, DMA_STOPPED | DMA_COMPLETED);
+    g_assert_cmpuint(qpci_io_readl(d.dev[0], d.bar2[0],
+                                   XDMA_H2C(0) + CH_COMPLETED), ==, 64);
+
+    g_free(d.dev[0]);
+    qpci_free_pc(d.bus);
+    qtest_quit(d.qts);
+    hermes_stop(&h);
+    unlink(sock);
+}
+
 static void test_migrate_bad_dma(void)
 {
     /* num_engines, num_pslots, num_dslots, pslot_size, dslot_size */
@@ -2815,7 +3088,7 @@ static void test_bad_config(void)
         const char *prop;
         int value;
     } bad[] = {
-        { "engines", 0 }, { "engines", 25 }, { "data-slots", 0 },
+        { "engines", 0 }, { "engines", 17 }, { "data-slots", 0 },
         { "prog-slot-size", 1000 }, { "data-slot-size", 0 },
         { "stack-size", 0 }, { "stack-size", 56 }, { "stack-size", 100 },
         { "stack-size", 520 }, { "stack-size", 4096 },
@@ -3167,12 +3440,15 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/dma", test_dma);
     qtest_add_func("/hermes/dma-errors", test_dma_errors);
     qtest_add_func("/hermes/dma-hostile", test_dma_hostile);
+    qtest_add_func("/hermes/dma-adjacent", test_dma_adjacent);
+    qtest_add_func("/hermes/irq-vectors", test_irq_vectors);
     qtest_add_func("/hermes/mmio-sizes", test_mmio_sizes);
     qtest_add_func("/hermes/reset", test_reset);
     qtest_add_func("/hermes/system-reset", test_system_reset);
     qtest_add_func("/hermes/vm-stop", test_vm_stop);
     qtest_add_func("/hermes/two-devices", test_two_devices);
     qtest_add_func("/hermes/migrate", test_migrate);
+    qtest_add_func("/hermes/migrate-adjacent", test_migrate_adjacent);
     qtest_add_func("/hermes/migrate-bad-dma", test_migrate_bad_dma);
     qtest_add_func("/hermes/migrate-fuzz", test_migrate_fuzz);
     qtest_add_func("/hermes/unplug-running", test_unplug_running);
