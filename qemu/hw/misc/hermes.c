@@ -56,6 +56,13 @@ OBJECT_DECLARE_TYPE(HermesState, HermesClass, HERMES)
 #define HERMES_BAR0_SIZE        (32 * MiB)
 #define HERMES_BAR2_SIZE        (64 * KiB)
 #define HERMES_MAX_MEM          (1 * GiB)   /* model limit for BAR4 */
+
+/* The AWS F1 application PF (f1=on): its IDs and BAR map */
+#define HERMES_F1_VENDOR_ID     0x1d0f
+#define HERMES_F1_DEVICE_ID     0xf0eb
+#define HERMES_F1_BAR1_SIZE     (2 * MiB)   /* AXI-Lite (BAR1) window */
+#define HERMES_F1_WINDOW        (128 * GiB) /* DMA_PCIS (BAR4) on a card */
+#define HERMES_F1_WINDOW_MIN    (4 * KiB)
 /* PCI Express capability, on a PCI Express bus (MSI-X is at 0x40) */
 #define HERMES_PCIE_CAP_OFFSET  0x80
 
@@ -413,6 +420,7 @@ struct HermesState {
     PCIDevice parent_obj;
 
     MemoryRegion bar0;
+    MemoryRegion bar1;
     MemoryRegion bar2;
     MemoryRegion xdma;
     MemoryRegion bar4;
@@ -425,11 +433,15 @@ struct HermesState {
     uint32_t dslot_size;
     uint32_t stack_size;        /* bytes per call frame */
     uint64_t map_mem_size;      /* bytes of map memory, 0: no maps */
+    bool f1;                    /* the AWS F1 identity */
+    uint64_t f1_window;         /* BAR4 size with f1, 0: HERMES_F1_WINDOW */
+    uint64_t x_mem_window;      /* BAR4 size with f1, may be below EHMEMSZ */
 
     /* Derived layout, constant after realize */
     uint64_t psoff;
     uint64_t dsoff;
     uint32_t mem_size;          /* at most HERMES_MAX_MEM */
+    uint64_t bar4_size;         /* mem_size, or the F1 window */
     uint32_t num_engines32;     /* num_engines, for migration */
     uint32_t max_insns;
     HermesEbpfCaps caps;
@@ -1499,6 +1511,10 @@ static void hermes_xdma_reset(HermesState *s)
     }
 }
 
+/*
+ * The device's own reset.  On F1 the XDMA is the shell's, not part of
+ * the custom logic that EHDEVCTL resets: it keeps running there.
+ */
 static void hermes_reset(HermesState *s)
 {
     unsigned i;
@@ -1506,7 +1522,9 @@ static void hermes_reset(HermesState *s)
     for (i = 0; i < s->num_engines; i++) {
         hermes_engine_reset(&s->engines[i]);
     }
-    hermes_xdma_reset(s);
+    if (!s->f1) {
+        hermes_xdma_reset(s);
+    }
     hermes_maps_clear(s);
     memset(s->pslot_used, 0, sizeof(s->pslot_used));
     memset(s->dslot_used, 0, sizeof(s->dslot_used));
@@ -1552,7 +1570,9 @@ static void hermes_reset_request(HermesState *s)
         hermes_engine_set_abort(&s->engines[i]);
     }
     /* DMA stops now: the host may release its memory once RESET reads 0 */
-    hermes_xdma_reset(s);
+    if (!s->f1) {
+        hermes_xdma_reset(s);
+    }
     hermes_reset_continue(s);
 }
 
@@ -1809,10 +1829,26 @@ static const MemoryRegionOps hermes_bar0_ops = {
 
 /* BAR4: device memory */
 
+/* An F1 window larger than the device memory: the rest is not backed. */
+static bool hermes_bar4_backed(HermesState *s, hwaddr addr, unsigned size,
+                               bool write)
+{
+    if (addr < s->mem_size && size <= s->mem_size - addr) {
+        return true;
+    }
+    qemu_log_mask(LOG_GUEST_ERROR, "hermes: BAR4 %s of %u bytes at 0x%"
+                  HWADDR_PRIx " is beyond the device memory (EHMEMSZ 0x%x)\n",
+                  write ? "write" : "read", size, addr, s->mem_size);
+    return false;
+}
+
 static uint64_t hermes_bar4_read(void *opaque, hwaddr addr, unsigned size)
 {
     HermesState *s = opaque;
 
+    if (!hermes_bar4_backed(s, addr, size, false)) {
+        return 0;
+    }
     return ldn_le_p(s->mem + addr, size);
 }
 
@@ -1821,7 +1857,9 @@ static void hermes_bar4_write(void *opaque, hwaddr addr, uint64_t val,
 {
     HermesState *s = opaque;
 
-    stn_le_p(s->mem + addr, size, val);
+    if (hermes_bar4_backed(s, addr, size, true)) {
+        stn_le_p(s->mem + addr, size, val);
+    }
 }
 
 static const MemoryRegionOps hermes_bar4_ops = {
@@ -1833,6 +1871,32 @@ static const MemoryRegionOps hermes_bar4_ops = {
         .max_access_size = 8,
     },
     .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
+/* F1 BAR1: the AXI-Lite window of the shell, nothing behind it here */
+
+static uint64_t hermes_bar1_read(void *opaque, hwaddr addr, unsigned size)
+{
+    trace_hermes_f1_bar1(addr, size, false);
+    return 0;
+}
+
+static void hermes_bar1_write(void *opaque, hwaddr addr, uint64_t val,
+                              unsigned size)
+{
+    trace_hermes_f1_bar1(addr, size, true);
+    qemu_log_mask(LOG_UNIMP, "hermes: F1 BAR1 (AXI-Lite) write at 0x%"
+                  HWADDR_PRIx " ignored: nothing is behind it\n", addr);
+}
+
+static const MemoryRegionOps hermes_bar1_ops = {
+    .read = hermes_bar1_read,
+    .write = hermes_bar1_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
         .min_access_size = 1,
         .max_access_size = 8,
     },
@@ -2026,7 +2090,8 @@ static void hermes_dma_set_control(HermesDmaChannel *ch, uint32_t val)
 {
     bool start = !(ch->control & XDMA_CTRL_RUN) && (val & XDMA_CTRL_RUN);
 
-    if (start && ch->dev->resetting) {
+    /* on F1 the XDMA is not part of what EHDEVCTL resets */
+    if (start && ch->dev->resetting && !ch->dev->f1) {
         qemu_log_mask(LOG_GUEST_ERROR, "hermes: %s%u: RUN during a device "
                       "reset ignored\n", ch->h2c ? "h2c" : "c2h", ch->index);
         return;
@@ -2314,6 +2379,24 @@ static bool hermes_check_config(HermesState *s, Error **errp)
                    HERMES_MAX_ENGINES, XDMA_USER_IRQS);
         return false;
     }
+    if (!s->f1 && (s->f1_window || s->x_mem_window)) {
+        error_setg(errp, "hermes: f1-window and x-mem-window need f1=on");
+        return false;
+    }
+    if (s->f1_window && (!is_power_of_2(s->f1_window) ||
+                         s->f1_window > HERMES_F1_WINDOW)) {
+        error_setg(errp, "hermes: f1-window must be a power of two, at "
+                   "most %" PRIu64 " GiB", (uint64_t)(HERMES_F1_WINDOW / GiB));
+        return false;
+    }
+    if (s->x_mem_window && (!is_power_of_2(s->x_mem_window) ||
+                            s->x_mem_window < HERMES_F1_WINDOW_MIN ||
+                            s->x_mem_window > HERMES_F1_WINDOW)) {
+        error_setg(errp, "hermes: x-mem-window must be a power of two from "
+                   "4 KiB to %" PRIu64 " GiB",
+                   (uint64_t)(HERMES_F1_WINDOW / GiB));
+        return false;
+    }
     if (!s->num_pslots || !s->num_dslots) {
         error_setg(errp, "hermes: prog-slots and data-slots must be 1 to 255");
         return false;
@@ -2405,6 +2488,16 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     s->psoff = 0;
     s->dsoff = (uint64_t)s->num_pslots * s->pslot_size;
     s->mem_size = pow2ceil(s->dsoff + (uint64_t)s->num_dslots * s->dslot_size);
+    s->bar4_size = s->mem_size;
+    if (s->f1) {
+        /* x-mem-window may be below EHMEMSZ: drivers must refuse that */
+        s->bar4_size = s->x_mem_window ?: s->f1_window ?: HERMES_F1_WINDOW;
+        if (s->bar4_size < s->mem_size && !s->x_mem_window) {
+            error_setg(errp, "hermes: f1-window is smaller than the device "
+                       "memory (%u bytes)", s->mem_size);
+            return;
+        }
+    }
     s->max_insns = MIN(s->pslot_size / 8, HERMES_EBPF_MAX_INSNS);
     hermes_ebpf_caps_full(&s->caps);
     s->caps.lddw_src_mask = 0;
@@ -2418,9 +2511,22 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     s->mem = g_malloc0(s->mem_size);
     qemu_mutex_init(&s->map_lock);
 
+    if (s->f1) {
+        uint8_t *c = pdev->config;
+
+        pci_set_word(c + PCI_VENDOR_ID, HERMES_F1_VENDOR_ID);
+        pci_set_word(c + PCI_DEVICE_ID, HERMES_F1_DEVICE_ID);
+        pci_set_word(c + PCI_SUBSYSTEM_VENDOR_ID, HERMES_F1_VENDOR_ID);
+        pci_set_word(c + PCI_SUBSYSTEM_ID, HERMES_F1_DEVICE_ID);
+    }
     memory_region_init_io(&s->bar0, OBJECT(s), &hermes_bar0_ops, s,
                           "hermes-regs", HERMES_BAR0_SIZE);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar0);
+    if (s->f1) {
+        memory_region_init_io(&s->bar1, OBJECT(s), &hermes_bar1_ops, s,
+                              "hermes-f1-axil", HERMES_F1_BAR1_SIZE);
+        pci_register_bar(pdev, 1, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar1);
+    }
 
     memory_region_init(&s->bar2, OBJECT(s), "hermes-bar2", HERMES_BAR2_SIZE);
     memory_region_init_io(&s->xdma, OBJECT(s), &hermes_xdma_ops, s,
@@ -2448,7 +2554,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
     }
 
     memory_region_init_io(&s->bar4, OBJECT(s), &hermes_bar4_ops, s,
-                          "hermes-mem", s->mem_size);
+                          "hermes-mem", s->bar4_size);
     pci_register_bar(pdev, 4, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &s->bar4);
@@ -2580,6 +2686,9 @@ static Property hermes_properties[] = {
                        HERMES_EBPF_DEFAULT_STACK_SIZE),
     DEFINE_PROP_SIZE("map-memory", HermesState, map_mem_size,
                      HERMES_MAP_MEM_DEFAULT),
+    DEFINE_PROP_BOOL("f1", HermesState, f1, false),
+    DEFINE_PROP_SIZE("f1-window", HermesState, f1_window, 0),
+    DEFINE_PROP_SIZE("x-mem-window", HermesState, x_mem_window, 0),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -2951,6 +3060,25 @@ static const VMStateDescription vmstate_hermes_vectors = {
     },
 };
 
+/* The F1 identity's window; the PCI IDs are checked with config space. */
+static bool hermes_f1_needed(void *opaque)
+{
+    HermesState *s = opaque;
+
+    return s->f1;
+}
+
+static const VMStateDescription vmstate_hermes_f1 = {
+    .name = TYPE_HERMES "/f1",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_f1_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT64_EQUAL(bar4_size, HermesState, NULL),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_hermes = {
     .name = TYPE_HERMES,
     .version_id = 1,
@@ -2985,6 +3113,7 @@ static const VMStateDescription vmstate_hermes = {
         &vmstate_hermes_config,
         &vmstate_hermes_maps,
         &vmstate_hermes_vectors,
+        &vmstate_hermes_f1,
         NULL
     },
 };

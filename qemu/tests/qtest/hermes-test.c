@@ -148,6 +148,10 @@
 #define DESC_ADJ(n)         ((uint32_t)(n) << 8)
 #define DESC_GARBAGE        0xdeadbeefdeadbee0ULL
 
+/* AWS F1 identity (f1=on) */
+#define F1_VENDOR_ID        0x1d0f
+#define F1_DEVICE_ID        0xf0eb
+
 /* eBPF instruction encoding */
 #define INSN(op, dst, src, off, imm) \
     ((uint64_t)(op) | (uint64_t)(dst) << 8 | (uint64_t)(src) << 12 | \
@@ -1545,6 +1549,105 @@ static void test_irq_vectors(void)
     g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_CHAN_REQ),
                     ==, 0);
     hermes_stop(&h);
+}
+
+/* The size of BAR @bar of @dev, by the PCI sizing writes */
+static uint64_t bar_size(QPCIDevice *dev, int bar)
+{
+    uint8_t off = PCI_BASE_ADDRESS_0 + 4 * bar;
+    uint32_t lo = qpci_config_readl(dev, off);
+    uint64_t mask;
+
+    qpci_config_writel(dev, off, 0xffffffff);
+    mask = qpci_config_readl(dev, off) & ~0xfULL;
+    qpci_config_writel(dev, off, lo);
+    if (lo & PCI_BASE_ADDRESS_MEM_TYPE_64) {
+        uint32_t hi = qpci_config_readl(dev, off + 4);
+
+        qpci_config_writel(dev, off + 4, 0xffffffff);
+        mask |= (uint64_t)qpci_config_readl(dev, off + 4) << 32;
+        qpci_config_writel(dev, off + 4, hi);
+    } else {
+        mask |= 0xffffffff00000000ULL;
+    }
+    return ~mask + 1;
+}
+
+/*
+ * The F1 identity: the application PF's IDs and BAR map; EHDEVCTL
+ * RESET leaves the shell's XDMA running; BAR4 past EHMEMSZ is empty.
+ */
+static void test_f1(void)
+{
+    uint64_t desc, big, mem;
+    QPCIDevice *dev;
+    QDict *resp;
+    uint32_t n;
+    Hermes h;
+
+    hermes_start(&h, "-device hermes,addr=04.0,f1=on,f1-window=64M");
+    dev = h.dev[0];
+    g_assert_cmphex(qpci_config_readw(dev, PCI_VENDOR_ID), ==, F1_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_DEVICE_ID), ==, F1_DEVICE_ID);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_SUBSYSTEM_VENDOR_ID), ==,
+                    F1_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(dev, PCI_SUBSYSTEM_ID), ==,
+                    F1_DEVICE_ID);
+    g_assert_cmpuint(bar_size(dev, 0), ==, 32 * MiB);
+    g_assert_cmpuint(bar_size(dev, 1), ==, 2 * MiB);
+    g_assert_cmpuint(bar_size(dev, 2), ==, 64 * KiB);
+    g_assert_cmpuint(h.mem_size[0], ==, 64 * MiB);
+    mem = rd64(&h, 0, EHMEMSZ);
+    g_assert_cmpuint(mem, ==, 32 * MiB);
+
+    /* past EHMEMSZ: reads 0, writes go nowhere */
+    qpci_io_writeq(dev, h.bar4[0], mem, 0x1234);
+    g_assert_cmphex(qpci_io_readq(dev, h.bar4[0], mem), ==, 0);
+    g_assert_cmphex(qpci_io_readq(dev, h.bar4[0], 64 * MiB - 8), ==, 0);
+    qpci_io_writeq(dev, h.bar4[0], mem - 8, 0x5678);
+    g_assert_cmphex(qpci_io_readq(dev, h.bar4[0], mem - 8), ==, 0x5678);
+
+    /* a long chain keeps running through a device reset */
+    desc = guest_alloc(&h.alloc, 4096);
+    big = guest_alloc(&h.alloc, 8 * MiB);
+    put_desc(&h, desc, DESC_MAGIC, 8 * MiB, big, 0, desc);
+    qpci_io_writel(dev, h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 1);
+    dma_start(&h, true, desc);
+    dev_reset(&h, 0);
+    g_assert_cmphex(qpci_io_readl(dev, h.bar2[0], XDMA_H2C(0) + CH_STATUS) &
+                    DMA_BUSY, ==, DMA_BUSY);
+    g_assert_cmphex(qpci_io_readl(dev, h.bar2[0], XDMA_IRQ + IRQ_USER_IE), ==,
+                    1);
+    n = qpci_io_readl(dev, h.bar2[0], XDMA_H2C(0) + CH_COMPLETED);
+    while (qpci_io_readl(dev, h.bar2[0], XDMA_H2C(0) + CH_COMPLETED) == n) {
+        g_usleep(1000);
+    }
+    qpci_io_writel(dev, h.bar2[0], XDMA_H2C(0) + CH_CONTROL_W1C, 1);
+    g_assert_cmphex(dma_wait(&h, true), ==, DMA_STOPPED);
+    g_assert_cmpuint(alloc_slot(&h, 1), ==, 0);
+    hermes_stop(&h);
+
+    /* the card's 128 GiB window; an experimental one below EHMEMSZ */
+    h.qts = qtest_init("-machine pc -nodefaults "
+                       "-device hermes,addr=04.0,f1=on "
+                       "-device hermes,addr=05.0,f1=on,x-mem-window=16M");
+    h.alloc = (QGuestAllocator) { 0 };
+    pc_alloc_init(&h.alloc, h.qts, ALLOC_NO_FLAGS);
+    h.bus = qpci_new_pc(h.qts, &h.alloc);
+    dev = qpci_device_find(h.bus, QPCI_DEVFN(4, 0));
+    g_assert_cmpuint(bar_size(dev, 4), ==, 128 * GiB);
+    g_free(dev);
+    dev = qpci_device_find(h.bus, QPCI_DEVFN(5, 0));
+    g_assert_cmpuint(bar_size(dev, 4), ==, 16 * MiB);
+    g_free(dev);
+    resp = qtest_qmp(h.qts, "{ 'execute': 'device_add', 'arguments': {"
+                     " 'driver': 'hermes', 'id': 'bad', 'f1': true,"
+                     " 'f1-window': 16777216 } }");
+    g_assert_true(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    qpci_free_pc(h.bus);
+    alloc_destroy(&h.alloc);
+    qtest_quit(h.qts);
 }
 
 static void test_reset(void)
@@ -3093,6 +3196,7 @@ static void test_bad_config(void)
         { "stack-size", 0 }, { "stack-size", 56 }, { "stack-size", 100 },
         { "stack-size", 520 }, { "stack-size", 4096 },
         { "map-memory", 1000 }, { "map-memory", 1073742848 },
+        { "f1-window", 64 * MiB }, { "x-mem-window", 64 * MiB },
     };
     QTestState *qts = qtest_init("-machine pc -nodefaults");
     size_t k;
@@ -3442,6 +3546,7 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/dma-hostile", test_dma_hostile);
     qtest_add_func("/hermes/dma-adjacent", test_dma_adjacent);
     qtest_add_func("/hermes/irq-vectors", test_irq_vectors);
+    qtest_add_func("/hermes/f1", test_f1);
     qtest_add_func("/hermes/mmio-sizes", test_mmio_sizes);
     qtest_add_func("/hermes/reset", test_reset);
     qtest_add_func("/hermes/system-reset", test_system_reset);
