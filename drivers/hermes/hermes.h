@@ -132,6 +132,35 @@ struct hermes_prog {
 	int slot;
 };
 
+/*
+ * Context fields of struct xdp_md and their place in the device's: the
+ * verifier callbacks note the field of each context load in
+ * hermes_prog.meta, translation rewrites the load.
+ */
+enum {
+	HERMES_META_NONE,
+	HERMES_META_DATA,
+	HERMES_META_DATA_END,
+	HERMES_META_DATA_META,
+	HERMES_META_IFINDEX,
+	HERMES_META_RXQ,
+	HERMES_META_COUNT
+};
+
+struct hermes_ctx_field {
+	u32 xdp_off;
+	u8 dev_off;
+	u8 dev_size;
+};
+
+/* The map of an lddw that the verifier resolved to a map pointer. */
+static inline struct bpf_map *hermes_insn_map(const struct bpf_insn *insn)
+{
+	u64 addr = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
+
+	return (struct bpf_map *)(unsigned long)addr;
+}
+
 /* An offloaded map, the dev_priv of a struct bpf_offloaded_map */
 struct hermes_map {
 	struct hermes_dev *hd;
@@ -236,19 +265,28 @@ int hermes_mem_read(struct hermes_dev *hd, u64 off, void *buf, size_t len);
 int hermes_dma_sg(struct hermes_dev *hd, bool h2c, u64 off,
 		  struct sg_table *sgt, size_t len);
 
-/* hermes_bpf.c: verifier callbacks, translation, program slots */
+/* hermes_offload.c: program lifetime, program slots */
+struct hermes_map *hermes_dev_map(struct hermes_dev *hd,
+				  const struct bpf_map *map);
 int hermes_prepare(struct bpf_prog *prog);
+int hermes_slot_load(struct hermes_dev *hd, struct hermes_prog *hp,
+		     bool evict);
+int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp);
+void hermes_slot_unpin(struct hermes_dev *hd, int slot);
+void hermes_prog_put(struct hermes_prog *hp);
+void hermes_destroy(struct bpf_prog *prog);
+void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd);
+
+/* hermes_verifier.c: verifier callbacks */
+extern const struct hermes_ctx_field hermes_ctx_map[HERMES_META_COUNT];
 int hermes_verify_insn(struct bpf_verifier_env *env, int idx, int prev_idx);
 int hermes_finalize(struct bpf_verifier_env *env);
 int hermes_replace_insn(struct bpf_verifier_env *env, u32 off,
 			struct bpf_insn *insn);
 int hermes_remove_insns(struct bpf_verifier_env *env, u32 off, u32 cnt);
+
+/* hermes_translate.c: translation to the device ABI */
 int hermes_translate(struct bpf_prog *prog);
-void hermes_destroy(struct bpf_prog *prog);
-int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp);
-void hermes_slot_unpin(struct hermes_dev *hd, int slot);
-void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd);
-void hermes_prog_put(struct hermes_prog *hp);
 
 /* hermes_maps.c */
 void hermes_maps_init(struct hermes_dev *hd);

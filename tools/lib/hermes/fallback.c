@@ -3,7 +3,7 @@
  * libhermes: the user-space fallback.  The program was loaded on the host
  * (the kernel verifier accepted it as an XDP program); here it is
  * translated to the device ABI exactly as the Hermes driver does
- * (drivers/hermes/hermes_bpf.c, Documentation/hermes/device.rst "Run
+ * (drivers/hermes/hermes_translate.c, Documentation/hermes/device.rst "Run
  * context") and run per record by the device's own engine
  * (qemu/hw/misc/hermes-ebpf.c, hermes_ebpf_run_batch()).
  *

@@ -37,7 +37,7 @@ int hermes_err(int err, const char *fmt, ...);
 
 /*
  * Translate a verified XDP program to the device ABI as the Hermes driver
- * does (drivers/hermes/hermes_bpf.c): a prologue r1 = r3 and the xdp_md
+ * does (drivers/hermes/hermes_translate.c): a prologue r1 = r3 and the xdp_md
  * loads rewritten.  Returns 0 or -errno with a message.
  */
 int hermes_fb_translate(const struct bpf_insn *insns, uint32_t n,

@@ -1,39 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Hermes eBPF offload accelerators: BPF offload of XDP programs.
+ * Hermes eBPF offload accelerators: the verifier callbacks.
  *
  * The in-kernel verifier checks every program; these callbacks refuse
  * what the device cannot run (an allowlist built from its capability
- * registers), translate the rest to the device ABI from a private copy of
- * the program taken before the verifier's host fixups, and manage the
- * program slots the translated images live in.  Runs are in hermes_run.c;
- * the ops table that ties these together is in hermes_main.c.
+ * registers) and keep the driver's private copy of the program in step
+ * with the verifier's rewrites, for hermes_translate.c.
  */
 
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/filter.h>
-#include <linux/seq_file.h>
-#include <linux/slab.h>
-#include <net/xdp.h>
 
 #include "hermes.h"
 
 /* Context fields of struct xdp_md and their place in the device's. */
-enum {
-	HERMES_META_NONE,
-	HERMES_META_DATA,
-	HERMES_META_DATA_END,
-	HERMES_META_DATA_META,
-	HERMES_META_IFINDEX,
-	HERMES_META_RXQ,
-};
-
-static const struct {
-	u32 xdp_off;
-	u8 dev_off;
-	u8 dev_size;
-} hermes_ctx_map[] = {
+const struct hermes_ctx_field hermes_ctx_map[HERMES_META_COUNT] = {
 	[HERMES_META_DATA] = { offsetof(struct xdp_md, data),
 			       HERMES_CTX_DATA, BPF_DW },
 	[HERMES_META_DATA_END] = { offsetof(struct xdp_md, data_end),
@@ -274,31 +256,6 @@ static const char *hermes_map_type_name(u32 type)
 	}
 }
 
-/* The device map behind a map of @hd, or NULL for any other map. */
-static struct hermes_map *hermes_dev_map(struct hermes_dev *hd,
-					 const struct bpf_map *map)
-{
-	struct hermes_map *hm, *found = NULL;
-
-	mutex_lock(&hd->map_lock);
-	list_for_each_entry(hm, &hd->maps, list) {
-		if (&hm->offmap->map == map) {
-			found = hm;
-			break;
-		}
-	}
-	mutex_unlock(&hd->map_lock);
-	return found;
-}
-
-/* The map of an lddw that the verifier resolved to a map pointer. */
-static struct bpf_map *hermes_insn_map(const struct bpf_insn *insn)
-{
-	u64 addr = (u64)(u32)insn[0].imm | ((u64)(u32)insn[1].imm << 32);
-
-	return (struct bpf_map *)(unsigned long)addr;
-}
-
 static int hermes_check_ld_imm64(struct bpf_verifier_env *env,
 				 struct hermes_prog *hp, int idx,
 				 const struct bpf_insn *insn,
@@ -530,244 +487,4 @@ int hermes_remove_insns(struct bpf_verifier_env *env, u32 off, u32 cnt)
 	memmove(hp->meta + off, hp->meta + off + cnt, hp->len - off - cnt);
 	hp->len -= cnt;
 	return 0;
-}
-
-int hermes_prepare(struct bpf_prog *prog)
-{
-	struct hermes_dev *hd = bpf_offload_dev_priv(prog->aux->offload->offdev);
-	struct hermes_prog *hp;
-
-	hp = kzalloc(sizeof(*hp), GFP_KERNEL);
-	if (!hp)
-		return -ENOMEM;
-	kref_init(&hp->ref);
-	hp->hd = hd;
-	hp->prog = prog;
-	hp->slot = -1;
-	hp->len = prog->len;
-	hp->insns = kvmemdup(prog->insnsi, prog->len * sizeof(*prog->insnsi),
-			     GFP_KERNEL);
-	hp->meta = kvzalloc(prog->len, GFP_KERNEL);
-	if (!hp->insns || !hp->meta) {
-		kvfree(hp->insns);
-		kvfree(hp->meta);
-		kfree(hp);
-		return -ENOMEM;
-	}
-	prog->aux->offload->dev_priv = hp;
-	return 0;
-}
-
-/* Device helper ID of a kernel helper: the device uses the kernel's IDs. */
-static s32 hermes_helper_id(s32 kernel_id)
-{
-	return kernel_id;
-}
-
-/* Put @hp's image into a program slot.  Called with slot_lock held.
- * Return: the slot, -EBUSY when every slot is in use by a run (only
- * with @evict), -ENOSPC when none is free (without @evict).
- */
-static int hermes_slot_load(struct hermes_dev *hd, struct hermes_prog *hp,
-			    bool evict)
-{
-	struct hermes_pslot *ps;
-	int s, victim = -1, err;
-
-	lockdep_assert_held(&hd->slot_lock);
-	if (hp->slot >= 0)
-		return hp->slot;
-
-	for (s = 0; s < hd->caps.pslots; s++) {
-		ps = &hd->pslots[s];
-		if (!ps->owner) {
-			victim = s;
-			break;
-		}
-		if (evict && !ps->users &&
-		    (victim < 0 || ps->last_use < hd->pslots[victim].last_use))
-			victim = s;
-	}
-	if (victim < 0)
-		return evict ? -EBUSY : -ENOSPC;
-
-	ps = &hd->pslots[victim];
-	if (ps->owner) {
-		ps->owner->slot = -1;
-		ps->owner = NULL;
-	}
-	err = hermes_mem_write(hd, hd->caps.pslot_off +
-			       (u64)victim * hd->caps.pslot_size,
-			       hp->image, hp->image_len * sizeof(*hp->image));
-	if (err)
-		return err;
-	ps->owner = hp;
-	ps->last_use = ++hd->slot_clock;
-	hp->slot = victim;
-	hd->slot_loads++;
-	return victim;
-}
-
-static bool hermes_slot_may_free(struct hermes_dev *hd)
-{
-	int s;
-
-	if (READ_ONCE(hd->dead))
-		return true;
-	for (s = 0; s < hd->caps.pslots; s++)
-		if (!READ_ONCE(hd->pslots[s].users))
-			return true;
-	return false;
-}
-
-/* Make @hp resident in a slot and keep it there until hermes_slot_unpin(). */
-int hermes_slot_pin(struct hermes_dev *hd, struct hermes_prog *hp)
-{
-	int slot;
-
-	for (;;) {
-		mutex_lock(&hd->slot_lock);
-		slot = hermes_slot_load(hd, hp, true);
-		if (slot >= 0) {
-			hd->pslots[slot].users++;
-			hd->pslots[slot].last_use = ++hd->slot_clock;
-		}
-		mutex_unlock(&hd->slot_lock);
-		if (slot != -EBUSY)
-			return slot;
-		/* nothing reached the device: the call may restart */
-		if (wait_event_interruptible(hd->slot_wq,
-					     hermes_slot_may_free(hd)))
-			return -ERESTARTSYS;
-		if (READ_ONCE(hd->dead))
-			return -ENODEV;
-	}
-}
-
-void hermes_slot_unpin(struct hermes_dev *hd, int slot)
-{
-	mutex_lock(&hd->slot_lock);
-	hd->pslots[slot].users--;
-	mutex_unlock(&hd->slot_lock);
-	wake_up(&hd->slot_wq);
-}
-
-static bool hermes_insn_is_map_ld(const struct bpf_insn *insn)
-{
-	return insn->code == (BPF_LD | BPF_IMM | BPF_DW) &&
-	       (insn->src_reg == BPF_PSEUDO_MAP_FD ||
-		insn->src_reg == BPF_PSEUDO_MAP_IDX);
-}
-
-int hermes_translate(struct bpf_prog *prog)
-{
-	struct hermes_prog *hp = prog->aux->offload->dev_priv;
-	struct hermes_dev *hd = hp->hd;
-	struct bpf_insn *img;
-	u32 i, n = hp->len + 1;
-
-	if (n > hd->caps.max_insns)
-		return -E2BIG;
-	img = kvcalloc(n, sizeof(*img), GFP_KERNEL);
-	if (!img)
-		return -ENOMEM;
-
-	/* Prologue: r1 is the run context, as the xdp_md pointer is. */
-	img[0] = BPF_MOV64_REG(BPF_REG_1, BPF_REG_3);
-	for (i = 0; i < hp->len; i++) {
-		struct bpf_insn *insn = &img[i + 1];
-		u8 m = hp->meta[i];
-
-		*insn = hp->insns[i];
-		if (hermes_insn_is_map_ld(insn) && i + 1 < hp->len) {
-			/* map pointer to device map reference (src_reg 5) */
-			struct hermes_map *hm =
-				hermes_dev_map(hd, hermes_insn_map(&hp->insns[i]));
-
-			if (!hm) {
-				kvfree(img);
-				return -EINVAL;
-			}
-			insn->src_reg = BPF_PSEUDO_MAP_IDX;
-			insn->imm = hm->id;
-			img[i + 2] = hp->insns[i + 1];
-			img[i + 2].imm = 0;
-			i++;
-		} else if (m != HERMES_META_NONE) {
-			insn->code = BPF_LDX | BPF_MEM | hermes_ctx_map[m].dev_size;
-			insn->off = hermes_ctx_map[m].dev_off;
-		} else if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg) {
-			insn->imm = hermes_helper_id(insn->imm);
-		}
-	}
-
-	mutex_lock(&hd->slot_lock);
-	kvfree(hp->image);
-	hp->image = img;
-	hp->image_len = n;
-	/* Download now if a slot is free; otherwise swap in at run time. */
-	hermes_slot_load(hd, hp, false);
-	mutex_unlock(&hd->slot_lock);
-
-	prog->aux->offload->jited_image = img;
-	prog->aux->offload->jited_len = n * sizeof(*img);
-	return 0;
-}
-
-static void hermes_prog_release(struct kref *ref)
-{
-	struct hermes_prog *hp = container_of(ref, struct hermes_prog, ref);
-	struct hermes_dev *hd = hp->hd;
-
-	mutex_lock(&hd->slot_lock);
-	if (hp->slot >= 0) {
-		WARN_ON(hd->pslots[hp->slot].users);
-		hd->pslots[hp->slot].owner = NULL;
-		hp->slot = -1;
-	}
-	mutex_unlock(&hd->slot_lock);
-
-	kvfree(hp->image);
-	kvfree(hp->insns);
-	kvfree(hp->meta);
-	kfree(hp);
-}
-
-/* The last user frees the program and gives up its program slot. */
-void hermes_prog_put(struct hermes_prog *hp)
-{
-	kref_put(&hp->ref, hermes_prog_release);
-}
-
-/*
- * Unbinding: called when the program is freed (no run can hold it then)
- * or its netdev goes away, with runs in flight only during hermes_remove(),
- * which has aborted them and waits for them before the device goes.
- */
-void hermes_destroy(struct bpf_prog *prog)
-{
-	struct hermes_prog *hp = prog->aux->offload->dev_priv;
-
-	prog->aux->offload->jited_image = NULL;
-	prog->aux->offload->jited_len = 0;
-	hermes_prog_put(hp);
-}
-
-void hermes_debugfs_slots(struct seq_file *m, struct hermes_dev *hd)
-{
-	int s;
-
-	mutex_lock(&hd->slot_lock);
-	seq_printf(m, "slot loads: %llu\n", hd->slot_loads);
-	for (s = 0; s < hd->caps.pslots; s++) {
-		struct hermes_pslot *ps = &hd->pslots[s];
-
-		if (ps->owner)
-			seq_printf(m, "slot %d: prog %u, %u insns, %u runs in flight\n",
-				   s, ps->owner->prog->aux->id,
-				   ps->owner->image_len, ps->users);
-		else
-			seq_printf(m, "slot %d: free\n", s);
-	}
-	mutex_unlock(&hd->slot_lock);
 }
