@@ -33,18 +33,16 @@ static struct hermes_prog *hermes_prog_of(struct bpf_verifier_env *env)
 	return env->prog->aux->offload->dev_priv;
 }
 
-static __printf(3, 4) int hermes_reject(struct bpf_verifier_env *env,
-					int idx, const char *fmt, ...)
-{
-	char msg[160];
-	va_list args;
+/* A line of the verifier log, where users look for why a load failed. */
+#define hermes_vlog(env, fmt, ...)					\
+	bpf_verifier_log_write(env, "[hermes] " fmt "\n", ##__VA_ARGS__)
 
-	va_start(args, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, args);
-	va_end(args);
-	bpf_verifier_log_write(env, "[hermes] insn %d: %s\n", idx, msg);
-	return -EOPNOTSUPP;
-}
+/* Refuse instruction @idx: one log line naming it, and EOPNOTSUPP. */
+#define hermes_reject(env, idx, fmt, ...)				\
+	({								\
+		hermes_vlog(env, "insn %d: " fmt, idx, ##__VA_ARGS__);	\
+		-EOPNOTSUPP;						\
+	})
 
 static const char *hermes_reg_type_name(enum bpf_reg_type type)
 {
@@ -391,25 +389,25 @@ int hermes_finalize(struct bpf_verifier_env *env)
 
 	for (i = 0; i < env->subprog_cnt; i++) {
 		if (env->subprog_info[i].stack_depth > c->stack) {
-			bpf_verifier_log_write(env,
-					       "[hermes] subprogram %d uses %u bytes of stack, the device has %u bytes per frame\n",
-					       i, env->subprog_info[i].stack_depth,
-					       c->stack);
+			hermes_vlog(env,
+				    "subprogram %d uses %u bytes of stack, the device has %u bytes per frame",
+				    i, env->subprog_info[i].stack_depth,
+				    c->stack);
 			return -EOPNOTSUPP;
 		}
 	}
 	depth = hermes_call_depth(env, hp, 0, 1);
 	if (depth > c->depth) {
-		bpf_verifier_log_write(env,
-				       "[hermes] program nests %u call frames, the device has %u\n",
-				       depth, c->depth);
+		hermes_vlog(env,
+			    "program nests %u call frames, the device has %u",
+			    depth, c->depth);
 		return -EOPNOTSUPP;
 	}
 	/* the device program has a one-instruction prologue */
 	if (hp->len + 1 > c->max_insns) {
-		bpf_verifier_log_write(env,
-				       "[hermes] program of %u instructions is too long, the device runs at most %u\n",
-				       hp->len + 1, c->max_insns);
+		hermes_vlog(env,
+			    "program of %u instructions is too long, the device runs at most %u",
+			    hp->len + 1, c->max_insns);
 		return -EOPNOTSUPP;
 	}
 	return 0;
