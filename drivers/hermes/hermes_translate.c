@@ -34,6 +34,17 @@ int hermes_translate(struct bpf_prog *prog)
 	struct bpf_insn *img;
 	u32 i, n = hp->len + 1;
 
+	/*
+	 * The core could not apply one of the verifier's rewrites to the
+	 * driver's copy (replace_insn or remove_insns failed): translating
+	 * it would run something else than the program that was verified.
+	 */
+	if (prog->aux->offload->opt_failed) {
+		dev_warn_ratelimited(&hd->pdev->dev,
+				     "program \"%s\" not translated: the driver's copy missed a rewrite of the verifier\n",
+				     prog->aux->name);
+		return -EINVAL;
+	}
 	if (n > hd->caps.max_insns)
 		return -E2BIG;
 	img = kvcalloc(n, sizeof(*img), GFP_KERNEL);
