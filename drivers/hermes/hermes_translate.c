@@ -73,7 +73,13 @@ int hermes_translate(struct bpf_prog *prog)
 			img[i + 2].imm = 0;
 			i++;
 		} else if (m != HERMES_META_NONE) {
-			insn->code = BPF_LDX | BPF_MEM | hermes_ctx_map[m].dev_size;
+			/*
+			 * Only size and offset differ on the device: the mode
+			 * stays, so that BPF_MEMSX still sign-extends (the
+			 * verifier allows it on the 32-bit fields only).
+			 */
+			insn->code = BPF_LDX | BPF_MODE(insn->code) |
+				     hermes_ctx_map[m].dev_size;
 			insn->off = hermes_ctx_map[m].dev_off;
 		} else if (insn->code == (BPF_JMP | BPF_CALL) && !insn->src_reg) {
 			insn->imm = hermes_helper_id(insn->imm);

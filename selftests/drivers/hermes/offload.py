@@ -154,11 +154,83 @@ def caps(dev):
     }
 
 
+# Sign-extending loads (BPF_MEMSX, cpu v4) from the context and from the
+# packet.  Written out because clang 14, the toolchain here, has no
+# -mcpu=v4; the verifier takes ldsx of ctx only from the 32-bit xdp_md
+# fields, and rx_queue_index is 0 on the host and the device.
+LDSX_PROG = [
+    mov64_reg(6, 1),                    # r6 = ctx
+    ldx_w(2, 6, 0),                     # r2 = data
+    ldx_w(3, 6, 4),                     # r3 = data_end
+    insn(0x81, 7, 6, 16),               # r7 = *(s32 *)(r6 + 16): rx queue
+    mov64_imm(0, XDP_PASS),
+    mov64_reg(4, 2),
+    insn(0x07, 4, 0, 0, 8),             # r4 += 8
+    insn(0x2d, 4, 3, 5),                # if r4 > r3 goto exit
+    insn(0x91, 5, 2, 0),                # r5 = *(s8 *)(r2 + 0)
+    insn(0x1f, 5, 7),                   # r5 -= r7
+    insn(0x7b, 2, 5, 0),                # *(u64 *)(r2 + 0) = r5
+    mov64_reg(0, 5),
+    insn(0xc7, 0, 0, 0, 32),            # r0 s>>= 32
+    exit_insn(),
+]
+BPF_OBJ_GET_INFO_BY_FD = 15
+HERMES_CTX_RXQ = 0x2c
+
+
+def jited_image(fd):
+    """The device image of an offloaded program, from its prog info."""
+    def info_by_fd(info):
+        attr = bytearray(16)
+        struct.pack_into("<IIQ", attr, 0, fd, len(info),
+                         ctypes.addressof(info))
+        return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, attr)[0]
+    info = ctypes.create_string_buffer(48)
+    if info_by_fd(info) < 0:
+        return b""
+    size = struct.unpack_from("<I", info.raw, 16)[0]
+    img = ctypes.create_string_buffer(max(size, 1))
+    info = ctypes.create_string_buffer(48)
+    struct.pack_into("<I", info, 16, size)
+    struct.pack_into("<Q", info, 24, ctypes.addressof(img))
+    return img.raw[:size] if info_by_fd(info) == 0 else b""
+
+
+def test_ldsx(ktap, dev):
+    hfd, _, log1 = prog_load(LDSX_PROG)
+    dfd, _, log2 = prog_load(LDSX_PROG, ifindex(dev))
+    datas = [b"\x80" + bytes(63), b"\xff" * 14, b"\x7f" + bytes(20),
+             bytes(14), b"\x01\x02" * 40, b"\x01" * 7 + bytes(7)]
+    bad = [log1[-300:] + log2[-300:]] if hfd < 0 or dfd < 0 else []
+    for d in datas if not bad else []:
+        h = test_run(hfd, d)
+        if d[0] >= 0x80 and h[:2] != (0, 0xffffffff):
+            bad.append("host: %s" % fmt(h))
+        msg = compare(hfd, dfd, d)
+        if msg:
+            bad.append(msg)
+    ktap.ok(not bad, "sign-extending loads from the context and the packet: "
+            "r0 and data out identical on host and %s for %d inputs"
+            % (dev, len(datas)), "\n".join(bad[:5]))
+    code = jited_image(dfd) if dfd >= 0 else b""
+    ctx = [struct.unpack_from("<BBh", code, i)
+           for i in range(0, len(code) - 7, 8)]
+    ctx = [(op, regs >> 4) for op, regs, off in ctx if off == HERMES_CTX_RXQ]
+    ktap.ok(ctx == [(0x81, 6)],
+            "device image: the context load stays sign-extending (ldsxw "
+            "at run context %#x)" % HERMES_CTX_RXQ,
+            "loads at %#x (opcode, src): %s, image of %d bytes"
+            % (HERMES_CTX_RXQ, ctx, len(code)))
+    for fd in (hfd, dfd):
+        if fd >= 0:
+            os.close(fd)
+
+
 def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(32)
+    ktap = Ktap(34)
 
     ktap.ok(len(devs) >= 1, "driver binds and registers hermes%d netdevs",
             "netdevs: %s" % devs)
@@ -303,6 +375,7 @@ def main():
             "on the device")
     ktap.ok(fd < 0 and line in log.splitlines(),
             "egress_ifindex rejected: '%s'" % line, log[-400:])
+    test_ldsx(ktap, dev)
 
     c = caps(dev)
     n = c["max_insns"]
