@@ -282,7 +282,8 @@ int hermes_fb_translate(const struct bpf_insn *insns, uint32_t n,
 					 i, insn->off);
 			goto out;
 		}
-		insn->code = BPF_LDX | BPF_MEM | dev_size;
+		/* the mode stays: an ldsx (BPF_MEMSX) still sign-extends */
+		insn->code = BPF_LDX | BPF_MODE(insn->code) | dev_size;
 		insn->off = dev_off;
 	}
 	hermes_ebpf_caps_full(&caps);
