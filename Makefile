@@ -60,7 +60,8 @@ check-run-suites:
 HERMES_VM_DEVICES ?= 2
 check-kselftest-vm: kernel qemu kselftest
 	@tools/testing/kselftest-install.sh --check-modes
-	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --hermes-prop hermes1:stack-size=256 --timeout 1800 \
+	@tools/vm/run --hermes $(HERMES_VM_DEVICES) --hermes-prop hermes1:stack-size=256 \
+		--hermes-prop hermes1:f1=on --timeout 1800 \
 		-- $(BUILD)/kselftest/run_kselftest.sh
 
 -include $(sort $(wildcard mk/*.mk))

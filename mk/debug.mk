@@ -117,6 +117,7 @@ check-kselftest-vm-debug: kernel-debug qemu kselftest
 	@mkdir -p $(dir $(DEBUG_OUT))
 	@KERNEL=$(DEBUG_KOUT)/arch/x86/boot/bzImage MODS=$(DEBUG_MODS) \
 		tools/vm/run --hermes $(DEBUG_VM_DEVICES) --hermes-prop hermes1:stack-size=256 \
+		--hermes-prop hermes1:f1=on \
 		--timeout $(DEBUG_VM_TIMEOUT) \
 		--log $(DEBUG_OUT).console -- sh -c '$(DEBUG_VM_CMD)' | \
 		tee $(DEBUG_OUT).out | \
