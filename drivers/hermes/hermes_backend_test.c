@@ -17,28 +17,31 @@ static const struct hermes_caps hermes_test_caps = {
 	.mem_size = SZ_64M,
 };
 
-static const struct hermes_backend *hermes_test_match(u16 vendor, u16 device)
+static const struct hermes_backend *
+hermes_test_match(struct kunit *test, u16 vendor, u16 device)
 {
-	struct pci_dev pdev = {
-		.vendor = vendor,
-		.device = device,
-		.subsystem_vendor = PCI_ANY_ID,
-		.subsystem_device = PCI_ANY_ID,
-	};
-	const struct pci_device_id *id = pci_match_id(hermes_pci_ids, &pdev);
+	/* too big for the stack with KASAN's redzones */
+	struct pci_dev *pdev = kunit_kzalloc(test, sizeof(*pdev), GFP_KERNEL);
+	const struct pci_device_id *id;
 
+	KUNIT_ASSERT_NOT_NULL(test, pdev);
+	pdev->vendor = vendor;
+	pdev->device = device;
+	pdev->subsystem_vendor = PCI_ANY_ID;
+	pdev->subsystem_device = PCI_ANY_ID;
+	id = pci_match_id(hermes_pci_ids, pdev);
 	return id ? (const struct hermes_backend *)id->driver_data : NULL;
 }
 
 static void hermes_test_identity(struct kunit *test)
 {
-	KUNIT_EXPECT_PTR_EQ(test, hermes_test_match(0x1de5, 0x3000),
+	KUNIT_EXPECT_PTR_EQ(test, hermes_test_match(test, 0x1de5, 0x3000),
 			    &hermes_backend_qemu);
-	KUNIT_EXPECT_PTR_EQ(test, hermes_test_match(0x1d0f, 0xf0eb),
+	KUNIT_EXPECT_PTR_EQ(test, hermes_test_match(test, 0x1d0f, 0xf0eb),
 			    &hermes_backend_f1);
 	/* other customer images on F1, and the shell's own management PF */
-	KUNIT_EXPECT_NULL(test, hermes_test_match(0x1d0f, 0xf000));
-	KUNIT_EXPECT_NULL(test, hermes_test_match(0x1d0f, 0x1041));
+	KUNIT_EXPECT_NULL(test, hermes_test_match(test, 0x1d0f, 0xf000));
+	KUNIT_EXPECT_NULL(test, hermes_test_match(test, 0x1d0f, 0x1041));
 	KUNIT_EXPECT_STREQ(test, hermes_backend_f1.name, "f1");
 	KUNIT_EXPECT_TRUE(test, hermes_backend_f1.mem_wc);
 }

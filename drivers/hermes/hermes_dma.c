@@ -38,7 +38,9 @@ MODULE_PARM_DESC(use_dma,
 #define HERMES_XDMA_REGS_LEN	SZ_64K
 #define HERMES_DMA_VECTORS	(2 * HERMES_DMA_CHANNELS)
 #define HERMES_DMA_BOUNCE_SIZE	SZ_64K
+/* a transfer's time limit: 2 s, and 20 ms more per MiB (50 MB/s at worst) */
 #define HERMES_DMA_TIMEOUT_MS	2000
+#define HERMES_DMA_MS_PER_MIB	20
 /* how often a waiter looks for a chain the engine stopped on an error */
 #define HERMES_DMA_POLL_MS	10
 
@@ -63,7 +65,8 @@ static const char *hermes_dma_dir(const struct hermes_dma_chan *ch)
  * @card on @ch, held by the caller, and wait for the end.
  */
 static int hermes_dma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch,
-			  struct scatterlist *sgl, unsigned int nents, u64 card)
+			  struct scatterlist *sgl, unsigned int nents, u64 card,
+			  size_t len)
 {
 	enum dma_transfer_direction dir = ch->h2c ? DMA_MEM_TO_DEV :
 						    DMA_DEV_TO_MEM;
@@ -99,9 +102,11 @@ static int hermes_dma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch,
 
 	/*
 	 * xdma.c reports a chain the engine stopped on an error only through
-	 * the cookie's status, not the callback: look for it while waiting.
+	 * the cookie's status, not the callback: look for it while waiting,
+	 * and for a device failed meanwhile, which no interrupt ends.
 	 */
-	deadline = jiffies + msecs_to_jiffies(HERMES_DMA_TIMEOUT_MS);
+	deadline = jiffies + msecs_to_jiffies(HERMES_DMA_TIMEOUT_MS +
+					      (len >> 20) * HERMES_DMA_MS_PER_MIB);
 	while (!wait_for_completion_timeout(&ch->done,
 					    msecs_to_jiffies(HERMES_DMA_POLL_MS))) {
 		if (dmaengine_tx_status(ch->chan, cookie, NULL) == DMA_ERROR) {
@@ -110,7 +115,13 @@ static int hermes_dma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch,
 					 hermes_dma_dir(ch), ch->idx);
 			return -EIO;
 		}
-		if (time_after(jiffies, deadline)) {
+		if (READ_ONCE(hd->halted)) {
+			/* the reset stopped it, or bus mastering is off */
+			dmaengine_terminate_sync(ch->chan);
+			return -ENODEV;
+		}
+		/* the end may have come since the wait timed out */
+		if (time_after(jiffies, deadline) && !completion_done(&ch->done)) {
 			hermes_set_error(hd, "%s channel %u: no completion, timed out",
 					 hermes_dma_dir(ch), ch->idx);
 			dmaengine_terminate_sync(ch->chan);
@@ -167,7 +178,7 @@ static int hermes_dma_copy(struct hermes_dev *hd, bool h2c, u64 off,
 			memcpy(ch->bounce, buf, n);
 		sg_dma_address(&sg) = ch->bounce_dma;
 		sg_dma_len(&sg) = n;
-		err = hermes_dma_run(hd, ch, &sg, 1, off);
+		err = hermes_dma_run(hd, ch, &sg, 1, off, n);
 		if (!err && !h2c)
 			memcpy(buf, ch->bounce, n);
 		buf += n;
@@ -197,6 +208,8 @@ int hermes_mem_write(struct hermes_dev *hd, u64 off, const void *buf,
 	if (hd->dma_ready)
 		return hermes_dma_copy(hd, true, off, (void *)buf, len);
 	memcpy_toio(hd->mem + off, buf, len);
+	/* write-combined on F1: the data before the command that uses it */
+	wmb();
 	return 0;
 }
 
@@ -276,7 +289,7 @@ int hermes_dma_sg(struct hermes_dev *hd, bool h2c, u64 off,
 	}
 
 	ch = hermes_dma_get(hd, h2c);
-	err = hermes_dma_run(hd, ch, part.sgl, nents, off);
+	err = hermes_dma_run(hd, ch, part.sgl, nents, off, len);
 	mutex_unlock(&ch->lock);
 	sg_free_table(&part);
 	return err;
@@ -327,6 +340,7 @@ static int hermes_xdma_register(struct hermes_dev *hd, unsigned int nvec)
 
 	res[0].start = pci_resource_start(pdev, HERMES_BAR_DMA);
 	res[0].end = res[0].start + HERMES_XDMA_REGS_LEN - 1;
+	res[0].name = "hermes-xdma";
 	res[0].flags = IORESOURCE_MEM;
 	res[0].parent = &pdev->resource[HERMES_BAR_DMA];
 	res[1].start = irq0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Hermes eBPF offload accelerators: PCI probe, network device, debugfs,
- * and the BPF offload device with its callbacks (hermes_bpf.c, hermes_run.c).
+ * and the BPF offload device with its callbacks (hermes_offload.c,
+ * hermes_verifier.c, hermes_translate.c, hermes_run.c).
  *
  * Each Hermes PCI function becomes a BPF offload device behind a network
  * device named hermes%d.  The network device carries no traffic: it is

@@ -8,8 +8,15 @@ ksft_skip=4
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 ctl=${HERMES_VM_CTL:-$top/tools/vm/ctl}
 
+# Hermes functions: the model (1de5:3000) and the F1 identity (1d0f:f0eb)
 count() {
-	grep -lx 0x1de5 /sys/bus/pci/devices/*/vendor 2>/dev/null | wc -l
+	n=0
+	for d in /sys/bus/pci/devices/*; do
+		case "$(cat "$d/vendor" "$d/device" 2>/dev/null | tr '\n' :)" in
+		0x1de5:0x3000:|0x1d0f:0xf0eb:) n=$((n + 1)) ;;
+		esac
+	done
+	echo $n
 }
 
 [ -n "$HERMES_VM_RUN" ] || { echo "not in the Hermes VM"; exit $ksft_skip; }

@@ -3040,7 +3040,8 @@ static bool hermes_vectors_needed(void *opaque)
             return true;
         }
     }
-    for (i = 0; i < XDMA_USER_IRQS; i++) {
+    /* xdma.c also writes the vectors of engines there are not: unused */
+    for (i = 0; i < s->num_engines; i++) {
         if (s->user_vec[i] != XDMA_ENGINE_VECTOR0 + i) {
             return true;
         }

@@ -1583,6 +1583,7 @@ static void test_f1(void)
     QPCIDevice *dev;
     QDict *resp;
     uint32_t n;
+    gint64 end;
     Hermes h;
 
     hermes_start(&h, "-device hermes,addr=04.0,f1=on,f1-window=64M");
@@ -1619,7 +1620,9 @@ static void test_f1(void)
     g_assert_cmphex(qpci_io_readl(dev, h.bar2[0], XDMA_IRQ + IRQ_USER_IE), ==,
                     1);
     n = qpci_io_readl(dev, h.bar2[0], XDMA_H2C(0) + CH_COMPLETED);
+    end = g_get_monotonic_time() + WAIT_US;
     while (qpci_io_readl(dev, h.bar2[0], XDMA_H2C(0) + CH_COMPLETED) == n) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
         g_usleep(1000);
     }
     qpci_io_writel(dev, h.bar2[0], XDMA_H2C(0) + CH_CONTROL_W1C, 1);
@@ -3198,6 +3201,13 @@ static void test_bad_config(void)
         { "map-memory", 1000 }, { "map-memory", 1073742848 },
         { "f1-window", 64 * MiB }, { "x-mem-window", 64 * MiB },
     };
+    static const struct {
+        const char *prop;
+        int value;
+    } bad_f1[] = {
+        { "f1-window", 100 * MiB }, { "f1-window", 16 * MiB },
+        { "x-mem-window", 1000 }, { "x-mem-window", 2048 },
+    };
     QTestState *qts = qtest_init("-machine pc -nodefaults");
     size_t k;
 
@@ -3206,6 +3216,16 @@ static void test_bad_config(void)
                                 "'arguments': { 'driver': 'hermes', "
                                 "'id': 'bad', %s: %d } }",
                                 bad[k].prop, bad[k].value);
+
+        g_assert_true(qdict_haskey(resp, "error"));
+        qobject_unref(resp);
+    }
+    /* the windows' own checks, with f1=on */
+    for (k = 0; k < ARRAY_SIZE(bad_f1); k++) {
+        QDict *resp = qtest_qmp(qts, "{ 'execute': 'device_add', "
+                                "'arguments': { 'driver': 'hermes', "
+                                "'id': 'bad', 'f1': true, %s: %d } }",
+                                bad_f1[k].prop, bad_f1[k].value);
 
         g_assert_true(qdict_haskey(resp, "error"));
         qobject_unref(resp);

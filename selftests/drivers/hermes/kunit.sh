@@ -37,5 +37,6 @@ END {
 }' "$RESULTS"
 rc=$?
 sed 's/^/# /' "$RESULTS"
-modprobe -r hermes_backend_test
+# rmmod: modprobe -r would unload hermes and xdma too when unused
+rmmod hermes_backend_test
 exit $rc
