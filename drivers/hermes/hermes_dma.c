@@ -76,7 +76,7 @@ static int hermes_dma_run(struct hermes_dev *hd, struct hermes_dma_chan *ch,
 	dma_cookie_t cookie;
 	int err;
 
-	/* a failed device lost bus mastering: nothing would move */
+	/* removed or failed: no new transfer (a failed one lost bus mastering) */
 	if (READ_ONCE(hd->dead))
 		return -ENODEV;
 
