@@ -2407,12 +2407,6 @@ static void test_migrate_fuzz(void)
 }
 
 /*
- * A stream whose DMA walk is mid-descriptor with a descriptor that ends
- * past device memory is refused on load (the destination stops with an
- * error) instead of resuming the copy out of bounds.  The stream is one
- * an idle device saved, with the first H2C channel's state rewritten.
- */
-/*
  * A chain paused with the VM inside an adjacent group goes on, on the
  * destination, inside that group: the next pointers in it are garbage,
  * so a walk that lost its place would stop with DESC_ERROR.
@@ -2468,6 +2462,12 @@ static void test_migrate_adjacent(void)
     unlink(sock);
 }
 
+/*
+ * A stream whose DMA walk is mid-descriptor with a descriptor that ends
+ * past device memory is refused on load (the destination stops with an
+ * error) instead of resuming the copy out of bounds.  The stream is one
+ * an idle device saved, with the first H2C channel's state rewritten.
+ */
 static void test_migrate_bad_dma(void)
 {
     /* num_engines, num_pslots, num_dslots, pslot_size, dslot_size */
