@@ -40,10 +40,19 @@
 #include "migration/vmstate.h"
 #include "qom/object.h"
 #include "hermes-ebpf.h"
+#include "hermes-cosim.h"
 #include "trace.h"
 
+/*
+ * hermes-base holds what both devices share: the PCI function, its BARs
+ * and the XDMA.  hermes is the model, with its engines in C; hermes-f1 is
+ * the AWS F1 card whose custom logic is rtl/hermes_cl.v, co-simulated in
+ * hermes-f1-sim (hermes-cosim.c).
+ */
+#define TYPE_HERMES_BASE "hermes-base"
 #define TYPE_HERMES "hermes"
-OBJECT_DECLARE_TYPE(HermesState, HermesClass, HERMES)
+#define TYPE_HERMES_F1 "hermes-f1"
+OBJECT_DECLARE_TYPE(HermesState, HermesClass, HERMES_BASE)
 
 #define HERMES_VENDOR_ID        0x1de5
 #define HERMES_DEVICE_ID        0x3000
@@ -436,6 +445,13 @@ struct HermesState {
     bool f1;                    /* the AWS F1 identity */
     uint64_t f1_window;         /* BAR4 size with f1, 0: HERMES_F1_WINDOW */
     uint64_t x_mem_window;      /* BAR4 size with f1, may be below EHMEMSZ */
+    char *sim_path;             /* hermes-f1: the simulator's socket */
+
+    /* hermes-f1: the custom logic in the simulator */
+    HermesCosim *cosim;
+    uint32_t cl_engines;        /* its EHENG engine count */
+    uint32_t cl_irq_pend;       /* user interrupts not yet sent as MSI-X */
+    uint8_t *cl_bounce;         /* XDMA data on its way to or from the CL */
 
     /* Derived layout, constant after realize */
     uint64_t psoff;
@@ -473,6 +489,7 @@ struct HermesClass {
     PCIDeviceClass parent_class;
 
     DeviceRealize parent_realize;
+    bool cosim;                 /* hermes-f1: the card is in the simulator */
 };
 
 /* Interrupts */
@@ -493,6 +510,41 @@ static void hermes_notify_engine(HermesState *s, unsigned e)
 
     trace_hermes_irq("engine", e, vector);
     hermes_notify(s, vector);
+}
+
+/* The engines whose user interrupts the XDMA carries */
+static unsigned hermes_user_irqs(HermesState *s)
+{
+    return s->cosim ? s->cl_engines : s->num_engines;
+}
+
+/*
+ * hermes-f1: the custom logic pulses cl_sh_apppf_irq_req and the shell
+ * sends the MSI-X message of USER_VEC_NUM, or keeps the request pending
+ * while USER_INT_EN masks it or the VM is stopped.
+ */
+static void hermes_f1_irq_deliver(HermesState *s)
+{
+    uint32_t send = s->cl_irq_pend & s->user_ie;
+    unsigned i;
+
+    if (!s->vm_running || s->unrealized) {
+        return;
+    }
+    s->cl_irq_pend &= ~send;
+    for (i = 0; send; i++, send >>= 1) {
+        if (send & 1) {
+            hermes_notify_engine(s, i);
+        }
+    }
+}
+
+static void hermes_f1_irq(void *opaque, uint32_t mask)
+{
+    HermesState *s = opaque;
+
+    s->cl_irq_pend |= mask & MAKE_64BIT_MASK(0, hermes_user_irqs(s));
+    hermes_f1_irq_deliver(s);
 }
 
 /* Engines: completion, on the BQL side */
@@ -1902,6 +1954,93 @@ static const MemoryRegionOps hermes_bar1_ops = {
     },
 };
 
+/*
+ * hermes-f1: BAR0 is the OCL AXI-Lite port and BAR4 the DMA_PCIS port of
+ * the custom logic.  What does not complete reads as all-ones, as a PCIe
+ * read of a card that does not answer; BAR4 outside the device memory
+ * never reaches the simulator.
+ */
+static uint64_t hermes_f1_bar0_read(void *opaque, hwaddr addr, unsigned size)
+{
+    HermesState *s = opaque;
+    uint32_t val;
+
+    if (s->unrealized ||
+        !hermes_cosim_ocl_read(s->cosim, addr & ~3ULL, &val)) {
+        return MAKE_64BIT_MASK(0, 8 * size);
+    }
+    return extract32(val, 8 * (addr & 3), 8 * size);
+}
+
+static void hermes_f1_bar0_write(void *opaque, hwaddr addr, uint64_t val,
+                                 unsigned size)
+{
+    HermesState *s = opaque;
+    unsigned lane = addr & 3;
+
+    if (!s->unrealized) {
+        hermes_cosim_ocl_write(s->cosim, addr & ~3ULL, val << (8 * lane),
+                               MAKE_64BIT_MASK(lane, size));
+    }
+}
+
+/* AXI-Lite is 32 bits wide: wider accesses are split, narrower strobed */
+static const MemoryRegionOps hermes_f1_bar0_ops = {
+    .read = hermes_f1_bar0_read,
+    .write = hermes_f1_bar0_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 4,
+    },
+};
+
+static uint64_t hermes_f1_bar4_read(void *opaque, hwaddr addr, unsigned size)
+{
+    HermesState *s = opaque;
+    uint8_t buf[8];
+
+    if (s->unrealized || !hermes_bar4_backed(s, addr, size, false)) {
+        return 0;
+    }
+    if (hermes_cosim_pcis_read(s->cosim, addr, buf, size,
+                               HERMES_COSIM_ID_BAR4)) {
+        return MAKE_64BIT_MASK(0, 8 * size);
+    }
+    return ldn_le_p(buf, size);
+}
+
+static void hermes_f1_bar4_write(void *opaque, hwaddr addr, uint64_t val,
+                                 unsigned size)
+{
+    HermesState *s = opaque;
+    uint8_t buf[8];
+
+    if (s->unrealized || !hermes_bar4_backed(s, addr, size, true)) {
+        return;
+    }
+    stn_le_p(buf, size, val);
+    hermes_cosim_pcis_write(s->cosim, addr, buf, size, HERMES_COSIM_ID_BAR4);
+}
+
+static const MemoryRegionOps hermes_f1_bar4_ops = {
+    .read = hermes_f1_bar4_read,
+    .write = hermes_f1_bar4_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+    },
+};
+
 /* BAR2: XDMA subset */
 
 /* Channel interrupt bit in CHAN_INT_EN: H2C channels, then C2H */
@@ -2001,6 +2140,45 @@ static uint32_t hermes_dma_fetch(HermesDmaChannel *ch)
     return 0;
 }
 
+/* @len bytes between guest memory at @host and device memory at @card */
+static uint32_t hermes_dma_move(HermesDmaChannel *ch, uint64_t host,
+                                uint64_t card, uint32_t len)
+{
+    HermesState *s = ch->dev;
+
+    if (ch->h2c) {
+        return pci_dma_read(PCI_DEVICE(s), host, s->mem + card, len) ?
+               XDMA_ST_READ_ERROR : 0;
+    }
+    return pci_dma_write(PCI_DEVICE(s), host, s->mem + card, len) ?
+           XDMA_ST_WRITE_ERROR : 0;
+}
+
+/*
+ * hermes-f1: the same through DMA_PCIS bursts with the channel's AXI ID.
+ * PG195: a failed PCIe read of H2C and a failed AXI read of C2H are read
+ * errors, a failed AXI write of H2C and PCIe write of C2H write errors.
+ */
+static uint32_t hermes_dma_move_cl(HermesDmaChannel *ch, uint64_t host,
+                                   uint64_t card, uint32_t len)
+{
+    HermesState *s = ch->dev;
+    uint8_t *buf = s->cl_bounce;
+
+    if (ch->h2c) {
+        if (pci_dma_read(PCI_DEVICE(s), host, buf, len)) {
+            return XDMA_ST_READ_ERROR;
+        }
+        return hermes_cosim_pcis_write(s->cosim, card, buf, len, ch->index) ?
+               XDMA_ST_WRITE_ERROR : 0;
+    }
+    if (hermes_cosim_pcis_read(s->cosim, card, buf, len, ch->index)) {
+        return XDMA_ST_READ_ERROR;
+    }
+    return pci_dma_write(PCI_DEVICE(s), host, buf, len) ?
+           XDMA_ST_WRITE_ERROR : 0;
+}
+
 /*
  * Move the bytes of a channel's chain until it ends or until about
  * XDMA_STEP_BYTES have moved, then yield to the main loop, even in the
@@ -2011,7 +2189,6 @@ static void hermes_dma_bh(void *opaque)
 {
     HermesDmaChannel *ch = opaque;
     HermesState *s = ch->dev;
-    PCIDevice *pdev = PCI_DEVICE(s);
     uint64_t moved = 0;
 
     /* DMA pauses with the VM: hermes_vm_state_change() resumes it */
@@ -2020,7 +2197,6 @@ static void hermes_dma_bh(void *opaque)
     }
     while (moved < XDMA_STEP_BYTES) {
         uint32_t err, chunk;
-        MemTxResult r;
 
         if (!ch->cur_valid) {
             /* RUN cleared: stop between descriptors (PG195) */
@@ -2035,19 +2211,16 @@ static void hermes_dma_bh(void *opaque)
             }
             moved += XDMA_DESC_SIZE;
         }
-        chunk = MIN(ch->cur_len - ch->cur_done, XDMA_STEP_BYTES);
+        chunk = MIN(ch->cur_len - ch->cur_done,
+                    s->cosim ? HERMES_COSIM_MAX_DATA : XDMA_STEP_BYTES);
         if (chunk) {
             uint64_t host = ch->cur_host + ch->cur_done;
-            uint8_t *card = s->mem + ch->cur_card + ch->cur_done;
+            uint64_t card = ch->cur_card + ch->cur_done;
 
-            if (ch->h2c) {
-                r = pci_dma_read(pdev, host, card, chunk);
-            } else {
-                r = pci_dma_write(pdev, host, card, chunk);
-            }
-            if (r != MEMTX_OK) {
-                hermes_dma_stop(ch, ch->h2c ? XDMA_ST_READ_ERROR
-                                            : XDMA_ST_WRITE_ERROR);
+            err = s->cosim ? hermes_dma_move_cl(ch, host, card, chunk)
+                           : hermes_dma_move(ch, host, card, chunk);
+            if (err) {
+                hermes_dma_stop(ch, err);
                 return;
             }
             ch->cur_done += chunk;
@@ -2140,6 +2313,9 @@ static uint32_t hermes_user_irq_req(HermesState *s)
     uint32_t req = 0;
     unsigned i;
 
+    if (s->cosim) {
+        return s->cl_irq_pend;
+    }
     for (i = 0; i < s->num_engines; i++) {
         req |= (uint32_t)s->engines[i].done << i;
     }
@@ -2260,7 +2436,7 @@ static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
     HermesState *s = opaque;
     unsigned blk = addr >> 12, chan = (addr >> 8) & 0xf, reg = addr & 0xff;
     HermesDmaChannel *ch = hermes_dma_channel(s, blk, chan);
-    uint32_t engines_mask = MAKE_64BIT_MASK(0, s->num_engines);
+    uint32_t engines_mask = MAKE_64BIT_MASK(0, hermes_user_irqs(s));
 
     if (s->unrealized) {
         return;     /* its bottom halves are gone */
@@ -2318,9 +2494,15 @@ static void hermes_xdma_write(void *opaque, hwaddr addr, uint64_t val,
         switch (reg) {
         case XDMA_IRQ_USER_IE:
             s->user_ie = val & engines_mask;
+            if (s->cosim) {
+                hermes_f1_irq_deliver(s);
+            }
             return;
         case XDMA_IRQ_USER_IE_W1S:
             s->user_ie |= val & engines_mask;
+            if (s->cosim) {
+                hermes_f1_irq_deliver(s);
+            }
             return;
         case XDMA_IRQ_USER_IE_W1C:
             s->user_ie &= ~val;
@@ -2369,6 +2551,17 @@ static const MemoryRegionOps hermes_xdma_ops = {
 
 /* Device life cycle */
 
+static bool hermes_check_f1_window(HermesState *s, Error **errp)
+{
+    if (s->f1_window && (!is_power_of_2(s->f1_window) ||
+                         s->f1_window > HERMES_F1_WINDOW)) {
+        error_setg(errp, "hermes: f1-window must be a power of two, at "
+                   "most %" PRIu64 " GiB", (uint64_t)(HERMES_F1_WINDOW / GiB));
+        return false;
+    }
+    return true;
+}
+
 static bool hermes_check_config(HermesState *s, Error **errp)
 {
     uint64_t total;
@@ -2383,10 +2576,7 @@ static bool hermes_check_config(HermesState *s, Error **errp)
         error_setg(errp, "hermes: f1-window and x-mem-window need f1=on");
         return false;
     }
-    if (s->f1_window && (!is_power_of_2(s->f1_window) ||
-                         s->f1_window > HERMES_F1_WINDOW)) {
-        error_setg(errp, "hermes: f1-window must be a power of two, at "
-                   "most %" PRIu64 " GiB", (uint64_t)(HERMES_F1_WINDOW / GiB));
+    if (!hermes_check_f1_window(s, errp)) {
         return false;
     }
     if (s->x_mem_window && (!is_power_of_2(s->x_mem_window) ||
@@ -2456,6 +2646,9 @@ static void hermes_vm_state_change(void *opaque, bool running,
     if (!running) {
         return;
     }
+    if (s->cosim) {
+        hermes_f1_irq_deliver(s);
+    }
     for (i = 0; i < s->num_engines; i++) {
         HermesEngine *e = &s->engines[i];
 
@@ -2476,13 +2669,58 @@ static void hermes_vm_state_change(void *opaque, bool running,
     }
 }
 
-static void hermes_realize(PCIDevice *pdev, Error **errp)
+/*
+ * hermes-f1: connect to the simulator and take the layout from the
+ * custom logic's own registers.  The device memory is the CL's, behind
+ * DMA_PCIS; no engine runs in QEMU.
+ */
+static bool hermes_f1_attach(HermesState *s, Error **errp)
 {
-    HermesState *s = HERMES(pdev);
-    unsigned i;
+    uint32_t eng, memsz;
 
+    if (!s->sim_path) {
+        error_setg(errp, "hermes-f1: sim, the socket of hermes-f1-sim, "
+                   "is required");
+        return false;
+    }
+    if (!hermes_check_f1_window(s, errp)) {
+        return false;
+    }
+    s->cosim = hermes_cosim_connect(s->sim_path, hermes_f1_irq, s,
+                                    &DEVICE(s)->mem_reentrancy_guard, errp);
+    if (!s->cosim) {
+        return false;
+    }
+    if (!hermes_cosim_ocl_read(s->cosim, EHENG, &eng) ||
+        !hermes_cosim_ocl_read(s->cosim, EHMEMSZ, &memsz)) {
+        error_setg(errp, "hermes-f1: the custom logic does not answer "
+                   "register reads");
+        goto fail;
+    }
+    s->bar4_size = s->f1_window ?: HERMES_F1_WINDOW;
+    if (!memsz || memsz > s->bar4_size) {
+        error_setg(errp, "hermes-f1: the custom logic's memory (EHMEMSZ %u "
+                   "bytes) does not fit the f1-window of %" PRIu64 " bytes",
+                   memsz, s->bar4_size);
+        goto fail;
+    }
+    s->mem_size = memsz;
+    /* the driver refuses more than the XDMA's user interrupts */
+    s->cl_engines = MIN(eng & 0xff, XDMA_USER_IRQS);
+    s->cl_bounce = g_malloc(HERMES_COSIM_MAX_DATA);
+    return true;
+
+fail:
+    hermes_cosim_close(s->cosim);
+    s->cosim = NULL;
+    return false;
+}
+
+/* hermes: check the properties, lay out the memory, set the caps */
+static bool hermes_model_init(HermesState *s, Error **errp)
+{
     if (!hermes_check_config(s, errp)) {
-        return;
+        return false;
     }
 
     s->psoff = 0;
@@ -2495,7 +2733,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         if (s->bar4_size < s->mem_size && !s->x_mem_window) {
             error_setg(errp, "hermes: f1-window is smaller than the device "
                        "memory (%u bytes)", s->mem_size);
-            return;
+            return false;
         }
     }
     s->max_insns = MIN(s->pslot_size / 8, HERMES_EBPF_MAX_INSNS);
@@ -2509,6 +2747,19 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
 
     s->num_engines32 = s->num_engines;
     s->mem = g_malloc0(s->mem_size);
+    return true;
+}
+
+static void hermes_realize(PCIDevice *pdev, Error **errp)
+{
+    HermesState *s = HERMES_BASE(pdev);
+    HermesClass *hc = HERMES_BASE_GET_CLASS(s);
+    unsigned i;
+
+    if (hc->cosim ? !hermes_f1_attach(s, errp)
+                  : !hermes_model_init(s, errp)) {
+        return;
+    }
     qemu_mutex_init(&s->map_lock);
 
     if (s->f1) {
@@ -2519,8 +2770,9 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         pci_set_word(c + PCI_SUBSYSTEM_VENDOR_ID, HERMES_F1_VENDOR_ID);
         pci_set_word(c + PCI_SUBSYSTEM_ID, HERMES_F1_DEVICE_ID);
     }
-    memory_region_init_io(&s->bar0, OBJECT(s), &hermes_bar0_ops, s,
-                          "hermes-regs", HERMES_BAR0_SIZE);
+    memory_region_init_io(&s->bar0, OBJECT(s),
+                          s->cosim ? &hermes_f1_bar0_ops : &hermes_bar0_ops,
+                          s, "hermes-regs", HERMES_BAR0_SIZE);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar0);
     if (s->f1) {
         memory_region_init_io(&s->bar1, OBJECT(s), &hermes_bar1_ops, s,
@@ -2553,8 +2805,9 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         goto fail;
     }
 
-    memory_region_init_io(&s->bar4, OBJECT(s), &hermes_bar4_ops, s,
-                          "hermes-mem", s->bar4_size);
+    memory_region_init_io(&s->bar4, OBJECT(s),
+                          s->cosim ? &hermes_f1_bar4_ops : &hermes_bar4_ops,
+                          s, "hermes-mem", s->bar4_size);
     pci_register_bar(pdev, 4, PCI_BASE_ADDRESS_SPACE_MEMORY |
                      PCI_BASE_ADDRESS_MEM_TYPE_64 |
                      PCI_BASE_ADDRESS_MEM_PREFETCH, &s->bar4);
@@ -2594,11 +2847,13 @@ fail:
     qemu_mutex_destroy(&s->map_lock);
     g_free(s->mem);
     s->mem = NULL;
+    hermes_cosim_close(s->cosim);
+    s->cosim = NULL;
 }
 
 static void hermes_exit(PCIDevice *pdev)
 {
-    HermesState *s = HERMES(pdev);
+    HermesState *s = HERMES_BASE(pdev);
     unsigned i;
 
     s->unrealized = true;
@@ -2629,6 +2884,9 @@ static void hermes_exit(PCIDevice *pdev)
     msix_uninit(pdev, &s->bar2, &s->bar2);
     /* the subregion holds a reference on the device: drop it */
     memory_region_del_subregion(&s->bar2, &s->xdma);
+    /* the simulator ends when its connection does */
+    hermes_cosim_close(s->cosim);
+    s->cosim = NULL;
 }
 
 /*
@@ -2638,7 +2896,7 @@ static void hermes_exit(PCIDevice *pdev)
  */
 static void hermes_finalize(Object *obj)
 {
-    HermesState *s = HERMES(obj);
+    HermesState *s = HERMES_BASE(obj);
     unsigned i;
 
     if (s->engines) {
@@ -2650,14 +2908,21 @@ static void hermes_finalize(Object *obj)
         g_free(s->engines);
     }
     g_free(s->mem);
+    g_free(s->cl_bounce);
 }
 
 static void hermes_qdev_reset(DeviceState *dev)
 {
-    HermesState *s = HERMES(dev);
+    HermesState *s = HERMES_BASE(dev);
 
     hermes_xdma_reset(s);
-    hermes_reset(s);
+    if (s->cosim) {
+        /* a PCI reset of the card resets its custom logic (rst_main_n) */
+        s->cl_irq_pend = 0;
+        hermes_cosim_reset(s->cosim);
+    } else {
+        hermes_reset(s);
+    }
 }
 
 /*
@@ -2667,7 +2932,7 @@ static void hermes_qdev_reset(DeviceState *dev)
  */
 static void hermes_qdev_realize(DeviceState *dev, Error **errp)
 {
-    HermesClass *hc = HERMES_GET_CLASS(dev);
+    HermesClass *hc = HERMES_BASE_GET_CLASS(dev);
     PCIDevice *pdev = PCI_DEVICE(dev);
 
     if (pci_bus_is_express(pci_get_bus(pdev))) {
@@ -3119,46 +3384,94 @@ static const VMStateDescription vmstate_hermes = {
     },
 };
 
-static void hermes_class_init(ObjectClass *klass, void *data)
+/* The custom logic's state lives in the simulator: it cannot move */
+static const VMStateDescription vmstate_hermes_f1_cosim = {
+    .name = TYPE_HERMES_F1,
+    .unmigratable = 1,
+};
+
+static Property hermes_f1_properties[] = {
+    DEFINE_PROP_STRING("sim", HermesState, sim_path),
+    DEFINE_PROP_SIZE("f1-window", HermesState, f1_window, 0),
+    DEFINE_PROP_END_OF_LIST(),
+};
+
+static void hermes_base_class_init(ObjectClass *klass, void *data)
 {
     DeviceClass *dc = DEVICE_CLASS(klass);
     PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
-    HermesClass *hc = HERMES_CLASS(klass);
+    HermesClass *hc = HERMES_BASE_CLASS(klass);
 
     device_class_set_parent_realize(dc, hermes_qdev_realize,
                                     &hc->parent_realize);
     k->realize = hermes_realize;
     k->exit = hermes_exit;
+    k->revision = HERMES_REVISION;
+    k->class_id = HERMES_CLASS_ACCEL;
+    dc->reset = hermes_qdev_reset;
+    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
+}
+
+static void hermes_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+
     k->vendor_id = HERMES_VENDOR_ID;
     k->device_id = HERMES_DEVICE_ID;
     k->subsystem_vendor_id = HERMES_VENDOR_ID;
     k->subsystem_id = HERMES_DEVICE_ID;
-    k->revision = HERMES_REVISION;
-    k->class_id = HERMES_CLASS_ACCEL;
     dc->desc = "Hermes eBPF offload accelerator";
-    dc->reset = hermes_qdev_reset;
     dc->vmsd = &vmstate_hermes;
     device_class_set_props(dc, hermes_properties);
-    set_bit(DEVICE_CATEGORY_MISC, dc->categories);
 }
 
-static const TypeInfo hermes_info = {
-    .name = TYPE_HERMES,
-    .parent = TYPE_PCI_DEVICE,
-    .instance_size = sizeof(HermesState),
-    .instance_finalize = hermes_finalize,
-    .class_size = sizeof(HermesClass),
-    .class_init = hermes_class_init,
-    .interfaces = (InterfaceInfo[]) {
-        { INTERFACE_PCIE_DEVICE },
-        { INTERFACE_CONVENTIONAL_PCI_DEVICE },
-        { },
+static void hermes_f1_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    PCIDeviceClass *k = PCI_DEVICE_CLASS(klass);
+    HermesClass *hc = HERMES_BASE_CLASS(klass);
+
+    k->vendor_id = HERMES_F1_VENDOR_ID;
+    k->device_id = HERMES_F1_DEVICE_ID;
+    k->subsystem_vendor_id = HERMES_F1_VENDOR_ID;
+    k->subsystem_id = HERMES_F1_DEVICE_ID;
+    dc->desc = "Hermes on an AWS F1 card, its custom logic co-simulated "
+               "by hermes-f1-sim";
+    dc->vmsd = &vmstate_hermes_f1_cosim;
+    device_class_set_props(dc, hermes_f1_properties);
+    hc->cosim = true;
+}
+
+static void hermes_f1_instance_init(Object *obj)
+{
+    HERMES_BASE(obj)->f1 = true;
+}
+
+static const TypeInfo hermes_types[] = {
+    {
+        .name = TYPE_HERMES_BASE,
+        .parent = TYPE_PCI_DEVICE,
+        .abstract = true,
+        .instance_size = sizeof(HermesState),
+        .instance_finalize = hermes_finalize,
+        .class_size = sizeof(HermesClass),
+        .class_init = hermes_base_class_init,
+        .interfaces = (InterfaceInfo[]) {
+            { INTERFACE_PCIE_DEVICE },
+            { INTERFACE_CONVENTIONAL_PCI_DEVICE },
+            { },
+        },
+    }, {
+        .name = TYPE_HERMES,
+        .parent = TYPE_HERMES_BASE,
+        .class_init = hermes_class_init,
+    }, {
+        .name = TYPE_HERMES_F1,
+        .parent = TYPE_HERMES_BASE,
+        .instance_init = hermes_f1_instance_init,
+        .class_init = hermes_f1_class_init,
     },
 };
 
-static void hermes_register_types(void)
-{
-    type_register_static(&hermes_info);
-}
-
-type_init(hermes_register_types)
+DEFINE_TYPES(hermes_types)
