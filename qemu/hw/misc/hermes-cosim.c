@@ -127,14 +127,23 @@ static bool hermes_cosim_recv(HermesCosim *c, HermesCosimMsg *m,
     return true;
 }
 
-/* Interrupt requests while no transaction waits */
+/*
+ * Interrupt requests while no transaction waits.  The main loop may have
+ * seen the socket readable for a reply that a vCPU's transaction has
+ * taken since: only a message that is there is read.
+ */
 static void hermes_cosim_readable(void *opaque)
 {
     HermesCosim *c = opaque;
     int64_t deadline = qemu_clock_get_ms(QEMU_CLOCK_REALTIME) +
                        HERMES_COSIM_TIMEOUT_MS;
     HermesCosimMsg m;
+    uint8_t byte;
 
+    if (recv(c->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        return;
+    }
     if (hermes_cosim_recv(c, &m, deadline) && m.type != HERMES_COSIM_IRQ) {
         hermes_cosim_fail(c, "a reply nobody asked for");
     }
