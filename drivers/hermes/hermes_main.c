@@ -102,13 +102,15 @@ static int hermes_engines_show(struct seq_file *m, void *v)
 		u32 blk = HERMES_ENGBLK(i);
 
 		seq_printf(m,
-			   "engine %u: %s, data slot %u commands %llu timeouts %llu failures %llu runs %llu insns %llu errors %llu busy_ns %llu\n",
+			   "engine %u: %s, data slot %u commands %llu timeouts %llu failures %llu runs %llu insns %llu errors %llu busy_ns %llu cycles %llu stalls %llu\n",
 			   i, i < hd->n_run_engines ? "programs" : "control",
 			   e->dslot, e->commands, e->timeouts, e->failures,
 			   hermes_read64(hd, blk + HERMES_CNT_RUNS),
 			   hermes_read64(hd, blk + HERMES_CNT_INSNS),
 			   hermes_read64(hd, blk + HERMES_CNT_ERRORS),
-			   hermes_read64(hd, blk + HERMES_CNT_BUSY));
+			   hermes_read64(hd, blk + HERMES_CNT_BUSY),
+			   hermes_read64(hd, blk + HERMES_CNT_CYCLES),
+			   hermes_read64(hd, blk + HERMES_CNT_STALLS));
 	}
 	return 0;
 }
