@@ -108,13 +108,33 @@ RTL_CLDIFF_BIN := $(RTL_OUT)/cldiff/rtl-cl-diff
 RTL_CLDIFF_COUNT ?= 400
 # programs per TAP line, as in cl_diff_main.cpp
 RTL_CLDIFF_BLOCK := 50
-$(RTL_CLDIFF_BIN): $(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp \
+RTL_CL_AXI := $(RTL_DIR)/sim/cl_axi.cpp $(RTL_DIR)/sim/cl_axi.h
+$(RTL_CLDIFF_BIN): $(RTL_CL_SRCS) $(RTL_CL_AXI) $(RTL_DIR)/sim/cl_diff_main.cpp \
 		$(RTL_DIR)/sim/progen.h $(RTL_OUT)/hermes-ebpf.o
 	@mkdir -p $(@D)
 	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_VFLAGS) \
 		--top-module hermes_cl -Mdir $(@D) -o $(@F) \
 		-CFLAGS -I$(RTL_CENGINE_DIR) -LDFLAGS $(RTL_OUT)/hermes-ebpf.o \
-		$(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_diff_main.cpp
+		$(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_axi.cpp $(RTL_DIR)/sim/cl_diff_main.cpp
+
+# The custom logic as a process for co-simulation with QEMU's hermes-f1
+# device (qemu/hw/misc/hermes-cosim-proto.h): hermes-f1-sim --socket PATH.
+# Four engines so that commands on different engines overlap.  Optimised
+# (verilated.mk compiles with -Os otherwise): its speed is the device's.
+RTL_F1SIM_BIN := $(RTL_OUT)/f1sim/hermes-f1-sim
+RTL_F1SIM_VFLAGS ?= --build-jobs 1 -CFLAGS -O2 -Wno-fatal \
+	-MAKEFLAGS OPT_FAST=-O2 -MAKEFLAGS OPT_GLOBAL=-O2
+RTL_F1SIM_PARAMS ?= -GNENG=4
+$(RTL_F1SIM_BIN): $(RTL_CL_SRCS) $(RTL_CL_AXI) $(RTL_DIR)/sim/f1_sim_main.cpp \
+		$(RTL_CENGINE_DIR)/hermes-cosim-proto.h
+	@mkdir -p $(@D)
+	$(RTL_NICE) $(VERILATOR) --cc --exe --build $(RTL_F1SIM_VFLAGS) \
+		--top-module hermes_cl $(RTL_F1SIM_PARAMS) -Mdir $(@D) -o $(@F) \
+		-CFLAGS -I$(RTL_CENGINE_DIR) \
+		$(RTL_CL_SRCS) $(RTL_DIR)/sim/cl_axi.cpp $(RTL_DIR)/sim/f1_sim_main.cpp
+
+.PHONY: hermes-f1-sim
+hermes-f1-sim: $(RTL_F1SIM_BIN)
 
 # Four TAP documents: rtl-diff prints its plans itself, the validator and
 # custom logic runs print a line per block of programs.

@@ -628,4 +628,16 @@ module hermes_cl #(
             end
         end
     end
+
+    // ------------------------------------------------------------------
+    // Simulation only (rtl/sim/f1_sim_main.cpp): something is in flight
+    // without the host driving a port -- a command from EXEC to its
+    // interrupt, a device reset sweep, an interrupt waiting for its
+    // acknowledge -- so the co-simulator must keep the clock running.
+    // Nothing in the design reads it; synthesis removes it.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire sim_busy /* verilator public_flat_rd */ =
+        (|h_exec) | (|e_exec) | (|e_irq) | devctl_reset | dev_reset |
+        (|irq_pend) | (|irq_out);
+    /* verilator lint_on UNUSEDSIGNAL */
 endmodule

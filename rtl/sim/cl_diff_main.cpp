@@ -11,6 +11,7 @@
 //
 //   rtl-cl-diff SEED N [FIRST]   N programs, a TAP line per 50
 #include "Vhermes_cl.h"
+#include "cl_axi.h"
 #include "progen.h"
 #include "verilated.h"
 
@@ -30,173 +31,16 @@ static const uint64_t STACK_BASE = 0x300000000ull;
 static const uint32_t BUDGET = 4000;
 static const int LIMIT = 200000;       // cycles any single wait may take
 
-static Vhermes_cl *top;
-
-static void tick()
-{
-    top->clk_main_a0 = 0;
-    top->eval();
-    top->clk_main_a0 = 1;
-    top->eval();
-}
-
-static void hang(const char *what)
-{
-    throw std::runtime_error(std::string("AXI handshake timed out: ") + what);
-}
-
-static void lite_write(uint32_t a, uint32_t d, unsigned strb = 0xf)
-{
-    top->sh_ocl_awaddr = a;
-    top->sh_ocl_wdata = d;
-    top->sh_ocl_wstrb = strb;
-    top->sh_ocl_awvalid = 1;
-    top->sh_ocl_wvalid = 1;
-    top->sh_ocl_bready = 1;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool fire = top->ocl_sh_awready && top->ocl_sh_wready;
-        tick();
-        if (fire)
-            break;
-        if (n > LIMIT)
-            hang("AW/W");
-    }
-    top->sh_ocl_awvalid = 0;
-    top->sh_ocl_wvalid = 0;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool b = top->ocl_sh_bvalid;
-        tick();
-        if (b)
-            break;
-        if (n > LIMIT)
-            hang("B");
-    }
-    top->sh_ocl_bready = 0;
-}
+static ClAxi *axi;
 
 static uint32_t lite_read(uint32_t a)
 {
-    top->sh_ocl_araddr = a;
-    top->sh_ocl_arvalid = 1;
-    top->sh_ocl_rready = 1;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool fire = top->ocl_sh_arready;
-        tick();
-        if (fire)
-            break;
-        if (n > LIMIT)
-            hang("AR");
-    }
-    top->sh_ocl_arvalid = 0;
-    uint32_t d = 0;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool r = top->ocl_sh_rvalid;
-        d = top->ocl_sh_rdata;
-        tick();
-        if (r)
-            break;
-        if (n > LIMIT)
-            hang("R");
-    }
-    top->sh_ocl_rready = 0;
-    return d;
+    return axi->lite_read(a);
 }
 
-static uint64_t read64(uint32_t a)
+static void lite_write(uint32_t a, uint32_t d)
 {
-    uint64_t lo = lite_read(a);
-    return lo | (uint64_t)lite_read(a + 4) << 32;
-}
-
-// DMA of whole 64-byte rows, one burst.
-static void dma_write(uint64_t addr, const uint8_t *p, size_t rows)
-{
-    top->sh_cl_dma_pcis_awaddr = addr;
-    top->sh_cl_dma_pcis_awlen = rows - 1;
-    top->sh_cl_dma_pcis_awsize = 6;
-    top->sh_cl_dma_pcis_awid = 3;
-    top->sh_cl_dma_pcis_awvalid = 1;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool fire = top->cl_sh_dma_pcis_awready;
-        tick();
-        if (fire)
-            break;
-        if (n > LIMIT)
-            hang("DMA AW");
-    }
-    top->sh_cl_dma_pcis_awvalid = 0;
-    for (size_t r = 0; r < rows; r++) {
-        for (int w = 0; w < 16; w++) {
-            const uint8_t *q = p + 64 * r + 4 * w;
-            top->sh_cl_dma_pcis_wdata[w] = q[0] | q[1] << 8 | q[2] << 16 | (uint32_t)q[3] << 24;
-        }
-        top->sh_cl_dma_pcis_wstrb = ~0ull;
-        top->sh_cl_dma_pcis_wlast = (r + 1 == rows);
-        top->sh_cl_dma_pcis_wvalid = 1;
-        for (int n = 0;; n++) {
-            top->eval();
-            bool fire = top->cl_sh_dma_pcis_wready;
-            tick();
-            if (fire)
-                break;
-            if (n > LIMIT)
-                hang("DMA W");
-        }
-    }
-    top->sh_cl_dma_pcis_wvalid = 0;
-    top->sh_cl_dma_pcis_wlast = 0;
-    top->sh_cl_dma_pcis_bready = 1;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool b = top->cl_sh_dma_pcis_bvalid;
-        tick();
-        if (b)
-            break;
-        if (n > LIMIT)
-            hang("DMA B");
-    }
-    top->sh_cl_dma_pcis_bready = 0;
-}
-
-static void dma_read(uint64_t addr, uint8_t *p, size_t rows)
-{
-    top->sh_cl_dma_pcis_araddr = addr;
-    top->sh_cl_dma_pcis_arlen = rows - 1;
-    top->sh_cl_dma_pcis_arsize = 6;
-    top->sh_cl_dma_pcis_arid = 5;
-    top->sh_cl_dma_pcis_arvalid = 1;
-    for (int n = 0;; n++) {
-        top->eval();
-        bool fire = top->cl_sh_dma_pcis_arready;
-        tick();
-        if (fire)
-            break;
-        if (n > LIMIT)
-            hang("DMA AR");
-    }
-    top->sh_cl_dma_pcis_arvalid = 0;
-    top->sh_cl_dma_pcis_rready = 1;
-    for (size_t r = 0; r < rows; r++) {
-        for (int n = 0;; n++) {
-            top->eval();
-            bool v = top->cl_sh_dma_pcis_rvalid;
-            if (v)
-                for (int w = 0; w < 16; w++)
-                    for (int b = 0; b < 4; b++)
-                        p[64 * r + 4 * w + b] = top->cl_sh_dma_pcis_rdata[w] >> (8 * b);
-            tick();
-            if (v)
-                break;
-            if (n > LIMIT)
-                hang("DMA R");
-        }
-    }
-    top->sh_cl_dma_pcis_rready = 0;
+    axi->lite_write(a, d);
 }
 
 // A command on engine e; returns the response words.
@@ -207,7 +51,7 @@ static void command(int e, const uint32_t req[8], uint32_t resp[4])
     lite_write(0x2000 + 8 * e, 1);
     for (int n = 0; !(lite_read(0x2000 + 8 * e) & 0x100); n++)
         if (n > LIMIT)
-            hang("DONE");
+            throw std::runtime_error("command timed out: DONE never set");
     for (int i = 0; i < 4; i++)
         resp[i] = lite_read(0x1020 + 48 * e + 4 * i);
 }
@@ -236,13 +80,11 @@ int main(int argc, char **argv)
     int count = atoi(argv[2]);
     int tap = argc > 3 ? atoi(argv[3]) : 0;
 
-    top = new Vhermes_cl;
-    top->rst_main_n = 0;
-    for (int i = 0; i < 8; i++)
-        tick();
-    top->rst_main_n = 1;
-    for (int i = 0; i < 4; i++)
-        tick();
+    Vhermes_cl *top = new Vhermes_cl;
+    axi = new ClAxi(top, LIMIT);
+    axi->reset(8);
+    for (int i = 0; i < 3; i++)
+        axi->tick();
 
     HermesEbpfCaps caps;
     hermes_ebpf_caps_full(&caps);
@@ -314,19 +156,19 @@ int main(int argc, char **argv)
                 for (size_t k = 0; k < c.prog.size(); k++)
                     for (int j = 0; j < 8; j++)
                         img[8 * k + j] = c.prog[k] >> (8 * j);
-                dma_write(PSOFF + ps * PSSZE, img.data(), img.size() / 64);
-                dma_write(DSOFF + ds * DSSZE, slot.data(), DSSZE / 64);
+                axi->dma_write(PSOFF + ps * PSSZE, img.data(), img.size());
+                axi->dma_write(DSOFF + ds * DSSZE, slot.data(), DSSZE);
                 uint32_t rq[8] = { 0x80u | 0x100u | (uint32_t)(i & 0xffff) << 16, 0,
                                    ps | ds << 8, (uint32_t)c.prog.size() * 8,
                                    0, (uint32_t)dlen, 1, BUDGET };
                 command(e, rq, resp);
                 uint32_t blk = 0x3000 + 128 * e;
                 unsigned st = resp[0] >> 16 & 0xff, kind = resp[0] >> 24;
-                uint64_t r0 = read64(blk + 0x00), insns = read64(blk + 0x08);
-                uint64_t faddr = read64(blk + 0x18);
+                uint64_t r0 = axi->read64(blk + 0x00), insns = axi->read64(blk + 0x08);
+                uint64_t faddr = axi->read64(blk + 0x18);
                 uint32_t fpc = lite_read(blk + 0x20), rfault = lite_read(blk + 0x24);
                 std::vector<uint8_t> back(DSSZE);
-                dma_read(DSOFF + ds * DSSZE, back.data(), DSSZE / 64);
+                axi->dma_read(DSOFF + ds * DSSZE, back.data(), DSSZE);
 
                 char m[512] = "";
                 int len = 0;
@@ -378,6 +220,7 @@ int main(int argc, char **argv)
         failed++;
     }
     top->final();
+    delete axi;
     delete top;
     return failed ? 1 : 0;
 }
