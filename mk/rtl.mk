@@ -8,6 +8,7 @@
 #   make check-rtl-diff         random and corpus programs, RTL vs C engine
 #   make check-rtl-axi          custom logic driven through AXI like the driver
 #   make bench-rtl              cycles/CPI per program, yosys cell counts
+#   make hermes-f1-sim          the CL as a process for QEMU's hermes-f1
 
 BUILD ?= $(CURDIR)/build
 SHARED ?= $(abspath $(CURDIR)/../shared)
@@ -136,8 +137,9 @@ $(RTL_F1SIM_BIN): $(RTL_CL_SRCS) $(RTL_CL_AXI) $(RTL_DIR)/sim/f1_sim_main.cpp \
 .PHONY: hermes-f1-sim
 hermes-f1-sim: $(RTL_F1SIM_BIN)
 
-# Four TAP documents: rtl-diff prints its plans itself, the validator and
-# custom logic runs print a line per block of programs.
+# Five TAP documents: rtl-diff prints its plans itself, the validator and
+# custom logic runs print a line per block of programs, and the smoke test
+# of hermes-f1-sim (the co-simulator, driven as QEMU's device would) its own.
 CHECK_SUITES += rtl-diff
 .PHONY: check-rtl-diff
 check-rtl-diff:
@@ -160,6 +162,11 @@ check-rtl-diff:
 		echo "not ok 3000 - rtl-diff: custom logic build failed ($(RTL_OUT)/cldiff-build.log)"; \
 		exit 1; fi; \
 	$(RTL_NICE) $(RTL_CLDIFF_BIN) $(RTL_DIFF_SEED) $(RTL_CLDIFF_COUNT) 3000 || rc=1; \
+	if ! $(RTL_MAKE) $(RTL_F1SIM_BIN) >$(RTL_OUT)/f1sim-build.log 2>&1; then \
+		echo "1..1"; \
+		echo "not ok 4000 - rtl-diff: hermes-f1-sim build failed ($(RTL_OUT)/f1sim-build.log)"; \
+		exit 1; fi; \
+	$(RTL_NICE) $(PYTHON3) $(RTL_DIR)/sim/f1_sim_smoke.py $(RTL_F1SIM_BIN) 4000 || rc=1; \
 	exit $$rc
 
 # The custom logic driven through its AXI ports like the driver would.
