@@ -2,7 +2,8 @@
 #
 # Hermes QEMU device model (qemu/hw/misc/hermes.c): its qtests
 # (qemu/tests/qtest/hermes-test.c), built in QEMU's own build tree after
-# the `qemu` target and run against build/qemu/qemu-system-x86_64.
+# the `qemu` target and run against build/qemu/qemu-system-x86_64; the
+# hermes-f1 cases start the simulator of mk/rtl.mk (HERMES_F1_SIM).
 #
 #   make check-qtest     build and run the qtests, TAP on standard output
 #   make fuzz-qemu       QEMU's generic fuzzer on the device for FUZZ_SECONDS
@@ -14,6 +15,7 @@
 
 QTEST_BIN := $(BUILD)/qemu/tests/qtest/hermes-test
 QTEST_LOG := $(BUILD)/check/qtest-build.log
+QTEST_SIM_LOG := $(BUILD)/check/qtest-sim-build.log
 QTEST_QEMU := $(BUILD)/qtest/qemu-system-x86_64
 QTEST_TIMEOUT ?= 900
 
@@ -26,10 +28,15 @@ check-qtest: qemu
 		{ grep -B2 -A12 -m3 error $(QTEST_LOG) >&2; \
 		  echo "not ok 1 - build tests/qtest/hermes-test (log: $(QTEST_LOG))"; \
 		  exit 1; }
+	@$(MAKE) --no-print-directory -s hermes-f1-sim > $(QTEST_SIM_LOG) 2>&1 || \
+		{ tail -20 $(QTEST_SIM_LOG) >&2; \
+		  echo "not ok 1 - build hermes-f1-sim (log: $(QTEST_SIM_LOG))"; \
+		  exit 1; }
 	@printf '#!/bin/sh\nexec %s -L %s "$$@"\n' \
 		$(BUILD)/qemu/qemu-system-x86_64 $(BUILD)/firmware > $(QTEST_QEMU)
 	@chmod +x $(QTEST_QEMU)
-	@QTEST_QEMU_BINARY=$(QTEST_QEMU) timeout $(QTEST_TIMEOUT) $(QTEST_BIN) --tap
+	@QTEST_QEMU_BINARY=$(QTEST_QEMU) HERMES_F1_SIM=$(RTL_F1SIM_BIN) \
+		timeout $(QTEST_TIMEOUT) $(QTEST_BIN) --tap
 
 # QEMU's generic fuzzer on the device, outside CI (tools/build/qemu-fuzz.sh):
 # QEMU built with clang, libFuzzer and ASan in build/qemu-fuzz, then

@@ -3325,7 +3325,7 @@ static void test_batch(void)
     static const uint8_t ffirst[] = { 0, 1, 2, 9 };
     uint8_t in[256], expect[256], out[256];
     uint32_t olen[8], exp_len, ilen, plen;
-    uint64_t val, runs;
+    uint64_t val;
     bool keep[8];
     uint8_t ps, ds;
     Hermes h;
@@ -3534,6 +3534,217 @@ static void test_batch_abort(void)
     hermes_stop(&h);
 }
 
+/*
+ * hermes-f1: the card whose custom logic is rtl/hermes_cl.v, run by
+ * hermes-f1-sim (HERMES_F1_SIM names the binary; make check-qtest builds
+ * it).  No guest kernel: what breaks here is the bridge, not the driver.
+ */
+typedef struct F1Sim {
+    GPid pid;
+    char *dir;
+    char *sock;
+} F1Sim;
+
+static bool f1_sim_start(F1Sim *sim)
+{
+    const char *bin = g_getenv("HERMES_F1_SIM");
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+    GError *err = NULL;
+    char *argv[4];
+
+    if (!bin) {
+        g_test_skip("HERMES_F1_SIM is not set: make check-qtest sets it");
+        return false;
+    }
+    sim->dir = g_dir_make_tmp("hermes-f1-XXXXXX", &err);
+    g_assert_no_error(err);
+    sim->sock = g_build_filename(sim->dir, "sim.sock", NULL);
+    argv[0] = (char *)bin;
+    argv[1] = (char *)"--socket";
+    argv[2] = sim->sock;
+    argv[3] = NULL;
+    g_assert_true(g_spawn_async(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &sim->pid, &err));
+    g_assert_no_error(err);
+    while (!g_file_test(sim->sock, G_FILE_TEST_EXISTS)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(10000);
+    }
+    return true;
+}
+
+/* The simulator ends by itself once QEMU has closed the connection. */
+static int f1_sim_wait(F1Sim *sim)
+{
+    int status;
+
+    g_assert_cmpint(waitpid(sim->pid, &status, 0), ==, sim->pid);
+    g_spawn_close_pid(sim->pid);
+    rmdir(sim->dir);
+    g_free(sim->sock);
+    g_free(sim->dir);
+    return status;
+}
+
+static void f1_start(Hermes *h, F1Sim *sim)
+{
+    char *dev = g_strdup_printf("-device hermes-f1,addr=04.0,sim=%s,"
+                                "f1-window=1M", sim->sock);
+
+    hermes_start(h, dev);
+    g_free(dev);
+}
+
+static void test_f1_registers(void)
+{
+    char bld[49] = { 0 };
+    F1Sim sim;
+    Hermes h;
+    int k;
+
+    if (!f1_sim_start(&sim)) {
+        return;
+    }
+    f1_start(&h, &sim);
+    g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_VENDOR_ID), ==,
+                    F1_VENDOR_ID);
+    g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_DEVICE_ID), ==,
+                    F1_DEVICE_ID);
+    g_assert_cmpuint(bar_size(h.dev[0], 0), ==, 32 * MiB);
+    g_assert_cmpuint(bar_size(h.dev[0], 4), ==, 1 * MiB);
+
+    /* the RTL's own registers, through AXI-Lite */
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    for (k = 0; k < 48; k++) {
+        bld[k] = qpci_io_readb(h.dev[0], h.bar0[0], EHBLD + k);
+    }
+    g_assert_cmpstr(bld, ==, "hermes-rtl");
+    g_assert_cmphex(rd32(&h, 0, EHCAPSIG), ==, 0x534d5248);
+    /* v4 with atomics, div/mod and local calls; no helpers, maps, batches */
+    g_assert_cmphex(rd32(&h, 0, EHCAPISA), ==, 4 | 0xb00);
+    g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0x3);
+    g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0);
+    g_assert_cmpuint(qpci_io_readb(h.dev[0], h.bar0[0], EHENG), ==, 4);
+    g_assert_cmpuint(rd64(&h, 0, EHMEMSZ), <=, 1 * MiB);
+    /* byte writes reach the CL with their strobes: the request buffer */
+    wr32(&h, 0, EHCMDREQ(1) + 28, 0xa5a5a5a5);
+    qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDREQ(1) + 29, 0x3c);
+    g_assert_cmphex(rd32(&h, 0, EHCMDREQ(1) + 28), ==, 0xa5a53ca5);
+    hermes_stop(&h);
+    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+}
+
+/*
+ * XDMA transfers become DMA_PCIS bursts: bytes written through H2C at an
+ * odd card address come back through C2H and through BAR4; a descriptor
+ * past the CL's memory never reaches it.
+ */
+static void test_f1_dma(void)
+{
+    uint64_t desc, src, dst, mem;
+    uint8_t in[5000], out[5000];
+    uint32_t done;
+    F1Sim sim;
+    Hermes h;
+    int k;
+
+    if (!f1_sim_start(&sim)) {
+        return;
+    }
+    f1_start(&h, &sim);
+    mem = rd64(&h, 0, EHMEMSZ);
+    desc = guest_alloc(&h.alloc, 4096);
+    src = guest_alloc(&h.alloc, sizeof(in));
+    dst = guest_alloc(&h.alloc, sizeof(out));
+    for (k = 0; k < sizeof(in); k++) {
+        in[k] = k * 7 + 3;
+    }
+    qtest_memwrite(h.qts, src, in, sizeof(in));
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, sizeof(in), src, 13, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, sizeof(out), 13, dst, 0);
+    g_assert_cmphex(dma_run(&h, false, desc, &done), ==,
+                    DMA_STOPPED | DMA_COMPLETED);
+    qtest_memread(h.qts, dst, out, sizeof(out));
+    g_assert_cmpmem(in, sizeof(in), out, sizeof(out));
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar4[0], 13 + 4), ==,
+                    ldl_le_p(in + 4));
+    qpci_io_writeb(h.dev[0], h.bar4[0], 14, 0xee);
+    g_assert_cmphex(qpci_io_readw(h.dev[0], h.bar4[0], 13), ==,
+                    in[0] | 0xee00);
+
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, src, mem - 32, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_CARD_RANGE);
+    hermes_stop(&h);
+    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+}
+
+/* A program runs on the RTL engine; its completion is user interrupt 1. */
+static void test_f1_run(void)
+{
+    uint64_t r0, data;
+    uint8_t ps, ds;
+    uint32_t plen;
+    F1Sim sim;
+    Hermes h;
+    Req r;
+
+    if (!f1_sim_start(&sim)) {
+        return;
+    }
+    f1_start(&h, &sim);
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+    data = dslot_addr(&h, 0, ds);
+    qpci_io_writel(h.dev[0], h.bar4[0], data, 0x11223344);
+
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE, 1u << 1);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 1));
+    r = req_run(7, ps, ds, plen);
+    g_assert_cmpuint(cmd_on(&h, 0, 1, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmphex(r0, ==, 0x11223344 + rd32(&h, 0, EHDSSZE));
+    g_assert_cmpuint(rd64(&h, 0, EHENGBLK(1) + RES_INSNS), ==, 3);
+    g_assert_cmpuint(rd64(&h, 0, EHENGBLK(1) + CNT_RUNS), ==, 1);
+    /* the IRQ message may trail the DONE the test polled */
+    while (!qpci_msix_pending(h.dev[0], 8 + 1)) {
+        g_usleep(1000);
+    }
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 0));
+    hermes_stop(&h);
+    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+}
+
+/*
+ * The simulator dies under the guest: QEMU goes on, the card reads as
+ * all-ones (gone from the bus), DMA to it fails.
+ */
+static void test_f1_sim_dies(void)
+{
+    uint64_t desc, src;
+    uint32_t done;
+    F1Sim sim;
+    Hermes h;
+
+    if (!f1_sim_start(&sim)) {
+        return;
+    }
+    f1_start(&h, &sim);
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    kill(sim.pid, SIGKILL);
+    g_assert_true(WIFSIGNALED(f1_sim_wait(&sim)));
+    g_assert_cmphex(rd32(&h, 0, EHVER), ==, 0xffffffff);
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar4[0], 0), ==, 0xffffffff);
+    desc = guest_alloc(&h.alloc, 4096);
+    src = guest_alloc(&h.alloc, 64);
+    put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, src, 0, 0);
+    g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
+                    DMA_STOPPED | DMA_WRITE_ERROR);
+    hermes_stop(&h);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -3574,5 +3785,9 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes/batch", test_batch);
     qtest_add_func("/hermes/batch-errors", test_batch_errors);
     qtest_add_func("/hermes/batch-abort", test_batch_abort);
+    qtest_add_func("/hermes-f1/registers", test_f1_registers);
+    qtest_add_func("/hermes-f1/dma", test_f1_dma);
+    qtest_add_func("/hermes-f1/run", test_f1_run);
+    qtest_add_func("/hermes-f1/sim-dies", test_f1_sim_dies);
     return g_test_run();
 }
