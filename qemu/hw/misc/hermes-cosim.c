@@ -221,38 +221,35 @@ bool hermes_cosim_ocl_write(HermesCosim *c, uint32_t addr, uint32_t val,
     return true;
 }
 
-int hermes_cosim_pcis_read(HermesCosim *c, uint64_t addr, void *buf,
-                           uint32_t len, unsigned id)
+/* One DMA_PCIS transaction of @len bytes, as the simulator splits it */
+static int hermes_cosim_pcis(HermesCosim *c, bool write, uint64_t addr,
+                             void *buf, uint32_t len, unsigned id)
 {
     HermesCosimMsg req = {
-        .type = HERMES_COSIM_PCIS_READ, .addr = addr, .size = len,
-        .data = id,
+        .type = write ? HERMES_COSIM_PCIS_WRITE : HERMES_COSIM_PCIS_READ,
+        .addr = addr, .size = len, .data = id,
     };
     HermesCosimMsg reply;
 
     assert(len && len <= HERMES_COSIM_MAX_DATA);
-    if (!hermes_cosim_call(c, &req, NULL, 0, &reply, buf, len)) {
+    if (!hermes_cosim_call(c, &req, write ? buf : NULL, write ? len : 0,
+                           &reply, write ? NULL : buf, write ? 0 : len)) {
         return -1;
     }
-    trace_hermes_cosim_pcis(addr, len, id, reply.resp, false);
+    trace_hermes_cosim_pcis(addr, len, id, reply.resp, write);
     return reply.resp;
+}
+
+int hermes_cosim_pcis_read(HermesCosim *c, uint64_t addr, void *buf,
+                           uint32_t len, unsigned id)
+{
+    return hermes_cosim_pcis(c, false, addr, buf, len, id);
 }
 
 int hermes_cosim_pcis_write(HermesCosim *c, uint64_t addr, const void *buf,
                             uint32_t len, unsigned id)
 {
-    HermesCosimMsg req = {
-        .type = HERMES_COSIM_PCIS_WRITE, .addr = addr, .size = len,
-        .data = id,
-    };
-    HermesCosimMsg reply;
-
-    assert(len && len <= HERMES_COSIM_MAX_DATA);
-    if (!hermes_cosim_call(c, &req, buf, len, &reply, NULL, 0)) {
-        return -1;
-    }
-    trace_hermes_cosim_pcis(addr, len, id, reply.resp, true);
-    return reply.resp;
+    return hermes_cosim_pcis(c, true, addr, (void *)buf, len, id);
 }
 
 bool hermes_cosim_reset(HermesCosim *c)

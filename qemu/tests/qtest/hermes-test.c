@@ -3586,13 +3586,25 @@ static int f1_sim_wait(F1Sim *sim)
     return status;
 }
 
-static void f1_start(Hermes *h, F1Sim *sim)
+/* A simulator and QEMU with a hermes-f1 on it; false: skipped */
+static bool f1_start(Hermes *h, F1Sim *sim)
 {
-    char *dev = g_strdup_printf("-device hermes-f1,addr=04.0,sim=%s,"
-                                "f1-window=1M", sim->sock);
+    char *dev;
 
+    if (!f1_sim_start(sim)) {
+        return false;
+    }
+    dev = g_strdup_printf("-device hermes-f1,addr=04.0,sim=%s,f1-window=1M",
+                          sim->sock);
     hermes_start(h, dev);
     g_free(dev);
+    return true;
+}
+
+static void f1_stop(Hermes *h, F1Sim *sim)
+{
+    hermes_stop(h);
+    g_assert_cmpint(f1_sim_wait(sim), ==, 0);
 }
 
 static void test_f1_registers(void)
@@ -3602,10 +3614,9 @@ static void test_f1_registers(void)
     Hermes h;
     int k;
 
-    if (!f1_sim_start(&sim)) {
+    if (!f1_start(&h, &sim)) {
         return;
     }
-    f1_start(&h, &sim);
     g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_VENDOR_ID), ==,
                     F1_VENDOR_ID);
     g_assert_cmphex(qpci_config_readw(h.dev[0], PCI_DEVICE_ID), ==,
@@ -3630,8 +3641,7 @@ static void test_f1_registers(void)
     wr32(&h, 0, EHCMDREQ(1) + 28, 0xa5a5a5a5);
     qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDREQ(1) + 29, 0x3c);
     g_assert_cmphex(rd32(&h, 0, EHCMDREQ(1) + 28), ==, 0xa5a53ca5);
-    hermes_stop(&h);
-    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+    f1_stop(&h, &sim);
 }
 
 /*
@@ -3648,10 +3658,9 @@ static void test_f1_dma(void)
     Hermes h;
     int k;
 
-    if (!f1_sim_start(&sim)) {
+    if (!f1_start(&h, &sim)) {
         return;
     }
-    f1_start(&h, &sim);
     mem = rd64(&h, 0, EHMEMSZ);
     desc = guest_alloc(&h.alloc, 4096);
     src = guest_alloc(&h.alloc, sizeof(in));
@@ -3677,8 +3686,7 @@ static void test_f1_dma(void)
     put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, src, mem - 32, 0);
     g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
                     DMA_STOPPED | DMA_CARD_RANGE);
-    hermes_stop(&h);
-    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+    f1_stop(&h, &sim);
 }
 
 /* A program runs on the RTL engine; its completion is user interrupt 1. */
@@ -3691,10 +3699,9 @@ static void test_f1_run(void)
     Hermes h;
     Req r;
 
-    if (!f1_sim_start(&sim)) {
+    if (!f1_start(&h, &sim)) {
         return;
     }
-    f1_start(&h, &sim);
     ps = alloc_slot(&h, 0);
     ds = alloc_slot(&h, 1);
     plen = LOAD_PROG(&h, ps, prog_sum);
@@ -3713,8 +3720,7 @@ static void test_f1_run(void)
         g_usleep(1000);
     }
     g_assert_false(qpci_msix_pending(h.dev[0], 8 + 0));
-    hermes_stop(&h);
-    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+    f1_stop(&h, &sim);
 }
 
 /*
@@ -3728,10 +3734,9 @@ static void test_f1_sim_dies(void)
     F1Sim sim;
     Hermes h;
 
-    if (!f1_sim_start(&sim)) {
+    if (!f1_start(&h, &sim)) {
         return;
     }
-    f1_start(&h, &sim);
     g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
     kill(sim.pid, SIGKILL);
     g_assert_true(WIFSIGNALED(f1_sim_wait(&sim)));
