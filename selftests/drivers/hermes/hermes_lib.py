@@ -7,6 +7,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -244,6 +245,98 @@ def ifindex(name):
 def debugfs(name, what):
     with open("/sys/kernel/debug/hermes/%s/%s" % (name, what)) as f:
         return f.read()
+
+
+# Capability bits (drivers/hermes/hermes_abi.h, Documentation/hermes/
+# device.rst): what a device reports it cannot do is skipped with the
+# register and bit in the reason, never failed and never guessed.
+ISA_HELPERS = 1 << 10
+CMDS_BATCH = 1 << 2
+CMDS_MAP = 1 << 3
+
+
+def _ioc(d, nr, size):
+    return d << 30 | size << 16 | 0xB9 << 8 | nr
+
+
+# the head of struct hermes_info (include/uapi/linux/hermes.h)
+INFO_HEAD = "<II16s64sIIIIIIII"
+INFO_SIZE = struct.calcsize(INFO_HEAD) + 4 * 32 * 8
+
+
+def dev_caps(dev):
+    """The capabilities of netdev @dev: debugfs caps (EHCAPISA, the
+    EHCAPHELPER bitmap, EHCAPSTACK, EHDSSZE) and EHCAPCMDS from the INFO
+    ioctl of /dev/@dev."""
+    text = debugfs(dev, "caps")
+    helpers = bytes.fromhex(re.search(r"helpers: ([0-9a-f ]*)",
+                                      text).group(1).replace(" ", ""))
+    c = {"isa": int(re.search(r"isa: (0x[0-9a-f]+|0)", text).group(1), 0),
+         "stack": int(re.search(r"stack: (\d+)", text).group(1)),
+         "dslot_size": int(re.search(r"data slots: \d+ x (\d+) bytes",
+                                     text).group(1)),
+         "helpers": {8 * i + b for i, byte in enumerate(helpers)
+                     for b in range(8) if byte >> b & 1}}
+    buf = ctypes.create_string_buffer(INFO_SIZE)
+    fd = os.open("/dev/" + dev, os.O_RDWR)
+    try:
+        if _libc.ioctl(fd, ctypes.c_ulong(_ioc(2, 0, INFO_SIZE)), buf) < 0:
+            raise OSError(ctypes.get_errno(), "INFO ioctl of /dev/" + dev)
+    finally:
+        os.close(fd)
+    c["cmds"] = struct.unpack_from(INFO_HEAD, buf.raw)[7]
+    return c
+
+
+def helpers_called(obj):
+    """The helper ids an object's programs call (call insns, src_reg 0)."""
+    rc, dis = run(["llvm-objdump", "-d", obj])
+    if rc:
+        raise RuntimeError("llvm-objdump -d %s: %s" % (obj, dis))
+    return {int.from_bytes(bytes.fromhex(m.group(1).replace(" ", "")),
+                           "little", signed=True)
+            for m in re.finditer(r"^\s*\d+:\s+85 00 00 00 "
+                                 r"([0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2} "
+                                 r"[0-9a-f]{2})", dis, re.M)}
+
+
+def helper_gap(dev, helpers):
+    """None when @dev runs every helper of @helpers (ids, or a BPF object
+    whose calls are taken), else (helper, why) for the first it lacks."""
+    if isinstance(helpers, str):
+        helpers = helpers_called(helpers)
+    c = dev_caps(dev)
+    for h in sorted(helpers):
+        if not c["isa"] & ISA_HELPERS:
+            return h, "EHCAPISA bit 10 (HELPERS) clear: no helper %d" % h
+        if h not in c["helpers"]:
+            return h, "EHCAPHELPER bit %d clear: no helper %d" % (h, h)
+    return None
+
+
+def helper_refused(out, helper):
+    """Did a load fail with the driver's line for @helper?"""
+    return re.search(r"^\[hermes\] insn \d+: call to helper %d is not "
+                     r"supported by the device$" % helper, out, re.M)
+
+
+def batch_gap(dev):
+    """None when @dev runs batches (EHCAPCMDS bit 2), else why not."""
+    if dev_caps(dev)["cmds"] & CMDS_BATCH:
+        return None
+    return "EHCAPCMDS bit 2 (BATCH) clear: no batch command"
+
+
+def map_gap(dev):
+    """None when @dev has offloaded maps, else why not: EHCAPCMDS bit 3,
+    or no hash nor array map in its map registers (debugfs maps then
+    says "maps: 0 of 0")."""
+    if not dev_caps(dev)["cmds"] & CMDS_MAP:
+        return "EHCAPCMDS bit 3 (MAPS) clear: no map offload"
+    if re.search(r"^maps: \d+ of 0$", debugfs(dev, "maps"), re.M):
+        return ("EHCAPMAPTYPES, EHCAPMAPMAX or EHCAPMAPMEM give no hash or "
+                "array map: no map offload")
+    return None
 
 
 def modprobe(*args):
