@@ -37,6 +37,7 @@ struct HermesCosim {
     char *path;
     HermesCosimIrqFn *irq;
     void *opaque;
+    bool connected;             /* the handshake succeeded */
     uint32_t irq_mask;          /* requested, not yet handed to @irq */
     QEMUBH *irq_bh;
 };
@@ -47,8 +48,11 @@ static void hermes_cosim_fail(HermesCosim *c, const char *why)
         return;
     }
     trace_hermes_cosim_dead(why);
-    error_report("hermes-f1: simulator at %s: %s; the card no longer "
-                 "answers", c->path, why);
+    /* before the handshake, realize reports the failure */
+    if (c->connected) {
+        error_report("hermes-f1: simulator at %s: %s; the card no longer "
+                     "answers", c->path, why);
+    }
     qemu_set_fd_handler(c->fd, NULL, NULL, NULL);
     close(c->fd);
     c->fd = -1;
@@ -200,7 +204,8 @@ bool hermes_cosim_ocl_read(HermesCosim *c, uint32_t addr, uint32_t *val)
     if (!hermes_cosim_call(c, &req, NULL, 0, &reply, NULL, 0)) {
         return false;
     }
-    *val = reply.data;
+    /* SLVERR or DECERR: the PCIe read completes as all-ones */
+    *val = reply.resp == HERMES_COSIM_OKAY ? reply.data : UINT32_MAX;
     trace_hermes_cosim_ocl(addr, *val, reply.resp, false);
     return true;
 }
@@ -257,7 +262,13 @@ bool hermes_cosim_reset(HermesCosim *c)
     HermesCosimMsg req = { .type = HERMES_COSIM_RESET };
     HermesCosimMsg reply;
 
-    return hermes_cosim_call(c, &req, NULL, 0, &reply, NULL, 0);
+    if (!hermes_cosim_call(c, &req, NULL, 0, &reply, NULL, 0)) {
+        return false;
+    }
+    /* requests sent before the reply predate the reset: drop them */
+    c->irq_mask = 0;
+    qemu_bh_cancel(c->irq_bh);
+    return true;
 }
 
 HermesCosim *hermes_cosim_connect(const char *path, HermesCosimIrqFn *irq,
@@ -289,6 +300,7 @@ HermesCosim *hermes_cosim_connect(const char *path, HermesCosimIrqFn *irq,
                    "protocol, version %d", path, HERMES_COSIM_VERSION);
         goto fail;
     }
+    c->connected = true;
     qemu_set_fd_handler(c->fd, hermes_cosim_readable, NULL, c);
     return c;
 

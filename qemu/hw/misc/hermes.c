@@ -2189,13 +2189,15 @@ static void hermes_dma_bh(void *opaque)
 {
     HermesDmaChannel *ch = opaque;
     HermesState *s = ch->dev;
+    /* hermes-f1: every chunk is a round trip to the simulator, BQL held */
+    uint64_t step = s->cosim ? HERMES_COSIM_MAX_DATA : XDMA_STEP_BYTES;
     uint64_t moved = 0;
 
     /* DMA pauses with the VM: hermes_vm_state_change() resumes it */
     if (!(ch->status & XDMA_ST_BUSY) || !s->vm_running) {
         return;
     }
-    while (moved < XDMA_STEP_BYTES) {
+    while (moved < step) {
         uint32_t err, chunk;
 
         if (!ch->cur_valid) {
@@ -2211,8 +2213,7 @@ static void hermes_dma_bh(void *opaque)
             }
             moved += XDMA_DESC_SIZE;
         }
-        chunk = MIN(ch->cur_len - ch->cur_done,
-                    s->cosim ? HERMES_COSIM_MAX_DATA : XDMA_STEP_BYTES);
+        chunk = MIN(ch->cur_len - ch->cur_done, step);
         if (chunk) {
             uint64_t host = ch->cur_host + ch->cur_done;
             uint64_t card = ch->cur_card + ch->cur_done;
@@ -2555,8 +2556,9 @@ static bool hermes_check_f1_window(HermesState *s, Error **errp)
 {
     if (s->f1_window && (!is_power_of_2(s->f1_window) ||
                          s->f1_window > HERMES_F1_WINDOW)) {
-        error_setg(errp, "hermes: f1-window must be a power of two, at "
-                   "most %" PRIu64 " GiB", (uint64_t)(HERMES_F1_WINDOW / GiB));
+        error_setg(errp, "%s: f1-window must be a power of two, at most %"
+                   PRIu64 " GiB", object_get_typename(OBJECT(s)),
+                   (uint64_t)(HERMES_F1_WINDOW / GiB));
         return false;
     }
     return true;
@@ -2697,6 +2699,13 @@ static bool hermes_f1_attach(HermesState *s, Error **errp)
                    "register reads");
         goto fail;
     }
+    eng &= 0xff;
+    if (!eng || eng > XDMA_USER_IRQS) {
+        error_setg(errp, "hermes-f1: the custom logic reports %u engines; "
+                   "the shell's XDMA has a user interrupt for 1 to %d",
+                   eng, XDMA_USER_IRQS);
+        goto fail;
+    }
     s->bar4_size = s->f1_window ?: HERMES_F1_WINDOW;
     if (!memsz || memsz > s->bar4_size) {
         error_setg(errp, "hermes-f1: the custom logic's memory (EHMEMSZ %u "
@@ -2705,8 +2714,7 @@ static bool hermes_f1_attach(HermesState *s, Error **errp)
         goto fail;
     }
     s->mem_size = memsz;
-    /* the driver refuses more than the XDMA's user interrupts */
-    s->cl_engines = MIN(eng & 0xff, XDMA_USER_IRQS);
+    s->cl_engines = eng;
     s->cl_bounce = g_malloc(HERMES_COSIM_MAX_DATA);
     return true;
 
@@ -2918,8 +2926,8 @@ static void hermes_qdev_reset(DeviceState *dev)
     hermes_xdma_reset(s);
     if (s->cosim) {
         /* a PCI reset of the card resets its custom logic (rst_main_n) */
-        s->cl_irq_pend = 0;
         hermes_cosim_reset(s->cosim);
+        s->cl_irq_pend = 0;
     } else {
         hermes_reset(s);
     }

@@ -3576,9 +3576,16 @@ static bool f1_sim_start(F1Sim *sim)
 /* The simulator ends by itself once QEMU has closed the connection. */
 static int f1_sim_wait(F1Sim *sim)
 {
+    gint64 end = g_get_monotonic_time() + WAIT_US;
     int status;
 
-    g_assert_cmpint(waitpid(sim->pid, &status, 0), ==, sim->pid);
+    while (waitpid(sim->pid, &status, WNOHANG) != sim->pid) {
+        if (g_get_monotonic_time() > end) {
+            kill(sim->pid, SIGKILL);
+            g_assert_not_reached();
+        }
+        g_usleep(10000);
+    }
     g_spawn_close_pid(sim->pid);
     rmdir(sim->dir);
     g_free(sim->sock);
@@ -3594,8 +3601,8 @@ static bool f1_start(Hermes *h, F1Sim *sim)
     if (!f1_sim_start(sim)) {
         return false;
     }
-    dev = g_strdup_printf("-device hermes-f1,addr=04.0,sim=%s,f1-window=1M",
-                          sim->sock);
+    dev = g_strdup_printf("-device hermes-f1,id=hf1,addr=04.0,sim=%s,"
+                          "f1-window=1M", sim->sock);
     hermes_start(h, dev);
     g_free(dev);
     return true;
@@ -3689,6 +3696,22 @@ static void test_f1_dma(void)
     f1_stop(&h, &sim);
 }
 
+/*
+ * Wait until the CL's request for user interrupt @e has reached the XDMA
+ * (@sent: as an MSI-X message, else held in USER_INT_REQ).
+ */
+static void f1_wait_user_irq(Hermes *h, int e, bool sent)
+{
+    gint64 end = g_get_monotonic_time() + WAIT_US;
+
+    while (sent ? !qpci_msix_pending(h->dev[0], 8 + e) :
+           !(qpci_io_readl(h->dev[0], h->bar2[0], XDMA_IRQ + IRQ_USER_REQ) &
+             (1u << e))) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_usleep(1000);
+    }
+}
+
 /* A program runs on the RTL engine; its completion is user interrupt 1. */
 static void test_f1_run(void)
 {
@@ -3716,9 +3739,7 @@ static void test_f1_run(void)
     g_assert_cmpuint(rd64(&h, 0, EHENGBLK(1) + RES_INSNS), ==, 3);
     g_assert_cmpuint(rd64(&h, 0, EHENGBLK(1) + CNT_RUNS), ==, 1);
     /* the IRQ message may trail the DONE the test polled */
-    while (!qpci_msix_pending(h.dev[0], 8 + 1)) {
-        g_usleep(1000);
-    }
+    f1_wait_user_irq(&h, 1, true);
     g_assert_false(qpci_msix_pending(h.dev[0], 8 + 0));
     f1_stop(&h, &sim);
 }
@@ -3747,6 +3768,104 @@ static void test_f1_sim_dies(void)
     put_desc(&h, desc, DESC_MAGIC | DESC_STOP, 64, src, 0, 0);
     g_assert_cmphex(dma_run(&h, true, desc, &done), ==,
                     DMA_STOPPED | DMA_WRITE_ERROR);
+    hermes_stop(&h);
+}
+
+/*
+ * The shell holds a user interrupt while USER_INT_EN masks it or the VM
+ * is stopped, and sends it when it is enabled or the VM runs.
+ */
+static void test_f1_irq_held(void)
+{
+    uint8_t ps, ds;
+    uint32_t plen;
+    QDict *resp;
+    F1Sim sim;
+    Hermes h;
+    Req r;
+
+    if (!f1_start(&h, &sim)) {
+        return;
+    }
+    ps = alloc_slot(&h, 0);
+    ds = alloc_slot(&h, 1);
+    plen = LOAD_PROG(&h, ps, prog_sum);
+
+    r = req_run(1, ps, ds, plen);
+    g_assert_cmpuint(cmd_on(&h, 0, 2, &r, NULL), ==, ST_SUCCESS);
+    f1_wait_user_irq(&h, 2, false);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 2));
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE_W1S, 1u << 2);
+    g_assert_true(qpci_msix_pending(h.dev[0], 8 + 2));
+    /* engine 0's slot commands stay held: USER_INT_EN still masks it */
+    g_assert_cmphex(qpci_io_readl(h.dev[0], h.bar2[0],
+                                  XDMA_IRQ + IRQ_USER_REQ), ==, 1u << 0);
+
+    qpci_io_writel(h.dev[0], h.bar2[0], XDMA_IRQ + IRQ_USER_IE_W1S, 1u << 3);
+    resp = qtest_qmp(h.qts, "{ 'execute': 'stop' }");
+    qobject_unref(resp);
+    r = req_run(2, ps, ds, plen);
+    g_assert_cmpuint(cmd_on(&h, 0, 3, &r, NULL), ==, ST_SUCCESS);
+    f1_wait_user_irq(&h, 3, false);
+    g_assert_false(qpci_msix_pending(h.dev[0], 8 + 3));
+    resp = qtest_qmp(h.qts, "{ 'execute': 'cont' }");
+    qobject_unref(resp);
+    g_assert_true(qpci_msix_pending(h.dev[0], 8 + 3));
+    f1_stop(&h, &sim);
+}
+
+/*
+ * Refused at realize: no simulator named, none at the path, an
+ * f1-window that is no power of two or smaller than the CL's memory (the
+ * simulator then sees its connection close and ends cleanly).
+ */
+static void qmp_fails(QDict *resp)
+{
+    g_assert_true(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+}
+
+static void test_f1_bad_config(void)
+{
+    QTestState *qts = qtest_init("-machine pc -nodefaults");
+    F1Sim sim;
+
+    qmp_fails(qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
+                        " 'driver': 'hermes-f1', 'id': 'bad' } }"));
+    qmp_fails(qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
+                        " 'driver': 'hermes-f1', 'id': 'bad',"
+                        " 'sim': '/nonexistent/hermes-f1.sock' } }"));
+    qmp_fails(qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
+                        " 'driver': 'hermes-f1', 'id': 'bad',"
+                        " 'sim': '/nonexistent', 'f1-window': 104857600 } }"));
+    /* the model's properties are not the card's */
+    qmp_fails(qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
+                        " 'driver': 'hermes-f1', 'id': 'bad',"
+                        " 'sim': '/nonexistent', 'engines': 2 } }"));
+    if (f1_sim_start(&sim)) {
+        qmp_fails(qtest_qmp(qts, "{ 'execute': 'device_add', 'arguments': {"
+                            " 'driver': 'hermes-f1', 'id': 'bad',"
+                            " 'sim': %s, 'f1-window': 16384 } }", sim.sock));
+        g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
+    }
+    qtest_quit(qts);
+}
+
+/* Hot-unplug closes the connection: the simulator ends cleanly. */
+static void test_f1_unplug(void)
+{
+    F1Sim sim;
+    Hermes h;
+
+    if (!f1_start(&h, &sim)) {
+        return;
+    }
+    g_assert_cmpuint(rd32(&h, 0, EHVER), ==, 2);
+    qpci_msix_disable(h.dev[0]);
+    g_free(h.dev[0]);
+    h.dev[0] = NULL;
+    qpci_unplug_acpi_device_test(h.qts, "hf1", 4);
+    g_assert_cmpint(f1_sim_wait(&sim), ==, 0);
     hermes_stop(&h);
 }
 
@@ -3794,5 +3913,8 @@ int main(int argc, char **argv)
     qtest_add_func("/hermes-f1/dma", test_f1_dma);
     qtest_add_func("/hermes-f1/run", test_f1_run);
     qtest_add_func("/hermes-f1/sim-dies", test_f1_sim_dies);
+    qtest_add_func("/hermes-f1/irq-held", test_f1_irq_held);
+    qtest_add_func("/hermes-f1/bad-config", test_f1_bad_config);
+    qtest_add_func("/hermes-f1/unplug", test_f1_unplug);
     return g_test_run();
 }
