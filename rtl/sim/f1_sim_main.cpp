@@ -30,7 +30,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -273,30 +275,37 @@ static void serve(int fd, bool *hello)
     write_full(fd, obuf, sizeof(r) + r.len);
 }
 
-// The listening socket: PATH is ours from bind() until we unlink it.
+// The listening socket: PATH is ours from its rename until we unlink it.
+// It appears only once it listens (bound as PATH.tmp, then renamed), so a
+// client that sees PATH never gets ECONNREFUSED.
 static int listen_at(const char *path)
 {
     struct sockaddr_un sa = {};
+    std::string tmp = std::string(path) + ".tmp";
     sa.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof(sa.sun_path))
-        fail(1, "socket path too long (%zu bytes at most): %s", sizeof(sa.sun_path) - 1, path);
-    strcpy(sa.sun_path, path);
+    if (tmp.size() >= sizeof(sa.sun_path))
+        fail(1, "socket path too long (%zu bytes at most): %s",
+             sizeof(sa.sun_path) - 5, path);
+    strcpy(sa.sun_path, tmp.c_str());
     struct stat st;
     if (lstat(path, &st) == 0)
         fail(1, "%s exists; not replacing it", path);
+    if (lstat(tmp.c_str(), &st) == 0)
+        fail(1, "%s exists; not replacing it", tmp.c_str());
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0)
         fail(1, "socket: %s", strerror(errno));
     if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
         int e = errno;
         close(s);
-        fail(1, "bind %s: %s", path, strerror(e));
+        fail(1, "bind %s: %s", tmp.c_str(), strerror(e));
     }
-    if (listen(s, 1) < 0) {
+    if (listen(s, 1) < 0 ||
+        renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
         int e = errno;
         close(s);
-        unlink(path);
-        fail(1, "listen %s: %s", path, strerror(e));
+        unlink(tmp.c_str());
+        fail(1, "listen at %s: %s", path, strerror(e));
     }
     return s;
 }
