@@ -77,13 +77,19 @@ check-kselftest-vm: kernel qemu kselftest
 # results and instruction counts; backends.py).  About 4 minutes.
 F1_PAIR_TESTS := drivers/hermes:rtl_model.py drivers/hermes:backends.py
 check-kselftest-vm-f1: kernel qemu kselftest hermes-f1-sim
-	@tools/vm/run --hermes-f1 2 --timeout 1800 -- \
+	@tests=$$($(BUILD)/kselftest/run_kselftest.sh -l | \
+		grep -E '^(drivers/hermes|vm):' | \
+		grep -vxF $(foreach t,$(F1_PAIR_TESTS),-e $(t)) | sed 's/^/-t /'); \
+	if [ -z "$$tests" ]; then \
+		echo "not ok 1 - kselftest-vm-f1: no drivers/hermes or vm test installed"; \
+		exit 1; fi; \
+	rc=0; \
+	tools/vm/run --hermes-f1 2 --timeout 1800 -- \
+		$(BUILD)/kselftest/run_kselftest.sh $$tests || rc=1; \
+	tools/vm/run --hermes-f1 1 --hermes 2 --timeout 900 -- \
 		$(BUILD)/kselftest/run_kselftest.sh \
-		$$($(BUILD)/kselftest/run_kselftest.sh -l | \
-		   grep -E '^(drivers/hermes|vm):' | \
-		   grep -vxF $(foreach t,$(F1_PAIR_TESTS),-e $(t)) | sed 's/^/-t /')
-	@tools/vm/run --hermes-f1 1 --hermes 2 --timeout 900 -- \
-		$(BUILD)/kselftest/run_kselftest.sh $(addprefix -t ,$(F1_PAIR_TESTS))
+		$(addprefix -t ,$(F1_PAIR_TESTS)) || rc=1; \
+	exit $$rc
 
 -include $(sort $(wildcard mk/*.mk))
 
