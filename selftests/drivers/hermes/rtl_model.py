@@ -10,6 +10,7 @@ per run (CNT_CYCLES) are printed: exact for the hardware, whatever the
 speed of the simulation.  Only programs without helpers: the RTL has none
 (EHCAPISA bit 10)."""
 
+import os
 import re
 
 from hermes_lib import (Ktap, build, debugfs, hermes_netdevs, load_driver,
@@ -72,6 +73,9 @@ def main():
                 break
             fds[dev] = obj_get(pin_path(prog + "_" + dev))
         if len(fds) < 2:
+            for dev in fds:
+                os.close(fds[dev])
+                unpin(prog + "_" + dev)
             continue
         bad = []
         insns = cycles = 0
@@ -87,6 +91,7 @@ def main():
             insns += ri
             cycles += rc_
         for dev in (rtl, model):
+            os.close(fds[dev])
             unpin(prog + "_" + dev)
         if not bad:
             ktap.diag("%s: %d instructions, %d RTL cycles over %d runs "
