@@ -110,7 +110,11 @@ int main(int argc, char **argv)
     HermesEbpfCaps caps;
     HermesEbpfRunConfig cfg;
     HermesEbpfRegion region;
-    HermesEbpfResult res;
+    HermesEbpfResult res, ref;
+    HermesEbpfCode *dcode;
+    uint8_t *mem_ref;
+    void *code_mem;
+    size_t code_size;
     char msg[160];
     uint32_t i;
 
@@ -160,7 +164,39 @@ int main(int argc, char **argv)
     region.host = mem;
     region.flags = HERMES_EBPF_MEM_RW;
 
-    hermes_ebpf_run(insns, ninsns, &region, nmem ? 1 : 0, &cfg, &res);
+    /*
+     * The reference interpreter, then the decoded program from the same
+     * memory: both must give the same outcome and memory.
+     */
+    mem_ref = malloc(nmem ? nmem : 1);
+    code_size = hermes_ebpf_code_size(ninsns);
+    code_mem = malloc(code_size);
+    dcode = hermes_ebpf_decode(insns, ninsns, code_mem, code_size);
+    if (!mem_ref || !dcode) {
+        return 2;
+    }
+    if (nmem) {
+        memcpy(mem_ref, mem, nmem);
+    }
+    region.host = mem_ref;
+    hermes_ebpf_run(insns, ninsns, &region, nmem ? 1 : 0, &cfg, &ref);
+    region.host = mem;
+    hermes_ebpf_run_code(dcode, &region, nmem ? 1 : 0, &cfg, &res);
+    if (ref.status != res.status || ref.r0 != res.r0 || ref.pc != res.pc ||
+        ref.insns != res.insns || ref.fault_addr != res.fault_addr ||
+        ref.fault_size != res.fault_size || ref.helper_id != res.helper_id ||
+        ref.helper_err != res.helper_err ||
+        (nmem && memcmp(mem_ref, mem, nmem))) {
+        fprintf(stderr, "decoded engine differs from the reference: %s pc %"
+                PRIu32 " insns %" PRIu64 " r0 0x%" PRIx64 " vs %s pc %" PRIu32
+                " insns %" PRIu64 " r0 0x%" PRIx64 "\n",
+                hermes_ebpf_status_name(res.status), res.pc, res.insns,
+                res.r0, hermes_ebpf_status_name(ref.status), ref.pc,
+                ref.insns, ref.r0);
+        return 1;
+    }
+    free(mem_ref);
+    free(code_mem);
     if (res.status != HERMES_EBPF_OK) {
         fprintf(stderr, "run failed: %s at pc %" PRIu32
                 " (address 0x%" PRIx64 ", size %" PRIu32 ")\n",

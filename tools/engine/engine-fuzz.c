@@ -18,7 +18,9 @@
  * Besides the sanitizers, the target checks properties the engine
  * promises: a validated program never meets an invalid instruction or a
  * jump out of the program at run time, the budget is respected, and a run
- * is deterministic (same result and memory on a second run).
+ * is deterministic: the second run is the decoded program's
+ * (hermes_ebpf_run_code()), and it must give the reference's outcome,
+ * memory and maps exactly, as must hermes_ebpf_run_batch_code().
  *
  * Every input is also run as a record batch (hermes_ebpf_run_batch()):
  * the memory but its byte 0 is the input of a data slot of exactly the
@@ -118,7 +120,8 @@ static void maps_free(FuzzMaps *fm)
     free(fm->mem[1]);
 }
 
-static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
+static void one_run(const uint64_t *insns, uint32_t n,
+                    const HermesEbpfCode *code, uint8_t *mem,
                     size_t memlen, FuzzMaps *fm, HermesEbpfResult *res)
 {
     HermesEbpfRegion regions[2] = {
@@ -138,7 +141,11 @@ static void one_run(const uint64_t *insns, uint32_t n, uint8_t *mem,
         cfg.maps = fm->ptr;
         cfg.nmaps = 2;
     }
-    hermes_ebpf_run(insns, n, regions, 2, &cfg, res);
+    if (code) {
+        hermes_ebpf_run_code(code, regions, 2, &cfg, res);
+    } else {
+        hermes_ebpf_run(insns, n, regions, 2, &cfg, res);
+    }
 }
 
 /*
@@ -202,7 +209,8 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
     return v;
 }
 
-static void batch_run(const uint64_t *insns, uint32_t n, uint8_t *slot,
+static void batch_run(const uint64_t *insns, uint32_t n,
+                      const HermesEbpfCode *code, uint8_t *slot,
                       const HermesEbpfBatch *tmpl, HermesEbpfBatchResult *res)
 {
     HermesEbpfBatch b = *tmpl;
@@ -213,11 +221,24 @@ static void batch_run(const uint64_t *insns, uint32_t n, uint8_t *slot,
     cfg.stack_addr = STACK_ADDR;
     cfg.helper = fuzz_helper;
     b.slot = slot;
-    hermes_ebpf_run_batch(insns, n, &b, &cfg, res);
+    if (code) {
+        hermes_ebpf_run_batch_code(code, &b, &cfg, res);
+    } else {
+        hermes_ebpf_run_batch(insns, n, &b, &cfg, res);
+    }
+}
+
+static bool same_result(const HermesEbpfResult *a, const HermesEbpfResult *b)
+{
+    return a->status == b->status && a->r0 == b->r0 && a->pc == b->pc &&
+           a->insns == b->insns && a->fault_addr == b->fault_addr &&
+           a->fault_size == b->fault_size && a->helper_id == b->helper_id &&
+           a->helper_err == b->helper_err;
 }
 
 /* The batch properties; aborts when one does not hold. */
-static void fuzz_batch(const uint64_t *insns, uint32_t n, bool valid,
+static void fuzz_batch(const uint64_t *insns, uint32_t n,
+                       const HermesEbpfCode *code, bool valid,
                        const uint8_t *mem, size_t memlen)
 {
     HermesEbpfBatch b;
@@ -258,11 +279,14 @@ static void fuzz_batch(const uint64_t *insns, uint32_t n, bool valid,
     if (chk != HERMES_EBPF_BATCH_OK && !(m0 & 0x80)) {
         goto out;
     }
-    batch_run(insns, n, s1, &b, &r1);
-    batch_run(insns, n, s2, &b, &r2);
+    /* the reference, then the decoded program: the same in every way */
+    batch_run(insns, n, NULL, s1, &b, &r1);
+    batch_run(insns, n, code, s2, &b, &r2);
     if (r1.status != r2.status || r1.records_done != r2.records_done ||
         r1.out_len != r2.out_len || r1.insns != r2.insns ||
-        r1.last.r0 != r2.last.r0 || memcmp(s1, s2, b.slot_size)) {
+        r1.runs != r2.runs || r1.records_out != r2.records_out ||
+        r1.check != r2.check || r1.bad_record != r2.bad_record ||
+        !same_result(&r1.last, &r2.last) || memcmp(s1, s2, b.slot_size)) {
         abort();
     }
     if (r1.insns > (uint64_t)BATCH_BUDGET * r1.runs ||
@@ -313,6 +337,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     HermesEbpfCaps caps;
     HermesEbpfResult r1, r2;
     FuzzMaps fm1, fm2;
+    HermesEbpfCode *code;
+    void *code_mem;
+    size_t code_size;
     HermesEbpfStatus vst;
     uint8_t *mem1, *mem2;
     uint64_t *insns;
@@ -380,12 +407,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    fuzz_batch(insns, n, vst == HERMES_EBPF_OK, data, memlen);
+    code_size = hermes_ebpf_code_size(n);
+    code_mem = malloc(code_size);
+    code = hermes_ebpf_decode(insns, n, code_mem, code_size);
+    if (!code) {
+        abort();
+    }
+    fuzz_batch(insns, n, code, vst == HERMES_EBPF_OK, data, memlen);
     if (sel & 0x10) {
         maps_new(&fm1);
         maps_new(&fm2);
     }
-    one_run(insns, n, mem1, memlen, sel & 0x10 ? &fm1 : NULL, &r1);
+    one_run(insns, n, NULL, mem1, memlen, sel & 0x10 ? &fm1 : NULL, &r1);
     if (r1.insns > BUDGET) {
         abort();
     }
@@ -396,10 +429,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* validation let through something the interpreter refuses */
         abort();
     }
-    one_run(insns, n, mem2, memlen, sel & 0x10 ? &fm2 : NULL, &r2);
-    if (r1.status != r2.status || r1.r0 != r2.r0 || r1.pc != r2.pc ||
-        r1.insns != r2.insns || r1.fault_addr != r2.fault_addr ||
-        memcmp(mem1, mem2, memlen) != 0) {
+    one_run(insns, n, code, mem2, memlen, sel & 0x10 ? &fm2 : NULL, &r2);
+    if (!same_result(&r1, &r2) || memcmp(mem1, mem2, memlen) != 0) {
         abort();
     }
     if (sel & 0x10) {
@@ -414,6 +445,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         maps_free(&fm1);
         maps_free(&fm2);
     }
+    free(code_mem);
 done:
     free(insns);
     free(mem1);

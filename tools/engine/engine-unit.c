@@ -57,6 +57,134 @@ static void cfg_init(HermesEbpfRunConfig *cfg)
     cfg->args[0] = MEM_ADDR;
 }
 
+/*
+ * Differential runs: every program a test runs through run() or tb_run()
+ * runs on the reference interpreter (hermes_ebpf_run()) and on its decoded
+ * form (hermes_ebpf_run_code()), each from the same memory; the outcome
+ * and every byte of memory the run could change must agree.  The tests
+ * then check the decoded engine's outcome.  Off in the threaded tests,
+ * whose memory other threads change (they run the decoded engine only).
+ */
+static bool diff_on = true;
+static int diff_runs;
+static int diff_bad;
+
+/* The memory a run may change: regions, stack area, maps */
+typedef struct Snap {
+    uint8_t *buf;
+    size_t len;
+} Snap;
+
+static size_t snap_walk(const HermesEbpfRegion *r, size_t nr,
+                        const HermesEbpfRunConfig *cfg, uint8_t *buf,
+                        int dir)
+{
+    size_t pos = 0, i;
+    uint32_t ss = cfg->stack_size ? cfg->stack_size : 512;
+
+#define SNAP_PART(ptr, n) \
+    do { \
+        if (dir > 0) { \
+            memcpy(buf + pos, (ptr), (n)); \
+        } else if (dir < 0) { \
+            memcpy((ptr), buf + pos, (n)); \
+        } \
+        pos += (n); \
+    } while (0)
+    for (i = 0; i < nr; i++) {
+        if (r[i].host) {
+            SNAP_PART(r[i].host, r[i].len);
+        }
+    }
+    if (cfg->stack_host) {
+        SNAP_PART(cfg->stack_host, (size_t)ss * HERMES_EBPF_MAX_CALL_DEPTH);
+    }
+    for (i = 0; i < cfg->nmaps; i++) {
+        HermesEbpfMap *m = cfg->maps[i];
+
+        if (m) {
+            SNAP_PART(m->mem, m->footprint);
+            SNAP_PART(&m->count, sizeof(m->count));
+            SNAP_PART(&m->free_head, sizeof(m->free_head));
+        }
+    }
+#undef SNAP_PART
+    return pos;
+}
+
+static void snap_take(Snap *sn, const HermesEbpfRegion *r, size_t nr,
+                      const HermesEbpfRunConfig *cfg)
+{
+    sn->len = snap_walk(r, nr, cfg, NULL, 0);
+    sn->buf = malloc(sn->len ? sn->len : 1);
+    snap_walk(r, nr, cfg, sn->buf, 1);
+}
+
+static bool res_same(const HermesEbpfResult *a, const HermesEbpfResult *b)
+{
+    return a->status == b->status && a->r0 == b->r0 && a->pc == b->pc &&
+           a->fault_addr == b->fault_addr && a->fault_size == b->fault_size &&
+           a->insns == b->insns && a->helper_id == b->helper_id &&
+           a->helper_err == b->helper_err;
+}
+
+static void diff_report(bool same, const char *what, const HermesEbpfResult *a,
+                        const HermesEbpfResult *b)
+{
+    diff_runs++;
+    if (!same) {
+        diff_bad++;
+        fprintf(stderr, "# %s: reference %s pc %u insns %" PRIu64
+                " r0 0x%" PRIx64 ", decoded %s pc %u insns %" PRIu64
+                " r0 0x%" PRIx64 "\n", what,
+                hermes_ebpf_status_name(a->status), a->pc, a->insns, a->r0,
+                hermes_ebpf_status_name(b->status), b->pc, b->insns, b->r0);
+    }
+}
+
+static HermesEbpfCode *decode(const uint64_t *p, uint32_t n)
+{
+    size_t sz = hermes_ebpf_code_size(n);
+    void *mem = malloc(sz ? sz : 1);
+    HermesEbpfCode *code = hermes_ebpf_decode(p, n, mem, sz);
+
+    if (!code) {
+        fprintf(stderr, "# decode failed\n");
+        abort();
+    }
+    return code;
+}
+
+/* Both interpreters from the same memory; returns the decoded outcome */
+static HermesEbpfStatus run_both(const uint64_t *p, uint32_t n,
+                                 const HermesEbpfRegion *r, size_t nr,
+                                 const HermesEbpfRunConfig *cfg,
+                                 HermesEbpfResult *res)
+{
+    HermesEbpfCode *code = decode(p, n);
+    HermesEbpfResult ref;
+    Snap before, after;
+
+    if (!diff_on) {
+        hermes_ebpf_run_code(code, r, nr, cfg, res);
+        free(code);
+        return res->status;
+    }
+    snap_take(&before, r, nr, cfg);
+    hermes_ebpf_run(p, n, r, nr, cfg, &ref);
+    snap_take(&after, r, nr, cfg);
+    snap_walk(r, nr, cfg, before.buf, -1);
+    hermes_ebpf_run_code(code, r, nr, cfg, res);
+    snap_walk(r, nr, cfg, before.buf, 1);
+    diff_report(res_same(&ref, res) && !memcmp(before.buf, after.buf,
+                                               after.len),
+                "run", &ref, res);
+    free(before.buf);
+    free(after.buf);
+    free(code);
+    return res->status;
+}
+
 static HermesEbpfStatus run(const uint64_t *p, uint32_t n,
                             HermesEbpfRegion *r, size_t nr,
                             HermesEbpfRunConfig *cfg, HermesEbpfResult *res)
@@ -73,7 +201,7 @@ static HermesEbpfStatus run(const uint64_t *p, uint32_t n,
         res->status = HERMES_EBPF_ERR_INVALID_INSN;
         return res->status;
     }
-    return hermes_ebpf_run(p, n, r, nr, cfg, res);
+    return run_both(p, n, r, nr, cfg, res);
 }
 
 static void test_bounds(void)
@@ -1372,6 +1500,38 @@ static void tb_build(uint32_t nrec, const uint32_t *lens, uint32_t maxlen,
     tb.cfg.stack_host = tb.stack;
 }
 
+/* hermes_ebpf_run_batch() and its decoded form, as run_both() */
+static HermesEbpfStatus batch_both(const uint64_t *p, uint32_t n,
+                                   const HermesEbpfBatch *b,
+                                   const HermesEbpfRunConfig *cfg,
+                                   HermesEbpfBatchResult *res)
+{
+    HermesEbpfRegion slot = { 0, b->slot ? b->slot_size : 0, b->slot, 0 };
+    HermesEbpfCode *code = decode(p, n);
+    HermesEbpfBatchResult ref;
+    Snap before, after;
+    bool same;
+
+    snap_take(&before, &slot, 1, cfg);
+    hermes_ebpf_run_batch(p, n, b, cfg, &ref);
+    snap_take(&after, &slot, 1, cfg);
+    snap_walk(&slot, 1, cfg, before.buf, -1);
+    hermes_ebpf_run_batch_code(code, b, cfg, res);
+    snap_walk(&slot, 1, cfg, before.buf, 1);
+    same = ref.status == res->status && ref.check == res->check &&
+           ref.bad_record == res->bad_record &&
+           ref.records_done == res->records_done && ref.runs == res->runs &&
+           ref.records_out == res->records_out &&
+           ref.out_len == res->out_len && ref.insns == res->insns &&
+           res_same(&ref.last, &res->last) &&
+           !memcmp(before.buf, after.buf, after.len);
+    diff_report(same, "batch", &ref.last, &res->last);
+    free(before.buf);
+    free(after.buf);
+    free(code);
+    return res->status;
+}
+
 static HermesEbpfStatus tb_run(const uint64_t *p, uint32_t n)
 {
     HermesEbpfCaps caps;
@@ -1383,7 +1543,7 @@ static HermesEbpfStatus tb_run(const uint64_t *p, uint32_t n)
         tb.res.status = HERMES_EBPF_ERR_INVALID_INSN;
         return tb.res.status;
     }
-    return hermes_ebpf_run_batch(p, n, &tb.b, &tb.cfg, &tb.res);
+    return batch_both(p, n, &tb.b, &tb.cfg, &tb.res);
 }
 
 /* The table entries of records [0, @upto) against filter_ref */
@@ -1772,6 +1932,266 @@ static void test_batch_framing(void)
        "batch run refuses RSIZE 0", "");
 }
 
+/* ------------------------------------------------------------------ */
+/* Decoded engine against the reference                                */
+
+typedef struct PollCount {
+    int *flag;
+    int calls;
+    int abort_at;       /* set HERMES_EBPF_ABORT on this call (0: never) */
+} PollCount;
+
+static void count_poll(void *opaque)
+{
+    PollCount *pc = opaque;
+
+    if (++pc->calls == pc->abort_at) {
+        __atomic_store_n(pc->flag, 3, __ATOMIC_RELAXED);
+    }
+}
+
+static uint64_t diff_rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t drand64(void)
+{
+    diff_rng ^= diff_rng << 13;
+    diff_rng ^= diff_rng >> 7;
+    diff_rng ^= diff_rng << 17;
+    return diff_rng;
+}
+
+/*
+ * One program under one configuration on both engines, with the abort
+ * flag's polls counted: the same outcome, memory and polls.
+ */
+static bool diff_one(const uint64_t *p, uint32_t n, uint64_t budget,
+                     int abort_at, bool flag)
+{
+    static uint8_t mem[64] __attribute__((aligned(8)));
+    static uint64_t stack[HERMES_EBPF_MAX_CALL_DEPTH * 512 / 8];
+    static const uint8_t ro[16] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
+    HermesEbpfRegion r[2] = {
+        { MEM_ADDR, sizeof(mem), mem, HERMES_EBPF_MEM_RW },
+        { 0x200000000ull, sizeof(ro), (void *)ro, HERMES_EBPF_MEM_READ },
+    };
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult a, b;
+    HermesEbpfCode *code = decode(p, n);
+    uint8_t m0[sizeof(mem)], m1[sizeof(mem)];
+    uint8_t s1[sizeof(stack)];
+    int f1 = 2, f2 = 2, polls1;
+    PollCount pc = { &f1, 0, abort_at };
+    unsigned i;
+    bool same;
+
+    for (i = 0; i < sizeof(mem); i++) {
+        mem[i] = (uint8_t)(i * 37 + 1);
+    }
+    memcpy(m0, mem, sizeof(mem));
+    memset(stack, 0x5a, sizeof(stack));
+    cfg_init(&cfg);
+    cfg.args[1] = sizeof(mem);
+    cfg.args[2] = 0x200000000ull;
+    cfg.budget = budget;
+    cfg.stack_host = stack;
+    cfg.helper = tst_helper;
+    if (flag) {
+        cfg.abort_flag = &f1;
+        cfg.poll = count_poll;
+        cfg.poll_opaque = &pc;
+    }
+    hermes_ebpf_run(p, n, r, 2, &cfg, &a);
+    polls1 = pc.calls;
+    memcpy(m1, mem, sizeof(mem));
+    memcpy(s1, stack, sizeof(stack));
+    memcpy(mem, m0, sizeof(mem));
+    memset(stack, 0x5a, sizeof(stack));
+    pc.flag = &f2;
+    pc.calls = 0;
+    if (flag) {
+        cfg.abort_flag = &f2;
+    }
+    hermes_ebpf_run_code(code, r, 2, &cfg, &b);
+    same = res_same(&a, &b) && polls1 == pc.calls &&
+           !memcmp(m1, mem, sizeof(mem)) && !memcmp(s1, stack, sizeof(stack));
+    diff_report(same, "differential", &a, &b);
+    free(code);
+    return same;
+}
+
+/* A random instruction: mostly well-formed, sometimes any word */
+static uint64_t rand_insn(uint32_t pc, uint32_t n)
+{
+    static const uint8_t ops[] = {
+        0x07, 0x0f, 0x04, 0x0c, 0x17, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x47,
+        0x4f, 0x57, 0x5f, 0x67, 0x6f, 0x77, 0x7f, 0x87, 0x97, 0x9f, 0xa7,
+        0xaf, 0xb7, 0xbf, 0xb4, 0xbc, 0xc7, 0xcf, 0xd4, 0xdc, 0xd7, 0x34,
+        0x3c, 0x94, 0x9c, 0x24, 0x64, 0x74, 0xc4, 0x84, 0xa4,
+        0x05, 0x06, 0x15, 0x1d, 0x16, 0x25, 0x2d, 0x35, 0x3d, 0x45, 0x4d,
+        0x55, 0x5d, 0x65, 0x6d, 0x75, 0x7d, 0xa5, 0xad, 0xb5, 0xbd, 0xc5,
+        0xcd, 0xd5, 0xdd, 0x1e, 0x2e, 0x5e, 0xce, 0x85, 0x95,
+        0x61, 0x69, 0x71, 0x79, 0x81, 0x89, 0x91, 0x62, 0x6a, 0x72, 0x7a,
+        0x63, 0x6b, 0x73, 0x7b, 0xc3, 0xdb, 0x18,
+    };
+    static const int32_t aops[] = { 0x00, 0x01, 0x40, 0x41, 0x50, 0x51,
+                                    0xa0, 0xa1, 0xe1, 0xf1 };
+    uint64_t r = drand64();
+    uint8_t op = ops[r % sizeof(ops)];
+    unsigned dst = (r >> 8) % 11, src = (r >> 12) % 11;
+    int16_t off = (int16_t)((r >> 16) % 9) - 4;
+    int32_t imm = (int32_t)((r >> 32) % 64) - 8;
+
+    if ((r >> 60) == 0) {
+        return drand64();                       /* any word at all */
+    }
+    if ((op & 7) >= 5 || (op & 7) == 6) {
+        /* branch within the program, sometimes one past it */
+        off = (int16_t)((int64_t)((r >> 16) % (n + 1)) - pc - 1);
+        if (op == 0x85) {
+            src = (r >> 40) & 1;
+            imm = src ? off : 1 + (int32_t)((r >> 41) % 3);
+            off = 0;
+        } else if (op == 0x06) {
+            imm = off;
+            off = 0;
+        }
+    }
+    if ((op & 7) <= 3 && op != 0x18) {
+        /* memory: the region, the stack or the read-only data */
+        src = (op & 7) == 1 ? ((r >> 44) % 3 == 0 ? 10 : 1 + (r >> 46) % 2)
+                            : src;
+        dst = (op & 7) >= 2 ? ((r >> 44) % 3 == 0 ? 10 : 1) : dst % 10;
+        off = (int16_t)(((op & 7) >= 2 && dst == 10) ||
+                        ((op & 7) == 1 && src == 10) ?
+                        -8 * (int)(1 + (r >> 48) % 8) :
+                        (int)((r >> 48) % 72));
+        if (op == 0xc3 || op == 0xdb) {
+            imm = aops[(r >> 52) % 10];
+            off = (int16_t)(dst == 10 ? -8 * (int)(1 + (r >> 48) % 8)
+                                      : 8 * (int)((r >> 48) % 8));
+        }
+    }
+    if ((op & 7) == 4 || (op & 7) == 7) {
+        dst %= 10;
+        if ((op & 0xf0) == 0xd0) {
+            imm = 16 << ((r >> 40) % 3);
+        }
+        if ((op & 0xf0) == 0xb0 && (op & 8) && (r >> 50) % 4 == 0) {
+            off = 8 << ((r >> 52) % 3);
+        }
+        if (((op & 0xf0) == 0x30 || (op & 0xf0) == 0x90) &&
+            (r >> 54) % 3 == 0) {
+            off = 1;
+        }
+    }
+    return I(op, dst, src, off, imm);
+}
+
+static void test_differential(void)
+{
+    /* a loop over the region with stack traffic, lddw and a local call */
+    static const uint64_t loop[] = {
+        MOV64_IMM(6, 0),
+        I(0x18, 7, 0, 0, 0x1234), I(0, 0, 0, 0, 0x5678),
+        I(0x71, 3, 1, 0, 0),                    /* r3 = mem[r6] (r1 moves) */
+        I(0x0f, 7, 3, 0, 0),
+        STXDW(10, 7, -8),
+        LDXDW(4, 10, -8),
+        CALL_LOCAL(6),
+        ADD64_IMM(1, 1),
+        ADD64_IMM(6, 1),
+        I(0xa5, 6, 0, -8, 40),                  /* if r6 < 40 goto loop */
+        MOV64_REG(0, 7),
+        EXIT,
+        I(0x27, 4, 0, 0, 3),                    /* sub: r4 *= 3 */
+        MOV64_REG(0, 4),
+        EXIT,
+    };
+    /* straight runs longer than the poll interval, in a loop */
+    static uint64_t straight[5000 + 4];
+    /* unvalidated: into lddw's second slot, off the end, out of range */
+    static const uint64_t second_slot[] = {
+        JA(1), I(0x18, 0, 0, 0, 1), I(0xb7, 0, 0, 0, 5), EXIT,
+    };
+    static const uint64_t off_end[] = { MOV64_IMM(0, 1), JA(0) };
+    static const uint64_t fall_off[] = { MOV64_IMM(0, 1), ADD64_IMM(0, 1) };
+    static const uint64_t far_jump[] = { MOV64_IMM(0, 1), JA(100), EXIT };
+    static const uint64_t back_out[] = { MOV64_IMM(0, 1), JA(-5), EXIT };
+    static const uint64_t bad_ops[] = {
+        MOV64_IMM(0, 1), I(0xd4, 0, 0, 0, 17), I(0x8d, 0, 1, 0, 0), EXIT,
+    };
+    static const uint64_t lddw_end[] = { MOV64_IMM(0, 1), I(0x18, 0, 0, 0, 1) };
+    static const uint64_t r10_write[] = {
+        I(0xb7, 10, 0, 0, 0x1000), I(0x61, 0, 10, 4, 0),
+        I(0xb7, 15, 0, 0, 3), I(0x0f, 0, 15, 0, 0), EXIT,
+    };
+    static const struct {
+        const uint64_t *p;
+        uint32_t n;
+    } odd[] = {
+        { second_slot, N(second_slot) }, { off_end, N(off_end) },
+        { fall_off, N(fall_off) }, { far_jump, N(far_jump) },
+        { back_out, N(back_out) }, { bad_ops, N(bad_ops) },
+        { lddw_end, N(lddw_end) }, { r10_write, N(r10_write) },
+    };
+    uint64_t prog[48];
+    uint32_t i, k, n;
+    uint64_t b;
+    int bad = 0, runs = 0;
+
+    /* every budget through the loop, with and without a polled flag */
+    for (b = 1; b <= 420; b++) {
+        bad += !diff_one(loop, N(loop), b, 0, b & 1);
+        runs++;
+    }
+    ok(bad == 0, "decoded = reference: a loop with lddw, stack and a call, "
+       "at every budget from 1 to 420", "");
+
+    for (i = 0; i < 5000; i++) {
+        straight[i] = ADD64_IMM(0, 1);
+    }
+    straight[5000] = ADD64_IMM(6, 1);
+    straight[5001] = JNE_IMM(6, 5, -5002);
+    straight[5002] = EXIT;
+    n = 5003;
+    bad = 0;
+    for (k = 0; k < 40; k++) {
+        /* around every poll and the budget, aborting at some polls */
+        b = 4096 * (1 + k / 8) + (k % 8) - 4;
+        bad += !diff_one(straight, n, b, 0, true);
+        bad += !diff_one(straight, n, b + 10000, (int)(k % 4), true);
+        bad += !diff_one(straight, n, b, 0, false);
+    }
+    bad += !diff_one(straight, n, 0, 0, true);
+    bad += !diff_one(straight, n, 0, 5, true);
+    ok(bad == 0, "decoded = reference: straight runs across abort polls and "
+       "the budget, polls counted", "");
+
+    bad = 0;
+    for (i = 0; i < N(odd); i++) {
+        for (b = 1; b <= 6; b++) {
+            bad += !diff_one(odd[i].p, odd[i].n, b, 0, b & 1);
+        }
+    }
+    ok(bad == 0, "decoded = reference: unvalidated programs (lddw second "
+       "slot, off the end, wild jumps, invalid ops, r10 written)", "");
+
+    /* random programs, valid and not, at a few budgets */
+    bad = 0;
+    for (k = 0; k < 3000; k++) {
+        n = 2 + (uint32_t)(drand64() % (N(prog) - 2));
+        for (i = 0; i < n; i++) {
+            prog[i] = rand_insn(i, n);
+        }
+        if (drand64() & 1) {
+            prog[n - 1] = EXIT;
+        }
+        bad += !diff_one(prog, n, 1 + drand64() % 300, 0, k & 1);
+        bad += !diff_one(prog, n, 1 + drand64() % 8, (int)(k % 3), true);
+    }
+    ok(bad == 0, "decoded = reference: 3000 random programs", "");
+}
+
 int main(void)
 {
     test_bounds();
@@ -1789,12 +2209,19 @@ int main(void)
     test_map_array_ops();
     test_map_helpers();
     test_map_validate();
+    diff_on = false;
     test_map_threads();
+    diff_on = true;
     test_batch_filter();
     test_batch_context();
     test_batch_faults();
     test_batch_maps_helpers();
     test_batch_framing();
+    test_differential();
+    ok(diff_bad == 0 && diff_runs > 0, "decoded engine = reference on every "
+       "program run above", "");
+    fprintf(stderr, "# %d differential runs, %d mismatches\n", diff_runs,
+            diff_bad);
     printf("1..%d\n", test_no);
     return failures != 0;
 }

@@ -2146,6 +2146,998 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* Threaded interpreter                                                */
+
+/*
+ * The decoded form of a program (hermes_ebpf_decode()): one DInsn per
+ * instruction slot, in program order, plus one past the end (falling off
+ * the program).  Each names its handler by address (computed goto, a GNU
+ * C extension GCC and clang share), with the operands it needs already
+ * extracted: constant access sizes, immediates sign-extended (shift counts
+ * masked), lddw's 64-bit value, absolute jump targets.  A wide instruction
+ * keeps its second slot decoded as an instruction of its own, exactly as
+ * the reference interpreter treats a jump into it.
+ *
+ * Budget: @blen is the number of instructions a run executes from this
+ * slot to the next control transfer (jump, call, exit, or an invalid
+ * instruction) if nothing faults.  Only a control transfer enters a slot
+ * other than the next one, so the run charges a whole straight-line run
+ * of instructions when it enters it, and takes the instruction count of
+ * a fault back from @blen of the faulting slot.  Only where the budget or
+ * an abort poll (every HERMES_EBPF_ABORT_POLL_INTERVAL instructions) falls
+ * inside such a run does it stop at that one instruction.
+ */
+typedef struct DInsn {
+    const void *h;              /* handler */
+    union {
+        uint64_t imm;           /* operand, lddw value, ST value */
+        struct {
+            int32_t k;          /* compared immediate, helper ID, atomic op */
+            uint32_t tgt;       /* jump or call target slot */
+        } j;
+    } u;
+    uint32_t blen;
+    uint8_t dst;
+    uint8_t src;                /* DINSN_WIDE: lddw, two slots */
+    int16_t off;                /* memory offset; movsx: source bits */
+} DInsn;
+
+#define DINSN_WIDE      0xff
+
+/* The next slot of a straight-line run */
+static inline const DInsn *dinsn_next(const DInsn *ip)
+{
+    return ip + (ip->src == DINSN_WIDE ? 2 : 1);
+}
+
+struct HermesEbpfCode {
+    const uint64_t *insns;
+    uint32_t ninsns;
+    /* a jump or call leaves the program: only the reference can say how */
+    bool ref_only;
+    DInsn d[];
+};
+
+/* Handlers, in the order of the label table of run_threaded() */
+#define HANDLERS(X) \
+    X(INVALID) X(END_OF_PROG) \
+    X(ADD64K) X(ADD64X) X(ADD32K) X(ADD32X) \
+    X(SUB64K) X(SUB64X) X(SUB32K) X(SUB32X) \
+    X(MUL64K) X(MUL64X) X(MUL32K) X(MUL32X) \
+    X(OR64K) X(OR64X) X(OR32K) X(OR32X) \
+    X(AND64K) X(AND64X) X(AND32K) X(AND32X) \
+    X(XOR64K) X(XOR64X) X(XOR32K) X(XOR32X) \
+    X(LSH64K) X(LSH64X) X(LSH32K) X(LSH32X) \
+    X(RSH64K) X(RSH64X) X(RSH32K) X(RSH32X) \
+    X(ARSH64K) X(ARSH64X) X(ARSH32K) X(ARSH32X) \
+    X(MOV64K) X(MOV64X) X(MOV32K) X(MOV32X) \
+    X(DIV64K) X(DIV64X) X(DIV32K) X(DIV32X) \
+    X(SDIV64K) X(SDIV64X) X(SDIV32K) X(SDIV32X) \
+    X(MOD64K) X(MOD64X) X(MOD32K) X(MOD32X) \
+    X(SMOD64K) X(SMOD64X) X(SMOD32K) X(SMOD32X) \
+    X(NEG64) X(NEG32) X(MOVSX64) X(MOVSX32) \
+    X(LE16) X(LE32) X(LE64) X(BSWAP16) X(BSWAP32) X(BSWAP64) \
+    X(JEQ64K) X(JEQ64X) X(JEQ32K) X(JEQ32X) \
+    X(JNE64K) X(JNE64X) X(JNE32K) X(JNE32X) \
+    X(JGT64K) X(JGT64X) X(JGT32K) X(JGT32X) \
+    X(JGE64K) X(JGE64X) X(JGE32K) X(JGE32X) \
+    X(JLT64K) X(JLT64X) X(JLT32K) X(JLT32X) \
+    X(JLE64K) X(JLE64X) X(JLE32K) X(JLE32X) \
+    X(JSET64K) X(JSET64X) X(JSET32K) X(JSET32X) \
+    X(JSGT64K) X(JSGT64X) X(JSGT32K) X(JSGT32X) \
+    X(JSGE64K) X(JSGE64X) X(JSGE32K) X(JSGE32X) \
+    X(JSLT64K) X(JSLT64X) X(JSLT32K) X(JSLT32X) \
+    X(JSLE64K) X(JSLE64X) X(JSLE32K) X(JSLE32X) \
+    X(JA) X(EXIT) X(CALL_LOCAL) X(CALL_HELPER) \
+    X(LDXB) X(LDXH) X(LDXW) X(LDXDW) X(LDXSB) X(LDXSH) X(LDXSW) \
+    X(STB) X(STH) X(STW) X(STDW) X(STXB) X(STXH) X(STXW) X(STXDW) \
+    X(ATOMIC_W) X(ATOMIC_DW) X(LDDW)
+
+#define HANDLER_ENUM(name) H_##name,
+enum { HANDLERS(HANDLER_ENUM) H_COUNT };
+
+/*
+ * Fast address translation for a run: the regions that no earlier region,
+ * and no map window, shadows are hashed by an aligned window of their
+ * device address (the high bits pick the region); a miss falls back to
+ * vm_translate(), so the answer is always the reference's.
+ */
+#define XLAT_SLOTS      8
+
+typedef struct XlatWin {
+    uint64_t base;
+    uint64_t len;               /* 0: empty slot */
+    uint8_t *host;
+    uint32_t flags;
+} XlatWin;
+
+typedef struct Xlat {
+    unsigned shift;
+    XlatWin win[XLAT_SLOTS];
+} Xlat;
+
+static inline unsigned bit_length(uint64_t v)
+{
+    return v ? 64 - __builtin_clzll(v) : 0;
+}
+
+static inline bool spans_overlap(uint64_t a, uint64_t alast,
+                                 uint64_t b, uint64_t blast)
+{
+    return !(alast < b || blast < a);
+}
+
+static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
+                      size_t nregions, uint32_t nmaps)
+{
+    int cand[XLAT_SLOTS];
+    unsigned ncand = 0, shift = 0, i, j, tries;
+    size_t r, q;
+
+    memset(x->win, 0, sizeof(x->win));
+    x->shift = 0;
+    for (r = 0; r < nregions && ncand < XLAT_SLOTS; r++) {
+        const HermesEbpfRegion *rg = &regions[r];
+        uint64_t last = rg->addr + rg->len - 1;
+        bool ok = rg->len && rg->host && last >= rg->addr;
+
+        if (ok && nmaps) {
+            ok = !spans_overlap(rg->addr, last, HERMES_EBPF_MAP_BASE,
+                                2 * HERMES_EBPF_MAP_BASE - 1);
+        }
+        for (q = 0; ok && q < r; q++) {
+            const HermesEbpfRegion *o = &regions[q];
+
+            if (o->len) {
+                uint64_t olast = o->addr + o->len - 1;
+
+                ok = olast < o->addr ||
+                     !spans_overlap(rg->addr, last, o->addr, olast);
+            }
+        }
+        if (ok) {
+            cand[ncand++] = (int)r;
+            if (bit_length(rg->addr ^ last) > shift) {
+                shift = bit_length(rg->addr ^ last);
+            }
+        }
+    }
+    if (!ncand) {
+        return;
+    }
+    /* the smallest window from there in which no two regions collide */
+    for (tries = 0; tries < 8 && shift < 63; tries++, shift++) {
+        unsigned used = 0;
+
+        for (i = 0; i < ncand; i++) {
+            j = (regions[cand[i]].addr >> shift) & (XLAT_SLOTS - 1);
+            if (used & (1u << j)) {
+                break;
+            }
+            used |= 1u << j;
+        }
+        if (i == ncand) {
+            break;
+        }
+    }
+    x->shift = shift;
+    for (i = 0; i < ncand; i++) {
+        const HermesEbpfRegion *rg = &regions[cand[i]];
+        XlatWin *w = &x->win[(rg->addr >> shift) & (XLAT_SLOTS - 1)];
+
+        if (!w->len) {
+            w->base = rg->addr;
+            w->len = rg->len;
+            w->host = rg->host;
+            w->flags = rg->flags;
+        }
+    }
+}
+
+/*
+ * vm_translate() for an access of @size (1 to 8) bytes: the live stack
+ * first, as there, then the region of the address's window, then the
+ * reference lookup.
+ */
+static inline __attribute__((always_inline))
+uint8_t *fast_translate(const HermesEbpfVm *vm, const Xlat *x, uint64_t addr,
+                        unsigned size, uint32_t flags)
+{
+    uint64_t live = vm->stack_top - vm->stack_lo;
+    uint64_t off = addr - vm->stack_lo;
+    const XlatWin *w;
+
+    if (off < live && size <= live - off) {
+        return vm->stack_host + (addr - vm->stack_addr);
+    }
+    w = &x->win[(addr >> x->shift) & (XLAT_SLOTS - 1)];
+    off = addr - w->base;
+    if (off < w->len && size <= w->len - off) {
+        return (w->flags & flags) == flags ? w->host + off : NULL;
+    }
+    return vm_translate(vm, addr, size, flags);
+}
+
+/* Little-endian loads and stores of a constant size */
+static inline __attribute__((always_inline))
+uint64_t ld_n(const uint8_t *p, unsigned size)
+{
+    uint8_t b8;
+    uint16_t b16;
+    uint32_t b32;
+    uint64_t b64;
+
+    switch (size) {
+    case 1:
+        memcpy(&b8, p, 1);
+        return b8;
+    case 2:
+        memcpy(&b16, p, 2);
+        return host_is_le() ? b16 : bswap16(b16);
+    case 4:
+        memcpy(&b32, p, 4);
+        return le32_host(b32);
+    default:
+        memcpy(&b64, p, 8);
+        return le64_host(b64);
+    }
+}
+
+static inline __attribute__((always_inline))
+void st_n(uint8_t *p, unsigned size, uint64_t v)
+{
+    uint8_t b8 = (uint8_t)v;
+    uint16_t b16 = (uint16_t)v;
+    uint32_t b32 = (uint32_t)v;
+
+    switch (size) {
+    case 1:
+        memcpy(p, &b8, 1);
+        break;
+    case 2:
+        b16 = host_is_le() ? b16 : bswap16(b16);
+        memcpy(p, &b16, 2);
+        break;
+    case 4:
+        b32 = le32_host(b32);
+        memcpy(p, &b32, 4);
+        break;
+    default:
+        v = le64_host(v);
+        memcpy(p, &v, 8);
+        break;
+    }
+}
+
+/*
+ * The highest instruction count a straight run entered at @cnt may reach
+ * without a check: the budget, or the count before the next abort poll.
+ */
+static inline uint64_t run_limit(uint64_t cnt, uint64_t budget, bool polls)
+{
+    uint64_t poll = cnt | (HERMES_EBPF_ABORT_POLL_INTERVAL - 1);
+
+    return polls && poll < budget ? poll : budget;
+}
+
+/*
+ * Where a stretch of straight-line code that starts at @ip, entered with
+ * @cnt instructions executed, must stop before it ends: at the instruction
+ * that the budget does not allow or at which the abort flag is polled.
+ * NULL if it runs to its end.  *@executed becomes the count at its end.
+ */
+static const DInsn *plan_stop(const DInsn *ip, uint64_t cnt, uint64_t budget,
+                              bool polls, uint64_t *executed)
+{
+    uint64_t limit = run_limit(cnt, budget, polls), k;
+
+    *executed = cnt + ip->blen;
+    if (cnt + ip->blen <= limit) {
+        return NULL;
+    }
+    for (k = limit - cnt; k; k--) {
+        ip = dinsn_next(ip);
+    }
+    return ip;
+}
+
+static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
+                                     const HermesEbpfRegion *regions,
+                                     size_t nregions,
+                                     const HermesEbpfRunConfig *cfg,
+                                     HermesEbpfResult *res,
+                                     const void *const **labels)
+{
+#define HANDLER_LABEL(name) [H_##name] = &&op_##name,
+    static const void *const table[H_COUNT] = { HANDLERS(HANDLER_LABEL) };
+    uint64_t local_stack[HERMES_EBPF_MAX_CALL_DEPTH *
+                         HERMES_EBPF_DEFAULT_STACK_SIZE / 8];
+    const DInsn *ret_ip[HERMES_EBPF_MAX_CALL_DEPTH];
+    uint64_t saved[HERMES_EBPF_MAX_CALL_DEPTH][4];
+    uint64_t reg[16];
+    HermesEbpfVm vm;
+    Xlat xl;
+    HermesEbpfStatus st = HERMES_EBPF_OK;
+    uint64_t budget, executed = 0, limit, stack_size, total;
+    const DInsn *d, *ip, *stop = NULL;
+    bool polls;
+    unsigned depth = 0;
+
+    if (labels) {
+        *labels = table;
+        return HERMES_EBPF_OK;
+    }
+    memset(res, 0, sizeof(*res));
+    if (!cfg || !code) {
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        return res->status;
+    }
+    stack_size = cfg->stack_size ? cfg->stack_size
+                                 : HERMES_EBPF_DEFAULT_STACK_SIZE;
+    total = stack_size * HERMES_EBPF_MAX_CALL_DEPTH;
+    if (stack_size % 8 || stack_size > HERMES_EBPF_MAX_STACK_SIZE ||
+        cfg->stack_addr > UINT64_MAX - total ||
+        (!cfg->stack_host && stack_size > HERMES_EBPF_DEFAULT_STACK_SIZE) ||
+        (nregions && !regions) || cfg->nmaps > HERMES_EBPF_MAX_MAPS ||
+        (cfg->nmaps && !cfg->maps)) {
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        return res->status;
+    }
+    budget = cfg->budget ? cfg->budget : HERMES_EBPF_DEFAULT_BUDGET;
+    polls = cfg->abort_flag != NULL;
+
+    vm.regions = regions;
+    vm.nregions = nregions;
+    vm.maps = cfg->maps;
+    vm.nmaps = cfg->nmaps;
+    vm.stack_host = cfg->stack_host ? cfg->stack_host
+                                    : (uint8_t *)local_stack;
+    vm.stack_addr = cfg->stack_addr;
+    vm.stack_top = cfg->stack_addr + total;
+    vm.stack_lo = vm.stack_top - stack_size;
+    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0, stack_size);
+    xlat_init(&xl, regions, nregions, cfg->nmaps);
+
+    memset(reg, 0, sizeof(reg));
+    memcpy(&reg[1], cfg->args, sizeof(cfg->args));
+    reg[REG_FP] = vm.stack_top;
+
+    d = code->d;
+    ip = d;
+    if (abort_requested(cfg)) {
+        st = HERMES_EBPF_FAULT_ABORTED;
+        goto out;
+    }
+    limit = run_limit(0, budget, polls);
+
+/* Operands */
+#define DST     reg[ip->dst]
+#define SRC     reg[ip->src]
+#define IMM     (ip->u.imm)
+#define JK      ((uint64_t)(int64_t)ip->u.j.k)
+
+/* Next slot of a straight-line run */
+#define NEXT(n) \
+    do { \
+        ip += (n); \
+        if (__builtin_expect(ip == stop, 0)) { \
+            goto brk; \
+        } \
+        goto *ip->h; \
+    } while (0)
+
+/* Enter the straight-line run at ip (after a control transfer) */
+#define ENTER() \
+    do { \
+        if (__builtin_expect(executed + ip->blen > limit, 0)) { \
+            goto slow_enter; \
+        } \
+        executed += ip->blen; \
+        stop = NULL; \
+        goto *ip->h; \
+    } while (0)
+
+/* A taken jump: a backward one polls the abort flag */
+#define TAKE() \
+    do { \
+        const DInsn *t_ = d + ip->u.j.tgt; \
+        if (t_ <= ip && polls && abort_requested(cfg)) { \
+            st = HERMES_EBPF_FAULT_ABORTED; \
+            goto out; \
+        } \
+        ip = t_; \
+        ENTER(); \
+    } while (0)
+
+#define ALU(name, e64, e32) \
+    op_##name##64K: { \
+        uint64_t a = DST, b = IMM; \
+        DST = (e64); \
+        NEXT(1); \
+    } \
+    op_##name##64X: { \
+        uint64_t a = DST, b = SRC; \
+        DST = (e64); \
+        NEXT(1); \
+    } \
+    op_##name##32K: { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)IMM; \
+        DST = (uint32_t)(e32); \
+        NEXT(1); \
+    } \
+    op_##name##32X: { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)SRC; \
+        DST = (uint32_t)(e32); \
+        NEXT(1); \
+    }
+
+#define JCC(name, c64, c32) \
+    op_##name##64K: { \
+        uint64_t a = DST, b = JK; \
+        if (c64) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER(); \
+    } \
+    op_##name##64X: { \
+        uint64_t a = DST, b = SRC; \
+        if (c64) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER(); \
+    } \
+    op_##name##32K: { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)JK; \
+        if (c32) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER(); \
+    } \
+    op_##name##32X: { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)SRC; \
+        if (c32) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER(); \
+    }
+
+#define LOAD(name, size, sign) \
+    op_##name: { \
+        uint64_t addr = SRC + (uint64_t)(int64_t)ip->off; \
+        const uint8_t *p = fast_translate(&vm, &xl, addr, size, \
+                                          HERMES_EBPF_MEM_READ); \
+        uint64_t v; \
+        if (__builtin_expect(!p, 0)) { \
+            res->fault_addr = addr; \
+            res->fault_size = size; \
+            st = HERMES_EBPF_FAULT_LOAD; \
+            goto fault; \
+        } \
+        v = ld_n(p, size); \
+        DST = (sign) ? sext(v, (size) * 8) : v; \
+        NEXT(1); \
+    }
+
+#define STORE(name, size, val) \
+    op_##name: { \
+        uint64_t addr = DST + (uint64_t)(int64_t)ip->off; \
+        uint8_t *p = fast_translate(&vm, &xl, addr, size, \
+                                    HERMES_EBPF_MEM_WRITE); \
+        if (__builtin_expect(!p, 0)) { \
+            res->fault_addr = addr; \
+            res->fault_size = size; \
+            st = HERMES_EBPF_FAULT_STORE; \
+            goto fault; \
+        } \
+        st_n(p, size, (val)); \
+        NEXT(1); \
+    }
+
+/* Atomics are rare enough for the reference's code, on the word decoded */
+#define ATOMIC(name, opcode) \
+    op_##name: { \
+        uint64_t w = (uint64_t)(opcode) | \
+                     (uint64_t)(ip->dst | ip->src << 4) << 8 | \
+                     (uint64_t)(uint16_t)ip->off << 16 | \
+                     (uint64_t)(uint32_t)ip->u.j.k << 32; \
+        st = do_atomic(&vm, reg, w, res); \
+        if (st != HERMES_EBPF_OK) { \
+            goto fault; \
+        } \
+        NEXT(1); \
+    }
+
+    ENTER();
+
+    ALU(ADD, a + b, a + b)
+    ALU(SUB, a - b, a - b)
+    ALU(MUL, a * b, a * b)
+    ALU(OR, a | b, a | b)
+    ALU(AND, a & b, a & b)
+    ALU(XOR, a ^ b, a ^ b)
+    ALU(LSH, a << (b & 63), a << (b & 31))
+    ALU(RSH, a >> (b & 63), a >> (b & 31))
+    ALU(ARSH, arsh64(a, b & 63), arsh32(a, b & 31))
+    ALU(DIV, b ? a / b : 0, b ? a / b : 0)
+    ALU(SDIV, sdiv64(a, b), sdiv32(a, b))
+    ALU(MOD, b ? a % b : a, b ? a % b : a)
+    ALU(SMOD, smod64(a, b), smod32(a, b))
+
+op_MOV64K:
+    DST = IMM;
+    NEXT(1);
+op_MOV64X:
+    DST = SRC;
+    NEXT(1);
+op_MOV32K:
+    DST = (uint32_t)IMM;
+    NEXT(1);
+op_MOV32X:
+    DST = (uint32_t)SRC;
+    NEXT(1);
+op_NEG64:
+    DST = -DST;
+    NEXT(1);
+op_NEG32:
+    DST = (uint32_t)-(uint32_t)DST;
+    NEXT(1);
+op_MOVSX64:
+    DST = sext(SRC, ip->off);
+    NEXT(1);
+op_MOVSX32:
+    DST = (uint32_t)sext((uint32_t)SRC, ip->off);
+    NEXT(1);
+op_LE16:
+    DST = (uint16_t)DST;
+    NEXT(1);
+op_LE32:
+    DST = (uint32_t)DST;
+    NEXT(1);
+op_LE64:
+    NEXT(1);
+op_BSWAP16:
+    DST = bswap16((uint16_t)DST);
+    NEXT(1);
+op_BSWAP32:
+    DST = bswap32((uint32_t)DST);
+    NEXT(1);
+op_BSWAP64:
+    DST = bswap64(DST);
+    NEXT(1);
+op_LDDW:
+    DST = IMM;
+    NEXT(2);
+
+    LOAD(LDXB, 1, false)
+    LOAD(LDXH, 2, false)
+    LOAD(LDXW, 4, false)
+    LOAD(LDXDW, 8, false)
+    LOAD(LDXSB, 1, true)
+    LOAD(LDXSH, 2, true)
+    LOAD(LDXSW, 4, true)
+    STORE(STB, 1, IMM)
+    STORE(STH, 2, IMM)
+    STORE(STW, 4, IMM)
+    STORE(STDW, 8, IMM)
+    STORE(STXB, 1, SRC)
+    STORE(STXH, 2, SRC)
+    STORE(STXW, 4, SRC)
+    STORE(STXDW, 8, SRC)
+
+    ATOMIC(ATOMIC_W, CLS_STX | MODE_ATOMIC | SZ_W)
+    ATOMIC(ATOMIC_DW, CLS_STX | MODE_ATOMIC | SZ_DW)
+
+    JCC(JEQ, a == b, a == b)
+    JCC(JNE, a != b, a != b)
+    JCC(JGT, a > b, a > b)
+    JCC(JGE, a >= b, a >= b)
+    JCC(JLT, a < b, a < b)
+    JCC(JLE, a <= b, a <= b)
+    JCC(JSET, a & b, a & b)
+    JCC(JSGT, s64(a) > s64(b), s32(a) > s32(b))
+    JCC(JSGE, s64(a) >= s64(b), s32(a) >= s32(b))
+    JCC(JSLT, s64(a) < s64(b), s32(a) < s32(b))
+    JCC(JSLE, s64(a) <= s64(b), s32(a) <= s32(b))
+
+op_JA:
+    TAKE();
+
+op_EXIT:
+    if (depth == 0) {
+        goto out;
+    }
+    depth--;
+    memcpy(&reg[6], saved[depth], sizeof(saved[0]));
+    ip = ret_ip[depth];
+    vm.stack_lo += stack_size;
+    reg[REG_FP] = vm.stack_lo + stack_size;
+    ENTER();
+
+op_CALL_LOCAL:
+    if (depth + 1 >= HERMES_EBPF_MAX_CALL_DEPTH) {
+        st = HERMES_EBPF_FAULT_CALL_DEPTH;
+        goto out;
+    }
+    if (abort_requested(cfg)) {
+        st = HERMES_EBPF_FAULT_ABORTED;
+        goto out;
+    }
+    memcpy(saved[depth], &reg[6], sizeof(saved[0]));
+    ret_ip[depth] = ip + 1;
+    depth++;
+    vm.stack_lo -= stack_size;
+    reg[REG_FP] = vm.stack_lo + stack_size;
+    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0, stack_size);
+    ip = d + ip->u.j.tgt;
+    ENTER();
+
+op_CALL_HELPER:
+    {
+        uint32_t id = (uint32_t)ip->u.j.k;
+        uint64_t ret = 0;
+        int rc;
+
+        if (vm.nmaps && id >= HERMES_EBPF_FUNC_MAP_LOOKUP &&
+            id <= HERMES_EBPF_FUNC_MAP_DELETE) {
+            st = map_helper(&vm, id, &reg[1], &reg[0], res, cfg->abort_flag);
+            if (st != HERMES_EBPF_OK) {
+                goto out;
+            }
+            if (abort_requested(cfg)) {
+                st = HERMES_EBPF_FAULT_ABORTED;
+                goto out;
+            }
+            ip++;
+            ENTER();
+        }
+        rc = cfg->helper ? cfg->helper(cfg->helper_opaque, id, &reg[1], &vm,
+                                       &ret)
+                         : -1;
+        if (rc < 0) {
+            res->helper_id = id;
+            res->helper_err = rc;
+            st = HERMES_EBPF_FAULT_HELPER;
+            goto out;
+        }
+        reg[0] = ret;
+        if (rc == HERMES_EBPF_HELPER_STOP) {
+            goto out;
+        }
+        if (abort_requested(cfg)) {
+            st = HERMES_EBPF_FAULT_ABORTED;
+            goto out;
+        }
+        ip++;
+        ENTER();
+    }
+
+op_INVALID:
+    st = HERMES_EBPF_ERR_INVALID_INSN;
+    goto fault;
+
+op_END_OF_PROG:
+    /* the reference checks the program counter before the budget */
+    st = HERMES_EBPF_ERR_BAD_JUMP;
+    executed -= ip->blen;
+    goto out;
+
+slow_enter:
+    /* a straight run the budget or an abort poll cuts: find where */
+    limit = run_limit(executed, budget, polls);
+    stop = plan_stop(ip, executed, budget, polls, &executed);
+    if (ip == stop) {
+        goto brk;
+    }
+    goto *ip->h;
+
+brk:
+    /* ip is the instruction where the budget ends or the flag is polled */
+    {
+        uint64_t cnt = executed - ip->blen;
+
+        if (cnt >= budget) {
+            executed = cnt;
+            st = HERMES_EBPF_FAULT_BUDGET;
+            goto out;
+        }
+        cnt++;
+        if ((cnt % HERMES_EBPF_ABORT_POLL_INTERVAL) == 0 &&
+            abort_requested(cfg)) {
+            executed = cnt;
+            st = HERMES_EBPF_FAULT_ABORTED;
+            goto out;
+        }
+        stop = NULL;
+        if (ip->blen > 1) {
+            uint64_t rest;
+
+            stop = plan_stop(dinsn_next(ip), cnt, budget, polls, &rest);
+        }
+        goto *ip->h;
+    }
+
+fault:
+    /* the instructions of the straight run after the faulting one */
+    executed -= ip->blen - 1;
+
+out:
+    res->status = st;
+    res->r0 = reg[0];
+    res->pc = (uint32_t)(ip - d);
+    res->insns = executed;
+    return st;
+
+#undef DST
+#undef SRC
+#undef IMM
+#undef JK
+#undef NEXT
+#undef ENTER
+#undef TAKE
+#undef ALU
+#undef JCC
+#undef LOAD
+#undef STORE
+#undef ATOMIC
+#undef HANDLER_LABEL
+}
+
+size_t hermes_ebpf_code_size(uint32_t ninsns)
+{
+    if (ninsns == 0 || ninsns > HERMES_EBPF_MAX_INSNS) {
+        return 0;
+    }
+    return sizeof(HermesEbpfCode) + ((size_t)ninsns + 1) * sizeof(DInsn);
+}
+
+/* ALU and ALU64 (classes 4 and 7): the handler, as the reference does it */
+static int decode_alu(uint64_t w, DInsn *di)
+{
+    uint8_t op = insn_op(w);
+    bool is64 = OP_CLASS(op) == CLS_ALU64, x = op & OP_SRC_X;
+    int16_t off = insn_off(w);
+    int32_t imm = insn_imm(w);
+    int form = (is64 ? 0 : 2) + (x ? 1 : 0);    /* 64K, 64X, 32K, 32X */
+
+    di->u.imm = (uint64_t)(int64_t)imm;
+    switch (OP_CODE(op)) {
+    case ALU_ADD:
+        return H_ADD64K + form;
+    case ALU_SUB:
+        return H_SUB64K + form;
+    case ALU_MUL:
+        return H_MUL64K + form;
+    case ALU_OR:
+        return H_OR64K + form;
+    case ALU_AND:
+        return H_AND64K + form;
+    case ALU_XOR:
+        return H_XOR64K + form;
+    case ALU_LSH:
+        return H_LSH64K + form;
+    case ALU_RSH:
+        return H_RSH64K + form;
+    case ALU_ARSH:
+        return H_ARSH64K + form;
+    case ALU_DIV:
+        return (off ? H_SDIV64K : H_DIV64K) + form;
+    case ALU_MOD:
+        return (off ? H_SMOD64K : H_MOD64K) + form;
+    case ALU_NEG:
+        return is64 ? H_NEG64 : H_NEG32;
+    case ALU_MOV:
+        if (x && off > 0 && off <= 32) {
+            return is64 ? H_MOVSX64 : H_MOVSX32;
+        }
+        return H_MOV64K + form;
+    case ALU_END:
+        if (is64 && x) {
+            return H_INVALID;
+        }
+        switch (imm) {
+        case 16:
+            return is64 || x ? H_BSWAP16 : H_LE16;
+        case 32:
+            return is64 || x ? H_BSWAP32 : H_LE32;
+        case 64:
+            return is64 || x ? H_BSWAP64 : H_LE64;
+        default:
+            return H_INVALID;
+        }
+    default:
+        return H_INVALID;
+    }
+}
+
+/*
+ * JMP and JMP32 (classes 5 and 6).  *@target is set for a jump or a call
+ * into the program: the slot it names, pc + 1 + offset modulo 2^32.
+ */
+static int decode_jmp(uint64_t w, uint32_t pc, DInsn *di, bool *has_target,
+                      uint32_t *target)
+{
+    static const int cond[16] = {
+        [JMP_JEQ >> 4] = H_JEQ64K, [JMP_JNE >> 4] = H_JNE64K,
+        [JMP_JGT >> 4] = H_JGT64K, [JMP_JGE >> 4] = H_JGE64K,
+        [JMP_JLT >> 4] = H_JLT64K, [JMP_JLE >> 4] = H_JLE64K,
+        [JMP_JSET >> 4] = H_JSET64K, [JMP_JSGT >> 4] = H_JSGT64K,
+        [JMP_JSGE >> 4] = H_JSGE64K, [JMP_JSLT >> 4] = H_JSLT64K,
+        [JMP_JSLE >> 4] = H_JSLE64K,
+    };
+    uint8_t op = insn_op(w);
+    bool is32 = OP_CLASS(op) == CLS_JMP32, x = op & OP_SRC_X;
+    unsigned code = OP_CODE(op);
+    int32_t imm = insn_imm(w);
+
+    di->u.j.k = imm;
+    *has_target = true;
+    switch (code) {
+    case JMP_JA:
+        *target = pc + 1 + (uint32_t)(is32 ? imm : insn_off(w));
+        return H_JA;
+    case JMP_EXIT:
+        *has_target = false;
+        return is32 ? H_INVALID : H_EXIT;
+    case JMP_CALL:
+        *has_target = false;
+        if (is32 || x) {
+            return H_INVALID;
+        }
+        if (insn_src(w) == CALL_PSEUDO) {
+            *has_target = true;
+            *target = pc + 1 + (uint32_t)imm;
+            return H_CALL_LOCAL;
+        }
+        return insn_src(w) == CALL_HELPER ? H_CALL_HELPER : H_INVALID;
+    default:
+        if (!cond[code >> 4]) {
+            *has_target = false;
+            return H_INVALID;
+        }
+        *target = pc + 1 + (uint32_t)(int32_t)insn_off(w);
+        return cond[code >> 4] + (is32 ? 2 : 0) + (x ? 1 : 0);
+    }
+}
+
+/* LD, LDX, ST and STX (classes 0 to 3): the opcode names the handler */
+static int decode_mem(const uint64_t *insns, uint32_t n, uint32_t pc,
+                      DInsn *di)
+{
+    uint64_t w = insns[pc];
+    int32_t imm = insn_imm(w);
+
+    di->u.imm = (uint64_t)(int64_t)imm;
+    switch (insn_op(w)) {
+    case CLS_LDX | MODE_MEM | SZ_B:
+        return H_LDXB;
+    case CLS_LDX | MODE_MEM | SZ_H:
+        return H_LDXH;
+    case CLS_LDX | MODE_MEM | SZ_W:
+        return H_LDXW;
+    case CLS_LDX | MODE_MEM | SZ_DW:
+        return H_LDXDW;
+    case CLS_LDX | MODE_MEMSX | SZ_B:
+        return H_LDXSB;
+    case CLS_LDX | MODE_MEMSX | SZ_H:
+        return H_LDXSH;
+    case CLS_LDX | MODE_MEMSX | SZ_W:
+        return H_LDXSW;
+    case CLS_ST | MODE_MEM | SZ_B:
+        return H_STB;
+    case CLS_ST | MODE_MEM | SZ_H:
+        return H_STH;
+    case CLS_ST | MODE_MEM | SZ_W:
+        return H_STW;
+    case CLS_ST | MODE_MEM | SZ_DW:
+        return H_STDW;
+    case CLS_STX | MODE_MEM | SZ_B:
+        return H_STXB;
+    case CLS_STX | MODE_MEM | SZ_H:
+        return H_STXH;
+    case CLS_STX | MODE_MEM | SZ_W:
+        return H_STXW;
+    case CLS_STX | MODE_MEM | SZ_DW:
+        return H_STXDW;
+    case CLS_STX | MODE_ATOMIC | SZ_W:
+        di->u.j.k = imm;
+        return H_ATOMIC_W;
+    case CLS_STX | MODE_ATOMIC | SZ_DW:
+        di->u.j.k = imm;
+        return H_ATOMIC_DW;
+    case OPCODE_LDDW:
+        if (pc + 1 >= n) {
+            return H_INVALID;
+        }
+        if (insn_src(w) == HERMES_EBPF_PSEUDO_MAP_IDX) {
+            di->u.imm = HERMES_EBPF_MAP_REF((uint32_t)imm);
+        } else {
+            di->u.imm = (uint32_t)imm |
+                        (insns[pc + 1] & 0xffffffff00000000ull);
+        }
+        di->src = DINSN_WIDE;
+        return H_LDDW;
+    default:
+        return H_INVALID;
+    }
+}
+
+/* Does the straight-line run end with this handler (a control transfer)? */
+static bool ends_run(int h)
+{
+    return h == H_INVALID || (h >= H_JEQ64K && h <= H_CALL_HELPER);
+}
+
+HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
+                                   void *mem, size_t size)
+{
+    const void *const *table;
+    HermesEbpfCode *code = mem;
+    size_t need = hermes_ebpf_code_size(ninsns);
+    uint32_t pc;
+
+    if (!insns || !mem || !need || size < need ||
+        ((uintptr_t)mem % _Alignof(HermesEbpfCode))) {
+        return NULL;
+    }
+    run_threaded(NULL, NULL, 0, NULL, NULL, &table);
+    code->insns = insns;
+    code->ninsns = ninsns;
+    code->ref_only = false;
+
+    /* the slot past the end, and the runs backwards from it */
+    memset(&code->d[ninsns], 0, sizeof(DInsn));
+    code->d[ninsns].h = table[H_END_OF_PROG];
+    for (pc = ninsns; pc-- > 0;) {
+        uint64_t w = insns[pc];
+        DInsn *di = &code->d[pc];
+        bool has_target = false;
+        uint32_t target = 0;
+        int h;
+
+        memset(di, 0, sizeof(*di));
+        di->dst = insn_dst(w);
+        di->src = insn_src(w);
+        di->off = insn_off(w);
+        if (OP_CLASS(insn_op(w)) == CLS_ALU ||
+            OP_CLASS(insn_op(w)) == CLS_ALU64) {
+            h = decode_alu(w, di);
+        } else if (OP_CLASS(insn_op(w)) == CLS_JMP ||
+                   OP_CLASS(insn_op(w)) == CLS_JMP32) {
+            h = decode_jmp(w, pc, di, &has_target, &target);
+        } else {
+            h = decode_mem(insns, ninsns, pc, di);
+        }
+        if (has_target) {
+            if (target > ninsns) {
+                code->ref_only = true;
+                target = ninsns;
+            }
+            di->u.j.tgt = target;
+        }
+        di->h = table[h];
+        di->blen = ends_run(h) ? 1 : 1 + dinsn_next(di)->blen;
+    }
+    return code;
+}
+
+HermesEbpfStatus hermes_ebpf_run_code(const HermesEbpfCode *code,
+                                      const HermesEbpfRegion *regions,
+                                      size_t nregions,
+                                      const HermesEbpfRunConfig *cfg,
+                                      HermesEbpfResult *res)
+{
+    if (code && code->ref_only) {
+        return hermes_ebpf_run(code->insns, code->ninsns, regions, nregions,
+                               cfg, res);
+    }
+    return run_threaded(code, regions, nregions, cfg, res, NULL);
+}
+
+/* ------------------------------------------------------------------ */
 /* XDP run context and helpers                                         */
 
 static inline uint64_t xdp_get(const HermesEbpfXdp *xdp, unsigned off)
@@ -2316,10 +3308,12 @@ HermesEbpfBatchCheck hermes_ebpf_batch_check(const HermesEbpfBatch *b,
     return HERMES_EBPF_BATCH_OK;
 }
 
-HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
-                                       const HermesEbpfBatch *b,
-                                       const HermesEbpfRunConfig *cfg,
-                                       HermesEbpfBatchResult *res)
+/* The record loop, on the decoded program @code or else on @insns */
+static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
+                                  const HermesEbpfCode *code,
+                                  const HermesEbpfBatch *b,
+                                  const HermesEbpfRunConfig *cfg,
+                                  HermesEbpfBatchResult *res)
 {
     HermesEbpfRegion regions[2];
     HermesEbpfRunConfig rc;
@@ -2380,7 +3374,11 @@ HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
         rc.args[3] = k;
 
         res->runs++;
-        hermes_ebpf_run(insns, ninsns, regions, 2, &rc, &res->last);
+        if (code) {
+            hermes_ebpf_run_code(code, regions, 2, &rc, &res->last);
+        } else {
+            hermes_ebpf_run(insns, ninsns, regions, 2, &rc, &res->last);
+        }
         res->insns += res->last.insns;
         if (res->last.status != HERMES_EBPF_OK) {
             res->status = res->last.status;
@@ -2413,4 +3411,26 @@ HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
     }
     res->out_len = out;
     return res->status;
+}
+
+HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
+                                       const HermesEbpfBatch *b,
+                                       const HermesEbpfRunConfig *cfg,
+                                       HermesEbpfBatchResult *res)
+{
+    return run_batch(insns, ninsns, NULL, b, cfg, res);
+}
+
+HermesEbpfStatus hermes_ebpf_run_batch_code(const HermesEbpfCode *code,
+                                            const HermesEbpfBatch *b,
+                                            const HermesEbpfRunConfig *cfg,
+                                            HermesEbpfBatchResult *res)
+{
+    if (!code) {
+        memset(res, 0, sizeof(*res));
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        res->last.status = res->status;
+        return res->status;
+    }
+    return run_batch(NULL, 0, code, b, cfg, res);
 }

@@ -6,9 +6,10 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * This is a freestanding C11 library (it uses only <stdint.h>,
+ * This is a freestanding C11 library with GNU extensions (computed goto,
+ * __atomic builtins; GCC and clang) that uses only <stdint.h>,
  * <stdbool.h>, <stddef.h> and <string.h>, never allocates and keeps no
- * global state), so the QEMU device model, the host tools and the RTL
+ * global state, so the QEMU device model, the host tools and the RTL
  * testbench all share one reference engine.
  *
  * Model
@@ -34,9 +35,10 @@
  * C++ users (the RTL testbench) include this header inside extern "C".
  *
  * Usage: call hermes_ebpf_validate() once when a program is loaded, then
- * hermes_ebpf_run() for each execution.  hermes_ebpf_run() never touches
- * host memory outside the regions, the stack and the program array even
- * for a program that did not pass validation (unknown opcodes and wild
+ * hermes_ebpf_run() for each execution (or hermes_ebpf_decode() once and
+ * hermes_ebpf_run_code() for each execution: see "Decoded programs").
+ * hermes_ebpf_run() never touches host memory outside the regions, the
+ * stack and the program array even for a program that did not pass validation (unknown opcodes and wild
  * jumps then stop the run with a fault); validation is what gives the
  * early, precise error and enforces the capability set.
  */
@@ -454,6 +456,47 @@ HermesEbpfStatus hermes_ebpf_run(const uint64_t *insns, uint32_t ninsns,
                                  HermesEbpfResult *res);
 
 /*
+ * Decoded programs
+ * ----------------
+ * hermes_ebpf_run() is the reference interpreter: a switch over the raw
+ * instruction words.  For speed, an embedder decodes a program once when
+ * it latches it (after hermes_ebpf_validate()) into a form built for
+ * execution, and runs that with hermes_ebpf_run_code() (and
+ * hermes_ebpf_run_batch_code()): a threaded interpreter (computed goto)
+ * with one handler per operation variant, constant access sizes, absolute
+ * jump targets and lddw fused, that charges the budget once per
+ * straight-line run of instructions and translates addresses through a
+ * per-run table of aligned windows.  Its outcome is the reference's in
+ * every respect (status, r0, pc, fault address and size, instruction
+ * count, helper ID and error, memory and map effects, abort polls), for
+ * any program, validated or not: tools/engine checks both against each
+ * other on every test, vector and fuzzed program.
+ *
+ * hermes_ebpf_code_size: bytes of memory a decoded program of @ninsns
+ *   instructions needs (0 when @ninsns is 0 or above
+ *   HERMES_EBPF_MAX_INSNS): at most 24 * (ninsns + 1) plus a header, so
+ *   an embedder can allocate it once for its largest program.
+ * hermes_ebpf_decode: decode @insns into @mem (@size bytes, 8-byte
+ *   aligned).  Returns the decoded program (at @mem), or NULL if @mem is
+ *   too small or misaligned or @ninsns 0.  The decoded program refers to
+ *   @insns (a program whose jumps leave it runs on the reference
+ *   interpreter), so @insns must stay unchanged while it is used.  The
+ *   memory holds no run state: any number of runs may use it at once.
+ */
+typedef struct HermesEbpfCode HermesEbpfCode;
+
+size_t hermes_ebpf_code_size(uint32_t ninsns);
+HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
+                                   void *mem, size_t size);
+
+/* hermes_ebpf_run() on a decoded program; NULL @code: ERR_BAD_CONFIG */
+HermesEbpfStatus hermes_ebpf_run_code(const HermesEbpfCode *code,
+                                      const HermesEbpfRegion *regions,
+                                      size_t nregions,
+                                      const HermesEbpfRunConfig *cfg,
+                                      HermesEbpfResult *res);
+
+/*
  * XDP run context and helpers
  * ---------------------------
  * The device's xdp_buff (Documentation/hermes/device.rst, "Run context"):
@@ -648,5 +691,11 @@ HermesEbpfStatus hermes_ebpf_run_batch(const uint64_t *insns, uint32_t ninsns,
                                        const HermesEbpfBatch *b,
                                        const HermesEbpfRunConfig *cfg,
                                        HermesEbpfBatchResult *res);
+
+/* hermes_ebpf_run_batch() on a decoded program */
+HermesEbpfStatus hermes_ebpf_run_batch_code(const HermesEbpfCode *code,
+                                            const HermesEbpfBatch *b,
+                                            const HermesEbpfRunConfig *cfg,
+                                            HermesEbpfBatchResult *res);
 
 #endif /* HW_MISC_HERMES_EBPF_H */
