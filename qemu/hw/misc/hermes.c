@@ -396,6 +396,10 @@ typedef struct HermesEngine {
     HermesMap *run_maps[HERMES_MAPS];       /* maps the program names */
     HermesEbpfMap *run_emaps[HERMES_MAPS];
     uint64_t *prog;
+    /* @prog decoded for the engine when admitted (max_insns sized) */
+    void *code_mem;
+    size_t code_size;
+    const HermesEbpfCode *code;
     HermesEbpfXdp xdp;          /* run context of RUN PROGRAM */
     uint64_t stack[HERMES_STACK_SIZE / 8];
 } HermesEngine;
@@ -1002,6 +1006,10 @@ static bool hermes_engine_admit(HermesEngine *e)
         out->fpc = bad_pc;
         return false;
     }
+    /* once per latched program, into memory sized for the largest */
+    e->code = hermes_ebpf_decode(e->prog, e->job.ninsns, e->code_mem,
+                                 e->code_size);
+    assert(e->code);
     return true;
 }
 
@@ -1071,8 +1079,8 @@ static void hermes_engine_run(HermesEngine *e)
 
         start = get_clock();
         e->paused_ns = 0;
-        st = hermes_ebpf_run(e->prog, job->ninsns, regions,
-                             ARRAY_SIZE(regions), &cfg, &res);
+        st = hermes_ebpf_run_code(e->code, regions, ARRAY_SIZE(regions),
+                                  &cfg, &res);
         out->time_ns += get_clock() - start - e->paused_ns;
         out->runs++;
         out->insns += res.insns;
@@ -1145,7 +1153,7 @@ static void hermes_engine_batch(HermesEngine *e)
 
     start = get_clock();
     e->paused_ns = 0;
-    st = hermes_ebpf_run_batch(e->prog, job->ninsns, &batch, &cfg, &res);
+    st = hermes_ebpf_run_batch_code(e->code, &batch, &cfg, &res);
     out->time_ns = get_clock() - start - e->paused_ns;
     out->runs = res.runs;
     out->insns = res.insns;
@@ -2840,6 +2848,8 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         e->index = i;
         e->abort = s->vm_running ? 0 : HERMES_ENGINE_PAUSE;
         e->prog = g_new0(uint64_t, s->max_insns);
+        e->code_size = hermes_ebpf_code_size(s->max_insns);
+        e->code_mem = g_malloc(e->code_size);
         e->bh = qemu_bh_new_guarded(hermes_engine_bh, e,
                                     &DEVICE(s)->mem_reentrancy_guard);
         qemu_mutex_init(&e->lock);
@@ -2912,6 +2922,7 @@ static void hermes_finalize(Object *obj)
             qemu_cond_destroy(&s->engines[i].cond);
             qemu_mutex_destroy(&s->engines[i].lock);
             g_free(s->engines[i].prog);
+            g_free(s->engines[i].code_mem);
         }
         g_free(s->engines);
     }
