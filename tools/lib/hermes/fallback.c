@@ -357,7 +357,19 @@ int hermes_fb_run(struct hermes_prog *prog, struct hermes_fb_batch *fb,
 	default:
 		return hermes_err(-EINVAL, "engine: bad batch");
 	}
-	hermes_ebpf_run_batch(prog->insns, prog->ninsns, &eb, &cfg, &res);
+	if (!prog->code) {
+		/* once per program: the engine's decoded form */
+		size_t sz = hermes_ebpf_code_size(prog->ninsns);
+
+		prog->code = malloc(sz ? sz : 1);
+		if (!prog->code ||
+		    !hermes_ebpf_decode(prog->insns, prog->ninsns, prog->code, sz)) {
+			free(prog->code);
+			prog->code = NULL;
+			return hermes_err(-ENOMEM, "engine: cannot decode the program");
+		}
+	}
+	hermes_ebpf_run_batch_code(prog->code, &eb, &cfg, &res);
 	if (res.status == HERMES_EBPF_ERR_BAD_CONFIG)
 		return hermes_err(-EINVAL, "engine: bad batch configuration");
 	b->records_in = res.records_done;

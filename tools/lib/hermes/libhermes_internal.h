@@ -30,6 +30,8 @@ struct hermes_prog {
 	/* fallback: the program in the device's form */
 	uint64_t *insns;
 	uint32_t ninsns;
+	/* @insns decoded for the engine, on the first run */
+	void *code;
 };
 
 __attribute__((format(printf, 2, 3)))
