@@ -2198,43 +2198,47 @@ struct HermesEbpfCode {
     DInsn d[];
 };
 
-/* Handlers, in the order of the label table of run_threaded() */
-#define HANDLERS(X) \
-    X(INVALID) X(END_OF_PROG) \
-    X(ADD64K) X(ADD64X) X(ADD32K) X(ADD32X) \
-    X(SUB64K) X(SUB64X) X(SUB32K) X(SUB32X) \
-    X(MUL64K) X(MUL64X) X(MUL32K) X(MUL32X) \
-    X(OR64K) X(OR64X) X(OR32K) X(OR32X) \
-    X(AND64K) X(AND64X) X(AND32K) X(AND32X) \
-    X(XOR64K) X(XOR64X) X(XOR32K) X(XOR32X) \
-    X(LSH64K) X(LSH64X) X(LSH32K) X(LSH32X) \
-    X(RSH64K) X(RSH64X) X(RSH32K) X(RSH32X) \
-    X(ARSH64K) X(ARSH64X) X(ARSH32K) X(ARSH32X) \
-    X(MOV64K) X(MOV64X) X(MOV32K) X(MOV32X) \
-    X(DIV64K) X(DIV64X) X(DIV32K) X(DIV32X) \
-    X(SDIV64K) X(SDIV64X) X(SDIV32K) X(SDIV32X) \
-    X(MOD64K) X(MOD64X) X(MOD32K) X(MOD32X) \
-    X(SMOD64K) X(SMOD64X) X(SMOD32K) X(SMOD32X) \
-    X(NEG64) X(NEG32) X(MOVSX64) X(MOVSX32) \
-    X(LE16) X(LE32) X(LE64) X(BSWAP16) X(BSWAP32) X(BSWAP64) \
-    X(JEQ64K) X(JEQ64X) X(JEQ32K) X(JEQ32X) \
-    X(JNE64K) X(JNE64X) X(JNE32K) X(JNE32X) \
-    X(JGT64K) X(JGT64X) X(JGT32K) X(JGT32X) \
-    X(JGE64K) X(JGE64X) X(JGE32K) X(JGE32X) \
-    X(JLT64K) X(JLT64X) X(JLT32K) X(JLT32X) \
-    X(JLE64K) X(JLE64X) X(JLE32K) X(JLE32X) \
-    X(JSET64K) X(JSET64X) X(JSET32K) X(JSET32X) \
-    X(JSGT64K) X(JSGT64X) X(JSGT32K) X(JSGT32X) \
-    X(JSGE64K) X(JSGE64X) X(JSGE32K) X(JSGE32X) \
-    X(JSLT64K) X(JSLT64X) X(JSLT32K) X(JSLT32X) \
-    X(JSLE64K) X(JSLE64X) X(JSLE32K) X(JSLE32X) \
-    X(JA) X(EXIT) X(CALL_LOCAL) X(CALL_HELPER) \
-    X(LDXB) X(LDXH) X(LDXW) X(LDXDW) X(LDXSB) X(LDXSH) X(LDXSW) \
-    X(STB) X(STH) X(STW) X(STDW) X(STXB) X(STXH) X(STXW) X(STXDW) \
-    X(ATOMIC_W) X(ATOMIC_DW) X(LDDW)
-
-#define HANDLER_ENUM(name) H_##name,
-enum { HANDLERS(HANDLER_ENUM) H_COUNT };
+/*
+ * Handlers.  decode_alu() and decode_jmp() add a form to the first of
+ * each group of four (64K, 64X, 32K, 32X), and ends_run() takes the
+ * range from H_JEQ64K to H_CALL_HELPER as the control transfers: keep
+ * the order.  run_threaded() maps each to its label.
+ */
+enum {
+    H_INVALID, H_END_OF_PROG,
+    H_ADD64K, H_ADD64X, H_ADD32K, H_ADD32X,
+    H_SUB64K, H_SUB64X, H_SUB32K, H_SUB32X,
+    H_MUL64K, H_MUL64X, H_MUL32K, H_MUL32X,
+    H_OR64K, H_OR64X, H_OR32K, H_OR32X,
+    H_AND64K, H_AND64X, H_AND32K, H_AND32X,
+    H_XOR64K, H_XOR64X, H_XOR32K, H_XOR32X,
+    H_LSH64K, H_LSH64X, H_LSH32K, H_LSH32X,
+    H_RSH64K, H_RSH64X, H_RSH32K, H_RSH32X,
+    H_ARSH64K, H_ARSH64X, H_ARSH32K, H_ARSH32X,
+    H_MOV64K, H_MOV64X, H_MOV32K, H_MOV32X,
+    H_DIV64K, H_DIV64X, H_DIV32K, H_DIV32X,
+    H_SDIV64K, H_SDIV64X, H_SDIV32K, H_SDIV32X,
+    H_MOD64K, H_MOD64X, H_MOD32K, H_MOD32X,
+    H_SMOD64K, H_SMOD64X, H_SMOD32K, H_SMOD32X,
+    H_NEG64, H_NEG32, H_MOVSX64, H_MOVSX32,
+    H_LE16, H_LE32, H_LE64, H_BSWAP16, H_BSWAP32, H_BSWAP64,
+    H_JEQ64K, H_JEQ64X, H_JEQ32K, H_JEQ32X,
+    H_JNE64K, H_JNE64X, H_JNE32K, H_JNE32X,
+    H_JGT64K, H_JGT64X, H_JGT32K, H_JGT32X,
+    H_JGE64K, H_JGE64X, H_JGE32K, H_JGE32X,
+    H_JLT64K, H_JLT64X, H_JLT32K, H_JLT32X,
+    H_JLE64K, H_JLE64X, H_JLE32K, H_JLE32X,
+    H_JSET64K, H_JSET64X, H_JSET32K, H_JSET32X,
+    H_JSGT64K, H_JSGT64X, H_JSGT32K, H_JSGT32X,
+    H_JSGE64K, H_JSGE64X, H_JSGE32K, H_JSGE32X,
+    H_JSLT64K, H_JSLT64X, H_JSLT32K, H_JSLT32X,
+    H_JSLE64K, H_JSLE64X, H_JSLE32K, H_JSLE32X,
+    H_JA, H_EXIT, H_CALL_LOCAL, H_CALL_HELPER,
+    H_LDXB, H_LDXH, H_LDXW, H_LDXDW, H_LDXSB, H_LDXSH, H_LDXSW,
+    H_STB, H_STH, H_STW, H_STDW, H_STXB, H_STXH, H_STXW, H_STXDW,
+    H_ATOMIC_W, H_ATOMIC_DW, H_LDDW,
+    H_COUNT
+};
 
 /*
  * Fast address translation for a run: the regions that no earlier region,
@@ -2448,8 +2452,142 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
                                      HermesEbpfResult *res,
                                      const void *const **labels)
 {
-#define HANDLER_LABEL(name) [H_##name] = &&op_##name,
-    static const void *const table[H_COUNT] = { HANDLERS(HANDLER_LABEL) };
+    static const void *const table[H_COUNT] = {
+        [H_INVALID] = &&op_INVALID,
+        [H_END_OF_PROG] = &&op_END_OF_PROG,
+        [H_ADD64K] = &&op_ADD64K,
+        [H_ADD64X] = &&op_ADD64X,
+        [H_ADD32K] = &&op_ADD32K,
+        [H_ADD32X] = &&op_ADD32X,
+        [H_SUB64K] = &&op_SUB64K,
+        [H_SUB64X] = &&op_SUB64X,
+        [H_SUB32K] = &&op_SUB32K,
+        [H_SUB32X] = &&op_SUB32X,
+        [H_MUL64K] = &&op_MUL64K,
+        [H_MUL64X] = &&op_MUL64X,
+        [H_MUL32K] = &&op_MUL32K,
+        [H_MUL32X] = &&op_MUL32X,
+        [H_OR64K] = &&op_OR64K,
+        [H_OR64X] = &&op_OR64X,
+        [H_OR32K] = &&op_OR32K,
+        [H_OR32X] = &&op_OR32X,
+        [H_AND64K] = &&op_AND64K,
+        [H_AND64X] = &&op_AND64X,
+        [H_AND32K] = &&op_AND32K,
+        [H_AND32X] = &&op_AND32X,
+        [H_XOR64K] = &&op_XOR64K,
+        [H_XOR64X] = &&op_XOR64X,
+        [H_XOR32K] = &&op_XOR32K,
+        [H_XOR32X] = &&op_XOR32X,
+        [H_LSH64K] = &&op_LSH64K,
+        [H_LSH64X] = &&op_LSH64X,
+        [H_LSH32K] = &&op_LSH32K,
+        [H_LSH32X] = &&op_LSH32X,
+        [H_RSH64K] = &&op_RSH64K,
+        [H_RSH64X] = &&op_RSH64X,
+        [H_RSH32K] = &&op_RSH32K,
+        [H_RSH32X] = &&op_RSH32X,
+        [H_ARSH64K] = &&op_ARSH64K,
+        [H_ARSH64X] = &&op_ARSH64X,
+        [H_ARSH32K] = &&op_ARSH32K,
+        [H_ARSH32X] = &&op_ARSH32X,
+        [H_MOV64K] = &&op_MOV64K,
+        [H_MOV64X] = &&op_MOV64X,
+        [H_MOV32K] = &&op_MOV32K,
+        [H_MOV32X] = &&op_MOV32X,
+        [H_DIV64K] = &&op_DIV64K,
+        [H_DIV64X] = &&op_DIV64X,
+        [H_DIV32K] = &&op_DIV32K,
+        [H_DIV32X] = &&op_DIV32X,
+        [H_SDIV64K] = &&op_SDIV64K,
+        [H_SDIV64X] = &&op_SDIV64X,
+        [H_SDIV32K] = &&op_SDIV32K,
+        [H_SDIV32X] = &&op_SDIV32X,
+        [H_MOD64K] = &&op_MOD64K,
+        [H_MOD64X] = &&op_MOD64X,
+        [H_MOD32K] = &&op_MOD32K,
+        [H_MOD32X] = &&op_MOD32X,
+        [H_SMOD64K] = &&op_SMOD64K,
+        [H_SMOD64X] = &&op_SMOD64X,
+        [H_SMOD32K] = &&op_SMOD32K,
+        [H_SMOD32X] = &&op_SMOD32X,
+        [H_NEG64] = &&op_NEG64,
+        [H_NEG32] = &&op_NEG32,
+        [H_MOVSX64] = &&op_MOVSX64,
+        [H_MOVSX32] = &&op_MOVSX32,
+        [H_LE16] = &&op_LE16,
+        [H_LE32] = &&op_LE32,
+        [H_LE64] = &&op_LE64,
+        [H_BSWAP16] = &&op_BSWAP16,
+        [H_BSWAP32] = &&op_BSWAP32,
+        [H_BSWAP64] = &&op_BSWAP64,
+        [H_JEQ64K] = &&op_JEQ64K,
+        [H_JEQ64X] = &&op_JEQ64X,
+        [H_JEQ32K] = &&op_JEQ32K,
+        [H_JEQ32X] = &&op_JEQ32X,
+        [H_JNE64K] = &&op_JNE64K,
+        [H_JNE64X] = &&op_JNE64X,
+        [H_JNE32K] = &&op_JNE32K,
+        [H_JNE32X] = &&op_JNE32X,
+        [H_JGT64K] = &&op_JGT64K,
+        [H_JGT64X] = &&op_JGT64X,
+        [H_JGT32K] = &&op_JGT32K,
+        [H_JGT32X] = &&op_JGT32X,
+        [H_JGE64K] = &&op_JGE64K,
+        [H_JGE64X] = &&op_JGE64X,
+        [H_JGE32K] = &&op_JGE32K,
+        [H_JGE32X] = &&op_JGE32X,
+        [H_JLT64K] = &&op_JLT64K,
+        [H_JLT64X] = &&op_JLT64X,
+        [H_JLT32K] = &&op_JLT32K,
+        [H_JLT32X] = &&op_JLT32X,
+        [H_JLE64K] = &&op_JLE64K,
+        [H_JLE64X] = &&op_JLE64X,
+        [H_JLE32K] = &&op_JLE32K,
+        [H_JLE32X] = &&op_JLE32X,
+        [H_JSET64K] = &&op_JSET64K,
+        [H_JSET64X] = &&op_JSET64X,
+        [H_JSET32K] = &&op_JSET32K,
+        [H_JSET32X] = &&op_JSET32X,
+        [H_JSGT64K] = &&op_JSGT64K,
+        [H_JSGT64X] = &&op_JSGT64X,
+        [H_JSGT32K] = &&op_JSGT32K,
+        [H_JSGT32X] = &&op_JSGT32X,
+        [H_JSGE64K] = &&op_JSGE64K,
+        [H_JSGE64X] = &&op_JSGE64X,
+        [H_JSGE32K] = &&op_JSGE32K,
+        [H_JSGE32X] = &&op_JSGE32X,
+        [H_JSLT64K] = &&op_JSLT64K,
+        [H_JSLT64X] = &&op_JSLT64X,
+        [H_JSLT32K] = &&op_JSLT32K,
+        [H_JSLT32X] = &&op_JSLT32X,
+        [H_JSLE64K] = &&op_JSLE64K,
+        [H_JSLE64X] = &&op_JSLE64X,
+        [H_JSLE32K] = &&op_JSLE32K,
+        [H_JSLE32X] = &&op_JSLE32X,
+        [H_JA] = &&op_JA,
+        [H_EXIT] = &&op_EXIT,
+        [H_CALL_LOCAL] = &&op_CALL_LOCAL,
+        [H_CALL_HELPER] = &&op_CALL_HELPER,
+        [H_LDXB] = &&op_LDXB,
+        [H_LDXH] = &&op_LDXH,
+        [H_LDXW] = &&op_LDXW,
+        [H_LDXDW] = &&op_LDXDW,
+        [H_LDXSB] = &&op_LDXSB,
+        [H_LDXSH] = &&op_LDXSH,
+        [H_LDXSW] = &&op_LDXSW,
+        [H_STB] = &&op_STB,
+        [H_STH] = &&op_STH,
+        [H_STW] = &&op_STW,
+        [H_STDW] = &&op_STDW,
+        [H_STXB] = &&op_STXB,
+        [H_STXH] = &&op_STXH,
+        [H_STXW] = &&op_STXW,
+        [H_STXDW] = &&op_STXDW,
+        [H_ATOMIC_W] = &&op_ATOMIC_W,
+        [H_ATOMIC_DW] = &&op_ATOMIC_DW,
+        [H_LDDW] = &&op_LDDW,
+    };
     uint64_t local_stack[HERMES_EBPF_MAX_CALL_DEPTH *
                          HERMES_EBPF_DEFAULT_STACK_SIZE / 8];
     const DInsn *ret_ip[HERMES_EBPF_MAX_CALL_DEPTH];
@@ -2549,64 +2687,44 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
         ENTER(); \
     } while (0)
 
-#define ALU(name, e64, e32) \
-    op_##name##64K: { \
-        uint64_t a = DST, b = IMM; \
-        DST = (e64); \
+/* ALU: a is the destination, b the source (an immediate or a register) */
+#define ALU64(src, e) \
+    do { \
+        uint64_t a = DST, b = (src); \
+        DST = (e); \
         NEXT(1); \
-    } \
-    op_##name##64X: { \
-        uint64_t a = DST, b = SRC; \
-        DST = (e64); \
-        NEXT(1); \
-    } \
-    op_##name##32K: { \
-        uint32_t a = (uint32_t)DST, b = (uint32_t)IMM; \
-        DST = (uint32_t)(e32); \
-        NEXT(1); \
-    } \
-    op_##name##32X: { \
-        uint32_t a = (uint32_t)DST, b = (uint32_t)SRC; \
-        DST = (uint32_t)(e32); \
-        NEXT(1); \
-    }
+    } while (0)
 
-#define JCC(name, c64, c32) \
-    op_##name##64K: { \
-        uint64_t a = DST, b = JK; \
-        if (c64) { \
-            TAKE(); \
-        } \
-        ip++; \
-        ENTER(); \
-    } \
-    op_##name##64X: { \
-        uint64_t a = DST, b = SRC; \
-        if (c64) { \
-            TAKE(); \
-        } \
-        ip++; \
-        ENTER(); \
-    } \
-    op_##name##32K: { \
-        uint32_t a = (uint32_t)DST, b = (uint32_t)JK; \
-        if (c32) { \
-            TAKE(); \
-        } \
-        ip++; \
-        ENTER(); \
-    } \
-    op_##name##32X: { \
-        uint32_t a = (uint32_t)DST, b = (uint32_t)SRC; \
-        if (c32) { \
-            TAKE(); \
-        } \
-        ip++; \
-        ENTER(); \
-    }
+#define ALU32(src, e) \
+    do { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)(src); \
+        DST = (uint32_t)(e); \
+        NEXT(1); \
+    } while (0)
 
-#define LOAD(name, size, sign) \
-    op_##name: { \
+/* Conditional jumps: the same, and c the condition */
+#define JCC64(src, c) \
+    do { \
+        uint64_t a = DST, b = (src); \
+        if (c) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER(); \
+    } while (0)
+
+#define JCC32(src, c) \
+    do { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)(src); \
+        if (c) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER(); \
+    } while (0)
+
+#define LOAD(size, sign) \
+    do { \
         uint64_t addr = SRC + (uint64_t)(int64_t)ip->off; \
         const uint8_t *p = fast_translate(&vm, &xl, addr, size, \
                                           HERMES_EBPF_MEM_READ); \
@@ -2620,10 +2738,10 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
         v = ld_n(p, size); \
         DST = (sign) ? sext(v, (size) * 8) : v; \
         NEXT(1); \
-    }
+    } while (0)
 
-#define STORE(name, size, val) \
-    op_##name: { \
+#define STORE(size, val) \
+    do { \
         uint64_t addr = DST + (uint64_t)(int64_t)ip->off; \
         uint8_t *p = fast_translate(&vm, &xl, addr, size, \
                                     HERMES_EBPF_MEM_WRITE); \
@@ -2635,11 +2753,11 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
         } \
         st_n(p, size, (val)); \
         NEXT(1); \
-    }
+    } while (0)
 
 /* Atomics are rare enough for the reference's code, on the word decoded */
-#define ATOMIC(name, opcode) \
-    op_##name: { \
+#define ATOMIC(opcode) \
+    do { \
         uint64_t w = (uint64_t)(opcode) | \
                      (uint64_t)(ip->dst | ip->src << 4) << 8 | \
                      (uint64_t)(uint16_t)ip->off << 16 | \
@@ -2649,24 +2767,114 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
             goto fault; \
         } \
         NEXT(1); \
-    }
+    } while (0)
 
     ENTER();
 
-    ALU(ADD, a + b, a + b)
-    ALU(SUB, a - b, a - b)
-    ALU(MUL, a * b, a * b)
-    ALU(OR, a | b, a | b)
-    ALU(AND, a & b, a & b)
-    ALU(XOR, a ^ b, a ^ b)
-    ALU(LSH, a << (b & 63), a << (b & 31))
-    ALU(RSH, a >> (b & 63), a >> (b & 31))
-    ALU(ARSH, arsh64(a, b & 63), arsh32(a, b & 31))
-    ALU(DIV, b ? a / b : 0, b ? a / b : 0)
-    ALU(SDIV, sdiv64(a, b), sdiv32(a, b))
-    ALU(MOD, b ? a % b : a, b ? a % b : a)
-    ALU(SMOD, smod64(a, b), smod32(a, b))
-
+op_ADD64K:
+    ALU64(IMM, a + b);
+op_ADD64X:
+    ALU64(SRC, a + b);
+op_ADD32K:
+    ALU32(IMM, a + b);
+op_ADD32X:
+    ALU32(SRC, a + b);
+op_SUB64K:
+    ALU64(IMM, a - b);
+op_SUB64X:
+    ALU64(SRC, a - b);
+op_SUB32K:
+    ALU32(IMM, a - b);
+op_SUB32X:
+    ALU32(SRC, a - b);
+op_MUL64K:
+    ALU64(IMM, a * b);
+op_MUL64X:
+    ALU64(SRC, a * b);
+op_MUL32K:
+    ALU32(IMM, a * b);
+op_MUL32X:
+    ALU32(SRC, a * b);
+op_OR64K:
+    ALU64(IMM, a | b);
+op_OR64X:
+    ALU64(SRC, a | b);
+op_OR32K:
+    ALU32(IMM, a | b);
+op_OR32X:
+    ALU32(SRC, a | b);
+op_AND64K:
+    ALU64(IMM, a & b);
+op_AND64X:
+    ALU64(SRC, a & b);
+op_AND32K:
+    ALU32(IMM, a & b);
+op_AND32X:
+    ALU32(SRC, a & b);
+op_XOR64K:
+    ALU64(IMM, a ^ b);
+op_XOR64X:
+    ALU64(SRC, a ^ b);
+op_XOR32K:
+    ALU32(IMM, a ^ b);
+op_XOR32X:
+    ALU32(SRC, a ^ b);
+op_LSH64K:
+    ALU64(IMM, a << (b & 63));
+op_LSH64X:
+    ALU64(SRC, a << (b & 63));
+op_LSH32K:
+    ALU32(IMM, a << (b & 31));
+op_LSH32X:
+    ALU32(SRC, a << (b & 31));
+op_RSH64K:
+    ALU64(IMM, a >> (b & 63));
+op_RSH64X:
+    ALU64(SRC, a >> (b & 63));
+op_RSH32K:
+    ALU32(IMM, a >> (b & 31));
+op_RSH32X:
+    ALU32(SRC, a >> (b & 31));
+op_ARSH64K:
+    ALU64(IMM, arsh64(a, b & 63));
+op_ARSH64X:
+    ALU64(SRC, arsh64(a, b & 63));
+op_ARSH32K:
+    ALU32(IMM, arsh32(a, b & 31));
+op_ARSH32X:
+    ALU32(SRC, arsh32(a, b & 31));
+op_DIV64K:
+    ALU64(IMM, b ? a / b : 0);
+op_DIV64X:
+    ALU64(SRC, b ? a / b : 0);
+op_DIV32K:
+    ALU32(IMM, b ? a / b : 0);
+op_DIV32X:
+    ALU32(SRC, b ? a / b : 0);
+op_SDIV64K:
+    ALU64(IMM, sdiv64(a, b));
+op_SDIV64X:
+    ALU64(SRC, sdiv64(a, b));
+op_SDIV32K:
+    ALU32(IMM, sdiv32(a, b));
+op_SDIV32X:
+    ALU32(SRC, sdiv32(a, b));
+op_MOD64K:
+    ALU64(IMM, b ? a % b : a);
+op_MOD64X:
+    ALU64(SRC, b ? a % b : a);
+op_MOD32K:
+    ALU32(IMM, b ? a % b : a);
+op_MOD32X:
+    ALU32(SRC, b ? a % b : a);
+op_SMOD64K:
+    ALU64(IMM, smod64(a, b));
+op_SMOD64X:
+    ALU64(SRC, smod64(a, b));
+op_SMOD32K:
+    ALU32(IMM, smod32(a, b));
+op_SMOD32X:
+    ALU32(SRC, smod32(a, b));
 op_MOV64K:
     DST = IMM;
     NEXT(1);
@@ -2712,37 +2920,128 @@ op_LDDW:
     DST = IMM;
     NEXT(2);
 
-    LOAD(LDXB, 1, false)
-    LOAD(LDXH, 2, false)
-    LOAD(LDXW, 4, false)
-    LOAD(LDXDW, 8, false)
-    LOAD(LDXSB, 1, true)
-    LOAD(LDXSH, 2, true)
-    LOAD(LDXSW, 4, true)
-    STORE(STB, 1, IMM)
-    STORE(STH, 2, IMM)
-    STORE(STW, 4, IMM)
-    STORE(STDW, 8, IMM)
-    STORE(STXB, 1, SRC)
-    STORE(STXH, 2, SRC)
-    STORE(STXW, 4, SRC)
-    STORE(STXDW, 8, SRC)
-
-    ATOMIC(ATOMIC_W, CLS_STX | MODE_ATOMIC | SZ_W)
-    ATOMIC(ATOMIC_DW, CLS_STX | MODE_ATOMIC | SZ_DW)
-
-    JCC(JEQ, a == b, a == b)
-    JCC(JNE, a != b, a != b)
-    JCC(JGT, a > b, a > b)
-    JCC(JGE, a >= b, a >= b)
-    JCC(JLT, a < b, a < b)
-    JCC(JLE, a <= b, a <= b)
-    JCC(JSET, a & b, a & b)
-    JCC(JSGT, s64(a) > s64(b), s32(a) > s32(b))
-    JCC(JSGE, s64(a) >= s64(b), s32(a) >= s32(b))
-    JCC(JSLT, s64(a) < s64(b), s32(a) < s32(b))
-    JCC(JSLE, s64(a) <= s64(b), s32(a) <= s32(b))
-
+op_LDXB:
+    LOAD(1, false);
+op_LDXH:
+    LOAD(2, false);
+op_LDXW:
+    LOAD(4, false);
+op_LDXDW:
+    LOAD(8, false);
+op_LDXSB:
+    LOAD(1, true);
+op_LDXSH:
+    LOAD(2, true);
+op_LDXSW:
+    LOAD(4, true);
+op_STB:
+    STORE(1, IMM);
+op_STH:
+    STORE(2, IMM);
+op_STW:
+    STORE(4, IMM);
+op_STDW:
+    STORE(8, IMM);
+op_STXB:
+    STORE(1, SRC);
+op_STXH:
+    STORE(2, SRC);
+op_STXW:
+    STORE(4, SRC);
+op_STXDW:
+    STORE(8, SRC);
+op_ATOMIC_W:
+    ATOMIC(CLS_STX | MODE_ATOMIC | SZ_W);
+op_ATOMIC_DW:
+    ATOMIC(CLS_STX | MODE_ATOMIC | SZ_DW);
+op_JEQ64K:
+    JCC64(JK, a == b);
+op_JEQ64X:
+    JCC64(SRC, a == b);
+op_JEQ32K:
+    JCC32(JK, a == b);
+op_JEQ32X:
+    JCC32(SRC, a == b);
+op_JNE64K:
+    JCC64(JK, a != b);
+op_JNE64X:
+    JCC64(SRC, a != b);
+op_JNE32K:
+    JCC32(JK, a != b);
+op_JNE32X:
+    JCC32(SRC, a != b);
+op_JGT64K:
+    JCC64(JK, a > b);
+op_JGT64X:
+    JCC64(SRC, a > b);
+op_JGT32K:
+    JCC32(JK, a > b);
+op_JGT32X:
+    JCC32(SRC, a > b);
+op_JGE64K:
+    JCC64(JK, a >= b);
+op_JGE64X:
+    JCC64(SRC, a >= b);
+op_JGE32K:
+    JCC32(JK, a >= b);
+op_JGE32X:
+    JCC32(SRC, a >= b);
+op_JLT64K:
+    JCC64(JK, a < b);
+op_JLT64X:
+    JCC64(SRC, a < b);
+op_JLT32K:
+    JCC32(JK, a < b);
+op_JLT32X:
+    JCC32(SRC, a < b);
+op_JLE64K:
+    JCC64(JK, a <= b);
+op_JLE64X:
+    JCC64(SRC, a <= b);
+op_JLE32K:
+    JCC32(JK, a <= b);
+op_JLE32X:
+    JCC32(SRC, a <= b);
+op_JSET64K:
+    JCC64(JK, a & b);
+op_JSET64X:
+    JCC64(SRC, a & b);
+op_JSET32K:
+    JCC32(JK, a & b);
+op_JSET32X:
+    JCC32(SRC, a & b);
+op_JSGT64K:
+    JCC64(JK, s64(a) > s64(b));
+op_JSGT64X:
+    JCC64(SRC, s64(a) > s64(b));
+op_JSGT32K:
+    JCC32(JK, s32(a) > s32(b));
+op_JSGT32X:
+    JCC32(SRC, s32(a) > s32(b));
+op_JSGE64K:
+    JCC64(JK, s64(a) >= s64(b));
+op_JSGE64X:
+    JCC64(SRC, s64(a) >= s64(b));
+op_JSGE32K:
+    JCC32(JK, s32(a) >= s32(b));
+op_JSGE32X:
+    JCC32(SRC, s32(a) >= s32(b));
+op_JSLT64K:
+    JCC64(JK, s64(a) < s64(b));
+op_JSLT64X:
+    JCC64(SRC, s64(a) < s64(b));
+op_JSLT32K:
+    JCC32(JK, s32(a) < s32(b));
+op_JSLT32X:
+    JCC32(SRC, s32(a) < s32(b));
+op_JSLE64K:
+    JCC64(JK, s64(a) <= s64(b));
+op_JSLE64X:
+    JCC64(SRC, s64(a) <= s64(b));
+op_JSLE32K:
+    JCC32(JK, s32(a) <= s32(b));
+op_JSLE32X:
+    JCC32(SRC, s32(a) <= s32(b));
 op_JA:
     TAKE();
 
@@ -2878,12 +3177,13 @@ out:
 #undef NEXT
 #undef ENTER
 #undef TAKE
-#undef ALU
-#undef JCC
+#undef ALU64
+#undef ALU32
+#undef JCC64
+#undef JCC32
 #undef LOAD
 #undef STORE
 #undef ATOMIC
-#undef HANDLER_LABEL
 }
 
 size_t hermes_ebpf_code_size(uint32_t ninsns)
