@@ -19,12 +19,13 @@
  * kernel's verifier rewrites the same ctx loads into real pointer loads,
  * so the program text is identical on both sides.
  *
- * Last, record batches: hermes_ebpf_run_batch() with a trivial XDP_PASS
- * program over 8 MiB of 64-byte and 4 KiB records, fixed-size and
- * length-prefixed, in ns and records per second (engine only: the
- * figure bounds what BATCH RUN can do per engine).  The program never
- * reads its record, so this is the per-record overhead of the batch loop,
- * not a data rate: no MB/s column.
+ * Last, record batches: hermes_ebpf_run_batch_code() with a trivial
+ * XDP_PASS program over 8 MiB of 64-byte and 4 KiB records, fixed-size
+ * and length-prefixed, in ns and records per second, and beside it
+ * hermes_ebpf_run_batch() (the reference interpreter) in ns per record
+ * (engine only: the figure bounds what BATCH RUN can do per engine).
+ * The program never reads its record, so this is the per-record overhead
+ * of the batch loop, not a data rate: no MB/s column.
  */
 
 #include <errno.h>
@@ -365,8 +366,8 @@ static int batch_bench(void)
                                                          sizeof(code_mem));
     uint32_t i, lp, k, failures = 0;
 
-    printf("\n%-20s %6s %8s %14s %10s\n", "batch (XDP_PASS)", "bytes",
-           "records", "ns/record", "Mrec/s");
+    printf("\n%-20s %6s %8s %14s %10s %14s\n", "batch (XDP_PASS)",
+           "bytes", "records", "ns/record", "Mrec/s", "ref ns/record");
     for (i = 0; i < sizeof(rsizes) / sizeof(rsizes[0]); i++) {
         for (lp = 0; lp < 2; lp++) {
             uint32_t rs = rsizes[i], step = rs + (lp ? 4 : 0);
@@ -381,7 +382,7 @@ static int batch_bench(void)
             };
             HermesEbpfRunConfig cfg;
             HermesEbpfBatchResult res;
-            uint64_t t0, t, best = UINT64_MAX;
+            uint64_t t0, t, best = UINT64_MAX, ref_best = UINT64_MAX;
             int rep;
 
             for (k = 0; lp && k < nrec; k++) {
@@ -399,20 +400,30 @@ static int batch_bench(void)
                 free(slot);
                 return 1;
             }
-            for (rep = 0; rep < 3; rep++) {
+            /* the decoded engine, then the reference, alternately */
+            for (rep = 0; rep < 6; rep++) {
                 t0 = now_ns();
-                hermes_ebpf_run_batch_code(pass_code, &b, &cfg, &res);
+                if (rep % 2) {
+                    hermes_ebpf_run_batch(pass, 2, &b, &cfg, &res);
+                } else {
+                    hermes_ebpf_run_batch_code(pass_code, &b, &cfg, &res);
+                }
                 t = now_ns() - t0;
-                best = t < best ? t : best;
+                if (rep % 2) {
+                    ref_best = t < ref_best ? t : ref_best;
+                } else {
+                    best = t < best ? t : best;
+                }
                 if (res.status != HERMES_EBPF_OK ||
                     res.records_out != nrec || res.out_len != ilen) {
                     failures++;
                 }
             }
             best = best ? best : 1;
-            printf("%-20s %6u %8u %14.1f %10.2f%s\n",
+            printf("%-20s %6u %8u %14.1f %10.2f %14.1f%s\n",
                    lp ? "  length-prefixed" : "  fixed-size", rs, nrec,
                    (double)best / nrec, nrec * 1e3 / best,
+                   (double)ref_best / nrec,
                    failures ? "  WRONG OUTPUT" : "");
             free(slot);
         }
