@@ -627,7 +627,8 @@ static void test_config(void)
 /* ------------------------------------------------------------------ */
 /* Device maps                                                         */
 
-#define LDDW_MAP(d, m)  I(0x18, d, 5, 0, m), 0
+/* the first slot of a map-reference lddw: a 0 word follows it */
+#define LDDW_MAP(d, m)  I(0x18, d, 5, 0, m)
 #define STDW(d, o, v)   I(0x7a, d, 0, o, v)
 #define MAP_REF(m)      (0x10000000000ull + ((uint64_t)(m) << 32))
 #define ENOENT_ (-2)
@@ -866,7 +867,7 @@ static void test_map_hash_order(void)
     int order_ok = 1, b, i, j, n = 0;
     uint64_t prog[] = {
         STW(10, -8, 'f'),
-        LDDW_MAP(1, 0),
+        LDDW_MAP(1, 0), 0,
         MOV64_REG(2, 10),
         ADD64_IMM(2, -8),
         CALL_HELPER(1),
@@ -962,13 +963,13 @@ static void test_map_array_ops(void)
 static const uint64_t count_prog[] = {
     LDXW(6, 1, 0),              /* r6 = key */
     I(0x63, 10, 6, -4, 0),      /* *(u32 *)(r10 - 4) = r6 */
-    LDDW_MAP(1, 0),
+    LDDW_MAP(1, 0), 0,
     MOV64_REG(2, 10),
     ADD64_IMM(2, -4),
     CALL_HELPER(1),
     JNE_IMM(0, 0, 10),          /* found: to the atomic add */
     STDW(10, -16, 1),
-    LDDW_MAP(1, 0),
+    LDDW_MAP(1, 0), 0,
     MOV64_REG(2, 10),
     ADD64_IMM(2, -4),
     MOV64_REG(3, 10),
@@ -993,42 +994,42 @@ static void test_map_helpers(void)
     HermesEbpfResult res;
     int i, good = 1;
     uint64_t del[] = {
-        STW(10, -4, 9), LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        STW(10, -4, 9), LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
         CALL_HELPER(3), EXIT,
     };
     /* value of ARRAY map 1, index 1 (value_size 12): bytes 8..11 ok, 12 no */
     uint64_t val_rw[] = {
-        STW(10, -4, 1), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        STW(10, -4, 1), LDDW_MAP(1, 1), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
         CALL_HELPER(1), STW(0, 8, 0x77), LDXW(0, 0, 8), EXIT,
     };
     uint64_t val_pad[] = {
-        STW(10, -4, 1), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        STW(10, -4, 1), LDDW_MAP(1, 1), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
         CALL_HELPER(1), LDXW(0, 0, 9), EXIT,
     };
     uint64_t val_next[] = {
-        STW(10, -4, 1), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        STW(10, -4, 1), LDDW_MAP(1, 1), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
         CALL_HELPER(1), LDXW(0, 0, 16), EXIT,
     };
     uint64_t bad_ref[] = {
-        LDDW_MAP(1, 0), ADD64_IMM(1, 8), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        LDDW_MAP(1, 0), 0, ADD64_IMM(1, 8), MOV64_REG(2, 10), ADD64_IMM(2, -4),
         CALL_HELPER(1), EXIT,
     };
     uint64_t bad_key[] = {
-        LDDW_MAP(1, 0), MOV64_IMM(2, 64), CALL_HELPER(1), EXIT,
+        LDDW_MAP(1, 0), 0, MOV64_IMM(2, 64), CALL_HELPER(1), EXIT,
     };
     uint64_t bad_val[] = {
-        LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4), MOV64_IMM(3, 0),
+        LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4), MOV64_IMM(3, 0),
         MOV64_IMM(4, 0), CALL_HELPER(2), EXIT,
     };
     uint64_t bad_flags[] = {
-        STW(10, -4, 1), STDW(10, -16, 1), LDDW_MAP(1, 0), MOV64_REG(2, 10),
+        STW(10, -4, 1), STDW(10, -16, 1), LDDW_MAP(1, 0), 0, MOV64_REG(2, 10),
         ADD64_IMM(2, -4), MOV64_REG(3, 10), ADD64_IMM(3, -16),
         MOV64_IMM(4, 8), CALL_HELPER(2), EXIT,
     };
     /* the key is read from a map value: map 1 index 0 holds key 42 */
     uint64_t key_in_value[] = {
-        STW(10, -4, 0), LDDW_MAP(1, 1), MOV64_REG(2, 10), ADD64_IMM(2, -4),
-        CALL_HELPER(1), MOV64_REG(2, 0), LDDW_MAP(1, 0), CALL_HELPER(1),
+        STW(10, -4, 0), LDDW_MAP(1, 1), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        CALL_HELPER(1), MOV64_REG(2, 0), LDDW_MAP(1, 0), 0, CALL_HELPER(1),
         LDXDW(0, 0, 0), EXIT,
     };
 
@@ -1114,7 +1115,7 @@ static void test_map_validate(void)
 {
     HermesEbpfCaps caps;
     uint32_t bad;
-    uint64_t p[] = { LDDW_MAP(1, 3), MOV64_IMM(0, 0), EXIT };
+    uint64_t p[] = { LDDW_MAP(1, 3), 0, MOV64_IMM(0, 0), EXIT };
 
     hermes_ebpf_caps_full(&caps);
     caps.max_maps = 4;
@@ -1150,7 +1151,7 @@ static void *map_atomic_runner(void *opaque)
     MapThread *mt = opaque;
     /* r6 = &value of key 0 in map 0; ADDS times: lock *r6 += 1 (64 and 32) */
     static const uint64_t prog[] = {
-        STW(10, -4, 0), LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        STW(10, -4, 0), LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
         CALL_HELPER(1), MOV64_REG(6, 0), MOV64_IMM(7, ADDS), MOV64_IMM(1, 1),
         ATOMIC64(6, 1, 0, 0x00),
         ATOMIC32(6, 1, 8, 0x00),
@@ -1175,7 +1176,7 @@ static void *map_insert_runner(void *opaque)
     MapThread *mt = opaque;
     static const uint64_t prog[] = {
         LDXW(6, 1, 0), I(0x63, 10, 6, -4, 0), I(0x7b, 10, 6, -16, 0),
-        LDDW_MAP(1, 0), MOV64_REG(2, 10), ADD64_IMM(2, -4),
+        LDDW_MAP(1, 0), 0, MOV64_REG(2, 10), ADD64_IMM(2, -4),
         MOV64_REG(3, 10), ADD64_IMM(3, -16), MOV64_IMM(4, 1),
         CALL_HELPER(2), EXIT,
     };
@@ -1778,6 +1779,76 @@ static void test_batch_faults(void)
        "batch: a set abort flag stops before the first record", "");
 }
 
+/*
+ * The decoded engine sets a batch up once and moves the record's window
+ * from record to record: layouts where that window and the context's
+ * share address bits, a context inside the input (the record shadows it
+ * where they overlap), a configuration only a run rejects and a program
+ * only the reference can run, each against hermes_ebpf_run_batch().
+ */
+static void test_batch_layouts(void)
+{
+    static const uint64_t p[] = {
+        LDXDW(6, 3, 0x00),          /* data, through the context */
+        LDXB(7, 1, 0),              /* the record's first byte */
+        I(0x73, 1, 6, 1, 0),        /* stxb [r1 + 1] = r6 */
+        I(0x73, 1, 7, 2, 0),        /* stxb [r1 + 2] = r7 */
+        LDXB(8, 3, 0x30),           /* iteration */
+        I(0x0f, 0, 8, 0, 0),        /* r0 += r8 */
+        LDXB(8, 1, 23),             /* past a short record: faults */
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    static const uint64_t wild[] = {
+        LDXB(6, 1, 0),
+        JEQ_IMM(6, 0x41, 100),      /* leaves the program */
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    static const uint64_t ctxs[] = {
+        B_CTX, B_DATA - 64, B_DATA + 40, B_DATA + 3, B_DATA + 0x1000,
+        B_DATA ^ 0x80000000ull, 0x10000000000ull,
+    };
+    HermesEbpfStatus st;
+    uint32_t i, good = 1;
+
+    for (i = 0; i < N(ctxs); i++) {
+        tb_build(12, NULL, 0, 24);
+        tb.b.ctx_base = ctxs[i];
+        st = tb_run(p, N(p));
+        good &= st == HERMES_EBPF_OK && tb.res.records_done == 12;
+        tb_build(12, NULL, 0, 16);
+        tb.b.ctx_base = ctxs[i];
+        st = tb_run(p, N(p));
+        /* byte 23 is in the context for the first records of ctxs[3] */
+        good &= st == HERMES_EBPF_FAULT_LOAD &&
+                tb.res.records_done == (i == 3 ? 3 : 0);
+    }
+    ok(good, "batch: the decoded engine's record window against the "
+       "reference, context below, inside and beside the input", "");
+
+    tb_build(4, NULL, 0, 24);
+    tb.cfg.stack_size = 1024;
+    tb.cfg.stack_host = NULL;
+    st = tb_run(p, N(p));
+    ok(st == HERMES_EBPF_ERR_BAD_CONFIG && tb.res.runs == 1 &&
+       tb.res.records_done == 0, "batch: a stack a run rejects fails the "
+       "first record on both interpreters", "");
+    tb_build(0, NULL, 0, 24);
+    tb.cfg.stack_size = 1024;
+    tb.cfg.stack_host = NULL;
+    st = tb_run(p, N(p));
+    ok(st == HERMES_EBPF_OK && tb.res.runs == 0, "batch: ... and is never "
+       "seen without a record", "");
+
+    tb_build(4, NULL, 0, 24);
+    tb.slot[0] = tb.slot[24] = 0;
+    tb.slot[48] = 0x41;
+    st = batch_both(wild, N(wild), &tb.b, &tb.cfg, &tb.res);
+    ok(st == HERMES_EBPF_ERR_BAD_JUMP && tb.res.records_done == 2,
+       "batch: a jump out of the program, on the reference", "");
+}
+
 static int batch_len_helper(void *opaque, uint32_t id, const uint64_t args[5],
                             HermesEbpfVm *vm, uint64_t *ret)
 {
@@ -1797,7 +1868,7 @@ static void test_batch_maps_helpers(void)
         LDXB(6, 1, 0),
         AND64_IMM(6, 3),
         I(0x63, 10, 6, -4, 0),      /* *(u32 *)(r10 - 4) = r6 */
-        LDDW_MAP(1, 0),
+        LDDW_MAP(1, 0), 0,
         MOV64_REG(2, 10),
         ADD64_IMM(2, -4),
         CALL_HELPER(1),
@@ -2215,6 +2286,7 @@ int main(void)
     test_batch_filter();
     test_batch_context();
     test_batch_faults();
+    test_batch_layouts();
     test_batch_maps_helpers();
     test_batch_framing();
     test_differential();

@@ -2271,8 +2271,12 @@ static inline bool spans_overlap(uint64_t a, uint64_t alast,
     return !(alast < b || blast < a);
 }
 
+/*
+ * *@first becomes the index of the window of regions[0], or -1 if it has
+ * none: a batch moves that window from record to record.
+ */
 static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
-                      size_t nregions, uint32_t nmaps)
+                      size_t nregions, uint32_t nmaps, int *first)
 {
     int cand[XLAT_SLOTS];
     unsigned ncand = 0, shift = 0, i, j, tries;
@@ -2280,6 +2284,7 @@ static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
 
     memset(x->win, 0, sizeof(x->win));
     x->shift = 0;
+    *first = -1;
     for (r = 0; r < nregions && ncand < XLAT_SLOTS; r++) {
         const HermesEbpfRegion *rg = &regions[r];
         uint64_t last = rg->addr + rg->len - 1;
@@ -2334,6 +2339,9 @@ static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
             w->len = rg->len;
             w->host = rg->host;
             w->flags = rg->flags;
+            if (cand[i] == 0) {
+                *first = (int)(w - x->win);
+            }
         }
     }
 }
@@ -2445,9 +2453,66 @@ static const DInsn *plan_stop(const DInsn *ip, uint64_t cnt, uint64_t budget,
     return ip;
 }
 
-static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
-                                     const HermesEbpfRegion *regions,
-                                     size_t nregions,
+/*
+ * What a run needs that does not change from one run to the next of a
+ * batch: the checked configuration, the memory view and its windows.
+ * run_env_init() does once per batch what hermes_ebpf_run() does per run.
+ */
+typedef struct RunEnv {
+    HermesEbpfVm vm;
+    Xlat xl;
+    uint64_t budget;
+    uint64_t stack_size;
+    bool polls;
+    int first;                  /* window of regions[0], or -1 */
+} RunEnv;
+
+/*
+ * hermes_ebpf_run()'s checks of @cfg and its memory view; @local_stack
+ * (HERMES_EBPF_MAX_CALL_DEPTH default frames) serves when @cfg has no
+ * stack.  false: ERR_BAD_CONFIG.
+ */
+static bool run_env_init(RunEnv *e, const HermesEbpfRegion *regions,
+                         size_t nregions, const HermesEbpfRunConfig *cfg,
+                         uint64_t *local_stack)
+{
+    uint64_t stack_size, total;
+
+    if (!cfg) {
+        return false;
+    }
+    stack_size = cfg->stack_size ? cfg->stack_size
+                                 : HERMES_EBPF_DEFAULT_STACK_SIZE;
+    total = stack_size * HERMES_EBPF_MAX_CALL_DEPTH;
+    if (stack_size % 8 || stack_size > HERMES_EBPF_MAX_STACK_SIZE ||
+        cfg->stack_addr > UINT64_MAX - total ||
+        (!cfg->stack_host && stack_size > HERMES_EBPF_DEFAULT_STACK_SIZE) ||
+        (nregions && !regions) || cfg->nmaps > HERMES_EBPF_MAX_MAPS ||
+        (cfg->nmaps && !cfg->maps)) {
+        return false;
+    }
+    e->budget = cfg->budget ? cfg->budget : HERMES_EBPF_DEFAULT_BUDGET;
+    e->polls = cfg->abort_flag != NULL;
+    e->stack_size = stack_size;
+    e->vm.regions = regions;
+    e->vm.nregions = nregions;
+    e->vm.maps = cfg->maps;
+    e->vm.nmaps = cfg->nmaps;
+    e->vm.stack_host = cfg->stack_host ? cfg->stack_host
+                                       : (uint8_t *)local_stack;
+    e->vm.stack_addr = cfg->stack_addr;
+    e->vm.stack_top = cfg->stack_addr + total;
+    e->vm.stack_lo = e->vm.stack_top - stack_size;
+    xlat_init(&e->xl, regions, nregions, cfg->nmaps, &e->first);
+    return true;
+}
+
+/*
+ * One run in @e (from run_env_init(), with the same @cfg but for its
+ * args): a fresh frame 0 and registers, then the decoded program.
+ * With @labels, only returns the label table (for hermes_ebpf_decode()).
+ */
+static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
                                      const HermesEbpfRunConfig *cfg,
                                      HermesEbpfResult *res,
                                      const void *const **labels)
@@ -2588,15 +2653,13 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
         [H_ATOMIC_DW] = &&op_ATOMIC_DW,
         [H_LDDW] = &&op_LDDW,
     };
-    uint64_t local_stack[HERMES_EBPF_MAX_CALL_DEPTH *
-                         HERMES_EBPF_DEFAULT_STACK_SIZE / 8];
     const DInsn *ret_ip[HERMES_EBPF_MAX_CALL_DEPTH];
     uint64_t saved[HERMES_EBPF_MAX_CALL_DEPTH][4];
     uint64_t reg[16];
-    HermesEbpfVm vm;
-    Xlat xl;
+    HermesEbpfVm *vm;
+    const Xlat *xl;
     HermesEbpfStatus st = HERMES_EBPF_OK;
-    uint64_t budget, executed = 0, limit, stack_size, total;
+    uint64_t budget, executed = 0, limit, stack_size;
     const DInsn *d, *ip, *stop = NULL;
     bool polls;
     unsigned depth = 0;
@@ -2606,39 +2669,19 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
         return HERMES_EBPF_OK;
     }
     memset(res, 0, sizeof(*res));
-    if (!cfg || !code) {
-        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
-        return res->status;
-    }
-    stack_size = cfg->stack_size ? cfg->stack_size
-                                 : HERMES_EBPF_DEFAULT_STACK_SIZE;
-    total = stack_size * HERMES_EBPF_MAX_CALL_DEPTH;
-    if (stack_size % 8 || stack_size > HERMES_EBPF_MAX_STACK_SIZE ||
-        cfg->stack_addr > UINT64_MAX - total ||
-        (!cfg->stack_host && stack_size > HERMES_EBPF_DEFAULT_STACK_SIZE) ||
-        (nregions && !regions) || cfg->nmaps > HERMES_EBPF_MAX_MAPS ||
-        (cfg->nmaps && !cfg->maps)) {
-        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
-        return res->status;
-    }
-    budget = cfg->budget ? cfg->budget : HERMES_EBPF_DEFAULT_BUDGET;
-    polls = cfg->abort_flag != NULL;
+    vm = &e->vm;
+    xl = &e->xl;
+    budget = e->budget;
+    polls = e->polls;
+    stack_size = e->stack_size;
 
-    vm.regions = regions;
-    vm.nregions = nregions;
-    vm.maps = cfg->maps;
-    vm.nmaps = cfg->nmaps;
-    vm.stack_host = cfg->stack_host ? cfg->stack_host
-                                    : (uint8_t *)local_stack;
-    vm.stack_addr = cfg->stack_addr;
-    vm.stack_top = cfg->stack_addr + total;
-    vm.stack_lo = vm.stack_top - stack_size;
-    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0, stack_size);
-    xlat_init(&xl, regions, nregions, cfg->nmaps);
+    /* a fault in a call leaves its frame entered */
+    vm->stack_lo = vm->stack_top - stack_size;
+    memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
 
     memset(reg, 0, sizeof(reg));
     memcpy(&reg[1], cfg->args, sizeof(cfg->args));
-    reg[REG_FP] = vm.stack_top;
+    reg[REG_FP] = vm->stack_top;
 
     d = code->d;
     ip = d;
@@ -2726,8 +2769,8 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
 #define LOAD(size, sign) \
     do { \
         uint64_t addr = SRC + (uint64_t)(int64_t)ip->off; \
-        const uint8_t *p = fast_translate(&vm, &xl, addr, size, \
-                                          HERMES_EBPF_MEM_READ); \
+        const uint8_t *p = fast_translate(vm, xl, addr, size, \
+                                        HERMES_EBPF_MEM_READ); \
         uint64_t v; \
         if (__builtin_expect(!p, 0)) { \
             res->fault_addr = addr; \
@@ -2743,8 +2786,8 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
 #define STORE(size, val) \
     do { \
         uint64_t addr = DST + (uint64_t)(int64_t)ip->off; \
-        uint8_t *p = fast_translate(&vm, &xl, addr, size, \
-                                    HERMES_EBPF_MEM_WRITE); \
+        uint8_t *p = fast_translate(vm, xl, addr, size, \
+                                  HERMES_EBPF_MEM_WRITE); \
         if (__builtin_expect(!p, 0)) { \
             res->fault_addr = addr; \
             res->fault_size = size; \
@@ -2762,7 +2805,7 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code,
                      (uint64_t)(ip->dst | ip->src << 4) << 8 | \
                      (uint64_t)(uint16_t)ip->off << 16 | \
                      (uint64_t)(uint32_t)ip->u.j.k << 32; \
-        st = do_atomic(&vm, reg, w, res); \
+        st = do_atomic(vm, reg, w, res); \
         if (st != HERMES_EBPF_OK) { \
             goto fault; \
         } \
@@ -3052,8 +3095,8 @@ op_EXIT:
     depth--;
     memcpy(&reg[6], saved[depth], sizeof(saved[0]));
     ip = ret_ip[depth];
-    vm.stack_lo += stack_size;
-    reg[REG_FP] = vm.stack_lo + stack_size;
+    vm->stack_lo += stack_size;
+    reg[REG_FP] = vm->stack_lo + stack_size;
     ENTER();
 
 op_CALL_LOCAL:
@@ -3068,9 +3111,9 @@ op_CALL_LOCAL:
     memcpy(saved[depth], &reg[6], sizeof(saved[0]));
     ret_ip[depth] = ip + 1;
     depth++;
-    vm.stack_lo -= stack_size;
-    reg[REG_FP] = vm.stack_lo + stack_size;
-    memset(vm.stack_host + (vm.stack_lo - vm.stack_addr), 0, stack_size);
+    vm->stack_lo -= stack_size;
+    reg[REG_FP] = vm->stack_lo + stack_size;
+    memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
     ip = d + ip->u.j.tgt;
     ENTER();
 
@@ -3080,9 +3123,9 @@ op_CALL_HELPER:
         uint64_t ret = 0;
         int rc;
 
-        if (vm.nmaps && id >= HERMES_EBPF_FUNC_MAP_LOOKUP &&
+        if (vm->nmaps && id >= HERMES_EBPF_FUNC_MAP_LOOKUP &&
             id <= HERMES_EBPF_FUNC_MAP_DELETE) {
-            st = map_helper(&vm, id, &reg[1], &reg[0], res, cfg->abort_flag);
+            st = map_helper(vm, id, &reg[1], &reg[0], res, cfg->abort_flag);
             if (st != HERMES_EBPF_OK) {
                 goto out;
             }
@@ -3093,7 +3136,7 @@ op_CALL_HELPER:
             ip++;
             ENTER();
         }
-        rc = cfg->helper ? cfg->helper(cfg->helper_opaque, id, &reg[1], &vm,
+        rc = cfg->helper ? cfg->helper(cfg->helper_opaque, id, &reg[1], vm,
                                        &ret)
                          : -1;
         if (rc < 0) {
@@ -3383,7 +3426,7 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
         ((uintptr_t)mem % _Alignof(HermesEbpfCode))) {
         return NULL;
     }
-    run_threaded(NULL, NULL, 0, NULL, NULL, &table);
+    run_threaded(NULL, NULL, NULL, NULL, &table);
     code->insns = insns;
     code->ninsns = ninsns;
     code->ref_only = false;
@@ -3430,11 +3473,20 @@ HermesEbpfStatus hermes_ebpf_run_code(const HermesEbpfCode *code,
                                       const HermesEbpfRunConfig *cfg,
                                       HermesEbpfResult *res)
 {
+    uint64_t local_stack[HERMES_EBPF_MAX_CALL_DEPTH *
+                         HERMES_EBPF_DEFAULT_STACK_SIZE / 8];
+    RunEnv env;
+
     if (code && code->ref_only) {
         return hermes_ebpf_run(code->insns, code->ninsns, regions, nregions,
                                cfg, res);
     }
-    return run_threaded(code, regions, nregions, cfg, res, NULL);
+    if (!code || !run_env_init(&env, regions, nregions, cfg, local_stack)) {
+        memset(res, 0, sizeof(*res));
+        res->status = HERMES_EBPF_ERR_BAD_CONFIG;
+        return res->status;
+    }
+    return run_threaded(code, &env, cfg, res, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -3615,9 +3667,13 @@ static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
                                   const HermesEbpfRunConfig *cfg,
                                   HermesEbpfBatchResult *res)
 {
+    uint64_t local_stack[HERMES_EBPF_MAX_CALL_DEPTH *
+                         HERMES_EBPF_DEFAULT_STACK_SIZE / 8];
     HermesEbpfRegion regions[2];
     HermesEbpfRunConfig rc;
     HermesEbpfXdp xdp;
+    RunEnv env;
+    bool env_ok = false;
     uint32_t maxrec, k, off = 0, out = 0;
 
     memset(res, 0, sizeof(*res));
@@ -3644,6 +3700,18 @@ static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
     rc.helper_opaque = &xdp;
     rc.args[2] = b->ctx_base;
     rc.args[4] = 0;
+
+    /*
+     * The decoded engine's set-up, once: the windows are laid out for the
+     * whole input, which holds every record, and the window of the record
+     * region moves from record to record.
+     */
+    if (code) {
+        regions[0].addr = b->data_base;
+        regions[0].len = b->in_len;
+        regions[0].host = b->slot;
+        env_ok = run_env_init(&env, regions, 2, &rc, local_stack);
+    }
 
     for (k = 0; off < b->in_len; k++) {
         uint32_t doff, len, noff, nlen, dst;
@@ -3674,8 +3742,18 @@ static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
         rc.args[3] = k;
 
         res->runs++;
-        if (code) {
-            hermes_ebpf_run_code(code, regions, 2, &rc, &res->last);
+        if (code && env_ok) {
+            if (env.first >= 0) {
+                XlatWin *w = &env.xl.win[env.first];
+
+                w->base = data;
+                w->len = len;
+                w->host = regions[0].host;
+            }
+            run_threaded(code, &env, &rc, &res->last, NULL);
+        } else if (code) {
+            memset(&res->last, 0, sizeof(res->last));
+            res->last.status = HERMES_EBPF_ERR_BAD_CONFIG;
         } else {
             hermes_ebpf_run(insns, ninsns, regions, 2, &rc, &res->last);
         }
@@ -3731,6 +3809,9 @@ HermesEbpfStatus hermes_ebpf_run_batch_code(const HermesEbpfCode *code,
         res->status = HERMES_EBPF_ERR_BAD_CONFIG;
         res->last.status = res->status;
         return res->status;
+    }
+    if (code->ref_only) {
+        return run_batch(code->insns, code->ninsns, NULL, b, cfg, res);
     }
     return run_batch(NULL, 0, code, b, cfg, res);
 }
