@@ -37,10 +37,11 @@
  * Usage: call hermes_ebpf_validate() once when a program is loaded, then
  * hermes_ebpf_run() for each execution (or hermes_ebpf_decode() once and
  * hermes_ebpf_run_code() for each execution: see "Decoded programs").
- * hermes_ebpf_run() never touches host memory outside the regions, the
- * stack and the program array even for a program that did not pass validation (unknown opcodes and wild
- * jumps then stop the run with a fault); validation is what gives the
- * early, precise error and enforces the capability set.
+ * Neither interpreter touches host memory outside the regions, the stack
+ * and the program array, even for a program that did not pass validation
+ * (unknown opcodes and wild jumps then stop the run with a fault);
+ * validation is what gives the early, precise error and enforces the
+ * capability set.
  */
 
 #ifndef HW_MISC_HERMES_EBPF_H
