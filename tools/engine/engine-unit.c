@@ -2178,6 +2178,27 @@ static void test_differential(void)
         MOV64_REG(0, 4),
         EXIT,
     };
+    /*
+     * Every pair the decoder fuses, a jump into the second slot of one and
+     * a load that faults in the second slot of another (at 70 rounds)
+     */
+    uint64_t pairs[] = {
+        MOV64_IMM(6, 0),
+        MOV64_IMM(7, 0),
+        MOV64_REG(2, 1), ADD64_IMM(2, 8),           /* mov64x, add64k */
+        MOV64_REG(3, 6), I(0x0f, 3, 6, 0, 0),       /* mov64x, add64x */
+        I(0x0f, 7, 3, 0, 0), I(0x61, 4, 1, 0, 0),   /* add64x, ldxw */
+        I(0x71, 5, 1, 1, 0), I(0x0f, 7, 5, 0, 0),   /* ldxb, add64x */
+        I(0x71, 5, 1, 2, 0), AND64_IMM(5, 0x0f),    /* ldxb, and64k */
+        I(0x0f, 7, 5, 0, 0),
+        I(0x61, 4, 1, 0, 0), I(0x16, 4, 0, 1, 0x55), /* ldxw, jeq32 */
+        ADD64_IMM(7, 3), JEQ_IMM(6, 7, 2),          /* add64k, jeq */
+        MOV64_REG(9, 1), ADD64_IMM(9, 1),           /* jeq lands here */
+        ADD64_IMM(1, 1), I(0x2d, 8, 6, 1, 0),       /* add64k, jgt r8 */
+        ADD64_IMM(6, 1), JNE_IMM(6, 30, -21),       /* add64k, jne */
+        MOV64_REG(0, 7),
+        EXIT,
+    };
     /* straight runs longer than the poll interval, in a loop */
     static uint64_t straight[5000 + 4];
     /* unvalidated: into lddw's second slot, off the end, out of range */
@@ -2217,6 +2238,16 @@ static void test_differential(void)
     }
     ok(bad == 0, "decoded = reference: a loop with lddw, stack and a call, "
        "at every budget from 1 to 420", "");
+
+    bad = 0;
+    for (b = 1; b <= 720; b++) {
+        bad += !diff_one(pairs, N(pairs), b, 0, b & 1);
+    }
+    pairs[N(pairs) - 3] = JNE_IMM(6, 70, -21);
+    bad += !diff_one(pairs, N(pairs), 0, 0, true);
+    bad += !diff_one(pairs, N(pairs), 1500, 1, true);
+    ok(bad == 0, "decoded = reference: every fused pair, entered in its "
+       "second slot and faulting there, at every budget from 1 to 720", "");
 
     for (i = 0; i < 5000; i++) {
         straight[i] = ADD64_IMM(0, 1);

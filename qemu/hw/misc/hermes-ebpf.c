@@ -2237,6 +2237,16 @@ enum {
     H_LDXB, H_LDXH, H_LDXW, H_LDXDW, H_LDXSB, H_LDXSH, H_LDXSW,
     H_STB, H_STH, H_STW, H_STDW, H_STXB, H_STXH, H_STXW, H_STXDW,
     H_ATOMIC_W, H_ATOMIC_DW, H_LDDW,
+    /* pairs, fused by hermes_ebpf_decode(): see FUSIONS */
+    H_MOV64X_ADD64K,
+    H_MOV64X_ADD64X,
+    H_ADD64K_JGT64X,
+    H_ADD64K_JNE64K,
+    H_ADD64K_JEQ64K,
+    H_LDXB_ADD64X,
+    H_LDXB_AND64K,
+    H_LDXW_JEQ32K,
+    H_ADD64X_LDXW,
     H_COUNT
 };
 
@@ -2652,6 +2662,15 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         [H_ATOMIC_W] = &&op_ATOMIC_W,
         [H_ATOMIC_DW] = &&op_ATOMIC_DW,
         [H_LDDW] = &&op_LDDW,
+        [H_MOV64X_ADD64K] = &&op_MOV64X_ADD64K,
+        [H_MOV64X_ADD64X] = &&op_MOV64X_ADD64X,
+        [H_ADD64K_JGT64X] = &&op_ADD64K_JGT64X,
+        [H_ADD64K_JNE64K] = &&op_ADD64K_JNE64K,
+        [H_ADD64K_JEQ64K] = &&op_ADD64K_JEQ64K,
+        [H_LDXB_ADD64X] = &&op_LDXB_ADD64X,
+        [H_LDXB_AND64K] = &&op_LDXB_AND64K,
+        [H_LDXW_JEQ32K] = &&op_LDXW_JEQ32K,
+        [H_ADD64X_LDXW] = &&op_ADD64X_LDXW,
     };
     const DInsn *ret_ip[HERMES_EBPF_MAX_CALL_DEPTH];
     uint64_t saved[HERMES_EBPF_MAX_CALL_DEPTH][4];
@@ -2697,6 +2716,18 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 #define IMM     (ip->u.imm)
 #define JK      ((uint64_t)(int64_t)ip->u.j.k)
 
+/*
+ * The second instruction of a fused pair: the slot after, where the run
+ * may have to stop as at any other
+ */
+#define SECOND() \
+    do { \
+        ip++; \
+        if (__builtin_expect(ip == stop, 0)) { \
+            goto brk; \
+        } \
+    } while (0)
+
 /* Next slot of a straight-line run */
 #define NEXT(n) \
     do { \
@@ -2731,10 +2762,15 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     } while (0)
 
 /* ALU: a is the destination, b the source (an immediate or a register) */
-#define ALU64(src, e) \
+#define ALU64_DO(src, e) \
     do { \
         uint64_t a = DST, b = (src); \
         DST = (e); \
+    } while (0)
+
+#define ALU64(src, e) \
+    do { \
+        ALU64_DO(src, e); \
         NEXT(1); \
     } while (0)
 
@@ -2766,7 +2802,7 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         ENTER(); \
     } while (0)
 
-#define LOAD(size, sign) \
+#define LOAD_DO(size, sign) \
     do { \
         uint64_t addr = SRC + (uint64_t)(int64_t)ip->off; \
         const uint8_t *p = fast_translate(vm, xl, addr, size, \
@@ -2780,6 +2816,11 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         } \
         v = ld_n(p, size); \
         DST = (sign) ? sext(v, (size) * 8) : v; \
+    } while (0)
+
+#define LOAD(size, sign) \
+    do { \
+        LOAD_DO(size, sign); \
         NEXT(1); \
     } while (0)
 
@@ -3157,6 +3198,47 @@ op_CALL_HELPER:
         ENTER();
     }
 
+/*
+ * Fused pairs: both instructions in one handler, the second's operands
+ * from its own slot, which a jump may still enter on its own.
+ */
+op_MOV64X_ADD64K:
+    DST = SRC;
+    SECOND();
+    ALU64(IMM, a + b);
+op_MOV64X_ADD64X:
+    DST = SRC;
+    SECOND();
+    ALU64(SRC, a + b);
+op_ADD64K_JGT64X:
+    ALU64_DO(IMM, a + b);
+    SECOND();
+    JCC64(SRC, a > b);
+op_ADD64K_JNE64K:
+    ALU64_DO(IMM, a + b);
+    SECOND();
+    JCC64(JK, a != b);
+op_ADD64K_JEQ64K:
+    ALU64_DO(IMM, a + b);
+    SECOND();
+    JCC64(JK, a == b);
+op_LDXB_ADD64X:
+    LOAD_DO(1, false);
+    SECOND();
+    ALU64(SRC, a + b);
+op_LDXB_AND64K:
+    LOAD_DO(1, false);
+    SECOND();
+    ALU64(IMM, a & b);
+op_LDXW_JEQ32K:
+    LOAD_DO(4, false);
+    SECOND();
+    JCC32(JK, a == b);
+op_ADD64X_LDXW:
+    ALU64_DO(SRC, a + b);
+    SECOND();
+    LOAD(4, false);
+
 op_INVALID:
     st = HERMES_EBPF_ERR_INVALID_INSN;
     goto fault;
@@ -3218,6 +3300,9 @@ out:
 #undef IMM
 #undef JK
 #undef NEXT
+#undef SECOND
+#undef ALU64_DO
+#undef LOAD_DO
 #undef ENTER
 #undef TAKE
 #undef ALU64
@@ -3414,6 +3499,25 @@ static bool ends_run(int h)
     return h == H_INVALID || (h >= H_JEQ64K && h <= H_CALL_HELPER);
 }
 
+/*
+ * Common pairs of a straight-line run that one handler executes: the
+ * compare-and-branch and move-and-add idioms of compiled loops, and a
+ * load with the ALU instruction that uses it.
+ */
+static const struct {
+    uint16_t first, second, fused;
+} fusions[] = {
+    { H_MOV64X, H_ADD64K, H_MOV64X_ADD64K },
+    { H_MOV64X, H_ADD64X, H_MOV64X_ADD64X },
+    { H_ADD64K, H_JGT64X, H_ADD64K_JGT64X },
+    { H_ADD64K, H_JNE64K, H_ADD64K_JNE64K },
+    { H_ADD64K, H_JEQ64K, H_ADD64K_JEQ64K },
+    { H_LDXB, H_ADD64X, H_LDXB_ADD64X },
+    { H_LDXB, H_AND64K, H_LDXB_AND64K },
+    { H_LDXW, H_JEQ32K, H_LDXW_JEQ32K },
+    { H_ADD64X, H_LDXW, H_ADD64X_LDXW },
+};
+
 HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
                                    void *mem, size_t size)
 {
@@ -3463,6 +3567,18 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
         }
         di->h = table[h];
         di->blen = ends_run(h) ? 1 : 1 + dinsn_next(di)->blen;
+    }
+    /* the pairs; a slot keeps its own form for a jump into it */
+    for (pc = 0; pc + 1 < ninsns; pc++) {
+        size_t f;
+
+        for (f = 0; f < sizeof(fusions) / sizeof(fusions[0]); f++) {
+            if (code->d[pc].h == table[fusions[f].first] &&
+                code->d[pc + 1].h == table[fusions[f].second]) {
+                code->d[pc].h = table[fusions[f].fused];
+                break;
+            }
+        }
     }
     return code;
 }
