@@ -2192,10 +2192,22 @@ static void test_differential(void)
         I(0x71, 5, 1, 2, 0), AND64_IMM(5, 0x0f),    /* ldxb, and64k */
         I(0x0f, 7, 5, 0, 0),
         I(0x61, 4, 1, 0, 0), I(0x16, 4, 0, 1, 0x55), /* ldxw, jeq32 */
-        ADD64_IMM(7, 3), JEQ_IMM(6, 7, 2),          /* add64k, jeq */
-        MOV64_REG(9, 1), ADD64_IMM(9, 1),           /* jeq lands here */
+        ADD64_IMM(7, 3), JEQ_IMM(6, 7, 1),          /* add64k, jeq */
+        MOV64_REG(9, 1), ADD64_IMM(9, 1),           /* jeq lands on add */
+        I(0x0f, 7, 3, 0, 0), MOV64_REG(2, 7),       /* add64x, mov64x */
+        ADD64_IMM(2, 1), I(0x0f, 7, 2, 0, 0),       /* add64k, add64x */
+        AND64_IMM(7, 0xffff), MOV64_REG(3, 7),      /* and64k, mov64x */
+        ADD64_IMM(3, 1), I(0xad, 3, 7, 1, 0),       /* add64k, jlt */
+        ADD64_IMM(7, 5),
+        I(0x0c, 3, 7, 0, 0), I(0x25, 3, 0, 1, 0x10000), /* add32x, jgt */
+        ADD64_IMM(7, 1),
+        I(0x71, 4, 1, 3, 0), I(0x0c, 7, 4, 0, 0),   /* ldxb, add32x */
+        I(0x61, 4, 1, 0, 0), I(0x04, 4, 0, 0, 9),   /* ldxw, add32k */
+        I(0x04, 4, 0, 0, 1), I(0x63, 10, 4, -8, 0), /* add32k, stxw */
+        I(0x63, 10, 7, -4, 0), ADD64_IMM(7, 2),     /* stxw, add64k */
+        I(0x61, 5, 10, -8, 0), I(0x0f, 7, 5, 0, 0),
         ADD64_IMM(1, 1), I(0x2d, 8, 6, 1, 0),       /* add64k, jgt r8 */
-        ADD64_IMM(6, 1), JNE_IMM(6, 30, -21),       /* add64k, jne */
+        ADD64_IMM(6, 1), JNE_IMM(6, 30, -43),       /* add64k, jne */
         MOV64_REG(0, 7),
         EXIT,
     };
@@ -2240,14 +2252,14 @@ static void test_differential(void)
        "at every budget from 1 to 420", "");
 
     bad = 0;
-    for (b = 1; b <= 720; b++) {
+    for (b = 1; b <= 1400; b++) {
         bad += !diff_one(pairs, N(pairs), b, 0, b & 1);
     }
-    pairs[N(pairs) - 3] = JNE_IMM(6, 70, -21);
+    pairs[N(pairs) - 3] = JNE_IMM(6, 70, -43);
     bad += !diff_one(pairs, N(pairs), 0, 0, true);
-    bad += !diff_one(pairs, N(pairs), 1500, 1, true);
+    bad += !diff_one(pairs, N(pairs), 3000, 1, true);
     ok(bad == 0, "decoded = reference: every fused pair, entered in its "
-       "second slot and faulting there, at every budget from 1 to 720", "");
+       "second slot and faulting there, at every budget from 1 to 1400", "");
 
     for (i = 0; i < 5000; i++) {
         straight[i] = ADD64_IMM(0, 1);
