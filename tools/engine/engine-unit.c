@@ -204,6 +204,45 @@ static HermesEbpfStatus run(const uint64_t *p, uint32_t n,
     return run_both(p, n, r, nr, cfg, res);
 }
 
+/*
+ * Region layouts the decoded engine's window table must leave to the
+ * reference lookup: an earlier region wrapping past 2^64 shadows a later
+ * one inside it (a read-only region over a read-write one: the store
+ * faults), and a region across 2^63 gets no window (its shift would be
+ * 64).  run() compares both engines; the outcome is checked here too.
+ */
+static void test_region_windows(void)
+{
+    static uint8_t big[0x20000], small[0x100], mid[0x200];
+    uint64_t store_hi[] = {
+        I(0x18, 1, 0, 0, 0xffff8000), I(0, 0, 0, 0, 0xffffffff),
+        MOV64_IMM(2, 7), STXDW(1, 2, 0), MOV64_IMM(0, 0), EXIT,
+    };
+    uint64_t load_mid[] = {
+        I(0x18, 1, 0, 0, 0xffffff00), I(0, 0, 0, 0, 0x7fffffff),
+        LDXDW(0, 1, 0x100), EXIT,
+    };
+    HermesEbpfRegion wrap[2] = {
+        { 0xffffffffffff0000ull, sizeof(big), big, HERMES_EBPF_MEM_READ },
+        { 0xffffffffffff8000ull, sizeof(small), small, HERMES_EBPF_MEM_RW },
+    };
+    HermesEbpfRegion across = {
+        0x7fffffffffffff00ull, sizeof(mid), mid, HERMES_EBPF_MEM_READ,
+    };
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+
+    cfg_init(&cfg);
+    run(store_hi, N(store_hi), wrap, 2, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_STORE && res.pc == 3 && !small[0],
+       "regions: one wrapping past 2^64 shadows a later one inside it", "");
+    mid[0x100] = 0x5a;
+    cfg_init(&cfg);
+    run(load_mid, N(load_mid), &across, 1, &cfg, &res);
+    ok(res.status == HERMES_EBPF_OK && res.r0 == 0x5a,
+       "regions: one across 2^63 is read through the reference lookup", "");
+}
+
 static void test_bounds(void)
 {
     uint8_t mem[16] = { 1, 2, 3, 4 };
@@ -2309,6 +2348,7 @@ static void test_differential(void)
 int main(void)
 {
     test_bounds();
+    test_region_windows();
     test_budget();
     test_calls();
     test_helpers();

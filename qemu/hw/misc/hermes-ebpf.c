@@ -2265,7 +2265,8 @@ enum {
  * device address (the high bits pick the region); a miss falls back to
  * vm_translate(), so the answer is always the reference's.
  */
-#define XLAT_SLOTS      8
+#define XLAT_SLOT_BITS  3
+#define XLAT_SLOTS      (1 << XLAT_SLOT_BITS)
 
 typedef struct XlatWin {
     uint64_t base;
@@ -2307,7 +2308,9 @@ static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
     for (r = 0; r < nregions && ncand < XLAT_SLOTS; r++) {
         const HermesEbpfRegion *rg = &regions[r];
         uint64_t last = rg->addr + rg->len - 1;
-        bool ok = rg->len && rg->host && last >= rg->addr;
+        /* a span reaching bit 63 would need a shift of 64: not a window */
+        bool ok = rg->len && rg->host && last >= rg->addr &&
+                  bit_length(rg->addr ^ last) <= 63 - XLAT_SLOT_BITS;
 
         if (ok && nmaps) {
             ok = !spans_overlap(rg->addr, last, HERMES_EBPF_MAP_BASE,
@@ -2319,8 +2322,11 @@ static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
             if (o->len) {
                 uint64_t olast = o->addr + o->len - 1;
 
-                ok = olast < o->addr ||
-                     !spans_overlap(rg->addr, last, o->addr, olast);
+                /* range_in() takes a region that wraps up to the top */
+                if (olast < o->addr) {
+                    olast = UINT64_MAX;
+                }
+                ok = !spans_overlap(rg->addr, last, o->addr, olast);
             }
         }
         if (ok) {

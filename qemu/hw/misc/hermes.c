@@ -1105,7 +1105,7 @@ static void hermes_engine_run(HermesEngine *e)
 
 /*
  * BATCH RUN on the worker: framing, program, then the engine's record
- * loop (hermes_ebpf_run_batch()), which compacts the output and writes
+ * loop (hermes_ebpf_run_batch_code()), which compacts the output and writes
  * the result table in the data slot.
  */
 static void hermes_engine_batch(HermesEngine *e)

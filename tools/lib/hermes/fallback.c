@@ -130,6 +130,22 @@ static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 	return 0;
 }
 
+int hermes_fb_decode(const uint64_t *insns, uint32_t n, void **code)
+{
+	size_t sz = hermes_ebpf_code_size(n);
+
+	*code = sz ? malloc(sz) : NULL;
+	if (!*code)
+		return hermes_err(-ENOMEM, "engine: no memory to decode %u instructions",
+				  n);
+	if (!hermes_ebpf_decode(insns, n, *code, sz)) {
+		free(*code);
+		*code = NULL;
+		return hermes_err(-EINVAL, "engine: cannot decode the program");
+	}
+	return 0;
+}
+
 int hermes_fb_translate(const struct bpf_insn *insns, uint32_t n,
 			uint64_t **out, uint32_t *nout)
 {
@@ -356,18 +372,6 @@ int hermes_fb_run(struct hermes_prog *prog, struct hermes_fb_batch *fb,
 				  bad);
 	default:
 		return hermes_err(-EINVAL, "engine: bad batch");
-	}
-	if (!prog->code) {
-		/* once per program: the engine's decoded form */
-		size_t sz = hermes_ebpf_code_size(prog->ninsns);
-
-		prog->code = malloc(sz ? sz : 1);
-		if (!prog->code ||
-		    !hermes_ebpf_decode(prog->insns, prog->ninsns, prog->code, sz)) {
-			free(prog->code);
-			prog->code = NULL;
-			return hermes_err(-ENOMEM, "engine: cannot decode the program");
-		}
 	}
 	hermes_ebpf_run_batch_code(prog->code, &eb, &cfg, &res);
 	if (res.status == HERMES_EBPF_ERR_BAD_CONFIG)

@@ -412,6 +412,9 @@ static int prog_load(struct hermes_dev *dev, const char *path,
 		}
 		err = hermes_fb_translate(insns, n, &prog->insns,
 					  &prog->ninsns);
+		if (!err)
+			err = hermes_fb_decode(prog->insns, prog->ninsns,
+					       &prog->code);
 		if (err)
 			goto fail;
 	}
@@ -419,6 +422,7 @@ static int prog_load(struct hermes_dev *dev, const char *path,
 	return 0;
 fail:
 	bpf_object__close(prog->obj);
+	free(prog->insns);
 	free(prog);
 	return err;
 }

@@ -30,7 +30,7 @@ struct hermes_prog {
 	/* fallback: the program in the device's form */
 	uint64_t *insns;
 	uint32_t ninsns;
-	/* @insns decoded for the engine, on the first run */
+	/* @insns decoded for the engine at load, read-only afterwards */
 	void *code;
 };
 
@@ -44,6 +44,12 @@ int hermes_err(int err, const char *fmt, ...);
  */
 int hermes_fb_translate(const struct bpf_insn *insns, uint32_t n,
 			uint64_t **out, uint32_t *nout);
+
+/*
+ * The engine's decoded form of a translated program, at load: batches in
+ * flight run it on threads of their own, which only read it.
+ */
+int hermes_fb_decode(const uint64_t *insns, uint32_t n, void **code);
 
 /* One batch with the engine: fills the output fields of @b. */
 struct hermes_fb_batch {
