@@ -103,11 +103,12 @@ $(HT_STLIB): $(HT_PIC)/libhermes-in.o
 	rm -f $@
 	ar rcs $@ $<
 
-$(HT_OUT)/hermes: $(HT_SRC)/main.c $(HT_SRC)/bench.c $(wildcard $(HT_SRC)/*.h) \
-		$(HT_OUT)/libhermes.a
+$(HT_OUT)/hermes: $(HT_SRC)/main.c $(HT_SRC)/bench.c $(HT_SRC)/advise.c \
+		$(wildcard $(HT_SRC)/*.h) $(HT_OUT)/libhermes.a
 	$(HT_CC) $(HT_CFLAGS) $(HT_CPPFLAGS) \
 		-DHERMES_VERSION='"$(HERMES_VERSION)"' -o $@ $(HT_SRC)/main.c \
-		$(HT_SRC)/bench.c $(HT_OUT)/libhermes.a $(HT_LDLIBS) -lm
+		$(HT_SRC)/bench.c $(HT_SRC)/advise.c $(HT_OUT)/libhermes.a \
+		$(HT_LDLIBS) -lm
 
 $(HT_OUT)/filter-ref: $(HT_SRC)/filter-ref.c $(wildcard $(HT_SRC)/*.h)
 	@mkdir -p $(@D)

@@ -187,11 +187,27 @@ check-rtl-axi:
 		echo "not ok 99 - rtl-axi: testbench did not finish ($(RTL_OUT)/axi.log)"; exit 1; fi
 
 # Figures: cycles per program on the RTL, and yosys cell counts.
+# bench-rtl also writes the corpus programs' cycles, the table `hermes
+# advise` reads its cycles per instruction from when no F1 card is
+# present (tools/hermes/advise.c); the VM suite makes it for its advise
+# case.  The simulation is exact: the same RTL gives the same table.
+RTL_CPI := $(BUILD)/figures/rtl-cpi.txt
+.PHONY: rtl-cpi
+rtl-cpi: $(RTL_CPI)
+$(RTL_CPI): $(RTL_DIFF_BIN)
+	@mkdir -p $(@D)
+	@{ echo "# RTL engine (rtl/): cycles and instructions of the rtl-diff corpus programs"; \
+	  echo "# date: $$(date -u '+%Y-%m-%d %H:%M UTC')"; \
+	  echo "# command: make rtl-cpi (or bench-rtl): $(RTL_DIFF_BIN) bench"; \
+	  echo "# read by hermes advise: CPI = cycles / insns of the programs ending ok, clock 250 MHz"; \
+	  $(RTL_DIFF_BIN) bench; } > $@.tmp && mv $@.tmp $@
+check-kselftest-vm: $(RTL_CPI)
+
 RTL_YOSYS_FAMILY ?= xcup
-bench-rtl: $(RTL_CONF_BIN) $(RTL_DIFF_BIN)
+bench-rtl: $(RTL_CONF_BIN) $(RTL_DIFF_BIN) $(RTL_CPI)
 	@echo "== RTL engine: cycles and instructions per conformance program"
 	@$(PYTHON3) $(RTL_DIR)/sim/run-conformance.py $(RTL_CONF_BIN) $(RTL_VECTORS) --bench
-	@echo "== RTL engine: corpus programs"
+	@echo "== RTL engine: corpus programs (also in $(RTL_CPI))"
 	@$(RTL_DIFF_BIN) bench
 	@echo "== yosys $(RTL_YOSYS_FAMILY) synthesis (synth_xilinx), target clock 250 MHz (clk_main_a0)"
 	@RTL_DIR=$(RTL_DIR) RTL_OUT=$(RTL_OUT) YOSYS=$(YOSYS) RTL_NICE="$(RTL_NICE)" \

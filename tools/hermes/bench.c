@@ -877,7 +877,7 @@ static int write_plot(const char *png)
  * Where this process's clock runs, from the CPU's model name: QEMU's TCG
  * names its CPUs so; a hardware-virtualised guest's CPU runs natively.
  */
-static const char *detect_where(bool *hv)
+const char *detect_where(bool *hv)
 {
 	char line[512];
 	const char *w = "native";

@@ -44,5 +44,9 @@ int parse_u32(const char *s, const char *what, uint32_t *v);
 int parse_record(const char *s, struct hermes_stream_opts *o);
 int do_bench(int argc, char **argv);
 extern const char *const help_bench;
+int do_advise(int argc, char **argv);
+extern const char *const help_advise;
+/* where this process's clock runs: "native" or "tcg-guest"; *hv: a VM */
+const char *detect_where(bool *hv);
 
 #endif /* __HERMES_CLI_H */

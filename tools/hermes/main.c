@@ -320,15 +320,17 @@ static const char *const help_main =
 "Usage: hermes [OPTIONS] COMMAND [ARGS]\n"
 "       hermes help [COMMAND]\n"
 "\n"
-"COMMAND := { devices | run | bench | help }\n"
+"COMMAND := { devices | run | bench | advise | help }\n"
 "OPTIONS := { -j | --json } [{ -p | --pretty }] | { -q | --quiet } |\n"
 "           { -d | --debug } | { -V | --version } | { -h | --help }\n"
 "\n"
 "  devices   list Hermes devices, capabilities and engine counters\n"
 "  run       stream a file of records through an eBPF program\n"
 "  bench     throughput over record sizes and queue depths\n"
+"  advise    predicted time per record on the host, the device and an F1\n"
+"            card, from figures measured here: where to run a program\n"
 "\n"
-"  -j, --json      JSON output (devices, the summary of run, bench)\n"
+"  -j, --json      JSON output (devices, the summary of run, bench, advise)\n"
 "  -p, --pretty    indented JSON (implies -j)\n"
 "  -q, --quiet     no progress bar and no summary\n"
 "  -d, --debug     libbpf's messages (retries, warnings, debug) too\n"
@@ -348,6 +350,8 @@ static int do_help(int argc, char **argv)
 		fputs(help_run, stdout);
 	} else if (!strcmp(argv[0], "bench")) {
 		fputs(help_bench, stdout);
+	} else if (!strcmp(argv[0], "advise")) {
+		fputs(help_advise, stdout);
 	} else if (!strcmp(argv[0], "help")) {
 		fputs(help_main, stdout);
 	} else {
@@ -937,6 +941,8 @@ int main(int argc, char **argv)
 		return do_run(argc, argv);
 	if (!strcmp(cmd, "bench"))
 		return do_bench(argc, argv);
+	if (!strcmp(cmd, "advise"))
+		return do_advise(argc, argv);
 	p_err("unknown command '%s'", cmd);
 	fputs(help_main, stderr);
 	return 2;

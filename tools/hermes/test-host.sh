@@ -158,7 +158,7 @@ rc=$?
 ok $? "a program with maps: the fallback refuses it with a clear message" "$T/map.log"
 
 # the command line
-{ "$HERMES" --help | grep -q "COMMAND := { devices | run | bench | help }" &&
+{ "$HERMES" --help | grep -q "COMMAND := { devices | run | bench | advise | help }" &&
   "$HERMES" help run | grep -q -- "-r, --record SIZE" &&
   "$HERMES" help bench | grep -q -- "--plot FILE.png"; } > "$T/help.log" 2>&1
 ok $? "hermes --help, hermes help run, hermes help bench" "$T/help.log"
