@@ -526,6 +526,31 @@ gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I"$TOP/tools/lib/hermes" \
 "$T/opts" "$PROGS/pass.bpf.o" 2>> "$T/opts.log" | sed 's/^/# /'
 ok $? "libhermes: errno, option sizes, res_fd 0 (the cases above)" "$T/opts.log"
 
+######## hermes advise: the model's arithmetic with given figures
+gcc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$T/advise-model" \
+	"$SRC/tests/advise-model.c" -lm > "$T/advise-model.log" 2>&1 &&
+"$T/advise-model" >> "$T/advise-model.log" 2>&1
+ok $? "hermes advise: batch sizes, the latency and bandwidth fit, the time per record (figures worked out by hand)" "$T/advise-model.log"
+
+# hermes advise --dev none: the host's JIT and the engine's count
+"$HERMES" -j advise "$PROGS/filter.bpf.o" --record 64 --dev none --mib 1 \
+	--runs 1 > "$T/advise.json" 2> "$T/advise.log"
+rc=$?
+python3 - "$T/advise.json" <<'EOF' >> "$T/advise.log" 2>&1
+import json, sys
+a = json.load(open(sys.argv[1]))
+f = a["figures"]
+assert a["device"] == "none" and a["record"] == 64, a
+assert f["host_ns_per_run"]["value"] > 0, f
+assert f["insns_per_record"]["value"] == f["insns_per_record_engine"]["value"] > 0, f
+model = [p for p in a["predictions"] if p["target"] == "model"][0]
+assert "not_possible" in model, model
+assert a["verdict"]["target"] in ("host", "f1"), a["verdict"]
+EOF
+py=$?
+[ $rc -eq 0 ] && [ $py -eq 0 ]
+ok $? "hermes -j advise --dev none: host JIT and engine figures, no model (status $rc)" "$T/advise.log"
+
 echo "1..$n"
 [ $failed -eq 0 ]
 
