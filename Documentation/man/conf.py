@@ -27,4 +27,7 @@ man_pages = [
     ('hermes-bench', 'hermes-bench',
      'the same programs over the same records: plain C, host JIT, engine, device',
      [author], 8),
+    ('hermes-advise', 'hermes-advise',
+     'predict where a program runs fastest: host JIT, device, F1 card',
+     [author], 8),
 ]

@@ -41,6 +41,7 @@ f usr/lib/libhermes.so.$HERMES_VERSION
 f usr/lib/pkgconfig/libhermes.pc
 f usr/share/bash-completion/completions/hermes
 f usr/share/man/man8/hermes-bench.8
+f usr/share/man/man8/hermes-advise.8
 f usr/share/man/man8/hermes-devices.8
 f usr/share/man/man8/hermes-run.8
 f usr/share/man/man8/hermes.8
@@ -222,7 +223,7 @@ M=$R/usr/share/man/man8
 # of them), as plain text (no hyphenation, long lines: for the checks
 # below), and each starts with its NAME line
 : > "$T/groff.log"
-for p in hermes hermes-devices hermes-run hermes-bench; do
+for p in hermes hermes-devices hermes-run hermes-bench hermes-advise; do
 	groff -man -Tutf8 -ww -z "$M/$p.8" >> "$T/groff.log" 2>&1 ||
 		echo "$p: groff status $?" >> "$T/groff.log"
 	groff -man -Tascii -ww -rHY=0 -rLL=300n -P-cbou "$M/$p.8" \
@@ -231,7 +232,7 @@ for p in hermes hermes-devices hermes-run hermes-bench; do
 		echo "$p: no NAME line" >> "$T/groff.log"
 done
 [ ! -s "$T/groff.log" ]
-ok $? "man pages hermes(8), hermes-devices(8), hermes-run(8), hermes-bench(8): no groff warning, NAME lines" "$T/groff.log"
+ok $? "man pages hermes(8), hermes-devices(8), hermes-run(8), hermes-bench(8), hermes-advise(8): no groff warning, NAME lines" "$T/groff.log"
 
 # The options the installed command says it accepts, by command
 H=$R/usr/bin/hermes
@@ -242,12 +243,12 @@ t = open(sys.argv[1]).read()
 print("\n".join(sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(?![\w-])", t)))))' "$1"
 }
 "$H" --help > "$T/help-main" 2>&1
-for c in devices run bench; do "$H" help $c > "$T/help-$c" 2>&1; done
+for c in devices run bench advise; do "$H" help $c > "$T/help-$c" 2>&1; done
 cmds=$(sed -n 's/.*COMMAND := { \(.*\) }.*/\1/p' "$T/help-main" | tr -d '|' | xargs -n1 | LC_ALL=C sort)
 
 # 15: each page names every option of its command
 : > "$T/manopts.log"
-for c in main devices run bench; do
+for c in main devices run bench advise; do
 	p=hermes-$c; [ $c = main ] && p=hermes
 	[ -s "$T/help-$c" ] || echo "hermes help $c: no output" >> "$T/manopts.log"
 	for o in $(opts_of "$T/help-$c"); do
@@ -280,7 +281,7 @@ ok $? "completion: hermes <TAB> offers the commands of hermes --help" "$T/cmds.l
 # the options without argument of hermes --help that it accepts too
 # (hermes CMD OPT --help succeeds)
 : > "$T/copts.log"
-for c in main devices run bench; do
+for c in main devices run bench advise; do
 	{
 		opts_of "$T/help-$c"
 		[ $c = main ] ||
@@ -297,7 +298,7 @@ for c in main devices run bench; do
 	same_list "$T/copts.want" "$T/copts.got" "$T/copts.log" || echo FAIL >> "$T/copts.log"
 done
 ! grep -q FAIL "$T/copts.log"
-ok $? "completion: the options of hermes, devices, run and bench, as their help lists them and they accept" "$T/copts.log"
+ok $? "completion: the options of hermes, devices, run, bench and advise, as their help lists them and they accept" "$T/copts.log"
 
 # 19: files: PROG.o among *.o, any file after --in/--out/--results
 mkdir -p "$T/cwd/dir"
