@@ -209,12 +209,12 @@ def test_retry(ok, net):
 # hermes advise against hermes bench: the model's predicted time per
 # record within ADVISE_FACTOR of what bench then measures (hermes-mem,
 # depth 1: one hermes_run_buffer() call, as advise models it).  Measured
-# under TCG on the project's 2-core machine shared with other builds
-# (Documentation/hermes/tools.rst, "When to offload"): the ratio of the
-# two ran from 0.36 to 4.6 over 14 pairs of 64 B to 4 KiB records, within
-# 0.6 to 2.8 for filter at 1500 B, the case below; the machine's load
-# moves both by that much between runs, so a miss is measured once more
-# before it fails.
+# under TCG on the project's 2-core machine shared with other builds, 7
+# Dec (tools/hermes/advise-vs-bench, Documentation/hermes/tools.rst "When
+# to offload"): predicted over measured from 0.30 to 4.63 over 16 pairs
+# of filter at 64 and 1500 B and pass at 4 KiB, 0.55 to 2.82 for filter
+# at 1500 B, the case below; the machine's load moves both by that much
+# between runs, so a miss is measured once more before it fails.
 ADVISE_FACTOR = 3.0
 ADVISE_RECORD = 1500
 
