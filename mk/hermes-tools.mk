@@ -24,7 +24,8 @@ HT_CPPFLAGS := -I$(HT_LIB) -I$(HT_ENGINE) -I$(CURDIR)/include/uapi \
 	-I$(BUILD)/tools/include -I$(BUILD)/headers/include
 HT_LDLIBS := $(BUILD)/tools/libbpf/libbpf.a -luring -lelf -lz -pthread
 HT_CLANG ?= clang
-HT_BPF_PROGS := pass filter loopy count_map ctxcall xor csum histogram search parse trim walk
+HT_BPF_PROGS := pass filter loopy count_map ctxcall xor csum histogram search parse trim walk \
+	reject_helper
 
 HT_LIB_SRCS := $(HT_LIB)/libhermes.c $(HT_LIB)/fallback.c
 HT_LIB_HDRS := $(HT_LIB)/libhermes.h $(HT_LIB)/libhermes_internal.h \

@@ -123,6 +123,25 @@ static int hermes_check_mem(struct bpf_verifier_env *env,
 	}
 }
 
+/*
+ * Helper names as bpftool prints them.  The UAPI list is in ID order (new
+ * helpers are appended), so the position is the ID.
+ */
+#define HERMES_FUNC_NAME(name) "bpf_" #name
+static const char * const hermes_func_names[] = {
+	__BPF_FUNC_MAPPER(HERMES_FUNC_NAME)
+};
+
+#undef HERMES_FUNC_NAME
+
+static const char *hermes_func_name(s32 id)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(hermes_func_names) != __BPF_FUNC_MAX_ID);
+	if (id < 0 || id >= ARRAY_SIZE(hermes_func_names))
+		return "(unknown)";
+	return hermes_func_names[id];
+}
+
 static bool hermes_has_helper(const struct hermes_caps *c, s32 id)
 {
 	if (!(c->isa & HERMES_ISA_HELPERS) || id < 0 || id >= 256)
@@ -147,7 +166,8 @@ static int hermes_check_call(struct bpf_verifier_env *env,
 	case 0:
 		if (!hermes_has_helper(c, insn->imm))
 			return hermes_reject(env, idx,
-					     "call to helper %d is not supported by the device",
+					     "call to helper %s (%d) is not supported by the device",
+					     hermes_func_name(insn->imm),
 					     insn->imm);
 		if (insn->imm == BPF_FUNC_xdp_adjust_head ||
 		    insn->imm == BPF_FUNC_xdp_adjust_tail)

@@ -316,8 +316,8 @@ def helper_gap(dev, helpers):
 
 def helper_refused(out, helper):
     """Did a load fail with the driver's line for @helper?"""
-    return re.search(r"^\[hermes\] insn \d+: call to helper %d is not "
-                     r"supported by the device$" % helper, out, re.M)
+    return re.search(r"^\[hermes\] insn \d+: call to helper bpf_\w+ \(%d\) "
+                     r"is not supported by the device$" % helper, out, re.M)
 
 
 def batch_gap(dev):

@@ -363,14 +363,15 @@ def main():
     # rejections, with the exact [hermes] lines
     fd, err, log = prog_load([call(5), mov64_imm(0, XDP_PASS), exit_insn()],
                              ifindex(dev))
-    line = "[hermes] insn 0: call to helper 5 is not supported by the device"
+    line = ("[hermes] insn 0: call to helper bpf_ktime_get_ns (5) is not "
+            "supported by the device")
     ktap.ok(fd < 0 and line in log.splitlines(),
             "unsupported helper rejected: '%s'" % line, log[-400:])
     rc, dis = run(["llvm-objdump", "-d", objs["reject_helper"]])
     m = re.search(r"^\s*(\d+):\s+85 00 00 00 05 00 00 00", dis, re.M)
     rc, out = load_obj(objs["reject_helper"], "reject", dev)
-    line = ("[hermes] insn %s: call to helper 5 is not supported by the device"
-            % (m.group(1) if m else "?"))
+    line = ("[hermes] insn %s: call to helper bpf_ktime_get_ns (5) is not "
+            "supported by the device" % (m.group(1) if m else "?"))
     ktap.ok(rc != 0 and line in out.splitlines(),
             "bpftool load of a bpf_ktime_get_ns() caller fails with '%s'"
             % line, out[-600:])

@@ -102,6 +102,31 @@ static int ctx_field(int16_t off, uint8_t *dev_off, uint8_t *dev_size)
 	}
 }
 
+/*
+ * Helper names as bpftool prints them.  The UAPI list is in ID order (new
+ * helpers are appended), so the position is the ID.
+ */
+#define FB_FUNC_NAME(name) "bpf_" #name
+static const char *const helper_names[] = {
+	__BPF_FUNC_MAPPER(FB_FUNC_NAME)
+};
+
+#undef FB_FUNC_NAME
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+_Static_assert(ARRAY_SIZE(helper_names) == __BPF_FUNC_MAX_ID,
+	       "helper_names follows the UAPI list");
+
+static const char *helper_name(int32_t id)
+{
+	if (id < 0 || id >= __BPF_FUNC_MAX_ID)
+		return "(unknown)";
+	return helper_names[id];
+}
+
 static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 {
 	uint8_t cls = BPF_CLASS(insn->code);
@@ -119,8 +144,8 @@ static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 		if (!insn->src_reg && insn->imm != BPF_FUNC_xdp_adjust_head &&
 		    insn->imm != BPF_FUNC_xdp_adjust_tail)
 			return hermes_err(-EOPNOTSUPP,
-					  "insn %u: call to helper %d is not supported by the user-space fallback (only bpf_xdp_adjust_head and bpf_xdp_adjust_tail)",
-					  i, insn->imm);
+					  "insn %u: call to helper %s (%d) is not supported by the user-space fallback (only bpf_xdp_adjust_head and bpf_xdp_adjust_tail)",
+					  i, helper_name(insn->imm), insn->imm);
 	}
 	if ((cls == BPF_JMP || cls == BPF_JMP32) &&
 	    BPF_OP(insn->code) == BPF_JCOND)
