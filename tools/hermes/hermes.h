@@ -43,6 +43,8 @@ void json_bool(const char *name, bool val);
 int parse_u32(const char *s, const char *what, uint32_t *v);
 int parse_record(const char *s, struct hermes_stream_opts *o);
 int do_bench(int argc, char **argv);
+/* 1 if this kernel's XDP test run shows a program @size linear bytes */
+int xdp_test_whole(uint32_t size);
 extern const char *const help_bench;
 int do_advise(int argc, char **argv);
 extern const char *const help_advise;

@@ -558,6 +558,32 @@ py=$?
 [ $rc -eq 0 ] && [ $py -eq 0 ]
 ok $? "hermes -j advise --dev none: host JIT and engine figures, no model (status $rc)" "$T/advise.log"
 
+# Records longer than the linear part of this kernel's XDP test run (3520
+# bytes on x86-64): the host would run csum on part of the record, so
+# bench and advise say so instead of comparing different work.
+"$HERMES" bench --dev none --paths jit,fallback --programs csum \
+	--sizes 3000,4096 --mib 1 --runs 1 > "$T/linear.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] &&
+grep -q "^# csum 4096: jit: .*XDP test run shows fewer than 4096 linear bytes" "$T/linear.log" &&
+grep -Eq "^csum +3000 .* jit .* reference$" "$T/linear.log" &&
+! grep -Eq "^csum +4096 .* jit " "$T/linear.log" &&
+! grep -q "DIFFERS" "$T/linear.log"
+ok $? "bench: no host row or check for records the XDP test run shows in part (status $rc)" "$T/linear.log"
+"$HERMES" -j advise "$PROGS/csum.bpf.o" --record 4096 --dev none --mib 1 \
+	--runs 1 > "$T/advise4k.json" 2> "$T/advise4k.log"
+rc=$?
+python3 - "$T/advise4k.json" <<'EOF' >> "$T/advise4k.log" 2>&1
+import json, sys
+a = json.load(open(sys.argv[1]))
+host = [p for p in a["predictions"] if p["target"] == "host"][0]
+assert "host_ns_per_run" not in a["figures"], a["figures"]
+assert "fewer than 4096 linear bytes" in host["not_possible"], host
+EOF
+py=$?
+[ $rc -eq 0 ] && [ $py -eq 0 ]
+ok $? "advise --record 4096: no host figure for work the kernel shows in part (status $rc)" "$T/advise4k.log"
+
 echo "1..$n"
 [ $failed -eq 0 ]
 
