@@ -1204,7 +1204,7 @@ int do_bench(int argc, char **argv)
 
 	sizes[0] = 64;
 	sizes[1] = 512;
-	sizes[2] = 4096;
+	sizes[2] = 1500;
 	depths[0] = 1;
 	depths[1] = 4;
 	depths[2] = 32;
