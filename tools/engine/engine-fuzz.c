@@ -10,7 +10,8 @@
  * maps (0x10: map 0 a HASH, map 1 an ARRAY, each in memory of exactly its
  * footprint; helpers 1 to 3 are then the map helpers), whether the
  * program is first "repaired" towards validity (0x40) and whether a program that fails
- * validation is run anyway (0x80; run must stay memory-safe for any input);
+ * validation is run anyway (0x80; run must stay memory-safe for any input),
+ * whether the single runs have an abort flag (0x20: see FuzzAbort);
  * byte 1 is the memory length L; then L bytes of memory; the rest is the
  * program, 8 bytes (little-endian) per instruction.  tools/engine/run-fuzz
  * builds the seed corpus from the conformance vectors in this form.
@@ -120,9 +121,34 @@ static void maps_free(FuzzMaps *fm)
     free(fm->mem[1]);
 }
 
+/*
+ * The abort flag of a run (input byte 0 bit 0x20): mode 1 sets
+ * HERMES_EBPF_ABORT before the run; mode 2 sets another bit, so that
+ * every poll point calls fuzz_poll(), which sets HERMES_EBPF_ABORT at
+ * poll @at; mode 3 the same but never aborts.  Both interpreters must
+ * stop at the same place after the same polls.
+ */
+typedef struct FuzzAbort {
+    int mode;
+    int flag;
+    unsigned calls;
+    unsigned at;
+} FuzzAbort;
+
+static void fuzz_poll(void *opaque)
+{
+    FuzzAbort *ab = opaque;
+
+    if (++ab->calls == ab->at) {
+        __atomic_store_n(&ab->flag, ab->flag | HERMES_EBPF_ABORT,
+                         __ATOMIC_RELAXED);
+    }
+}
+
 static void one_run(const uint64_t *insns, uint32_t n,
                     const HermesEbpfCode *code, uint8_t *mem,
-                    size_t memlen, FuzzMaps *fm, HermesEbpfResult *res)
+                    size_t memlen, FuzzMaps *fm, FuzzAbort *ab,
+                    HermesEbpfResult *res)
 {
     HermesEbpfRegion regions[2] = {
         { MEM_ADDR, memlen, mem, HERMES_EBPF_MEM_RW },
@@ -140,6 +166,15 @@ static void one_run(const uint64_t *insns, uint32_t n,
     if (fm) {
         cfg.maps = fm->ptr;
         cfg.nmaps = 2;
+    }
+    if (ab->mode) {
+        ab->flag = ab->mode == 1 ? HERMES_EBPF_ABORT : 2;
+        ab->calls = 0;
+        cfg.abort_flag = &ab->flag;
+        if (ab->mode > 1) {
+            cfg.poll = fuzz_poll;
+            cfg.poll_opaque = ab;
+        }
     }
     if (code) {
         hermes_ebpf_run_code(code, regions, 2, &cfg, res);
@@ -336,6 +371,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     HermesEbpfCaps caps;
     HermesEbpfResult r1, r2;
+    FuzzAbort ab1, ab2;
     FuzzMaps fm1, fm2;
     HermesEbpfCode *code;
     void *code_mem;
@@ -418,7 +454,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         maps_new(&fm1);
         maps_new(&fm2);
     }
-    one_run(insns, n, NULL, mem1, memlen, sel & 0x10 ? &fm1 : NULL, &r1);
+    ab1.mode = sel & 0x20 ? 1 + (int)(memlen % 3) : 0;
+    ab1.at = ab1.mode == 2 ? 1 + n % 7 : 0;
+    ab2 = ab1;
+    one_run(insns, n, NULL, mem1, memlen, sel & 0x10 ? &fm1 : NULL, &ab1,
+            &r1);
     if (r1.insns > BUDGET) {
         abort();
     }
@@ -429,8 +469,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* validation let through something the interpreter refuses */
         abort();
     }
-    one_run(insns, n, code, mem2, memlen, sel & 0x10 ? &fm2 : NULL, &r2);
-    if (!same_result(&r1, &r2) || memcmp(mem1, mem2, memlen) != 0) {
+    one_run(insns, n, code, mem2, memlen, sel & 0x10 ? &fm2 : NULL, &ab2,
+            &r2);
+    if (!same_result(&r1, &r2) || memcmp(mem1, mem2, memlen) != 0 ||
+        ab1.calls != ab2.calls || ab1.flag != ab2.flag) {
         abort();
     }
     if (sel & 0x10) {

@@ -243,6 +243,156 @@ static void test_region_windows(void)
        "regions: one across 2^63 is read through the reference lookup", "");
 }
 
+/*
+ * The decoded engine's fast translation (live stack in locals, a table
+ * of windows with per-size limits, a separate limit per direction): an
+ * access of every size at offsets around each end of what it may touch,
+ * loads and stores, against the bounds computed here.  run() also
+ * compares every run with the reference interpreter.
+ */
+static const uint8_t fast_ops[4][2] = {
+    { 0x71, 0x73 }, { 0x69, 0x6b }, { 0x61, 0x63 }, { 0x79, 0x7b },
+};
+
+/* One access of 1 << @k bytes at @base + @off: the status it ends with */
+static HermesEbpfStatus fast_access(HermesEbpfRegion *r, size_t nr,
+                                    HermesEbpfRunConfig *cfg, uint64_t base,
+                                    int off, unsigned k, bool store)
+{
+    uint64_t prog[] = {
+        I(0x18, 2, 0, 0, (uint32_t)base), I(0, 0, 0, 0, base >> 32),
+        MOV64_IMM(3, 0x5a),
+        store ? I(fast_ops[k][1], 2, 3, off, 0)
+              : I(fast_ops[k][0], 0, 2, off, 0),
+        MOV64_IMM(0, 1),
+        EXIT,
+    };
+    HermesEbpfResult res;
+
+    run(prog, N(prog), r, nr, cfg, &res);
+    return res.status;
+}
+
+/*
+ * The header's rule in plain C: the live stack [@slo, @stop), else the
+ * first region holding the whole access decides.  true: allowed.
+ */
+static bool fast_model(const HermesEbpfRegion *r, size_t nr, uint64_t slo,
+                       uint64_t stop, uint64_t addr, unsigned size,
+                       bool store)
+{
+    size_t i;
+
+    if (addr >= slo && addr + size <= stop && addr + size > addr) {
+        return true;
+    }
+    for (i = 0; i < nr; i++) {
+        if (addr >= r[i].addr && addr + size <= r[i].addr + r[i].len &&
+            addr + size > addr) {
+            return r[i].flags & (store ? HERMES_EBPF_MEM_WRITE
+                                       : HERMES_EBPF_MEM_READ);
+        }
+    }
+    return false;
+}
+
+/*
+ * Offsets @lo - 9 .. @lo + 1 and @hi - 9 .. @hi + 1 from @base, every
+ * size, loads and stores, against fast_model() with frame 0 live.
+ */
+static int fast_sweep(HermesEbpfRegion *r, size_t nr,
+                      HermesEbpfRunConfig *cfg, uint64_t base, int lo,
+                      int hi)
+{
+    uint32_t ss = cfg->stack_size ? cfg->stack_size : 512;
+    uint64_t stop = cfg->stack_addr + HERMES_EBPF_MAX_CALL_DEPTH * ss;
+    int bad = 0, end, off;
+    unsigned k, st;
+
+    for (end = 0; end < 2; end++) {
+        for (off = (end ? hi : lo) - 9; off <= (end ? hi : lo) + 1; off++) {
+            for (k = 0; k < 4; k++) {
+                for (st = 0; st < 2; st++) {
+                    bool fits = fast_model(r, nr, stop - ss, stop,
+                                           base + off, 1 << k, st);
+                    HermesEbpfStatus want = fits ? HERMES_EBPF_OK :
+                                            st ? HERMES_EBPF_FAULT_STORE
+                                               : HERMES_EBPF_FAULT_LOAD;
+
+                    bad += fast_access(r, nr, cfg, base, off, k, st) != want;
+                }
+            }
+        }
+    }
+    return bad;
+}
+
+static void test_fast_translate(void)
+{
+    static uint8_t a[40], b[64], c[24];
+    static uint64_t stack[HERMES_EBPF_MAX_CALL_DEPTH * 512 / 8];
+    uint64_t top = STACK_ADDR + HERMES_EBPF_MAX_CALL_DEPTH * 512;
+    HermesEbpfRegion r[3] = {
+        { MEM_ADDR, 37, a, HERMES_EBPF_MEM_RW },
+        /* shadowed from 0x1010 on by the first: reads only past it */
+        { MEM_ADDR + 0x10, sizeof(b), b, HERMES_EBPF_MEM_READ },
+        { 0x2000000, 13, c, HERMES_EBPF_MEM_WRITE },
+    };
+    HermesEbpfRegion over = {
+        /* over the whole stack area: the live stack still wins */
+        STACK_ADDR - 64, HERMES_EBPF_MAX_CALL_DEPTH * 512 + 128,
+        NULL, HERMES_EBPF_MEM_RW,
+    };
+    static uint8_t over_mem[HERMES_EBPF_MAX_CALL_DEPTH * 512 + 128];
+    HermesEbpfRegion in_maps = {
+        HERMES_EBPF_MAP_BASE, 16, c, HERMES_EBPF_MEM_RW,
+    };
+    /* a callee's frame and its caller's, through r10 and a pointer */
+    uint64_t call[] = {
+        STW(10, -4, 3), MOV64_REG(1, 10), CALL_LOCAL(3),
+        LDXW(0, 10, -4), I(0x79, 2, 10, -520, 0), EXIT,
+        STW(10, -512, 1), I(0x7b, 10, 1, -8, 0), LDXW(2, 1, -4),
+        I(0x63, 1, 2, -8, 0), I(0x61, 0, 1, -8, 0), EXIT,
+    };
+    HermesEbpfRunConfig cfg;
+    HermesEbpfResult res;
+    int bad;
+
+    cfg_init(&cfg);
+    bad = fast_sweep(r, 3, &cfg, MEM_ADDR, 0, 37);
+    ok(bad == 0, "fast translation: sizes 1-8 at both ends of a region,",
+       " loads and stores");
+    bad = fast_sweep(r, 3, &cfg, MEM_ADDR + 0x10, 27, 64);
+    ok(bad == 0, "fast translation: a region shadowed by an earlier one",
+       " (read-only past it), across the boundary");
+    bad = fast_sweep(r, 3, &cfg, 0x2000000, 0, 13);
+    ok(bad == 0, "fast translation: a write-only region", "");
+    bad = fast_sweep(r, 3, &cfg, top, -512, 0);
+    cfg.stack_size = 64;
+    cfg.stack_host = stack;
+    bad += fast_sweep(r, 3, &cfg, STACK_ADDR + 8 * 64, -64, 0);
+    ok(bad == 0, "fast translation: the stack frame's bounds, 512 and 64",
+       "-byte frames");
+
+    over.host = over_mem;
+    cfg_init(&cfg);
+    bad = fast_sweep(&over, 1, &cfg, top, -512, 64);
+    ok(bad == 0, "fast translation: a region over the stack area: the live",
+       " frame, then the region above it");
+
+    cfg_init(&cfg);
+    bad = fast_sweep(&in_maps, 1, &cfg, HERMES_EBPF_MAP_BASE, 0, 16);
+    ok(bad == 0, "fast translation: a region at the map base without maps",
+       "");
+
+    cfg_init(&cfg);
+    run(call, N(call), r, 3, &cfg, &res);
+    ok(res.status == HERMES_EBPF_FAULT_LOAD && res.pc == 4 &&
+       res.fault_addr == top - 520,
+       "fast translation: calls move the stack: callee frame and caller's,",
+       " gone after the return");
+}
+
 static void test_bounds(void)
 {
     uint8_t mem[16] = { 1, 2, 3, 4 };
@@ -2250,6 +2400,44 @@ static void test_differential(void)
         MOV64_REG(0, 7),
         EXIT,
     };
+    /*
+     * Every fused sequence of three to five slots and the flowing ones
+     * (_F: registers matching) and each one's generic form (registers
+     * not matching), entered in a middle slot (the bounds check from the
+     * second pass on), with a store faulting in a third slot at 24 rounds
+     */
+    uint64_t seqs[] = {
+        MOV64_IMM(6, 0), MOV64_IMM(7, 0),
+        MOV64_REG(9, 1), ADD64_IMM(9, 48),
+        MOV64_REG(2, 1), I(0x0f, 2, 6, 0, 0),       /* 4: bounds check */
+        MOV64_REG(3, 2), ADD64_IMM(3, 8), I(0x2d, 3, 9, 1, 0),
+        ADD64_IMM(7, 1),
+        I(0x69, 4, 1, 2, 0), I(0x0f, 7, 4, 0, 0),   /* ldxh, add64x */
+        I(0x61, 4, 1, 0, 0), I(0x16, 4, 0, 1, 0x55), /* ldxw, jeq32 */
+        I(0x71, 5, 1, 3, 0), I(0x0c, 7, 5, 0, 0),   /* ldxb, add32x, jgt */
+        I(0x25, 6, 0, 1, 1000),
+        I(0x71, 4, 1, 5, 0), AND64_IMM(4, 0x3c),    /* ldxb, and64k */
+        MOV64_REG(5, 10), ADD64_IMM(5, -64), I(0x0f, 5, 4, 0, 0),
+        I(0x61, 0, 5, 0, 0), I(0x04, 0, 0, 0, 1), I(0x63, 5, 0, 0, 0),
+        I(0x61, 0, 1, 36, 0), I(0x04, 0, 0, 0, 3), I(0x63, 1, 0, 44, 0),
+        /* the generic forms */
+        MOV64_REG(3, 1), ADD64_IMM(3, 8), I(0x2d, 3, 9, 0, 0),
+        I(0x61, 4, 1, 8, 0), I(0x04, 5, 0, 0, 1), I(0x63, 10, 5, -8, 0),
+        MOV64_REG(2, 6), ADD64_IMM(3, 1), I(0x0f, 2, 3, 0, 0),
+        ADD64_IMM(3, 1), JEQ_IMM(2, 0x12345, 1), JA(0),
+        I(0x71, 4, 1, 1, 0), I(0x0c, 5, 2, 0, 0), I(0x25, 5, 0, 0, 7),
+        MOV64_IMM(2, 5), ADD64_IMM(3, 2),
+        I(0x69, 4, 1, 6, 0), I(0x0f, 5, 3, 0, 0),
+        MOV64_REG(2, 7), I(0x2d, 3, 9, 0, 0),
+        MOV64_REG(2, 1), I(0x0f, 3, 6, 0, 0), MOV64_REG(4, 2),
+        ADD64_IMM(4, 1), I(0x2d, 4, 9, 0, 0),
+        ADD64_IMM(1, 1),
+        ADD64_IMM(6, 1), JEQ_IMM(6, 16, 1), JA(-54), /* add64k, jeq, ja */
+        ADD64_IMM(8, 1), JNE_IMM(8, 2, 2),          /* add64k, jne */
+        MOV64_REG(0, 7), EXIT,
+        MOV64_IMM(6, -1), MOV64_REG(1, 9), ADD64_IMM(1, -48),
+        ADD64_IMM(6, 1), I(0xad, 6, 9, -61, 0),     /* add64k, jlt: 6 */
+    };
     /* straight runs longer than the poll interval, in a loop */
     static uint64_t straight[5000 + 4];
     /* unvalidated: into lddw's second slot, off the end, out of range */
@@ -2300,6 +2488,18 @@ static void test_differential(void)
     ok(bad == 0, "decoded = reference: every fused pair, entered in its "
        "second slot and faulting there, at every budget from 1 to 1400", "");
 
+    bad = 0;
+    for (b = 1; b <= 1800; b++) {
+        bad += !diff_one(seqs, N(seqs), b, 0, b & 1);
+    }
+    bad += !diff_one(seqs, N(seqs), 0, 0, true);
+    seqs[N(seqs) - 11] = JEQ_IMM(6, 24, 1);
+    bad += !diff_one(seqs, N(seqs), 0, 0, true);
+    bad += !diff_one(seqs, N(seqs), 3000, 1, true);
+    ok(bad == 0, "decoded = reference: every fused sequence, flowing and "
+       "not, entered in a middle slot, a store faulting in a third slot, "
+       "at every budget from 1 to 1800", "");
+
     for (i = 0; i < 5000; i++) {
         straight[i] = ADD64_IMM(0, 1);
     }
@@ -2349,6 +2549,7 @@ int main(void)
 {
     test_bounds();
     test_region_windows();
+    test_fast_translate();
     test_budget();
     test_calls();
     test_helpers();

@@ -2256,6 +2256,24 @@ enum {
     H_LDXW_ADD32K,
     H_ADD32K_STXW,
     H_STXW_ADD64K,
+    H_MOV64X_JGT64X,
+    H_LDXH_ADD64X,
+    H_MOV64K_ADD64K,
+    H_LDXB_ADD32X_JGT64K,
+    H_ADD64K_JEQ64K_JA,
+    H_LDXW_ADD32K_STXW,
+    H_MOV64X_ADD64K_ADD64X,
+    H_MOV64X_ADD64K_JGT64X,
+    H_BOUNDS,
+    H_ADD64K_JNE64K_F,
+    H_ADD64K_JLT64X_F,
+    H_ADD64K_JEQ64K_JA_F,
+    H_LDXH_ADD64X_F,
+    H_LDXW_JEQ32K_F,
+    H_LDXB_ADD32X_JGT64K_F,
+    H_LDXB_AND64K_F,
+    H_MOV64X_ADD64K_ADD64X_F,
+    H_LDXW_ADD32K_STXW_F,
     H_COUNT
 };
 
@@ -2275,9 +2293,32 @@ typedef struct XlatWin {
     uint32_t flags;
 } XlatWin;
 
+/*
+ * The run's own table, built from the windows above by xlat_fast_init():
+ * each slot one window or the live stack, with per access size and
+ * direction the number of offsets from @base at which an access fits
+ * (0 when it never does: empty slot, no permission), so that one
+ * unsigned compare checks both ends and the permission.  The windows of
+ * regions that overlap the stack area are left out, so that a hit is
+ * the reference's answer although the stack is looked up after it.
+ */
+#define XLAT_FAST_BITS  4
+#define XLAT_FAST_SLOTS (1 << XLAT_FAST_BITS)
+
+typedef struct XlatFast {
+    uint64_t base;
+    uint8_t *host;
+    uint64_t lim[2][4];         /* [write][log2 size]: offsets that fit */
+} XlatFast;
+
 typedef struct Xlat {
     unsigned shift;
     XlatWin win[XLAT_SLOTS];
+    /* xlat_fast_init() */
+    unsigned fshift;
+    int fstack;                 /* slot of the live stack, or -1 */
+    int8_t fslot[XLAT_SLOTS];   /* slot of each window, or -1 */
+    XlatFast fast[XLAT_FAST_SLOTS];
 } Xlat;
 
 static inline unsigned bit_length(uint64_t v)
@@ -2371,6 +2412,148 @@ static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
     }
 }
 
+/* A fast slot covering [base, base + len) with permissions @flags */
+static void xlat_fast_set(XlatFast *f, uint64_t base, uint64_t len,
+                          uint8_t *host, uint32_t flags)
+{
+    unsigned k, rw;
+
+    f->base = base;
+    f->host = host;
+    for (rw = 0; rw < 2; rw++) {
+        bool ok = flags & (rw ? HERMES_EBPF_MEM_WRITE : HERMES_EBPF_MEM_READ);
+
+        for (k = 0; k < 4; k++) {
+            f->lim[rw][k] = ok && len >= (1u << k) ? len - (1u << k) + 1 : 0;
+        }
+    }
+}
+
+/* The live stack's slot after a call or a return moved stack_lo */
+static inline void xlat_fast_stack(Xlat *x, const HermesEbpfVm *vm)
+{
+    if (x->fstack >= 0) {
+        xlat_fast_set(&x->fast[x->fstack], vm->stack_lo,
+                      vm->stack_top - vm->stack_lo,
+                      vm->stack_host + (vm->stack_lo - vm->stack_addr),
+                      HERMES_EBPF_MEM_RW);
+    }
+}
+
+/*
+ * The fast table of @x from its windows (xlat_init()) and the stack area
+ * of @vm: the smallest shift at which the windows that do not overlap
+ * the stack area, and the stack area itself, each get a slot of their
+ * own; without one, the stack stays out and the windows keep the slots
+ * they get in order.  Every miss goes to vm_translate().
+ */
+static void xlat_fast_init(Xlat *x, const HermesEbpfVm *vm)
+{
+    uint64_t sfirst = vm->stack_addr, slast = vm->stack_top - 1;
+    uint64_t base[XLAT_SLOTS + 1], last[XLAT_SLOTS + 1];
+    int who[XLAT_SLOTS + 1];
+    unsigned n = 0, minshift = 0, shift = 0, i, pass;
+    bool placed = false;
+
+    memset(x->fast, 0, sizeof(x->fast));
+    x->fstack = -1;
+    for (i = 0; i < XLAT_SLOTS; i++) {
+        const XlatWin *w = &x->win[i];
+
+        x->fslot[i] = -1;
+        if (w->len && !spans_overlap(w->base, w->base + w->len - 1,
+                                     sfirst, slast)) {
+            base[n] = w->base;
+            last[n] = w->base + w->len - 1;
+            who[n++] = (int)i;
+        }
+    }
+    base[n] = sfirst;
+    last[n] = slast;
+    who[n] = -1;
+    for (pass = 0; pass < 2 && !placed; pass++) {
+        /* pass 0 with the stack, pass 1 without */
+        unsigned cnt = n + (pass == 0 &&
+                            bit_length(sfirst ^ slast) <= 63 - XLAT_FAST_BITS);
+
+        minshift = 0;
+        for (i = 0; i < cnt; i++) {
+            if (bit_length(base[i] ^ last[i]) > minshift) {
+                minshift = bit_length(base[i] ^ last[i]);
+            }
+        }
+        for (shift = minshift; shift < 64 && !placed; shift++) {
+            uint32_t used = 0;
+
+            for (i = 0; i < cnt; i++) {
+                unsigned j = (base[i] >> shift) & (XLAT_FAST_SLOTS - 1);
+
+                if (used & (1u << j)) {
+                    break;
+                }
+                used |= 1u << j;
+            }
+            if (i == cnt) {
+                placed = true;
+                n = cnt;
+                break;
+            }
+        }
+    }
+    if (!placed) {
+        shift = minshift;
+    }
+    x->fshift = shift;
+    for (i = 0; i < n; i++) {
+        unsigned j = (base[i] >> shift) & (XLAT_FAST_SLOTS - 1);
+        const XlatWin *w;
+
+        if (x->fast[j].lim[0][0] || x->fast[j].lim[1][0] ||
+            (int)j == x->fstack) {
+            continue;           /* taken (no collision-free shift) */
+        }
+        if (who[i] < 0) {
+            x->fstack = (int)j;
+            continue;
+        }
+        w = &x->win[who[i]];
+        xlat_fast_set(&x->fast[j], w->base, w->len, w->host, w->flags);
+        x->fslot[who[i]] = (int8_t)j;
+    }
+    xlat_fast_stack(x, vm);
+}
+
+/*
+ * Move window @i (a batch's record region) to [base, base + len): the
+ * window must stay inside the span it had at xlat_init(), so it keeps
+ * its slot.
+ */
+static void xlat_move(Xlat *x, int i, uint64_t base, uint64_t len,
+                      uint8_t *host)
+{
+    XlatWin *w = &x->win[i];
+
+    w->base = base;
+    w->len = len;
+    w->host = host;
+    if (x->fslot[i] >= 0) {
+        xlat_fast_set(&x->fast[x->fslot[i]], base, len, host, w->flags);
+    }
+}
+
+/* The host byte of an access that fits a fast slot, else NULL */
+static inline __attribute__((always_inline))
+uint8_t *fast_at(const XlatFast *ft, unsigned shift, uint64_t addr,
+                 unsigned size, unsigned write)
+{
+    const XlatFast *f = &ft[(addr >> shift) & (XLAT_FAST_SLOTS - 1)];
+    uint64_t off = addr - f->base;
+    unsigned k = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+
+    return off < f->lim[write][k] ? f->host + off : NULL;
+}
+
+
 /*
  * vm_translate() for an access of @size (1 to 8) bytes: the live stack
  * first, as there, then the region of the address's window, then the
@@ -2393,6 +2576,14 @@ uint8_t *fast_translate(const HermesEbpfVm *vm, const Xlat *x, uint64_t addr,
         return (w->flags & flags) == flags ? w->host + off : NULL;
     }
     return vm_translate(vm, addr, size, flags);
+}
+
+/* A miss of the fast table, out of line: the lookup above */
+static __attribute__((noinline))
+uint8_t *slow_translate(const HermesEbpfVm *vm, const Xlat *x, uint64_t addr,
+                        unsigned size, uint32_t flags)
+{
+    return fast_translate(vm, x, addr, size, flags);
 }
 
 /* Little-endian loads and stores of a constant size */
@@ -2529,6 +2720,7 @@ static bool run_env_init(RunEnv *e, const HermesEbpfRegion *regions,
     e->vm.stack_top = cfg->stack_addr + total;
     e->vm.stack_lo = e->vm.stack_top - stack_size;
     xlat_init(&e->xl, regions, nregions, cfg->nmaps, &e->first);
+    xlat_fast_init(&e->xl, &e->vm);
     return true;
 }
 
@@ -2695,12 +2887,34 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         [H_LDXW_ADD32K] = &&op_LDXW_ADD32K,
         [H_ADD32K_STXW] = &&op_ADD32K_STXW,
         [H_STXW_ADD64K] = &&op_STXW_ADD64K,
+        [H_MOV64X_JGT64X] = &&op_MOV64X_JGT64X,
+        [H_LDXH_ADD64X] = &&op_LDXH_ADD64X,
+        [H_MOV64K_ADD64K] = &&op_MOV64K_ADD64K,
+        [H_LDXB_ADD32X_JGT64K] = &&op_LDXB_ADD32X_JGT64K,
+        [H_ADD64K_JEQ64K_JA] = &&op_ADD64K_JEQ64K_JA,
+        [H_LDXW_ADD32K_STXW] = &&op_LDXW_ADD32K_STXW,
+        [H_MOV64X_ADD64K_ADD64X] = &&op_MOV64X_ADD64K_ADD64X,
+        [H_MOV64X_ADD64K_JGT64X] = &&op_MOV64X_ADD64K_JGT64X,
+        [H_BOUNDS] = &&op_BOUNDS,
+        [H_ADD64K_JNE64K_F] = &&op_ADD64K_JNE64K_F,
+        [H_ADD64K_JLT64X_F] = &&op_ADD64K_JLT64X_F,
+        [H_ADD64K_JEQ64K_JA_F] = &&op_ADD64K_JEQ64K_JA_F,
+        [H_LDXH_ADD64X_F] = &&op_LDXH_ADD64X_F,
+        [H_LDXW_JEQ32K_F] = &&op_LDXW_JEQ32K_F,
+        [H_LDXB_ADD32X_JGT64K_F] = &&op_LDXB_ADD32X_JGT64K_F,
+        [H_LDXB_AND64K_F] = &&op_LDXB_AND64K_F,
+        [H_MOV64X_ADD64K_ADD64X_F] = &&op_MOV64X_ADD64K_ADD64X_F,
+        [H_LDXW_ADD32K_STXW_F] = &&op_LDXW_ADD32K_STXW_F,
     };
     const DInsn *ret_ip[HERMES_EBPF_MAX_CALL_DEPTH];
     uint64_t saved[HERMES_EBPF_MAX_CALL_DEPTH][4];
     uint64_t reg[16];
     HermesEbpfVm *vm;
-    const Xlat *xl;
+    Xlat *xl;
+    const XlatFast *ft;
+    unsigned fshift;
+    uint64_t s_lo, s_live;      /* the live stack */
+    uint8_t *s_host;
     HermesEbpfStatus st = HERMES_EBPF_OK;
     uint64_t budget, executed = 0, limit, stack_size;
     const DInsn *d, *ip, *stop = NULL;
@@ -2714,14 +2928,20 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     memset(res, 0, sizeof(*res));
     vm = &e->vm;
     xl = &e->xl;
+    ft = xl->fast;
+    fshift = xl->fshift;
     budget = e->budget;
     polls = e->polls;
     stack_size = e->stack_size;
 
     /* a fault in a call leaves its frame entered */
     vm->stack_lo = vm->stack_top - stack_size;
+    xlat_fast_stack(xl, vm);
     memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
 
+    s_lo = vm->stack_lo;
+    s_live = vm->stack_top - vm->stack_lo;
+    s_host = vm->stack_host + (vm->stack_lo - vm->stack_addr);
     memset(reg, 0, sizeof(reg));
     memcpy(&reg[1], cfg->args, sizeof(cfg->args));
     reg[REG_FP] = vm->stack_top;
@@ -2773,6 +2993,16 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         goto *ip->h; \
     } while (0)
 
+/* ENTER() for the slot a fused sequence goes on with */
+#define ENTER_HERE() \
+    do { \
+        if (__builtin_expect(executed + ip->blen > limit, 0)) { \
+            goto slow_enter; \
+        } \
+        executed += ip->blen; \
+        stop = NULL; \
+    } while (0)
+
 /* A taken jump: a backward one polls the abort flag */
 #define TAKE() \
     do { \
@@ -2821,6 +3051,30 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         ENTER(); \
     } while (0)
 
+/*
+ * A conditional jump inside a fused sequence: not taken, the run after
+ * it is entered here and the sequence goes on in it
+ */
+#define JCC64_THEN(src, c) \
+    do { \
+        uint64_t a = DST, b = (src); \
+        if (c) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER_HERE(); \
+    } while (0)
+
+#define JCC32_THEN(src, c) \
+    do { \
+        uint32_t a = (uint32_t)DST, b = (uint32_t)(src); \
+        if (c) { \
+            TAKE(); \
+        } \
+        ip++; \
+        ENTER_HERE(); \
+    } while (0)
+
 #define JCC32(src, c) \
     do { \
         uint32_t a = (uint32_t)DST, b = (uint32_t)(src); \
@@ -2831,20 +3085,59 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         ENTER(); \
     } while (0)
 
+/*
+ * p = the host byte of an access of @size at @addr (@write 0 or 1): the
+ * live stack (bounds in locals), the fast table, the reference lookup;
+ * none: the fault @fault_st at this slot
+ */
+#define TRANSLATE(p, addr, size, write, fault_st) \
+    do { \
+        uint64_t so_ = (addr) - s_lo; \
+        if (so_ <= s_live - (size)) { \
+            (p) = s_host + so_; \
+            break; \
+        } \
+        (p) = fast_at(ft, fshift, (addr), (size), (write)); \
+        if (__builtin_expect((p) != NULL, 1)) { \
+            break; \
+        } \
+        (p) = slow_translate(vm, xl, (addr), (size), \
+                             (write) ? HERMES_EBPF_MEM_WRITE \
+                                     : HERMES_EBPF_MEM_READ); \
+        if (!(p)) { \
+            res->fault_addr = (addr); \
+            res->fault_size = (size); \
+            st = (fault_st); \
+            goto fault; \
+        } \
+    } while (0)
+
+/* The locals of the live stack, after a call or a return */
+#define STACK_MOVED() \
+    do { \
+        xlat_fast_stack(xl, vm); \
+        s_lo = vm->stack_lo; \
+        s_live = vm->stack_top - vm->stack_lo; \
+        s_host = vm->stack_host + (vm->stack_lo - vm->stack_addr); \
+    } while (0)
+
 #define LOAD_DO(size, sign) \
     do { \
         uint64_t addr = SRC + (uint64_t)(int64_t)ip->off; \
-        const uint8_t *p = fast_translate(vm, xl, addr, size, \
-                                        HERMES_EBPF_MEM_READ); \
+        const uint8_t *p; \
         uint64_t v; \
-        if (__builtin_expect(!p, 0)) { \
-            res->fault_addr = addr; \
-            res->fault_size = size; \
-            st = HERMES_EBPF_FAULT_LOAD; \
-            goto fault; \
-        } \
+        TRANSLATE(p, addr, size, 0, HERMES_EBPF_FAULT_LOAD); \
         v = ld_n(p, size); \
         DST = (sign) ? sext(v, (size) * 8) : v; \
+    } while (0)
+
+/* v = the unsigned load of @size at SRC + off (fused sequences) */
+#define LOAD_V(v, size) \
+    do { \
+        uint64_t addr = SRC + (uint64_t)(int64_t)ip->off; \
+        const uint8_t *p; \
+        TRANSLATE(p, addr, size, 0, HERMES_EBPF_FAULT_LOAD); \
+        (v) = ld_n(p, size); \
     } while (0)
 
 #define LOAD(size, sign) \
@@ -2856,14 +3149,8 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 #define STORE_DO(size, val) \
     do { \
         uint64_t addr = DST + (uint64_t)(int64_t)ip->off; \
-        uint8_t *p = fast_translate(vm, xl, addr, size, \
-                                  HERMES_EBPF_MEM_WRITE); \
-        if (__builtin_expect(!p, 0)) { \
-            res->fault_addr = addr; \
-            res->fault_size = size; \
-            st = HERMES_EBPF_FAULT_STORE; \
-            goto fault; \
-        } \
+        uint8_t *p; \
+        TRANSLATE(p, addr, size, 1, HERMES_EBPF_FAULT_STORE); \
         st_n(p, size, (val)); \
     } while (0)
 
@@ -3171,6 +3458,7 @@ op_EXIT:
     memcpy(&reg[6], saved[depth], sizeof(saved[0]));
     ip = ret_ip[depth];
     vm->stack_lo += stack_size;
+    STACK_MOVED();
     reg[REG_FP] = vm->stack_lo + stack_size;
     ENTER();
 
@@ -3187,6 +3475,7 @@ op_CALL_LOCAL:
     ret_ip[depth] = ip + 1;
     depth++;
     vm->stack_lo -= stack_size;
+    STACK_MOVED();
     reg[REG_FP] = vm->stack_lo + stack_size;
     memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
     ip = d + ip->u.j.tgt;
@@ -3310,8 +3599,189 @@ op_STXW_ADD64K:
     STORE_DO(4, SRC);
     SECOND();
     ALU64(IMM, a + b);
+op_MOV64X_JGT64X:
+    DST = SRC;
+    SECOND();
+    JCC64(SRC, a > b);
+op_LDXH_ADD64X:
+    LOAD_DO(2, false);
+    SECOND();
+    ALU64_DO(SRC, a + b);
+    NEXT(1);
+op_MOV64K_ADD64K:
+    DST = IMM;
+    SECOND();
+    ALU64_DO(IMM, a + b);
+    NEXT(1);
+op_LDXB_ADD32X_JGT64K:
+    LOAD_DO(1, false);
+    SECOND();
+    ALU32_DO(SRC, a + b);
+    SECOND();
+    JCC64(JK, a > b);
+op_ADD64K_JEQ64K_JA:
+    ALU64_DO(IMM, a + b);
+    SECOND();
+    JCC64_THEN(JK, a == b);
+    TAKE();
+op_LDXW_ADD32K_STXW:
+    LOAD_DO(4, false);
+    SECOND();
+    ALU32_DO(IMM, a + b);
+    SECOND();
+    STORE_DO(4, SRC);
+    NEXT(1);
+op_MOV64X_ADD64K_ADD64X:
+    DST = SRC;
+    SECOND();
+    ALU64_DO(IMM, a + b);
+    SECOND();
+    ALU64_DO(SRC, a + b);
+    NEXT(1);
+op_MOV64X_ADD64K_JGT64X:
+    DST = SRC;
+    SECOND();
+    ALU64_DO(IMM, a + b);
+    SECOND();
+    JCC64(SRC, a > b);
+op_BOUNDS:
+    /* the value flows through (fuse_flows()) */
+    {
+        uint64_t v = SRC;
+
+        DST = v;
+        SECOND();
+        v += SRC;
+        DST = v;
+        SECOND();
+        DST = v;
+        SECOND();
+        v += IMM;
+        DST = v;
+        SECOND();
+        if (v > SRC) {
+            TAKE();
+        }
+        ip++;
+        ENTER();
+    }
+op_ADD64K_JNE64K_F:
+    {
+        uint64_t v = DST + IMM;
+
+        DST = v;
+        SECOND();
+        if (v != JK) {
+            TAKE();
+        }
+        ip++;
+        ENTER();
+    }
+op_ADD64K_JLT64X_F:
+    {
+        uint64_t v = DST + IMM;
+
+        DST = v;
+        SECOND();
+        if (v < SRC) {
+            TAKE();
+        }
+        ip++;
+        ENTER();
+    }
+op_ADD64K_JEQ64K_JA_F:
+    {
+        uint64_t v = DST + IMM;
+
+        DST = v;
+        SECOND();
+        if (v == JK) {
+            TAKE();
+        }
+        ip++;
+        ENTER_HERE();
+        TAKE();
+    }
+op_LDXH_ADD64X_F:
+    {
+        uint64_t v;
+
+        LOAD_V(v, 2);
+        DST = v;
+        SECOND();
+        DST += v;
+        NEXT(1);
+    }
+op_LDXW_JEQ32K_F:
+    {
+        uint64_t v;
+
+        LOAD_V(v, 4);
+        DST = v;
+        SECOND();
+        if ((uint32_t)v == (uint32_t)JK) {
+            TAKE();
+        }
+        ip++;
+        ENTER();
+    }
+op_LDXB_ADD32X_JGT64K_F:
+    {
+        uint64_t v;
+
+        LOAD_V(v, 1);
+        DST = v;
+        SECOND();
+        DST = (uint32_t)(DST + v);
+        SECOND();
+        JCC64(JK, a > b);
+    }
+op_LDXB_AND64K_F:
+    {
+        uint64_t v;
+
+        LOAD_V(v, 1);
+        DST = v;
+        SECOND();
+        DST = v & IMM;
+        NEXT(1);
+    }
+op_MOV64X_ADD64K_ADD64X_F:
+    {
+        uint64_t v = SRC;
+
+        DST = v;
+        SECOND();
+        v += IMM;
+        DST = v;
+        SECOND();
+        v += SRC;
+        DST = v;
+        NEXT(1);
+    }
+op_LDXW_ADD32K_STXW_F:
+    {
+        uint64_t v;
+
+        LOAD_V(v, 4);
+        DST = v;
+        SECOND();
+        v = (uint32_t)(v + IMM);
+        DST = v;
+        SECOND();
+        STORE_DO(4, v);
+        NEXT(1);
+    }
 
 op_INVALID:
+
+
+
+
+
+
+
+
     st = HERMES_EBPF_ERR_INVALID_INSN;
     goto fault;
 
@@ -3375,9 +3845,13 @@ out:
 #undef SECOND
 #undef ALU64_DO
 #undef LOAD_DO
+#undef LOAD_V
 #undef ALU32_DO
 #undef STORE_DO
 #undef ENTER
+#undef ENTER_HERE
+#undef JCC64_THEN
+#undef JCC32_THEN
 #undef TAKE
 #undef ALU64
 #undef ALU32
@@ -3386,6 +3860,8 @@ out:
 #undef LOAD
 #undef STORE
 #undef ATOMIC
+#undef TRANSLATE
+#undef STACK_MOVED
 }
 
 size_t hermes_ebpf_code_size(uint32_t ninsns)
@@ -3573,6 +4049,9 @@ static bool ends_run(int h)
     return h == H_INVALID || (h >= H_JEQ64K && h <= H_CALL_HELPER);
 }
 
+/* Longest fused sequence */
+#define FUSE_MAX        5
+
 /*
  * Common pairs of a straight-line run that one handler executes: the
  * compare-and-branch and move-and-add idioms of compiled loops, a load
@@ -3580,27 +4059,81 @@ static bool ends_run(int h)
  * (the pairs bench-engine's programs execute most).
  */
 static const struct {
-    uint16_t first, second, fused;
+    uint16_t fused;
+    uint8_t n;
+    uint16_t seq[FUSE_MAX];
 } fusions[] = {
-    { H_MOV64X, H_ADD64K, H_MOV64X_ADD64K },
-    { H_MOV64X, H_ADD64X, H_MOV64X_ADD64X },
-    { H_ADD64K, H_JGT64X, H_ADD64K_JGT64X },
-    { H_ADD64K, H_JNE64K, H_ADD64K_JNE64K },
-    { H_ADD64K, H_JEQ64K, H_ADD64K_JEQ64K },
-    { H_LDXB, H_ADD64X, H_LDXB_ADD64X },
-    { H_LDXB, H_AND64K, H_LDXB_AND64K },
-    { H_LDXW, H_JEQ32K, H_LDXW_JEQ32K },
-    { H_ADD64X, H_LDXW, H_ADD64X_LDXW },
-    { H_ADD64X, H_MOV64X, H_ADD64X_MOV64X },
-    { H_ADD64K, H_ADD64X, H_ADD64K_ADD64X },
-    { H_AND64K, H_MOV64X, H_AND64K_MOV64X },
-    { H_ADD64K, H_JLT64X, H_ADD64K_JLT64X },
-    { H_ADD32X, H_JGT64K, H_ADD32X_JGT64K },
-    { H_LDXB, H_ADD32X, H_LDXB_ADD32X },
-    { H_LDXW, H_ADD32K, H_LDXW_ADD32K },
-    { H_ADD32K, H_STXW, H_ADD32K_STXW },
-    { H_STXW, H_ADD64K, H_STXW_ADD64K },
+    { H_BOUNDS, 5, { H_MOV64X, H_ADD64X, H_MOV64X, H_ADD64K, H_JGT64X } },
+    { H_LDXW_ADD32K_STXW_F, 3, { H_LDXW, H_ADD32K, H_STXW } },
+    { H_MOV64X_ADD64K_ADD64X_F, 3, { H_MOV64X, H_ADD64K, H_ADD64X } },
+    { H_LDXB_ADD32X_JGT64K_F, 3, { H_LDXB, H_ADD32X, H_JGT64K } },
+    { H_ADD64K_JEQ64K_JA_F, 3, { H_ADD64K, H_JEQ64K, H_JA } },
+    { H_MOV64X_ADD64K_JGT64X, 3, { H_MOV64X, H_ADD64K, H_JGT64X } },
+    { H_MOV64X_ADD64K_ADD64X, 3, { H_MOV64X, H_ADD64K, H_ADD64X } },
+    { H_LDXW_ADD32K_STXW, 3, { H_LDXW, H_ADD32K, H_STXW } },
+    { H_ADD64K_JEQ64K_JA, 3, { H_ADD64K, H_JEQ64K, H_JA } },
+    { H_LDXB_ADD32X_JGT64K, 3, { H_LDXB, H_ADD32X, H_JGT64K } },
+    { H_LDXB_AND64K_F, 2, { H_LDXB, H_AND64K } },
+    { H_LDXW_JEQ32K_F, 2, { H_LDXW, H_JEQ32K } },
+    { H_LDXH_ADD64X_F, 2, { H_LDXH, H_ADD64X } },
+    { H_ADD64K_JLT64X_F, 2, { H_ADD64K, H_JLT64X } },
+    { H_ADD64K_JNE64K_F, 2, { H_ADD64K, H_JNE64K } },
+    { H_MOV64X_ADD64K, 2, { H_MOV64X, H_ADD64K } },
+    { H_MOV64X_ADD64X, 2, { H_MOV64X, H_ADD64X } },
+    { H_ADD64K_JGT64X, 2, { H_ADD64K, H_JGT64X } },
+    { H_ADD64K_JNE64K, 2, { H_ADD64K, H_JNE64K } },
+    { H_ADD64K_JEQ64K, 2, { H_ADD64K, H_JEQ64K } },
+    { H_LDXB_ADD64X, 2, { H_LDXB, H_ADD64X } },
+    { H_LDXB_AND64K, 2, { H_LDXB, H_AND64K } },
+    { H_LDXW_JEQ32K, 2, { H_LDXW, H_JEQ32K } },
+    { H_ADD64X_LDXW, 2, { H_ADD64X, H_LDXW } },
+    { H_ADD64X_MOV64X, 2, { H_ADD64X, H_MOV64X } },
+    { H_ADD64K_ADD64X, 2, { H_ADD64K, H_ADD64X } },
+    { H_AND64K_MOV64X, 2, { H_AND64K, H_MOV64X } },
+    { H_ADD64K_JLT64X, 2, { H_ADD64K, H_JLT64X } },
+    { H_ADD32X_JGT64K, 2, { H_ADD32X, H_JGT64K } },
+    { H_LDXB_ADD32X, 2, { H_LDXB, H_ADD32X } },
+    { H_LDXW_ADD32K, 2, { H_LDXW, H_ADD32K } },
+    { H_ADD32K_STXW, 2, { H_ADD32K, H_STXW } },
+    { H_STXW_ADD64K, 2, { H_STXW, H_ADD64K } },
+    { H_MOV64K_ADD64K, 2, { H_MOV64K, H_ADD64K } },
+    { H_LDXH_ADD64X, 2, { H_LDXH, H_ADD64X } },
+    { H_MOV64X_JGT64X, 2, { H_MOV64X, H_JGT64X } },
 };
+
+/*
+ * May slots @d hold fused sequence @f?  Some handlers keep a register's
+ * value in a variable from one slot to the next: where the later slot
+ * reads the register the earlier one wrote.
+ */
+static bool fuse_flows(int f, const DInsn *d)
+{
+    switch (f) {
+    case H_BOUNDS:
+        return d[1].dst == d[0].dst && d[2].src == d[1].dst &&
+               d[3].dst == d[2].dst && d[4].dst == d[3].dst;
+    case H_ADD64K_JNE64K_F:
+        return d[1].dst == d[0].dst;
+    case H_ADD64K_JLT64X_F:
+        return d[1].dst == d[0].dst;
+    case H_ADD64K_JEQ64K_JA_F:
+        return d[1].dst == d[0].dst;
+    case H_LDXH_ADD64X_F:
+        return d[1].src == d[0].dst;
+    case H_LDXW_JEQ32K_F:
+        return d[1].dst == d[0].dst;
+    case H_LDXB_ADD32X_JGT64K_F:
+        return d[1].src == d[0].dst;
+    case H_LDXB_AND64K_F:
+        return d[1].dst == d[0].dst;
+    case H_MOV64X_ADD64K_ADD64X_F:
+        return d[1].dst == d[0].dst && d[2].dst == d[0].dst;
+    case H_LDXW_ADD32K_STXW_F:
+        return d[1].dst == d[0].dst && d[2].src == d[0].dst;
+    default:
+        return true;
+    }
+}
 
 HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
                                    void *mem, size_t size)
@@ -3652,13 +4185,22 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
         di->h = table[h];
         di->blen = ends_run(h) ? 1 : 1 + dinsn_next(di)->blen;
     }
-    /* the pairs; a slot keeps its own form for a jump into it */
+    /*
+     * The fused sequences, the longest first; a slot keeps its own form
+     * for a jump into it
+     */
     for (pc = 0; pc + 1 < ninsns; pc++) {
         size_t f;
 
         for (f = 0; f < sizeof(fusions) / sizeof(fusions[0]); f++) {
-            if (code->d[pc].h == table[fusions[f].first] &&
-                code->d[pc + 1].h == table[fusions[f].second]) {
+            unsigned k, n = fusions[f].n;
+
+            for (k = 0; k < n && pc + k < ninsns; k++) {
+                if (code->d[pc + k].h != table[fusions[f].seq[k]]) {
+                    break;
+                }
+            }
+            if (k == n && fuse_flows(fusions[f].fused, &code->d[pc])) {
                 code->d[pc].h = table[fusions[f].fused];
                 break;
             }
@@ -3944,11 +4486,7 @@ static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
         res->runs++;
         if (code && env_ok) {
             if (env.first >= 0) {
-                XlatWin *w = &env.xl.win[env.first];
-
-                w->base = data;
-                w->len = len;
-                w->host = regions[0].host;
+                xlat_move(&env.xl, env.first, data, len, regions[0].host);
             }
             run_threaded(code, &env, &rc, &res->last, NULL);
         } else if (code) {
