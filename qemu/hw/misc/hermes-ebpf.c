@@ -2300,7 +2300,7 @@ typedef struct XlatWin {
  * (0 when it never does: empty slot, no permission), so that one
  * unsigned compare checks both ends and the permission.  The windows of
  * regions that overlap the stack area are left out, so that a hit is
- * the reference's answer although the stack is looked up after it.
+ * the reference's answer whatever the live stack is.
  */
 #define XLAT_FAST_BITS  4
 #define XLAT_FAST_SLOTS (1 << XLAT_FAST_BITS)
@@ -2316,7 +2316,6 @@ typedef struct Xlat {
     XlatWin win[XLAT_SLOTS];
     /* xlat_fast_init() */
     unsigned fshift;
-    int fstack;                 /* slot of the live stack, or -1 */
     int8_t fslot[XLAT_SLOTS];   /* slot of each window, or -1 */
     XlatFast fast[XLAT_FAST_SLOTS];
 } Xlat;
@@ -2429,34 +2428,22 @@ static void xlat_fast_set(XlatFast *f, uint64_t base, uint64_t len,
     }
 }
 
-/* The live stack's slot after a call or a return moved stack_lo */
-static inline void xlat_fast_stack(Xlat *x, const HermesEbpfVm *vm)
-{
-    if (x->fstack >= 0) {
-        xlat_fast_set(&x->fast[x->fstack], vm->stack_lo,
-                      vm->stack_top - vm->stack_lo,
-                      vm->stack_host + (vm->stack_lo - vm->stack_addr),
-                      HERMES_EBPF_MEM_RW);
-    }
-}
-
 /*
  * The fast table of @x from its windows (xlat_init()) and the stack area
  * of @vm: the smallest shift at which the windows that do not overlap
- * the stack area, and the stack area itself, each get a slot of their
- * own; without one, the stack stays out and the windows keep the slots
- * they get in order.  Every miss goes to vm_translate().
+ * the stack area each get a slot of their own; without one, the windows
+ * keep the slots they get in order.  The live stack is checked before
+ * the table (its bounds are the run's locals); every miss goes to
+ * fast_translate() and so to vm_translate().
  */
 static void xlat_fast_init(Xlat *x, const HermesEbpfVm *vm)
 {
     uint64_t sfirst = vm->stack_addr, slast = vm->stack_top - 1;
-    uint64_t base[XLAT_SLOTS + 1], last[XLAT_SLOTS + 1];
-    int who[XLAT_SLOTS + 1];
-    unsigned n = 0, minshift = 0, shift = 0, i, pass;
-    bool placed = false;
+    uint64_t base[XLAT_SLOTS];
+    int who[XLAT_SLOTS];
+    unsigned n = 0, minshift = 0, shift, i;
 
     memset(x->fast, 0, sizeof(x->fast));
-    x->fstack = -1;
     for (i = 0; i < XLAT_SLOTS; i++) {
         const XlatWin *w = &x->win[i];
 
@@ -2464,63 +2451,41 @@ static void xlat_fast_init(Xlat *x, const HermesEbpfVm *vm)
         if (w->len && !spans_overlap(w->base, w->base + w->len - 1,
                                      sfirst, slast)) {
             base[n] = w->base;
-            last[n] = w->base + w->len - 1;
             who[n++] = (int)i;
+            if (bit_length(w->base ^ (w->base + w->len - 1)) > minshift) {
+                minshift = bit_length(w->base ^ (w->base + w->len - 1));
+            }
         }
     }
-    base[n] = sfirst;
-    last[n] = slast;
-    who[n] = -1;
-    for (pass = 0; pass < 2 && !placed; pass++) {
-        /* pass 0 with the stack, pass 1 without */
-        unsigned cnt = n + (pass == 0 &&
-                            bit_length(sfirst ^ slast) <= 63 - XLAT_FAST_BITS);
+    for (shift = minshift; shift < 64; shift++) {
+        uint32_t used = 0;
 
-        minshift = 0;
-        for (i = 0; i < cnt; i++) {
-            if (bit_length(base[i] ^ last[i]) > minshift) {
-                minshift = bit_length(base[i] ^ last[i]);
-            }
-        }
-        for (shift = minshift; shift < 64 && !placed; shift++) {
-            uint32_t used = 0;
+        for (i = 0; i < n; i++) {
+            unsigned j = (base[i] >> shift) & (XLAT_FAST_SLOTS - 1);
 
-            for (i = 0; i < cnt; i++) {
-                unsigned j = (base[i] >> shift) & (XLAT_FAST_SLOTS - 1);
-
-                if (used & (1u << j)) {
-                    break;
-                }
-                used |= 1u << j;
-            }
-            if (i == cnt) {
-                placed = true;
-                n = cnt;
+            if (used & (1u << j)) {
                 break;
             }
+            used |= 1u << j;
+        }
+        if (i == n) {
+            break;
         }
     }
-    if (!placed) {
+    if (shift == 64) {
         shift = minshift;
     }
     x->fshift = shift;
     for (i = 0; i < n; i++) {
         unsigned j = (base[i] >> shift) & (XLAT_FAST_SLOTS - 1);
-        const XlatWin *w;
+        const XlatWin *w = &x->win[who[i]];
 
-        if (x->fast[j].lim[0][0] || x->fast[j].lim[1][0] ||
-            (int)j == x->fstack) {
+        if (x->fast[j].lim[0][0] || x->fast[j].lim[1][0]) {
             continue;           /* taken (no collision-free shift) */
         }
-        if (who[i] < 0) {
-            x->fstack = (int)j;
-            continue;
-        }
-        w = &x->win[who[i]];
         xlat_fast_set(&x->fast[j], w->base, w->len, w->host, w->flags);
         x->fslot[who[i]] = (int8_t)j;
     }
-    xlat_fast_stack(x, vm);
 }
 
 /*
@@ -2936,7 +2901,6 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 
     /* a fault in a call leaves its frame entered */
     vm->stack_lo = vm->stack_top - stack_size;
-    xlat_fast_stack(xl, vm);
     memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
 
     s_lo = vm->stack_lo;
@@ -3115,7 +3079,6 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 /* The locals of the live stack, after a call or a return */
 #define STACK_MOVED() \
     do { \
-        xlat_fast_stack(xl, vm); \
         s_lo = vm->stack_lo; \
         s_live = vm->stack_top - vm->stack_lo; \
         s_host = vm->stack_host + (vm->stack_lo - vm->stack_addr); \
