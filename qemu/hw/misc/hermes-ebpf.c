@@ -2411,21 +2411,31 @@ static void xlat_init(Xlat *x, const HermesEbpfRegion *regions,
     }
 }
 
-/* A fast slot covering [base, base + len) with permissions @flags */
-static void xlat_fast_set(XlatFast *f, uint64_t base, uint64_t len,
-                          uint8_t *host, uint32_t flags)
+/*
+ * A fast slot covering [base, base + len) with permissions @flags; a
+ * batch sets it per record, so without loops or branches
+ */
+static inline void xlat_fast_set(XlatFast *f, uint64_t base, uint64_t len,
+                                 uint8_t *host, uint32_t flags)
 {
-    unsigned k, rw;
+    uint64_t rd = flags & HERMES_EBPF_MEM_READ ? UINT64_MAX : 0;
+    uint64_t wr = flags & HERMES_EBPF_MEM_WRITE ? UINT64_MAX : 0;
+    /* the offsets at which 1, 2, 4, 8 bytes fit: len + 1 - size, or 0 */
+    uint64_t l1 = len;
+    uint64_t l2 = len >= 2 ? len - 1 : 0;
+    uint64_t l4 = len >= 4 ? len - 3 : 0;
+    uint64_t l8 = len >= 8 ? len - 7 : 0;
 
     f->base = base;
     f->host = host;
-    for (rw = 0; rw < 2; rw++) {
-        bool ok = flags & (rw ? HERMES_EBPF_MEM_WRITE : HERMES_EBPF_MEM_READ);
-
-        for (k = 0; k < 4; k++) {
-            f->lim[rw][k] = ok && len >= (1u << k) ? len - (1u << k) + 1 : 0;
-        }
-    }
+    f->lim[0][0] = l1 & rd;
+    f->lim[0][1] = l2 & rd;
+    f->lim[0][2] = l4 & rd;
+    f->lim[0][3] = l8 & rd;
+    f->lim[1][0] = l1 & wr;
+    f->lim[1][1] = l2 & wr;
+    f->lim[1][2] = l4 & wr;
+    f->lim[1][3] = l8 & wr;
 }
 
 /*
@@ -2493,8 +2503,8 @@ static void xlat_fast_init(Xlat *x, const HermesEbpfVm *vm)
  * window must stay inside the span it had at xlat_init(), so it keeps
  * its slot.
  */
-static void xlat_move(Xlat *x, int i, uint64_t base, uint64_t len,
-                      uint8_t *host)
+static inline void xlat_move(Xlat *x, int i, uint64_t base, uint64_t len,
+                             uint8_t *host)
 {
     XlatWin *w = &x->win[i];
 
@@ -2906,9 +2916,26 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     s_lo = vm->stack_lo;
     s_live = vm->stack_top - vm->stack_lo;
     s_host = vm->stack_host + (vm->stack_lo - vm->stack_addr);
-    memset(reg, 0, sizeof(reg));
-    memcpy(&reg[1], cfg->args, sizeof(cfg->args));
+    /*
+     * Register by register: a memset() of the array becomes a rep stos,
+     * whose start-up cost is most of a short run's (a batch record's)
+     */
+    reg[0] = 0;
+    reg[1] = cfg->args[0];
+    reg[2] = cfg->args[1];
+    reg[3] = cfg->args[2];
+    reg[4] = cfg->args[3];
+    reg[5] = cfg->args[4];
+    reg[6] = 0;
+    reg[7] = 0;
+    reg[8] = 0;
+    reg[9] = 0;
     reg[REG_FP] = vm->stack_top;
+    reg[11] = 0;
+    reg[12] = 0;
+    reg[13] = 0;
+    reg[14] = 0;
+    reg[15] = 0;
 
     d = code->d;
     ip = d;
