@@ -2699,6 +2699,9 @@ static bool run_env_init(RunEnv *e, const HermesEbpfRegion *regions,
     return true;
 }
 
+static int decode_slot(const uint64_t *insns, uint32_t n, uint32_t pc,
+                       DInsn *di, bool *has_target, uint32_t *target);
+
 /*
  * One run in @e (from run_env_init(), with the same @cfg but for its
  * args): a fresh frame 0 and registers, then the decoded program.
@@ -2893,6 +2896,8 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     HermesEbpfStatus st = HERMES_EBPF_OK;
     uint64_t budget, executed = 0, limit, stack_size;
     const DInsn *d, *ip, *stop = NULL;
+    DInsn step[3];              /* a slot stepped alone, then STEPPED */
+    const DInsn *step_ip = NULL;
     bool polls;
     unsigned depth = 0;
 
@@ -2952,24 +2957,18 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 #define JK      ((uint64_t)(int64_t)ip->u.j.k)
 
 /*
- * The second instruction of a fused pair: the slot after, where the run
- * may have to stop as at any other
+ * The second instruction of a fused pair: the slot after.  No stop
+ * falls there: a run in which one falls is stepped (step:).
  */
 #define SECOND() \
     do { \
         ip++; \
-        if (__builtin_expect(ip == stop, 0)) { \
-            goto brk; \
-        } \
     } while (0)
 
 /* Next slot of a straight-line run */
 #define NEXT(n) \
     do { \
         ip += (n); \
-        if (__builtin_expect(ip == stop, 0)) { \
-            goto brk; \
-        } \
         goto *ip->h; \
     } while (0)
 
@@ -2980,7 +2979,6 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
             goto slow_enter; \
         } \
         executed += ip->blen; \
-        stop = NULL; \
         goto *ip->h; \
     } while (0)
 
@@ -2991,7 +2989,6 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
             goto slow_enter; \
         } \
         executed += ip->blen; \
-        stop = NULL; \
     } while (0)
 
 /* A taken jump: a backward one polls the abort flag */
@@ -3764,14 +3761,6 @@ op_LDXW_ADD32K_STXW_F:
     }
 
 op_INVALID:
-
-
-
-
-
-
-
-
     st = HERMES_EBPF_ERR_INVALID_INSN;
     goto fault;
 
@@ -3785,10 +3774,13 @@ slow_enter:
     /* a straight run the budget or an abort poll cuts: find where */
     limit = run_limit(executed, budget, polls);
     stop = plan_stop(ip, executed, budget, polls, &executed);
+    if (!stop) {
+        goto *ip->h;
+    }
     if (ip == stop) {
         goto brk;
     }
-    goto *ip->h;
+    goto step;
 
 brk:
     /* ip is the instruction where the budget ends or the flag is polled */
@@ -3807,16 +3799,49 @@ brk:
             st = HERMES_EBPF_FAULT_ABORTED;
             goto out;
         }
-        stop = NULL;
         if (ip->blen > 1) {
             uint64_t rest;
 
             stop = plan_stop(dinsn_next(ip), cnt, budget, polls, &rest);
+            if (stop) {
+                goto step;
+            }
         }
         goto *ip->h;
     }
 
+step:
+    /*
+     * ip is a straight-line slot before stop: its own form (never a
+     * fused sequence) runs alone, on a copy, and goes on to STEPPED
+     */
+    {
+        bool has_target;
+        uint32_t target;
+        int h = decode_slot(code->insns, code->ninsns, (uint32_t)(ip - d),
+                            &step[0], &has_target, &target);
+
+        step[0].h = table[h];
+        step[0].blen = ip->blen;
+        step[1].h = &&op_STEPPED;
+        step[2].h = &&op_STEPPED;      /* after an lddw */
+        step_ip = ip;
+        ip = step;
+        goto *ip->h;
+    }
+
+op_STEPPED:
+    ip = dinsn_next(step_ip);
+    step_ip = NULL;
+    if (ip == stop) {
+        goto brk;
+    }
+    goto step;
+
 fault:
+    if (step_ip) {
+        ip = step_ip;           /* the slot, not its copy */
+    }
     /* the instructions of the straight run after the faulting one */
     executed -= ip->blen - 1;
 
@@ -4034,6 +4059,30 @@ static int decode_mem(const uint64_t *insns, uint32_t n, uint32_t pc,
 }
 
 /* Does the straight-line run end with this handler (a control transfer)? */
+/*
+ * Instruction @pc of @insns in its own form (no fused sequence) into
+ * @di, but for the handler, which it returns, and @di->blen
+ */
+static int decode_slot(const uint64_t *insns, uint32_t n, uint32_t pc,
+                       DInsn *di, bool *has_target, uint32_t *target)
+{
+    uint64_t w = insns[pc];
+
+    memset(di, 0, sizeof(*di));
+    di->dst = insn_dst(w);
+    di->src = insn_src(w);
+    di->off = insn_off(w);
+    if (OP_CLASS(insn_op(w)) == CLS_ALU ||
+        OP_CLASS(insn_op(w)) == CLS_ALU64) {
+        return decode_alu(w, di);
+    }
+    if (OP_CLASS(insn_op(w)) == CLS_JMP ||
+        OP_CLASS(insn_op(w)) == CLS_JMP32) {
+        return decode_jmp(w, pc, di, has_target, target);
+    }
+    return decode_mem(insns, n, pc, di);
+}
+
 static bool ends_run(int h)
 {
     return h == H_INVALID || (h >= H_JEQ64K && h <= H_CALL_HELPER);
@@ -4146,25 +4195,12 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
     memset(&code->d[ninsns], 0, sizeof(DInsn));
     code->d[ninsns].h = table[H_END_OF_PROG];
     for (pc = ninsns; pc-- > 0;) {
-        uint64_t w = insns[pc];
         DInsn *di = &code->d[pc];
         bool has_target = false;
         uint32_t target = 0;
         int h;
 
-        memset(di, 0, sizeof(*di));
-        di->dst = insn_dst(w);
-        di->src = insn_src(w);
-        di->off = insn_off(w);
-        if (OP_CLASS(insn_op(w)) == CLS_ALU ||
-            OP_CLASS(insn_op(w)) == CLS_ALU64) {
-            h = decode_alu(w, di);
-        } else if (OP_CLASS(insn_op(w)) == CLS_JMP ||
-                   OP_CLASS(insn_op(w)) == CLS_JMP32) {
-            h = decode_jmp(w, pc, di, &has_target, &target);
-        } else {
-            h = decode_mem(insns, ninsns, pc, di);
-        }
+        h = decode_slot(insns, ninsns, pc, di, &has_target, &target);
         if (has_target) {
             if (target > ninsns) {
                 code->ref_only = true;
