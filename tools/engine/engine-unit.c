@@ -2520,6 +2520,34 @@ static void test_differential(void)
     ok(bad == 0, "decoded = reference: straight runs across abort polls and "
        "the budget, polls counted", "");
 
+    /*
+     * A budget or poll stop inside a run steps its slots one by one up to
+     * the stop: every kind of straight-line slot stepped, a fault in a
+     * stepped slot (pc, count, address), at every budget
+     */
+    bad = 0;
+    for (k = 0; k < 2; k++) {
+        uint64_t stepped[] = {
+            I(0x18, 2, 0, 0, (uint32_t)MEM_ADDR), I(0, 0, 0, 0, 0),
+            MOV64_IMM(3, 5),
+            I(0xdb, 2, 3, 8, 0x01),             /* r3 = fetch-add at +8 */
+            I(0x79, 0, 2, 8, 0),                /* ldxdw */
+            I(0x63, 10, 0, -4, 0),              /* stxw to the stack */
+            I(0x61, 4, 10, -4, 0),              /* ldxw from it */
+            I(0x0f, 0, 4, 0, 0),
+            I(0x71, 5, 2, k ? 200 : 3, 0),      /* ldxb, out of bounds */
+            I(0x0f, 0, 5, 0, 0),
+            I(0x62, 10, 0, -16, 77),            /* stw */
+            EXIT,
+        };
+
+        for (b = 1; b <= N(stepped) + 1; b++) {
+            bad += !diff_one(stepped, N(stepped), b, 0, b & 1);
+        }
+    }
+    ok(bad == 0, "decoded = reference: every kind of slot stepped up to a "
+       "budget stop, and faulting there, at every budget", "");
+
     bad = 0;
     for (i = 0; i < N(odd); i++) {
         for (b = 1; b <= 6; b++) {
