@@ -2173,7 +2173,7 @@ typedef struct DInsn {
         uint64_t imm;           /* operand, lddw value, ST value */
         struct {
             int32_t k;          /* compared immediate, helper ID, atomic op */
-            uint32_t tgt;       /* jump or call target slot */
+            uint32_t tgt;       /* jump or call target: DINSN_AT() */
         } j;
     } u;
     uint32_t blen;
@@ -2183,6 +2183,15 @@ typedef struct DInsn {
 } DInsn;
 
 #define DINSN_WIDE      0xff
+
+/*
+ * A jump target is kept as the byte offset of its slot, so that a taken
+ * jump finds it with one add, not a multiply: a loop's back edge is on
+ * the chain of loads from slot to slot (HERMES_EBPF_MAX_INSNS slots of
+ * 24 bytes fit in 32 bits)
+ */
+#define DINSN_AT(d, tgt) \
+    ((const DInsn *)((const char *)(d) + (tgt)))
 
 /* The next slot of a straight-line run */
 static inline const DInsn *dinsn_next(const DInsn *ip)
@@ -2994,8 +3003,8 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 /* A taken jump: a backward one polls the abort flag */
 #define TAKE() \
     do { \
-        const DInsn *t_ = d + ip->u.j.tgt; \
-        if (t_ <= ip && polls && abort_requested(cfg)) { \
+        const DInsn *t_ = DINSN_AT(d, ip->u.j.tgt); \
+        if (polls && t_ <= ip && abort_requested(cfg)) { \
             st = HERMES_EBPF_FAULT_ABORTED; \
             goto out; \
         } \
@@ -3465,7 +3474,7 @@ op_CALL_LOCAL:
     STACK_MOVED();
     reg[REG_FP] = vm->stack_lo + stack_size;
     memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
-    ip = d + ip->u.j.tgt;
+    ip = DINSN_AT(d, ip->u.j.tgt);
     ENTER();
 
 op_CALL_HELPER:
@@ -4206,7 +4215,7 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
                 code->ref_only = true;
                 target = ninsns;
             }
-            di->u.j.tgt = target;
+            di->u.j.tgt = target * (uint32_t)sizeof(DInsn);
         }
         di->h = table[h];
         di->blen = ends_run(h) ? 1 : 1 + dinsn_next(di)->blen;
