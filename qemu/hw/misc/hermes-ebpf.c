@@ -2326,6 +2326,7 @@ typedef struct Xlat {
     /* xlat_fast_init() */
     unsigned fshift;
     int8_t fslot[XLAT_SLOTS];   /* slot of each window, or -1 */
+    int8_t hslot;               /* slot of the largest window, or 0 */
     XlatFast fast[XLAT_FAST_SLOTS];
 } Xlat;
 
@@ -2453,16 +2454,20 @@ static inline void xlat_fast_set(XlatFast *f, uint64_t base, uint64_t len,
  * the stack area each get a slot of their own; without one, the windows
  * keep the slots they get in order.  The live stack is checked before
  * the table (its bounds are the run's locals); every miss goes to
- * fast_translate() and so to vm_translate().
+ * fast_translate() and so to vm_translate().  @hslot names the slot of
+ * the largest window (an XDP program's packet, a batch's record), which
+ * the run checks right after the live stack, without hashing: a hit in
+ * any slot is the reference's answer.
  */
 static void xlat_fast_init(Xlat *x, const HermesEbpfVm *vm)
 {
     uint64_t sfirst = vm->stack_addr, slast = vm->stack_top - 1;
-    uint64_t base[XLAT_SLOTS];
+    uint64_t base[XLAT_SLOTS], hlen = 0;
     int who[XLAT_SLOTS];
     unsigned n = 0, minshift = 0, shift, i;
 
     memset(x->fast, 0, sizeof(x->fast));
+    x->hslot = 0;
     for (i = 0; i < XLAT_SLOTS; i++) {
         const XlatWin *w = &x->win[i];
 
@@ -2504,6 +2509,10 @@ static void xlat_fast_init(Xlat *x, const HermesEbpfVm *vm)
         }
         xlat_fast_set(&x->fast[j], w->base, w->len, w->host, w->flags);
         x->fslot[who[i]] = (int8_t)j;
+        if (w->len > hlen) {
+            hlen = w->len;
+            x->hslot = (int8_t)j;
+        }
     }
 }
 
@@ -2525,16 +2534,24 @@ static inline void xlat_move(Xlat *x, int i, uint64_t base, uint64_t len,
     }
 }
 
-/* The host byte of an access that fits a fast slot, else NULL */
+/* The host byte of an access that fits fast slot @f, else NULL */
 static inline __attribute__((always_inline))
-uint8_t *fast_at(const XlatFast *ft, unsigned shift, uint64_t addr,
-                 unsigned size, unsigned write)
+uint8_t *fast_in(const XlatFast *f, uint64_t addr, unsigned size,
+                 unsigned write)
 {
-    const XlatFast *f = &ft[(addr >> shift) & (XLAT_FAST_SLOTS - 1)];
     uint64_t off = addr - f->base;
     unsigned k = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
 
     return off < f->lim[write][k] ? f->host + off : NULL;
+}
+
+/* The host byte of an access that fits its fast slot, else NULL */
+static inline __attribute__((always_inline))
+uint8_t *fast_at(const XlatFast *ft, unsigned shift, uint64_t addr,
+                 unsigned size, unsigned write)
+{
+    return fast_in(&ft[(addr >> shift) & (XLAT_FAST_SLOTS - 1)], addr, size,
+                   write);
 }
 
 
@@ -2898,7 +2915,7 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     uint64_t reg[16];
     HermesEbpfVm *vm;
     Xlat *xl;
-    const XlatFast *ft;
+    const XlatFast *ft, *hf;
     unsigned fshift;
     uint64_t s_lo, s_live;      /* the live stack */
     uint8_t *s_host;
@@ -2918,6 +2935,7 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     vm = &e->vm;
     xl = &e->xl;
     ft = xl->fast;
+    hf = &ft[xl->hslot];
     fshift = xl->fshift;
     budget = e->budget;
     polls = e->polls;
@@ -3084,14 +3102,19 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 
 /*
  * p = the host byte of an access of @size at @addr (@write 0 or 1): the
- * live stack (bounds in locals), the fast table, the reference lookup;
- * none: the fault @fault_st at this slot
+ * live stack (bounds in locals), the largest window's fast slot, the
+ * fast table, the reference lookup; none: the fault @fault_st at this
+ * slot
  */
 #define TRANSLATE(p, addr, size, write, fault_st) \
     do { \
         uint64_t so_ = (addr) - s_lo; \
         if (so_ <= s_live - (size)) { \
             (p) = s_host + so_; \
+            break; \
+        } \
+        (p) = fast_in(hf, (addr), (size), (write)); \
+        if (__builtin_expect((p) != NULL, 1)) { \
             break; \
         } \
         (p) = fast_at(ft, fshift, (addr), (size), (write)); \
