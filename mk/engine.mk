@@ -8,7 +8,7 @@ SHARED ?= $(abspath $(CURDIR)/../shared)
 
 ENGINE_DIR := $(CURDIR)/qemu/hw/misc
 ENGINE_SRC := $(ENGINE_DIR)/hermes-ebpf.c
-ENGINE_HDR := $(ENGINE_DIR)/hermes-ebpf.h
+ENGINE_HDR := $(ENGINE_DIR)/hermes-ebpf.h $(ENGINE_DIR)/hermes-ebpf-jit.c.inc
 ENGINE_TOOLS := $(CURDIR)/tools/engine
 ENGINE_OUT := $(BUILD)/engine
 

@@ -61,6 +61,7 @@ $(BUILD)/tools/libbpf/libbpf.a:
 	$(MAKE) -s kernel
 
 $(HT_OUT)/libhermes.a: $(HT_LIB_SRCS) $(HT_LIB_HDRS) $(HT_ENGINE)/hermes-ebpf.c \
+		$(HT_ENGINE)/hermes-ebpf-jit.c.inc \
 		| $(BUILD)/tools/libbpf/libbpf.a
 	@mkdir -p $(HT_OUT)/obj
 	$(HT_CC) $(HT_CFLAGS) $(HT_CPPFLAGS) -c $(HT_LIB)/libhermes.c -o $(HT_OUT)/obj/libhermes.o
@@ -79,7 +80,8 @@ $(HT_PIC)/%.o: $(HT_LIB)/%.c $(HT_LIB_HDRS) | $(BUILD)/tools/libbpf/libbpf.a
 	@mkdir -p $(@D)
 	$(HT_CC) $(HT_CFLAGS) -fPIC $(HT_CPPFLAGS) -c $< -o $@
 
-$(HT_PIC)/hermes-ebpf.o: $(HT_ENGINE)/hermes-ebpf.c $(HT_ENGINE)/hermes-ebpf.h
+$(HT_PIC)/hermes-ebpf.o: $(HT_ENGINE)/hermes-ebpf.c $(HT_ENGINE)/hermes-ebpf.h \
+		$(HT_ENGINE)/hermes-ebpf-jit.c.inc
 	@mkdir -p $(@D)
 	$(HT_CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -fPIC -I$(HT_ENGINE) \
 		-c $< -o $@

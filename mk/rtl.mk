@@ -78,7 +78,8 @@ RTL_DIFF_BIN := $(RTL_OUT)/diff/rtl-diff
 RTL_DIFF_SEED ?= 20261121
 RTL_DIFF_COUNT ?= 3000
 
-$(RTL_OUT)/hermes-ebpf.o: $(RTL_CENGINE_DIR)/hermes-ebpf.c $(RTL_CENGINE_DIR)/hermes-ebpf.h
+$(RTL_OUT)/hermes-ebpf.o: $(RTL_CENGINE_DIR)/hermes-ebpf.c $(RTL_CENGINE_DIR)/hermes-ebpf.h \
+		$(RTL_CENGINE_DIR)/hermes-ebpf-jit.c.inc
 	@mkdir -p $(@D)
 	$(RTL_NICE) $(CC) -std=gnu11 -O2 -c -I$(RTL_CENGINE_DIR) -o $@ $<
 

@@ -99,6 +99,14 @@ static char *read_all(FILE *f)
     return buf;
 }
 
+/* The JIT leg runs unless HERMES_EBPF_JIT=0 */
+static bool jit_wanted(void)
+{
+    const char *e = getenv("HERMES_EBPF_JIT");
+
+    return !e || strcmp(e, "0") != 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *memhex = (argc > 1 && argv[1][0] != '-') ? argv[1] : "";
@@ -112,7 +120,7 @@ int main(int argc, char **argv)
     HermesEbpfRegion region;
     HermesEbpfResult res, ref;
     HermesEbpfCode *dcode;
-    uint8_t *mem_ref;
+    uint8_t *mem_ref, *mem_jit_before;
     void *code_mem;
     size_t code_size;
     char msg[160];
@@ -175,8 +183,13 @@ int main(int argc, char **argv)
     if (!mem_ref || !dcode) {
         return 2;
     }
+    mem_jit_before = malloc(nmem ? nmem : 1);
+    if (!mem_jit_before) {
+        return 2;
+    }
     if (nmem) {
         memcpy(mem_ref, mem, nmem);
+        memcpy(mem_jit_before, mem, nmem);
     }
     region.host = mem_ref;
     hermes_ebpf_run(insns, ninsns, &region, nmem ? 1 : 0, &cfg, &ref);
@@ -195,7 +208,43 @@ int main(int argc, char **argv)
                 ref.insns, ref.r0);
         return 1;
     }
+    /* The JIT (unless HERMES_EBPF_JIT=0), from the same memory again */
+    if (jit_wanted()) {
+        HermesEbpfCode *jcode = hermes_ebpf_decode(insns, ninsns,
+                                                   malloc(code_size),
+                                                   code_size);
+        HermesEbpfResult jr;
+
+        if (!jcode || !hermes_ebpf_jit(jcode)) {
+            fprintf(stderr, "JIT not available (HERMES_EBPF_JIT=0 runs "
+                    "without it)\n");
+            return 1;
+        }
+        if (nmem) {
+            memcpy(mem, mem_ref, nmem);
+            memcpy(mem_ref, mem_jit_before, nmem);
+        }
+        region.host = mem_ref;
+        hermes_ebpf_run_code(jcode, &region, nmem ? 1 : 0, &cfg, &jr);
+        if (ref.status != jr.status || ref.r0 != jr.r0 || ref.pc != jr.pc ||
+            ref.insns != jr.insns || ref.fault_addr != jr.fault_addr ||
+            ref.fault_size != jr.fault_size ||
+            ref.helper_id != jr.helper_id ||
+            ref.helper_err != jr.helper_err ||
+            (nmem && memcmp(mem_ref, mem, nmem))) {
+            fprintf(stderr, "JIT differs from the reference: %s pc %"
+                    PRIu32 " insns %" PRIu64 " r0 0x%" PRIx64 " vs %s pc %"
+                    PRIu32 " insns %" PRIu64 " r0 0x%" PRIx64 "\n",
+                    hermes_ebpf_status_name(jr.status), jr.pc, jr.insns,
+                    jr.r0, hermes_ebpf_status_name(ref.status), ref.pc,
+                    ref.insns, ref.r0);
+            return 1;
+        }
+        hermes_ebpf_code_release(jcode);
+        free(jcode);
+    }
     free(mem_ref);
+    free(mem_jit_before);
     free(code_mem);
     if (res.status != HERMES_EBPF_OK) {
         fprintf(stderr, "run failed: %s at pc %" PRIu32

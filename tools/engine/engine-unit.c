@@ -155,22 +155,78 @@ static HermesEbpfCode *decode(const uint64_t *p, uint32_t n)
     return code;
 }
 
+/*
+ * The JIT leg of every differential run: the same program decoded again
+ * with native code attached (unless HERMES_EBPF_JIT=0), run from the same
+ * memory, must give the reference's outcome and memory too.  A validated
+ * program the JIT does not take counts as a mismatch.
+ */
+static int jit_runs;
+static int jit_bad;
+
+static bool jit_wanted(void)
+{
+    const char *e = getenv("HERMES_EBPF_JIT");
+
+    return !e || strcmp(e, "0") != 0;
+}
+
+static HermesEbpfCode *decode_jit(const uint64_t *p, uint32_t n)
+{
+    HermesEbpfCode *code = decode(p, n);
+    HermesEbpfCaps caps;
+
+    if (jit_wanted() && !hermes_ebpf_jit(code)) {
+        hermes_ebpf_caps_full(&caps);
+        caps.max_maps = HERMES_EBPF_MAX_MAPS;
+        caps.lddw_src_mask = UINT32_MAX;
+        if (hermes_ebpf_validate(p, n, &caps, NULL, NULL, 0) ==
+            HERMES_EBPF_OK) {
+            fprintf(stderr, "# JIT refused a valid program\n");
+            jit_bad++;
+        }
+    }
+    return code;
+}
+
+static void free_code(HermesEbpfCode *code)
+{
+    hermes_ebpf_code_release(code);
+    free(code);
+}
+
+static void jit_report(bool same, const char *what, const HermesEbpfResult *a,
+                       const HermesEbpfResult *b)
+{
+    jit_runs++;
+    if (!same) {
+        jit_bad++;
+        fprintf(stderr, "# %s: reference %s pc %u insns %" PRIu64
+                " r0 0x%" PRIx64 ", JIT %s pc %u insns %" PRIu64
+                " r0 0x%" PRIx64 "\n", what,
+                hermes_ebpf_status_name(a->status), a->pc, a->insns, a->r0,
+                hermes_ebpf_status_name(b->status), b->pc, b->insns, b->r0);
+    }
+}
+
 /* Both interpreters from the same memory; returns the decoded outcome */
 static HermesEbpfStatus run_both(const uint64_t *p, uint32_t n,
                                  const HermesEbpfRegion *r, size_t nr,
                                  const HermesEbpfRunConfig *cfg,
                                  HermesEbpfResult *res)
 {
-    HermesEbpfCode *code = decode(p, n);
-    HermesEbpfResult ref;
-    Snap before, after;
+    HermesEbpfCode *code = decode(p, n), *jcode;
+    HermesEbpfResult ref, jres;
+    Snap before, after, orig, thr;
 
     if (!diff_on) {
         hermes_ebpf_run_code(code, r, nr, cfg, res);
         free(code);
         return res->status;
     }
+    jcode = decode_jit(p, n);
     snap_take(&before, r, nr, cfg);
+    snap_take(&orig, r, nr, cfg);
     hermes_ebpf_run(p, n, r, nr, cfg, &ref);
     snap_take(&after, r, nr, cfg);
     snap_walk(r, nr, cfg, before.buf, -1);
@@ -179,9 +235,21 @@ static HermesEbpfStatus run_both(const uint64_t *p, uint32_t n,
     diff_report(res_same(&ref, res) && !memcmp(before.buf, after.buf,
                                                after.len),
                 "run", &ref, res);
+    /* the JIT from the same memory; the threaded run's memory stays */
+    snap_take(&thr, r, nr, cfg);
+    snap_walk(r, nr, cfg, orig.buf, -1);
+    hermes_ebpf_run_code(jcode, r, nr, cfg, &jres);
+    snap_walk(r, nr, cfg, orig.buf, 1);
+    jit_report(res_same(&ref, &jres) && !memcmp(orig.buf, after.buf,
+                                                after.len),
+               "run", &ref, &jres);
+    snap_walk(r, nr, cfg, thr.buf, -1);
     free(before.buf);
     free(after.buf);
+    free(orig.buf);
+    free(thr.buf);
     free(code);
+    free_code(jcode);
     return res->status;
 }
 
@@ -1697,12 +1765,13 @@ static HermesEbpfStatus batch_both(const uint64_t *p, uint32_t n,
                                    HermesEbpfBatchResult *res)
 {
     HermesEbpfRegion slot = { 0, b->slot ? b->slot_size : 0, b->slot, 0 };
-    HermesEbpfCode *code = decode(p, n);
-    HermesEbpfBatchResult ref;
-    Snap before, after;
+    HermesEbpfCode *code = decode(p, n), *jcode = decode_jit(p, n);
+    HermesEbpfBatchResult ref, jres;
+    Snap before, after, orig, thr;
     bool same;
 
     snap_take(&before, &slot, 1, cfg);
+    snap_take(&orig, &slot, 1, cfg);
     hermes_ebpf_run_batch(p, n, b, cfg, &ref);
     snap_take(&after, &slot, 1, cfg);
     snap_walk(&slot, 1, cfg, before.buf, -1);
@@ -1716,9 +1785,25 @@ static HermesEbpfStatus batch_both(const uint64_t *p, uint32_t n,
            res_same(&ref.last, &res->last) &&
            !memcmp(before.buf, after.buf, after.len);
     diff_report(same, "batch", &ref.last, &res->last);
+    snap_take(&thr, &slot, 1, cfg);
+    snap_walk(&slot, 1, cfg, orig.buf, -1);
+    hermes_ebpf_run_batch_code(jcode, b, cfg, &jres);
+    snap_walk(&slot, 1, cfg, orig.buf, 1);
+    same = ref.status == jres.status && ref.check == jres.check &&
+           ref.bad_record == jres.bad_record &&
+           ref.records_done == jres.records_done && ref.runs == jres.runs &&
+           ref.records_out == jres.records_out &&
+           ref.out_len == jres.out_len && ref.insns == jres.insns &&
+           res_same(&ref.last, &jres.last) &&
+           !memcmp(orig.buf, after.buf, after.len);
+    jit_report(same, "batch", &ref.last, &jres.last);
+    snap_walk(&slot, 1, cfg, thr.buf, -1);
     free(before.buf);
     free(after.buf);
+    free(orig.buf);
+    free(thr.buf);
     free(code);
+    free_code(jcode);
     return res->status;
 }
 
@@ -2235,8 +2320,8 @@ static bool diff_one(const uint64_t *p, uint32_t n, uint64_t budget,
         { 0x200000000ull, sizeof(ro), (void *)ro, HERMES_EBPF_MEM_READ },
     };
     HermesEbpfRunConfig cfg;
-    HermesEbpfResult a, b;
-    HermesEbpfCode *code = decode(p, n);
+    HermesEbpfResult a, b, c;
+    HermesEbpfCode *code = decode(p, n), *jcode = decode_jit(p, n);
     uint8_t m0[sizeof(mem)], m1[sizeof(mem)];
     uint8_t s1[sizeof(stack)];
     int f1 = 2, f2 = 2, polls1;
@@ -2275,7 +2360,17 @@ static bool diff_one(const uint64_t *p, uint32_t n, uint64_t budget,
     same = res_same(&a, &b) && polls1 == pc.calls &&
            !memcmp(m1, mem, sizeof(mem)) && !memcmp(s1, stack, sizeof(stack));
     diff_report(same, "differential", &a, &b);
+    memcpy(mem, m0, sizeof(mem));
+    memset(stack, 0x5a, sizeof(stack));
+    f2 = 2;
+    pc.calls = 0;
+    hermes_ebpf_run_code(jcode, r, 2, &cfg, &c);
+    jit_report(res_same(&a, &c) && polls1 == pc.calls &&
+               !memcmp(m1, mem, sizeof(mem)) &&
+               !memcmp(s1, stack, sizeof(stack)), "differential", &a, &c);
+    same &= res_same(&a, &c);
     free(code);
+    free_code(jcode);
     return same;
 }
 
@@ -2606,6 +2701,10 @@ int main(void)
        "program run above", "");
     fprintf(stderr, "# %d differential runs, %d mismatches\n", diff_runs,
             diff_bad);
+    ok(jit_bad == 0 && jit_runs == diff_runs, jit_wanted() ?
+       "JIT = reference on every program run above" :
+       "HERMES_EBPF_JIT=0: threaded = reference again", "");
+    fprintf(stderr, "# %d JIT runs, %d mismatches\n", jit_runs, jit_bad);
     printf("1..%d\n", test_no);
     return failures != 0;
 }

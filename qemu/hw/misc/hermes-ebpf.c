@@ -2204,6 +2204,8 @@ struct HermesEbpfCode {
     uint32_t ninsns;
     /* a jump or call leaves the program: only the reference can say how */
     bool ref_only;
+    /* native code (hermes_ebpf_jit()), or NULL */
+    struct HermesEbpfJit *jit;
     DInsn d[];
 };
 
@@ -3911,6 +3913,11 @@ out:
 #undef STACK_MOVED
 }
 
+/* run_threaded(), or the JIT's native code (end of the file) */
+static HermesEbpfStatus run_decoded(const HermesEbpfCode *code, RunEnv *e,
+                                    const HermesEbpfRunConfig *cfg,
+                                    HermesEbpfResult *res);
+
 size_t hermes_ebpf_code_size(uint32_t ninsns)
 {
     if (ninsns == 0 || ninsns > HERMES_EBPF_MAX_INSNS) {
@@ -4222,6 +4229,7 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
     code->insns = insns;
     code->ninsns = ninsns;
     code->ref_only = false;
+    code->jit = NULL;
 
     /* the slot past the end, and the runs backwards from it */
     memset(&code->d[ninsns], 0, sizeof(DInsn));
@@ -4286,7 +4294,7 @@ HermesEbpfStatus hermes_ebpf_run_code(const HermesEbpfCode *code,
         res->status = HERMES_EBPF_ERR_BAD_CONFIG;
         return res->status;
     }
-    return run_threaded(code, &env, cfg, res, NULL);
+    return run_decoded(code, &env, cfg, res);
 }
 
 /* ------------------------------------------------------------------ */
@@ -4546,7 +4554,7 @@ static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
             if (env.first >= 0) {
                 xlat_move(&env.xl, env.first, data, len, regions[0].host);
             }
-            run_threaded(code, &env, &rc, &res->last, NULL);
+            run_decoded(code, &env, &rc, &res->last);
         } else if (code) {
             memset(&res->last, 0, sizeof(res->last));
             res->last.status = HERMES_EBPF_ERR_BAD_CONFIG;
@@ -4611,3 +4619,37 @@ HermesEbpfStatus hermes_ebpf_run_batch_code(const HermesEbpfCode *code,
     }
     return run_batch(NULL, 0, code, b, cfg, res);
 }
+
+/* ------------------------------------------------------------------ */
+/* JIT                                                                 */
+
+/*
+ * The engine is also built outside QEMU (tools, libhermes, RTL testbench),
+ * where QEMU's HOST_X86_64 and CONFIG_LINUX do not exist: the compiler's
+ * own macros say whether the JIT can be built.
+ */
+#if \
+    defined(__x86_64__) && defined(__linux__)
+#include "hermes-ebpf-jit.c.inc"
+#else
+bool hermes_ebpf_jit(HermesEbpfCode *code)
+{
+    return false;
+}
+
+bool hermes_ebpf_jit_attached(const HermesEbpfCode *code)
+{
+    return false;
+}
+
+void hermes_ebpf_code_release(HermesEbpfCode *code)
+{
+}
+
+static HermesEbpfStatus run_decoded(const HermesEbpfCode *code, RunEnv *e,
+                                    const HermesEbpfRunConfig *cfg,
+                                    HermesEbpfResult *res)
+{
+    return run_threaded(code, e, cfg, res, NULL);
+}
+#endif

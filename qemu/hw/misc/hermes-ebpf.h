@@ -498,6 +498,36 @@ HermesEbpfStatus hermes_ebpf_run_code(const HermesEbpfCode *code,
                                       HermesEbpfResult *res);
 
 /*
+ * JIT
+ * ---
+ * On x86-64 Linux hosts with BMI2, a decoded program can also carry native
+ * code: hermes_ebpf_jit() compiles it (from the instruction words, which
+ * must pass hermes_ebpf_validate() with every capability; programs longer
+ * than 65536 instructions are not taken), and hermes_ebpf_run_code() and
+ * hermes_ebpf_run_batch_code() then run the native code, with exactly the
+ * reference's outcome as above (every access checked against the
+ * regions, the live stack and the maps; budget, abort polls, faults,
+ * helpers, calls and counts unchanged).  A run whose stack frame is
+ * smaller than the deepest constant r10 offset of the program runs on the
+ * threaded interpreter.  This is the one part of the engine that
+ * allocates and calls the OS (malloc, mmap, mprotect, munmap): the code
+ * pages are written, then made read-only and executable, never both.
+ *
+ * hermes_ebpf_jit: attach native code to @code (after
+ *   hermes_ebpf_decode()).  true if @code now has native code; false when
+ *   the host, the program or memory does not allow it (@code then keeps
+ *   running on the threaded interpreter).  Not thread-safe with runs of
+ *   the same @code.
+ * hermes_ebpf_jit_attached: does @code carry native code?
+ * hermes_ebpf_code_release: free what hermes_ebpf_jit() attached (no-op
+ *   without); every embedder calls it before it frees or re-decodes the
+ *   memory of @code.  hermes_ebpf_decode() does not free it.
+ */
+bool hermes_ebpf_jit(HermesEbpfCode *code);
+bool hermes_ebpf_jit_attached(const HermesEbpfCode *code);
+void hermes_ebpf_code_release(HermesEbpfCode *code);
+
+/*
  * XDP run context and helpers
  * ---------------------------
  * The device's xdp_buff (Documentation/hermes/device.rst, "Run context"):
