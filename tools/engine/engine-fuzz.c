@@ -145,6 +145,39 @@ static void fuzz_poll(void *opaque)
     }
 }
 
+static bool jit_wanted(void)
+{
+    const char *e = getenv("HERMES_EBPF_JIT");
+
+    return !e || strcmp(e, "0") != 0;
+}
+
+/* Must hermes_ebpf_jit() take it? (valid with every capability) */
+static bool jit_should_take(const uint64_t *insns, uint32_t n)
+{
+    HermesEbpfCaps caps;
+
+    hermes_ebpf_caps_full(&caps);
+    caps.max_maps = HERMES_EBPF_MAX_MAPS;
+    caps.lddw_src_mask = UINT32_MAX;
+    return hermes_ebpf_validate(insns, n, &caps, NULL, NULL, 0) ==
+           HERMES_EBPF_OK;
+}
+
+/* Both runs left the maps alike */
+static void fuzz_maps_same(const FuzzMaps *a, const FuzzMaps *b, bool maps)
+{
+    int i;
+
+    for (i = 0; maps && i < 2; i++) {
+        if (memcmp(a->mem[i], b->mem[i], a->len[i]) ||
+            a->map[i].count != b->map[i].count ||
+            a->map[i].free_head != b->map[i].free_head) {
+            abort();
+        }
+    }
+}
+
 static void one_run(const uint64_t *insns, uint32_t n,
                     const HermesEbpfCode *code, uint8_t *mem,
                     size_t memlen, FuzzMaps *fm, FuzzAbort *ab,
@@ -373,8 +406,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     HermesEbpfResult r1, r2;
     FuzzAbort ab1, ab2;
     FuzzMaps fm1, fm2;
-    HermesEbpfCode *code;
-    void *code_mem;
+    HermesEbpfCode *code, *jcode;
+    void *code_mem, *jcode_mem;
     size_t code_size;
     HermesEbpfStatus vst;
     uint8_t *mem1, *mem2;
@@ -449,7 +482,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!code) {
         abort();
     }
+    /* the JIT, unless HERMES_EBPF_JIT=0: a valid program must be taken */
+    jcode_mem = malloc(code_size);
+    jcode = hermes_ebpf_decode(insns, n, jcode_mem, code_size);
+    if (!jcode) {
+        abort();
+    }
+    if (jit_wanted() && !hermes_ebpf_jit(jcode) && jit_should_take(insns, n)) {
+        abort();
+    }
     fuzz_batch(insns, n, code, vst == HERMES_EBPF_OK, data, memlen);
+    fuzz_batch(insns, n, jcode, vst == HERMES_EBPF_OK, data, memlen);
     if (sel & 0x10) {
         maps_new(&fm1);
         maps_new(&fm2);
@@ -475,6 +518,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ab1.calls != ab2.calls || ab1.flag != ab2.flag) {
         abort();
     }
+    fuzz_maps_same(&fm1, &fm2, sel & 0x10);
+    if (sel & 0x10) {
+        maps_free(&fm2);
+        maps_new(&fm2);
+    }
+    memcpy(mem2, data, memlen);
+    one_run(insns, n, jcode, mem2, memlen, sel & 0x10 ? &fm2 : NULL, &ab2,
+            &r2);
+    if (!same_result(&r1, &r2) || memcmp(mem1, mem2, memlen) != 0 ||
+        ab1.calls != ab2.calls || ab1.flag != ab2.flag) {
+        abort();
+    }
     if (sel & 0x10) {
         for (i = 0; i < 2; i++) {
             if (memcmp(fm1.mem[i], fm2.mem[i], fm1.len[i]) ||
@@ -487,6 +542,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         maps_free(&fm1);
         maps_free(&fm2);
     }
+    hermes_ebpf_code_release(jcode);
+    free(jcode_mem);
     free(code_mem);
 done:
     free(insns);

@@ -399,7 +399,10 @@ typedef struct HermesEngine {
     /* @prog decoded for the engine when admitted (max_insns sized) */
     void *code_mem;
     size_t code_size;
-    const HermesEbpfCode *code;
+    HermesEbpfCode *code;
+    /* the words @code was decoded from: a job that latches them again */
+    uint64_t *code_prog;
+    uint32_t code_ninsns;
     HermesEbpfXdp xdp;          /* run context of RUN PROGRAM */
     uint64_t stack[HERMES_STACK_SIZE / 8];
 } HermesEngine;
@@ -447,6 +450,7 @@ struct HermesState {
     uint32_t stack_size;        /* bytes per call frame */
     uint64_t map_mem_size;      /* bytes of map memory, 0: no maps */
     bool f1;                    /* the AWS F1 identity */
+    bool jit;                   /* native code for the engines (x86-64) */
     uint64_t f1_window;         /* BAR4 size with f1, 0: HERMES_F1_WINDOW */
     uint64_t x_mem_window;      /* BAR4 size with f1, may be below EHMEMSZ */
     char *sim_path;             /* hermes-f1: the simulator's socket */
@@ -1006,10 +1010,26 @@ static bool hermes_engine_admit(HermesEngine *e)
         out->fpc = bad_pc;
         return false;
     }
-    /* once per latched program, into memory sized for the largest */
+    /*
+     * Once per program, into memory sized for the largest; with jit=on
+     * also compiled to native code (hermes-ebpf-jit.c.inc), which is kept
+     * while jobs latch the same instruction words.
+     */
+    if (e->code && e->code_ninsns == e->job.ninsns &&
+        !memcmp(e->code_prog, e->prog, e->job.ninsns * sizeof(uint64_t))) {
+        return true;
+    }
+    if (e->code) {
+        hermes_ebpf_code_release(e->code);
+    }
     e->code = hermes_ebpf_decode(e->prog, e->job.ninsns, e->code_mem,
                                  e->code_size);
     assert(e->code);
+    if (s->jit) {
+        hermes_ebpf_jit(e->code);
+    }
+    memcpy(e->code_prog, e->prog, e->job.ninsns * sizeof(uint64_t));
+    e->code_ninsns = e->job.ninsns;
     return true;
 }
 
@@ -2850,6 +2870,7 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
         e->prog = g_new0(uint64_t, s->max_insns);
         e->code_size = hermes_ebpf_code_size(s->max_insns);
         e->code_mem = g_malloc(e->code_size);
+        e->code_prog = g_new0(uint64_t, s->max_insns);
         e->bh = qemu_bh_new_guarded(hermes_engine_bh, e,
                                     &DEVICE(s)->mem_reentrancy_guard);
         qemu_mutex_init(&e->lock);
@@ -2922,7 +2943,11 @@ static void hermes_finalize(Object *obj)
             qemu_cond_destroy(&s->engines[i].cond);
             qemu_mutex_destroy(&s->engines[i].lock);
             g_free(s->engines[i].prog);
+            if (s->engines[i].code) {
+                hermes_ebpf_code_release(s->engines[i].code);
+            }
             g_free(s->engines[i].code_mem);
+            g_free(s->engines[i].code_prog);
         }
         g_free(s->engines);
     }
@@ -2971,6 +2996,7 @@ static Property hermes_properties[] = {
     DEFINE_PROP_SIZE("map-memory", HermesState, map_mem_size,
                      HERMES_MAP_MEM_DEFAULT),
     DEFINE_PROP_BOOL("f1", HermesState, f1, false),
+    DEFINE_PROP_BOOL("jit", HermesState, jit, true),
     DEFINE_PROP_SIZE("f1-window", HermesState, f1_window, 0),
     DEFINE_PROP_SIZE("x-mem-window", HermesState, x_mem_window, 0),
     DEFINE_PROP_END_OF_LIST(),

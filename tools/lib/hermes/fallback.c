@@ -158,6 +158,7 @@ static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 int hermes_fb_decode(const uint64_t *insns, uint32_t n, void **code)
 {
 	size_t sz = hermes_ebpf_code_size(n);
+	const char *jit;
 
 	*code = sz ? malloc(sz) : NULL;
 	if (!*code)
@@ -168,7 +169,22 @@ int hermes_fb_decode(const uint64_t *insns, uint32_t n, void **code)
 		*code = NULL;
 		return hermes_err(-EINVAL, "engine: cannot decode the program");
 	}
+	/*
+	 * Native code where the engine has a JIT (x86-64 Linux with BMI2),
+	 * unless HERMES_FALLBACK_JIT=0; otherwise, or when the JIT does not
+	 * take the program, the threaded interpreter runs it.
+	 */
+	jit = getenv("HERMES_FALLBACK_JIT");
+	if (!jit || strcmp(jit, "0"))
+		hermes_ebpf_jit(*code);
 	return 0;
+}
+
+void hermes_fb_code_free(void *code)
+{
+	if (code)
+		hermes_ebpf_code_release(code);
+	free(code);
 }
 
 int hermes_fb_translate(const struct bpf_insn *insns, uint32_t n,

@@ -439,7 +439,7 @@ void hermes_prog_free(struct hermes_prog *prog)
 		return;
 	bpf_object__close(prog->obj);
 	free(prog->insns);
-	free(prog->code);
+	hermes_fb_code_free(prog->code);
 	free(prog);
 }
 

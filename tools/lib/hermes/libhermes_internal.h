@@ -50,6 +50,8 @@ int hermes_fb_translate(const struct bpf_insn *insns, uint32_t n,
  * flight run it on threads of their own, which only read it.
  */
 int hermes_fb_decode(const uint64_t *insns, uint32_t n, void **code);
+/* frees what hermes_fb_decode() made (native code included) */
+void hermes_fb_code_free(void *code);
 
 /* One batch with the engine: fills the output fields of @b. */
 struct hermes_fb_batch {
