@@ -2533,6 +2533,28 @@ static void test_differential(void)
         MOV64_IMM(6, -1), MOV64_REG(1, 9), ADD64_IMM(1, -48),
         ADD64_IMM(6, 1), I(0xad, 6, 9, -61, 0),     /* add64k, jlt: 6 */
     };
+    /* a byte histogram on the stack through computed pointers */
+    static const uint64_t hist[] = {
+        MOV64_IMM(6, 0), MOV64_IMM(0, 0),
+        MOV64_REG(7, 1), I(0x0f, 7, 6, 0, 0), I(0x71, 4, 7, 0, 0),
+        AND64_IMM(4, 0x3c), MOV64_REG(5, 10), ADD64_IMM(5, -64),
+        I(0x0f, 5, 4, 0, 0), LDXW(8, 5, 0), I(0x04, 8, 0, 0, 1),
+        I(0x63, 5, 8, 0, 0),
+        JEQ_IMM(4, 8, 2), I(0x0f, 0, 4, 0, 0), JA(1), ADD64_IMM(0, 1),
+        ADD64_IMM(6, 1), I(0xad, 6, 2, -16, 0),     /* jlt r6, r2 */
+        LDXW(8, 10, -32), I(0x0f, 0, 8, 0, 0), EXIT,
+    };
+    uint64_t hist_up[N(hist)];
+    /* a callee's pointers from its frame up into its caller's */
+    static const uint64_t callee_ptr[] = {
+        MOV64_IMM(6, 5), CALL_LOCAL(3), LDXDW(0, 10, -8),
+        I(0x0f, 0, 6, 0, 0), EXIT,
+        MOV64_IMM(7, 0), MOV64_REG(8, 1), I(0x0f, 8, 7, 0, 0),
+        I(0x71, 4, 8, 0, 0), AND64_IMM(4, 0x1f8), MOV64_REG(5, 10),
+        ADD64_IMM(5, -16), I(0x0f, 5, 4, 0, 0), STXDW(5, 4, 0),
+        LDXDW(0, 5, 0), MOV64_REG(9, 10), ADD64_IMM(9, -24),
+        STXDW(9, 0, 0), ADD64_IMM(7, 1), I(0xad, 7, 2, -14, 0), EXIT,
+    };
     /* straight runs longer than the poll interval, in a loop */
     static uint64_t straight[5000 + 4];
     /* unvalidated: into lddw's second slot, off the end, out of range */
@@ -2651,6 +2673,46 @@ static void test_differential(void)
     }
     ok(bad == 0, "decoded = reference: unvalidated programs (lddw second "
        "slot, off the end, wild jumps, invalid ops, r10 written)", "");
+
+    /*
+     * The JIT's own paths: stack pointers the block proves in the frame
+     * (direct) or not (the table), across a call that moves the stack;
+     * charge chains with forward jumps taken and not at every budget;
+     * the primary window's ends at every size, through constant and
+     * computed bases, the read-only region and stores into it.
+     */
+    bad = 0;
+    memcpy(hist_up, hist, sizeof(hist));
+    for (b = 1; b <= 1200; b++) {
+        bad += !diff_one(hist, N(hist), b, 0, b & 1);
+    }
+    for (b = 1; b <= 800; b++) {
+        bad += !diff_one(callee_ptr, N(callee_ptr), b, 0, b & 1);
+    }
+    bad += !diff_one(hist, N(hist), 0, 3, true);
+    hist_up[5] = AND64_IMM(4, 0x7c);    /* fp + [-64, 60]: above the top */
+    for (b = 1; b <= 300; b++) {
+        bad += !diff_one(hist_up, N(hist_up), b, 0, b & 1);
+    }
+    bad += !diff_one(callee_ptr, N(callee_ptr), 0, 2, true);
+    for (k = 0; k < 2 * 80; k++) {
+        static const uint8_t ldx[4] = { 0x71, 0x69, 0x61, 0x79 };
+        static const uint8_t stx[4] = { 0x73, 0x6b, 0x63, 0x7b };
+        int32_t o = (int32_t)(k % 80) - 8;
+        unsigned sz = k / 80 ? 3 - (k % 4) : k % 4;
+        uint64_t edge[] = {
+            I(ldx[sz], 0, 1, o, 0), I(stx[sz], 1, 0, o, 0),
+            MOV64_REG(6, 1), ADD64_IMM(6, o), I(ldx[sz], 0, 6, 0, 0),
+            I(ldx[sz], 4, 3, o, 0), I(stx[sz], 3, 4, o & 15, 0), EXIT,
+        };
+
+        for (b = 1; b <= 8; b++) {
+            bad += !diff_one(edge, N(edge), b, 0, b & 1);
+        }
+    }
+    ok(bad == 0, "decoded = reference: computed stack pointers in and out "
+       "of the frame, across a call, charge chains at every budget, "
+       "window ends", "");
 
     /* random programs, valid and not, at a few budgets */
     bad = 0;
