@@ -508,8 +508,9 @@ HermesEbpfStatus hermes_ebpf_run_code(const HermesEbpfCode *code,
  * reference's outcome as above (every access checked against the
  * regions, the live stack and the maps; budget, abort polls, faults,
  * helpers, calls and counts unchanged).  A run whose stack frame is
- * smaller than the deepest constant r10 offset of the program runs on the
- * threaded interpreter.  This is the one part of the engine that
+ * smaller than the deepest r10 offset the JIT resolved (a constant, or a
+ * register it proved to point into the frame) runs on the threaded
+ * interpreter.  This is the one part of the engine that
  * allocates and calls the OS (malloc, mmap, mprotect, munmap): the code
  * pages are written, then made read-only and executable, never both.
  *
