@@ -2714,6 +2714,36 @@ static void test_differential(void)
        "of the frame, across a call, charge chains at every budget, "
        "window ends", "");
 
+    /*
+     * The JIT's second temporary, rdx, holds the primary window's host
+     * base: its rare users save it (a store of r10's value through the
+     * window, the frame and the table, division, the table lookup) or
+     * take r10 from memory (compares): primary accesses after each.
+     */
+    bad = 0;
+    for (k = 0; k < 2; k++) {
+        uint64_t rdx[] = {
+            STXDW(1, 10, 8), LDXDW(4, 1, 8), JNE_REG(4, 10, 1),
+            I(0xb7, 0, 0, 0, 100), I(0xb7, 5, 0, 0, 7), LDXW(6, 1, 0),
+            I(0x3f, 6, 5, 0, 0), I(0x97, 6, 0, 0, 5), LDXB(7, 1, 20),
+            I(0x0f, 0, 6, 0, 0), I(0x0f, 0, 7, 0, 0), LDXB(8, 3, 2),
+            I(0x73, 1, 8, 30, 0), I(0x7b, 10, 10, -16, 0),
+            LDXDW(9, 10, -16), I(0x4d, 9, 10, 0, 0), LDXW(6, 1, 4),
+            I(0x3f, 6, 5, 1, 0), I(0x9f, 6, 5, 1, 0), I(0x0f, 0, 6, 0, 0),
+            LDXDW(2, 1, 8), I(0x1f, 2, 10, 0, 0), I(0x0f, 0, 2, 0, 0),
+            LDXB(7, 1, 21), I(0x0f, 0, 7, 0, 0),
+            k ? I(0x7b, 3, 10, 0, 0) : I(0x7b, 1, 10, 56, 0),
+            LDXDW(7, 1, 56), I(0x0f, 0, 7, 0, 0), EXIT,
+        };
+
+        for (b = 1; b <= N(rdx) + 1; b++) {
+            bad += !diff_one(rdx, N(rdx), b, 0, b & 1);
+        }
+    }
+    ok(bad == 0, "decoded = reference: r10 stored through the window, the "
+       "frame and the table, compared, division, table lookups, each "
+       "followed by window accesses, at every budget", "");
+
     /* random programs, valid and not, at a few budgets */
     bad = 0;
     for (k = 0; k < 3000; k++) {
