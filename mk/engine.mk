@@ -15,6 +15,8 @@ ENGINE_OUT := $(BUILD)/engine
 ENGINE_CC ?= ccache gcc
 ENGINE_CLANG ?= clang
 ENGINE_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
+# the JIT's code dump (HERMES_EBPF_JIT_DUMP) exists in these tools only
+ENGINE_DEFS := -DHERMES_EBPF_JIT_DEBUG
 # Host test tools run under UBSan so that the engine stays free of
 # undefined behaviour on every vector and test.
 ENGINE_SAN ?= -fsanitize=undefined,address -fno-sanitize-recover=all
@@ -32,13 +34,13 @@ check-engine: check-engine-conformance check-engine-unit check-engine-fuzz
 $(ENGINE_OUT)/conformance-plugin: $(ENGINE_TOOLS)/conformance-plugin.c \
 		$(ENGINE_SRC) $(ENGINE_HDR)
 	@mkdir -p $(@D)
-	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) \
+	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) $(ENGINE_DEFS) \
 		-o $@ $(ENGINE_TOOLS)/conformance-plugin.c $(ENGINE_SRC)
 
 $(ENGINE_OUT)/engine-unit: $(ENGINE_TOOLS)/engine-unit.c \
 		$(ENGINE_SRC) $(ENGINE_HDR)
 	@mkdir -p $(@D)
-	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) \
+	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) $(ENGINE_DEFS) \
 		-o $@ $(ENGINE_TOOLS)/engine-unit.c $(ENGINE_SRC) -lpthread
 
 check-engine-conformance: $(ENGINE_OUT)/conformance-plugin
@@ -53,7 +55,7 @@ $(ENGINE_OUT)/engine-fuzz: $(ENGINE_TOOLS)/engine-fuzz.c \
 	@mkdir -p $(@D)
 	$(ENGINE_CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -I$(ENGINE_DIR) \
+		-fno-sanitize-recover=undefined -I$(ENGINE_DIR) $(ENGINE_DEFS) \
 		-o $@ $(ENGINE_TOOLS)/engine-fuzz.c $(ENGINE_SRC)
 
 check-engine-fuzz:
@@ -78,7 +80,7 @@ $(ENGINE_OUT)/bench/%.bin: $(ENGINE_OUT)/bench/%.o
 $(ENGINE_OUT)/bench-engine: $(ENGINE_TOOLS)/bench/bench-engine.c \
 		$(ENGINE_SRC) $(ENGINE_HDR)
 	@mkdir -p $(@D)
-	$(ENGINE_CC) $(ENGINE_CFLAGS) -I$(ENGINE_DIR) -o $@ \
+	$(ENGINE_CC) $(ENGINE_CFLAGS) -I$(ENGINE_DIR) $(ENGINE_DEFS) -o $@ \
 		$(ENGINE_TOOLS)/bench/bench-engine.c $(ENGINE_SRC)
 
 bench-engine: $(ENGINE_OUT)/bench-engine $(ENGINE_BENCH_BINS)

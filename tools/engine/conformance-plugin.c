@@ -99,12 +99,12 @@ static char *read_all(FILE *f)
     return buf;
 }
 
-/* The JIT leg runs unless HERMES_EBPF_JIT=0 */
+/* The JIT leg runs unless HERMES_EBPF_JIT=0 or the host lacks the JIT */
 static bool jit_wanted(void)
 {
     const char *e = getenv("HERMES_EBPF_JIT");
 
-    return !e || strcmp(e, "0") != 0;
+    return (!e || strcmp(e, "0") != 0) && hermes_ebpf_jit_supported();
 }
 
 int main(int argc, char **argv)

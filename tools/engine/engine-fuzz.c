@@ -145,11 +145,16 @@ static void fuzz_poll(void *opaque)
     }
 }
 
+/* unless HERMES_EBPF_JIT=0 or the host cannot run native code */
 static bool jit_wanted(void)
 {
+    static int wanted = -1;
     const char *e = getenv("HERMES_EBPF_JIT");
 
-    return !e || strcmp(e, "0") != 0;
+    if (wanted < 0) {
+        wanted = (!e || strcmp(e, "0") != 0) && hermes_ebpf_jit_supported();
+    }
+    return wanted;
 }
 
 /* Must hermes_ebpf_jit() take it? (valid with every capability) */

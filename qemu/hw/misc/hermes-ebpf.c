@@ -4646,6 +4646,17 @@ void hermes_ebpf_code_release(HermesEbpfCode *code)
 {
 }
 
+bool hermes_ebpf_jit_supported(void)
+{
+    return false;
+}
+
+bool hermes_ebpf_jit_covers(const HermesEbpfCode *code,
+                            const HermesEbpfRunConfig *cfg)
+{
+    return false;
+}
+
 static HermesEbpfStatus run_decoded(const HermesEbpfCode *code, RunEnv *e,
                                     const HermesEbpfRunConfig *cfg,
                                     HermesEbpfResult *res)

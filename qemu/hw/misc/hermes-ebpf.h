@@ -529,6 +529,18 @@ bool hermes_ebpf_jit_attached(const HermesEbpfCode *code);
 void hermes_ebpf_code_release(HermesEbpfCode *code);
 
 /*
+ * hermes_ebpf_jit_supported: can this host run native code at all (x86-64
+ *   Linux, BMI1 and BMI2, memory that can be made executable)?  Tests
+ *   leave the JIT out without it rather than fail.
+ * hermes_ebpf_jit_covers: would a run of @code with @cfg run its native
+ *   code (attached, and the frame at least the deepest r10 offset the JIT
+ *   resolved)?  Tests count with it how many runs were native.
+ */
+bool hermes_ebpf_jit_supported(void);
+bool hermes_ebpf_jit_covers(const HermesEbpfCode *code,
+                            const HermesEbpfRunConfig *cfg);
+
+/*
  * XDP run context and helpers
  * ---------------------------
  * The device's xdp_buff (Documentation/hermes/device.rst, "Run context"):
