@@ -548,20 +548,9 @@ int do_advise(int argc, char **argv)
 	A.runs = 5;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "r:D:P:jpqdh", lopts, NULL)) != -1) {
+		if (!common_opt(c))
+			continue;
 		switch (c) {
-		case 'j':
-			json_output = true;
-			break;
-		case 'p':
-			json_output = true;
-			pretty_output = true;
-			break;
-		case 'q':
-			quiet_output = true;
-			break;
-		case 'd':
-			debug_output = true;
-			break;
 		case 'r':
 			if (parse_u32(optarg, "--record", &size))
 				return 2;

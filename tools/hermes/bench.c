@@ -1216,20 +1216,9 @@ int do_bench(int argc, char **argv)
 		strcpy(strrchr(dir, '/'), "/progs");
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "jpqdh", lopts, NULL)) != -1) {
+		if (!common_opt(c))
+			continue;
 		switch (c) {
-		case 'j':
-			json_output = true;
-			break;
-		case 'p':
-			json_output = true;
-			pretty_output = true;
-			break;
-		case 'q':
-			quiet_output = true;
-			break;
-		case 'd':
-			debug_output = true;
-			break;
 		case O_DEV:
 			devname = optarg;
 			break;

@@ -40,6 +40,8 @@ void json_uint(const char *name, uint64_t val);
 void json_float(const char *name, double val);
 void json_bool(const char *name, bool val);
 
+/* -j, -p, -q, -d among a command's options: 0 if @c was one of them */
+int common_opt(int c);
 int parse_u32(const char *s, const char *what, uint32_t *v);
 int parse_record(const char *s, struct hermes_stream_opts *o);
 int do_bench(int argc, char **argv);

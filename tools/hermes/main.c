@@ -379,7 +379,7 @@ static int do_version(void)
 }
 
 /* The options every command takes: 0 if @c was one of them */
-static int common_opt(int c)
+int common_opt(int c)
 {
 	switch (c) {
 	case 'j':
