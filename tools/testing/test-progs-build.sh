@@ -66,10 +66,14 @@ cmp -s "$OUT/stub-btf.c.new" "$OUT/stub-btf.c" 2>/dev/null &&
 # BTF; gen skeleton, all the build uses bpftool for, does not.
 # CCACHE_BASEDIR would make ccache write the dependency files' paths
 # relative to the output directory, which the Makefile reads from its own.
+# TRUNNER_EXTRA_FILES is the stub's source, already in $OUT: left empty,
+# the Makefile's `rsync -aq $^ $(OUTPUT)/` lists the output directory
+# while -j compiles into it, and fails (exit 24) on an object that
+# vanished under it.
 CCACHE_BASEDIR= make -C "$TRIM" -j"$JOBS" OUTPUT="$OUT" \
 	VMLINUX_BTF="$OUT/stub-btf.o" \
 	KHDR_INCLUDES="-isystem $BUILD/headers/include" \
-	TRUNNER_EXTRA_FILES= LSKELS= LSKELS_EXTRA= LINKED_SKELS= \
+	TRUNNER_EXTRA_FILES="$OUT/stub-btf.c" LSKELS= LSKELS_EXTRA= LINKED_SKELS= \
 	feature-llvm=0 feature-clang-bpf-co-re=0 \
 	HOSTCC="ccache gcc" CC="ccache gcc" \
 	"$OUT/test_progs"
