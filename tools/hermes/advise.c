@@ -124,40 +124,6 @@ static struct {
 	char rtl_date[64];
 } A;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_of(double *v, uint32_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_dbl);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* The records hermes bench runs: the same generator, the same bytes */
-static void gen_records(uint8_t *in, uint64_t len)
-{
-	uint64_t k, x = 0x9e3779b97f4a7c15ULL;
-
-	for (k = 0; k < len; k++) {
-		x ^= x >> 12;
-		x ^= x << 25;
-		x ^= x >> 27;
-		in[k] = (x * 0x2545f4914f6cdd1dULL) >> 56;
-	}
-}
-
 /*
  * The host: the kernel-loaded copy once per sample record, the kernel's
  * own duration of each run (no system call, no copy), as bench's jit path
@@ -197,7 +163,7 @@ static int measure_host(int prog_fd, const uint8_t *in, uint32_t size,
 		jit[strcspn(jit, "\n")] = 0;
 		fclose(f);
 	}
-	fig_set(&A.host, median_of(v, A.runs), A.where,
+	fig_set(&A.host, median(v, A.runs), A.where,
 		"BPF_PROG_TEST_RUN, %u records x 1 run, median of %u (bpf_jit_enable %s)",
 		n, A.runs, jit);
 	return 0;
@@ -285,12 +251,12 @@ static int dev_batch(struct hermes_prog *p, uint8_t *buf, uint32_t len,
 	struct hermes_stats st;
 	uint64_t t0;
 
-	t0 = now_ns();
+	t0 = bench_ns();
 	if (hermes_run_buffer(p, buf, len, &o, &st, out_len)) {
 		p_err("%s", hermes_strerror());
 		return -1;
 	}
-	*wall = now_ns() - t0;
+	*wall = bench_ns() - t0;
 	*busy = st.device_ns;
 	return 0;
 }
@@ -336,7 +302,7 @@ static int measure_device_prog(struct hermes_dev *dev, struct hermes_prog *p,
 	fig_set(&A.insns, (double)insns / runs, "device",
 		"%s: CNT_INSNS / CNT_RUNS, the program on %llu records",
 		hermes_dev_name(dev), (unsigned long long)runs);
-	fig_set(&A.ns_insn, median_of(nsi, A.runs), "device",
+	fig_set(&A.ns_insn, median(nsi, A.runs), "device",
 		"%s: CNT_BUSY / CNT_INSNS, the program itself on the sample, median of %u",
 		hermes_dev_name(dev), A.runs);
 	fig_set(&A.out, (double)out_len / n, "device",
@@ -372,7 +338,7 @@ static int measure_xfer(struct hermes_dev *dev, struct hermes_prog *p,
 	if (nsmall > ADV_MAX_RUNS)
 		nsmall = ADV_MAX_RUNS;
 	for (r = 0; r < nsmall; r++) {
-		gen_records(buf, 64 * ADV_K);
+		bench_records(buf, 64 * ADV_K);
 		if (dev_batch(p, buf, 64, 64, 0, &wall, &busy, &out1))
 			goto err;
 		t1[r] = (double)wall - busy;
@@ -381,7 +347,7 @@ static int measure_xfer(struct hermes_dev *dev, struct hermes_prog *p,
 		tk[r] = (double)wall - busy;
 	}
 	for (r = 0; r < A.runs; r++) {
-		gen_records(buf, (uint64_t)ADV_B * nl * 4096);
+		bench_records(buf, (uint64_t)ADV_B * nl * 4096);
 		if (dev_batch(p, buf, ADV_B * nl * 4096, 4096, 0, &wall, &busy,
 			      &outb))
 			goto err;
@@ -391,9 +357,9 @@ static int measure_xfer(struct hermes_dev *dev, struct hermes_prog *p,
 	/* bytes a command moves: input, output, one result a record */
 	bs = 64 + out1 + ADVISE_RESULT_BYTES;
 	bl = (double)nl * (4096 + ADVISE_RESULT_BYTES) + (double)outb / ADV_B;
-	m1 = median_of(t1, nsmall);
-	mk = median_of(tk, nsmall);
-	mb = median_of(tb, A.runs);
+	m1 = median(t1, nsmall);
+	mk = median(tk, nsmall);
+	mb = median(tb, A.runs);
 	if (advise_fit_xfer(bs, m1, ADV_K, mk, bl, ADV_B, mb, &setup, &lat,
 			    &bw)) {
 		if (!quiet_fit)
@@ -659,7 +625,7 @@ int do_advise(int argc, char **argv)
 		p_err("advise: out of memory");
 		goto out;
 	}
-	gen_records(in, (uint64_t)nsample * size);
+	bench_records(in, (uint64_t)nsample * size);
 
 	if (hermes_prog_load(none, obj, pname, &fb)) {
 		p_err("%s", hermes_strerror());

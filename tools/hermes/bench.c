@@ -214,7 +214,20 @@ struct bcase {
 	char host_err[96];
 };
 
-static uint64_t bench_ns(void)
+/* The records every bench run gets (xorshift64*, the same each time) */
+void bench_records(uint8_t *in, uint64_t len)
+{
+	uint64_t k, x = 0x9e3779b97f4a7c15ULL;
+
+	for (k = 0; k < len; k++) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		in[k] = (x * 0x2545f4914f6cdd1dULL) >> 56;
+	}
+}
+
+uint64_t bench_ns(void)
 {
 	struct timespec ts;
 
@@ -578,7 +591,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+double median(double *v, int n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -1357,7 +1370,7 @@ int do_bench(int argc, char **argv)
 
 	for (si = 0; si < nsizes; si++) {
 		uint32_t size = sizes[si];
-		uint64_t n = (uint64_t)mib << 20, k, x = 0x9e3779b97f4a7c15ULL;
+		uint64_t n = (uint64_t)mib << 20;
 
 		n /= size;
 		if (n > 65536)
@@ -1371,12 +1384,7 @@ int do_bench(int argc, char **argv)
 			ret = 1;
 			goto out;
 		}
-		for (k = 0; k < n * size; k++) {
-			x ^= x >> 12;
-			x ^= x << 25;
-			x ^= x >> 27;
-			in[k] = (x * 0x2545f4914f6cdd1dULL) >> 56;
-		}
+		bench_records(in, n * size);
 		if (reset_fd(bc.in_fd) || pwrite(bc.in_fd, in, n * size, 0) !=
 		    (ssize_t)(n * size)) {
 			p_err("bench: memfd: %s", strerror(errno));

@@ -45,6 +45,10 @@ int common_opt(int c);
 int parse_u32(const char *s, const char *what, uint32_t *v);
 int parse_record(const char *s, struct hermes_stream_opts *o);
 int do_bench(int argc, char **argv);
+/* bench's monotonic clock (ns), median (sorts @v), and its records */
+uint64_t bench_ns(void);
+double median(double *v, int n);
+void bench_records(uint8_t *in, uint64_t len);
 /* 1 if this kernel's XDP test run shows a program @size linear bytes */
 int xdp_test_whole(uint32_t size);
 extern const char *const help_bench;
