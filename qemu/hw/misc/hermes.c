@@ -360,6 +360,7 @@ typedef struct HermesEngine {
     bool exec;
     bool done;
     bool reject;
+    bool exec_abort;            /* ABORT came in the write of this EXEC */
     uint16_t cid;
     uint64_t res_r0;
     uint64_t res_insns;
@@ -1365,8 +1366,17 @@ static void hermes_engine_start(HermesEngine *e)
     if (e->thread_pid != getpid()) {
         hermes_engine_spawn(e);
     }
-    /* a command started while the VM is stopped waits for it to run */
-    qatomic_and(&e->abort, ~HERMES_EBPF_ABORT);
+    /*
+     * A command started while the VM is stopped waits for it to run.  One
+     * submitted with ABORT in the same write starts aborted: the worker
+     * may otherwise run it to its end before hermes_ctrl_write() gets to
+     * the ABORT byte.
+     */
+    if (e->exec_abort) {
+        qatomic_or(&e->abort, HERMES_EBPF_ABORT);
+    } else {
+        qatomic_and(&e->abort, ~HERMES_EBPF_ABORT);
+    }
     qemu_mutex_lock(&e->lock);
     e->busy = true;
     qemu_cond_broadcast(&e->cond);
@@ -1509,7 +1519,7 @@ static void hermes_cmd_map(HermesEngine *e)
     hermes_engine_start(e);
 }
 
-static void hermes_engine_exec(HermesEngine *e)
+static void hermes_engine_exec(HermesEngine *e, bool abort)
 {
     if (e->dev->resetting) {
         qemu_log_mask(LOG_GUEST_ERROR,
@@ -1524,6 +1534,7 @@ static void hermes_engine_exec(HermesEngine *e)
     e->reject = false;
     e->done = false;
     e->exec = true;
+    e->exec_abort = abort;
     e->cid = lduw_le_p(e->req + 2);
     trace_hermes_cmd_exec(e->index, e->req[0], e->cid);
 
@@ -1845,7 +1856,7 @@ static void hermes_ctrl_write(HermesEngine *e, hwaddr off, uint64_t val,
         e->done = false;
     }
     if (lane[0] > 0) {
-        hermes_engine_exec(e);
+        hermes_engine_exec(e, lane[3] > 0);
     }
     if (lane[3] > 0) {
         hermes_engine_abort(e);

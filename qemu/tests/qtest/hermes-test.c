@@ -317,14 +317,20 @@ static void req_repeat_budget(Req *r, uint32_t repeat, uint32_t budget)
     stl_le_p(&r->b[28], budget);
 }
 
-static void submit_on(Hermes *h, int i, int e, const Req *r)
+/* The request, then @ctl to EHCMDCTRL in one write */
+static void submit_ctl(Hermes *h, int i, int e, const Req *r, uint32_t ctl)
 {
     int k;
 
     for (k = 0; k < 32; k += 4) {
         wr32(h, i, EHCMDREQ(e) + k, ldl_le_p(&r->b[k]));
     }
-    wr32(h, i, EHCMDCTRL(e), 1);
+    wr32(h, i, EHCMDCTRL(e), ctl);
+}
+
+static void submit_on(Hermes *h, int i, int e, const Req *r)
+{
+    submit_ctl(h, i, e, r, 1);
 }
 
 static void wait_done_on(Hermes *h, int i, int e)
@@ -929,6 +935,21 @@ static void test_abort_responsive(void)
     r = req_run(0x78, ps, ds, plen);
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_SUCCESS);
     g_assert_cmphex(rd32(&h, 0, EHCMDCTRL(0)), ==, 0x100);
+
+    /*
+     * EXEC and ABORT in one write: the device applies EXEC, then ABORT, so
+     * the command never runs, however short (it would otherwise be done
+     * before an ABORT written after it, and complete with SUCCESS)
+     */
+    for (k = 0; k < 20; k++) {
+        r = req_run(0x79, ps, ds, plen);
+        submit_ctl(&h, 0, 0, &r, 0x01000001);
+        wait_done_on(&h, 0, 0);
+        g_assert_cmphex(rd32(&h, 0, EHCMDRES(0)), ==,
+                        0x79 | ST_ABORTED << 16 | FAULT_ABORTED << 24);
+        g_assert_cmpuint(res64(&h, 0, RES_INSNS), ==, 0);
+    }
+    g_assert_cmpuint(res64(&h, 0, CNT_ERRORS), ==, 21);
 
     /* DONE is cleared by a byte write of 0; ABORT when idle is harmless */
     qpci_io_writeb(h.dev[0], h.bar0[0], EHCMDCTRL(0) + 1, 0);
