@@ -329,7 +329,8 @@ module hermes_engine #(
                     st_reject <= 1'b0;
                     st_done   <= 1'b0;
                     st_exec   <= 1'b1;
-                    aborting  <= 1'b0;
+                    // ABORT in the same write applies after EXEC
+                    aborting  <= abort_wr;
                     cstate    <= C_DECODE;
                 end
             end

@@ -446,6 +446,14 @@ module hermes_cl_tb;
         lite_write(32'h2000, 32'h0100_0000, 4'h8);
         wait_done(0, done);
         ok(done && rs[0][23:16] == 8'h09 && rs[0][31:24] == 22, "ABORT -> ABORTED, fault 22");
+        // EXEC and ABORT in one write: the device applies EXEC, then ABORT.
+        req_clear; rq[0] = {16'h0401, 8'h00, 8'h80}; rq[2] = {16'd0, ds, ps}; rq[3] = 8;
+        for (i = 0; i < 8; i = i + 1)
+            lite_write(32'h1000 + 4 * i, rq[i], 4'hf);
+        lite_write(32'h2000, 32'h0100_0001, 4'hf);
+        wait_done(0, done);
+        ok(done && rs[0][23:16] == 8'h09 && rs[0][31:24] == 22,
+           "EXEC and ABORT in one write -> ABORTED, fault 22");
 
         // Request errors.
         req_clear; rq[0] = {16'h0500, 8'h00, 8'h80}; rq[2] = {16'd0, 8'd1, ps}; rq[3] = 8;
@@ -469,7 +477,7 @@ module hermes_cl_tb;
 
         // Counters.
         read64(32'h3040, v64); ok(v64 == 25, "CNT_RUNS counts runs");
-        read64(32'h3050, v64); ok(v64 == 10, "CNT_ERRORS counts failed commands");
+        read64(32'h3050, v64); ok(v64 == 11, "CNT_ERRORS counts failed commands");
 
         // Device reset: EHDEVCTL reads 1 until done, then slots are free
         // and device memory reads 0.
