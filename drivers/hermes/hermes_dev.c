@@ -319,8 +319,9 @@ int hermes_engine_cmd(struct hermes_engine *e, u8 *req, u8 *res,
  *	hermes_engine_cmd_abort() on @e
  *
  * An abort that reaches the engine before the command is submitted has
- * no effect (the engine is idle), so the flag is looked at once the
- * command runs: set by then, the command is aborted here.  Either this
+ * no effect (the engine is idle), so the flag is looked at as the command
+ * is submitted (set then, EXEC and ABORT go in one write) and once more
+ * after it runs: set by then, the command is aborted here.  Either this
  * sees the flag or the canceller's abort comes after the submission.
  *
  * Return: as hermes_engine_cmd(); a cancelled command completes with
@@ -333,6 +334,7 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 	struct hermes_dev *hd = e->hd;
 	void __iomem *ctrl = hd->regs + HERMES_CMDCTRL(e->idx);
 	int ret = 0, i;
+	u32 ctl;
 	long w;
 	u16 cid;
 
@@ -352,8 +354,15 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 			  hd->regs + HERMES_CMDREQ(e->idx) + i);
 	reinit_completion(&e->done);
 	e->commands++;
-	/* clear DONE and set EXEC in one write */
-	iowrite32(HERMES_CTRL_EXEC, ctrl);
+	/*
+	 * Clear DONE and set EXEC in one write.  A command cancelled already
+	 * is aborted in the same write (the device applies EXEC, then ABORT),
+	 * so that it never runs to its end, however fast the device is.
+	 */
+	ctl = HERMES_CTRL_EXEC;
+	if (cancel && READ_ONCE(*cancel))
+		ctl |= HERMES_CTRL_ABORT;
+	iowrite32(ctl, ctrl);
 	/*
 	 * EXEC before the flags; pairs with the barrier of a canceller and
 	 * of hermes_dev_kill(): either they see the command running and
