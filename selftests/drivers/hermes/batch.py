@@ -20,8 +20,10 @@ import struct
 import subprocess
 import time
 
-from hermes_lib import (BUILD, Ktap, batch_gap, helper_gap, load_driver,
-                        map_gap, skip_all)
+from hermes_lib import (BUILD, Ktap, batch_gap, child_errno, helper_gap,
+                        load_driver, load_obj, map_gap, pin_path,
+                        program_engines, skip_all, start_runs, unpin,
+                        wait_in_flight)
 
 TOOLS = os.path.join(BUILD, "tools", "hermes")
 HERMES = os.path.join(TOOLS, "hermes")
@@ -149,29 +151,51 @@ def test_retry(ok, net):
     # a depth above the driver's max_batches: the batches refused with
     # EBUSY wait for a completion and are sent again, and the stream then
     # keeps no more in flight than the driver took: only the first burst
-    # (depth 5 over 2) is refused
+    # (depth 5 over 2) is refused.  Every program engine is held by a long
+    # test run until a refusal is seen, so that no batch can complete
+    # before the burst is sent however fast the device is.
     rm("spin.out", "spin.res")
     param = "/sys/module/hermes/parameters/max_batches"
     with open(param) as f:
         default = f.read().strip()
     refused = cdev_refused(net)
+    engines = program_engines(net)
+    held = load_obj(prog("loopy"), "batch_hold", net)[0] == 0
+    pids = start_runs(pin_path("batch_hold"), engines) if held else []
+    held = held and wait_in_flight(net, engines)
     with open(param, "w") as f:
         f.write("2")
     try:
-        rc, out = run("loopy", "spin", "spin.out", "4096", "--dev", net,
-                      "--results", path("spin.res"), "--depth", "5",
-                      "--batch", str(64 * 4096))
+        p = subprocess.Popen([HERMES, "run", prog("loopy"), "--in",
+                              path("spin"), "--out", path("spin.out"),
+                              "--record", "4096", "--dev", net,
+                              "--results", path("spin.res"), "--depth", "5",
+                              "--batch", str(64 * 4096)],
+                             stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT,
+                             universal_newlines=True)
+        end = time.monotonic() + 60
+        while (cdev_refused(net) == refused and p.poll() is None and
+               time.monotonic() < end):
+            time.sleep(0.05)
     finally:
-        with open(param, "w") as f:
-            f.write(default)
+        for pid in pids:
+            os.kill(pid, signal.SIGUSR1)
+        errs = [child_errno(pid) for pid in pids]
+        unpin("batch_hold")
+    out = p.communicate()[0]
+    rc = p.returncode
+    with open(param, "w") as f:
+        f.write(default)
     refused = cdev_refused(net) - refused
-    good = rc == 0 and 0 < refused <= 5 - 2
+    good = held and rc == 0 and 0 < refused <= 5 - 2
     if good:
         good, diag = same("spin.out", "spin.ref")
         good2, diag2 = same("spin.res", "spin.ref.res")
         good, diag = good and good2, diag + diag2
     else:
-        diag = "exit %d, %d refused\n%s" % (rc, refused, out)
+        diag = ("%d engines held: %s (test runs ended with %s), exit %d, "
+                "%d refused\n%s" % (engines, held, errs, rc, refused, out))
     ok(good, "depth 5 over max_batches 2: %d batches refused with EBUSY "
        "(at most 3) are submitted again after a completion, output and "
        "results the same" % refused, diag, "loopy")

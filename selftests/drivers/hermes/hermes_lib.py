@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import re
+import signal
 import struct
 import subprocess
 import sys
@@ -245,6 +246,56 @@ def ifindex(name):
 def debugfs(name, what):
     with open("/sys/kernel/debug/hermes/%s/%s" % (name, what)) as f:
         return f.read()
+
+
+# Long runs that hold engines.  loopy.bpf.c spins for some 40000
+# instructions on a record starting 0xab; LONG_RUN_REPEAT of them keep an
+# engine busy until a signal (or the driver's 10-minute command limit).
+LOOPY_RECORD = b"\xab" + b"\0" * 63
+LONG_RUN_REPEAT = 1 << 30
+LONG_RUN_START_S = 30   # for the runs to be in flight
+
+
+def in_flight(dev):
+    return int(re.search(r"test runs in flight: (\d+)",
+                         debugfs(dev, "engines")).group(1))
+
+
+def program_engines(dev):
+    return int(re.search(r"program engines: (\d+)",
+                         debugfs(dev, "engines")).group(1))
+
+
+def start_runs(path, n):
+    """n children, each in one long run of the loopy.bpf.c pinned at
+    path (an engine each, until SIGUSR1 ends it); they exit with its errno
+    (255 when they fail before it)."""
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            err = 255
+            try:
+                signal.signal(signal.SIGUSR1, lambda *a: None)
+                fd = obj_get(path)
+                err = test_run(fd, LOOPY_RECORD, LONG_RUN_REPEAT)[0]
+            finally:
+                os._exit(err)
+        pids.append(pid)
+    return pids
+
+
+def child_errno(pid):
+    _, status = os.waitpid(pid, 0)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255
+
+
+def wait_in_flight(dev, n):
+    """Are n test runs in flight on dev within LONG_RUN_START_S?"""
+    end = time.monotonic() + LONG_RUN_START_S
+    while in_flight(dev) < n and time.monotonic() < end:
+        time.sleep(0.05)
+    return in_flight(dev) == n
 
 
 # Capability bits (drivers/hermes/hermes_abi.h, Documentation/hermes/

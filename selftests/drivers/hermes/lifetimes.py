@@ -26,61 +26,16 @@ import re
 import signal
 import time
 
-from hermes_lib import (Ktap, build, debugfs, have_hermes_pci, ifindex,
-                        load_driver, load_obj, map_gap, modprobe, obj_get,
-                        pin_path, skip_all, test_run, unpin)
+from hermes_lib import (Ktap, build, child_errno, debugfs, have_hermes_pci,
+                        ifindex, in_flight, load_driver, load_obj, map_gap,
+                        modprobe, pin_path, program_engines, skip_all,
+                        start_runs, unpin, wait_in_flight)
 from maps import BPF_MAP_TYPE_HASH, lookup, map_create, update
 
 EINTR, ENODEV, EOPNOTSUPP = 4, 19, 95
 BOUND_S = 5 + 1
 SLOWDOWN = 3
-START_S = 30        # for the runs to be in flight
-# loopy.bpf.c spins for some 40000 instructions on a record starting 0xab;
-# REPEAT of them keeps an engine busy until the signal (or the driver's
-# 10-minute command limit).
-LOOPY_RECORD = b"\xab" + b"\0" * 63
-REPEAT = 1 << 30
 NSIM_ID = 4242
-
-
-def in_flight(dev):
-    return int(re.search(r"test runs in flight: (\d+)",
-                         debugfs(dev, "engines")).group(1))
-
-
-def program_engines(dev):
-    return int(re.search(r"program engines: (\d+)",
-                         debugfs(dev, "engines")).group(1))
-
-
-def start_runs(path, n):
-    """n children, each in one long run; they exit with its errno (255
-    when they fail before it)."""
-    pids = []
-    for _ in range(n):
-        pid = os.fork()
-        if pid == 0:
-            err = 255
-            try:
-                signal.signal(signal.SIGUSR1, lambda *a: None)
-                fd = obj_get(path)
-                err = test_run(fd, LOOPY_RECORD, REPEAT)[0]
-            finally:
-                os._exit(err)
-        pids.append(pid)
-    return pids
-
-
-def child_errno(pid):
-    _, status = os.waitpid(pid, 0)
-    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 255
-
-
-def wait_in_flight(dev, n):
-    end = time.monotonic() + START_S
-    while in_flight(dev) < n and time.monotonic() < end:
-        time.sleep(0.05)
-    return in_flight(dev) == n
 
 
 def within(t, idle):
