@@ -19,9 +19,8 @@ import time
 
 from hermes_lib import (BPFFS, Ktap, bpftool, bpftool_json, build, debugfs,
                         have_hermes_pci, ifindex, load_driver, map_gap,
-                        modprobe, obj_get,
-                        parallel, pin_path, run, skip_all, sys_bpf, test_run,
-                        unpin)
+                        obj_get, parallel, pin_path, run, skip_all, sys_bpf,
+                        test_run, unpin)
 
 BPF_MAP_CREATE = 0
 BPF_MAP_LOOKUP_ELEM = 1

@@ -11,7 +11,6 @@ import random
 import re
 import signal
 import struct
-import subprocess
 import time
 
 from hermes_lib import (BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_PROG_TEST_RUN,

@@ -13,9 +13,8 @@ speed of the simulation.  Only programs without helpers: the RTL has none
 import os
 import re
 
-from hermes_lib import (Ktap, build, debugfs, hermes_netdevs, load_driver,
-                        load_obj, obj_get, pin_path, skip_all, test_run,
-                        unpin)
+from hermes_lib import (Ktap, build, debugfs, load_driver, load_obj, obj_get,
+                        pin_path, skip_all, test_run, unpin)
 from offload import fmt, inputs
 
 PROGS = ["xor", "csum", "histogram", "search", "parse", "pass"]
