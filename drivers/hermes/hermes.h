@@ -289,6 +289,7 @@ int hermes_remove_insns(struct bpf_verifier_env *env, u32 off, u32 cnt);
 int hermes_translate(struct bpf_prog *prog);
 
 /* hermes_maps.c */
+const char *hermes_map_type_name(u32 type);
 void hermes_maps_init(struct hermes_dev *hd);
 int hermes_map_offload(struct hermes_dev *hd, struct netdev_bpf *bpf);
 void hermes_debugfs_maps(struct seq_file *m, struct hermes_dev *hd);

@@ -42,6 +42,59 @@ static u32 hermes_map_type_dev(u32 type)
 	}
 }
 
+/* Map type names as bpftool prints them */
+static const char * const hermes_map_type_names[] = {
+	[BPF_MAP_TYPE_UNSPEC] = "unspec",
+	[BPF_MAP_TYPE_HASH] = "hash",
+	[BPF_MAP_TYPE_ARRAY] = "array",
+	[BPF_MAP_TYPE_PROG_ARRAY] = "prog_array",
+	[BPF_MAP_TYPE_PERF_EVENT_ARRAY] = "perf_event_array",
+	[BPF_MAP_TYPE_PERCPU_HASH] = "percpu_hash",
+	[BPF_MAP_TYPE_PERCPU_ARRAY] = "percpu_array",
+	[BPF_MAP_TYPE_STACK_TRACE] = "stack_trace",
+	[BPF_MAP_TYPE_CGROUP_ARRAY] = "cgroup_array",
+	[BPF_MAP_TYPE_LRU_HASH] = "lru_hash",
+	[BPF_MAP_TYPE_LRU_PERCPU_HASH] = "lru_percpu_hash",
+	[BPF_MAP_TYPE_LPM_TRIE] = "lpm_trie",
+	[BPF_MAP_TYPE_ARRAY_OF_MAPS] = "array_of_maps",
+	[BPF_MAP_TYPE_HASH_OF_MAPS] = "hash_of_maps",
+	[BPF_MAP_TYPE_DEVMAP] = "devmap",
+	[BPF_MAP_TYPE_SOCKMAP] = "sockmap",
+	[BPF_MAP_TYPE_CPUMAP] = "cpumap",
+	[BPF_MAP_TYPE_XSKMAP] = "xskmap",
+	[BPF_MAP_TYPE_SOCKHASH] = "sockhash",
+	[BPF_MAP_TYPE_CGROUP_STORAGE] = "cgroup_storage",
+	[BPF_MAP_TYPE_REUSEPORT_SOCKARRAY] = "reuseport_sockarray",
+	[BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE] = "percpu_cgroup_storage",
+	[BPF_MAP_TYPE_QUEUE] = "queue",
+	[BPF_MAP_TYPE_STACK] = "stack",
+	[BPF_MAP_TYPE_SK_STORAGE] = "sk_storage",
+	[BPF_MAP_TYPE_DEVMAP_HASH] = "devmap_hash",
+	[BPF_MAP_TYPE_STRUCT_OPS] = "struct_ops",
+	[BPF_MAP_TYPE_RINGBUF] = "ringbuf",
+	[BPF_MAP_TYPE_INODE_STORAGE] = "inode_storage",
+	[BPF_MAP_TYPE_TASK_STORAGE] = "task_storage",
+	[BPF_MAP_TYPE_BLOOM_FILTER] = "bloom_filter",
+	[BPF_MAP_TYPE_USER_RINGBUF] = "user_ringbuf",
+	[BPF_MAP_TYPE_CGRP_STORAGE] = "cgrp_storage",
+	[BPF_MAP_TYPE_ARENA] = "arena",
+};
+
+/**
+ * hermes_map_type_name() - a map type's name, for messages
+ * @type: enum bpf_map_type
+ *
+ * Return: the name bpftool gives the type, or "unknown".
+ */
+const char *hermes_map_type_name(u32 type)
+{
+	BUILD_BUG_ON(ARRAY_SIZE(hermes_map_type_names) != __MAX_BPF_MAP_TYPE);
+	if (type >= ARRAY_SIZE(hermes_map_type_names) ||
+	    !hermes_map_type_names[type])
+		return "unknown";
+	return hermes_map_type_names[type];
+}
+
 /**
  * hermes_map_footprint() - bytes of map memory a map takes on the device
  * @type: BPF_MAP_TYPE_ARRAY or BPF_MAP_TYPE_HASH
@@ -249,7 +302,8 @@ static int hermes_map_check(struct hermes_dev *hd, const struct bpf_map *map)
 
 	if (!type || !(hd->caps.map_types & BIT_ULL(map->map_type))) {
 		dev_info_ratelimited(&hd->pdev->dev,
-				     "map type %u cannot be offloaded: the device has array and hash maps only\n",
+				     "map type %s (%u) cannot be offloaded: the device does not report it in EHCAPMAPTYPES\n",
+				     hermes_map_type_name(map->map_type),
 				     map->map_type);
 		return -EOPNOTSUPP;
 	}
@@ -283,8 +337,11 @@ static int hermes_map_alloc(struct hermes_dev *hd,
 	u32 id;
 	int err;
 
-	if (!hd->map_max)
+	if (!hd->map_max) {
+		dev_info_ratelimited(&hd->pdev->dev,
+				     "maps cannot be offloaded: the device has no map commands (EHCAPCMDS bit 3 clear)\n");
 		return -EOPNOTSUPP;
+	}
 	err = hermes_map_check(hd, map);
 	if (err)
 		return err;

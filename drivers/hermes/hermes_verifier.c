@@ -242,38 +242,6 @@ static int hermes_check_jmp(struct bpf_verifier_env *env,
 	}
 }
 
-static const char *hermes_map_type_name(u32 type)
-{
-	switch (type) {
-	case BPF_MAP_TYPE_HASH:
-		return "hash";
-	case BPF_MAP_TYPE_ARRAY:
-		return "array";
-	case BPF_MAP_TYPE_PROG_ARRAY:
-		return "prog_array";
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-		return "perf_event_array";
-	case BPF_MAP_TYPE_PERCPU_HASH:
-		return "percpu_hash";
-	case BPF_MAP_TYPE_PERCPU_ARRAY:
-		return "percpu_array";
-	case BPF_MAP_TYPE_LRU_HASH:
-		return "lru_hash";
-	case BPF_MAP_TYPE_LPM_TRIE:
-		return "lpm_trie";
-	case BPF_MAP_TYPE_DEVMAP:
-		return "devmap";
-	case BPF_MAP_TYPE_CPUMAP:
-		return "cpumap";
-	case BPF_MAP_TYPE_XSKMAP:
-		return "xskmap";
-	case BPF_MAP_TYPE_RINGBUF:
-		return "ringbuf";
-	default:
-		return "unknown";
-	}
-}
-
 static int hermes_check_ld_imm64(struct bpf_verifier_env *env,
 				 struct hermes_prog *hp, int idx,
 				 const struct bpf_insn *insn,
