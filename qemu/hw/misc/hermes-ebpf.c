@@ -4335,6 +4335,66 @@ uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp)
     return xdp_get(xdp, HERMES_EBPF_XDP_DATA_END);
 }
 
+bool hermes_ebpf_xdp_has_helper(uint32_t id)
+{
+    switch (id) {
+    case HERMES_EBPF_FUNC_XDP_ADJUST_HEAD:
+    case HERMES_EBPF_FUNC_XDP_ADJUST_TAIL:
+    case HERMES_EBPF_FUNC_XDP_GET_BUFF_LEN:
+    case HERMES_EBPF_FUNC_XDP_LOAD_BYTES:
+    case HERMES_EBPF_FUNC_XDP_STORE_BYTES:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * bpf_xdp_load_bytes() and bpf_xdp_store_bytes() on the linear packet:
+ * the kernel's errors (EFAULT for an offset or length over 0xffff, EINVAL
+ * past the end), and a HELPER fault when the buffer is not memory the
+ * program may read or write.
+ */
+static int xdp_copy_bytes(HermesEbpfXdp *xdp, bool store,
+                          const uint64_t args[5], HermesEbpfVm *vm,
+                          uint64_t *ret)
+{
+    uint64_t data = xdp_get(xdp, HERMES_EBPF_XDP_DATA);
+    uint64_t end = xdp_get(xdp, HERMES_EBPF_XDP_DATA_END);
+    uint32_t off = (uint32_t)args[1], len = (uint32_t)args[3];
+    uint8_t *pkt, *buf;
+
+    if (args[0] != xdp->ctx_base) {
+        *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+        return HERMES_EBPF_HELPER_CONTINUE;
+    }
+    if (off > 0xffff || len > 0xffff) {
+        *ret = -(uint64_t)HERMES_EBPF_EFAULT;
+        return HERMES_EBPF_HELPER_CONTINUE;
+    }
+    if ((uint64_t)off + len > end - data) {
+        *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+        return HERMES_EBPF_HELPER_CONTINUE;
+    }
+    *ret = 0;
+    if (!len) {
+        return HERMES_EBPF_HELPER_CONTINUE;
+    }
+    pkt = vm_translate(vm, data + off, len,
+                       store ? HERMES_EBPF_MEM_WRITE : HERMES_EBPF_MEM_READ);
+    buf = vm_translate(vm, args[2], len,
+                       store ? HERMES_EBPF_MEM_READ : HERMES_EBPF_MEM_WRITE);
+    if (!pkt || !buf) {
+        return -HERMES_EBPF_EFAULT;
+    }
+    if (store) {
+        memmove(pkt, buf, len);
+    } else {
+        memmove(buf, pkt, len);
+    }
+    return HERMES_EBPF_HELPER_CONTINUE;
+}
+
 int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
                            HermesEbpfVm *vm, uint64_t *ret)
 {
@@ -4371,6 +4431,15 @@ int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
             *ret = 0;
         }
         return HERMES_EBPF_HELPER_CONTINUE;
+    case HERMES_EBPF_FUNC_XDP_GET_BUFF_LEN:
+        /* the packet is linear: no fragments */
+        *ret = args[0] == xdp->ctx_base ? end - data
+                                        : -(uint64_t)HERMES_EBPF_EINVAL;
+        return HERMES_EBPF_HELPER_CONTINUE;
+    case HERMES_EBPF_FUNC_XDP_LOAD_BYTES:
+    case HERMES_EBPF_FUNC_XDP_STORE_BYTES:
+        return xdp_copy_bytes(xdp, id == HERMES_EBPF_FUNC_XDP_STORE_BYTES,
+                              args, vm, ret);
     default:
         return xdp->next ? xdp->next(xdp->next_opaque, id, args, vm, ret)
                          : -1;

@@ -230,10 +230,11 @@ typedef struct HermesEbpfRegion {
 #define HERMES_EBPF_NOEXIST             1
 #define HERMES_EBPF_EXIST               2
 
-/* Results of map operations: 0 or one of these, negated (Linux errnos) */
+/* Results of map operations and helpers: 0 or one of these, negated */
 #define HERMES_EBPF_ENOENT              2
 #define HERMES_EBPF_EINTR               4
 #define HERMES_EBPF_E2BIG               7
+#define HERMES_EBPF_EFAULT              14
 #define HERMES_EBPF_EEXIST              17
 #define HERMES_EBPF_EINVAL              22
 
@@ -555,6 +556,9 @@ bool hermes_ebpf_jit_covers(const HermesEbpfCode *code,
 #define HERMES_EBPF_XDP_CTX_SIZE            64
 #define HERMES_EBPF_FUNC_XDP_ADJUST_HEAD    44
 #define HERMES_EBPF_FUNC_XDP_ADJUST_TAIL    65
+#define HERMES_EBPF_FUNC_XDP_GET_BUFF_LEN   188
+#define HERMES_EBPF_FUNC_XDP_LOAD_BYTES     189
+#define HERMES_EBPF_FUNC_XDP_STORE_BYTES    190
 /* Neither helper leaves fewer bytes than an Ethernet header (ETH_HLEN) */
 #define HERMES_EBPF_ETH_HLEN                14
 /* The XDP action that keeps a record in a batch (low 32 bits of r0) */
@@ -596,6 +600,9 @@ void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
 
 /* data and data_end of the context now (after the helpers moved them) */
 uint64_t hermes_ebpf_xdp_data(const HermesEbpfXdp *xdp);
+
+/* Is helper @id one that hermes_ebpf_xdp_helper() implements? */
+bool hermes_ebpf_xdp_has_helper(uint32_t id);
 uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp);
 
 /*

@@ -1519,7 +1519,7 @@ static void hermes_cmd_map(HermesEngine *e)
     hermes_engine_start(e);
 }
 
-static void hermes_engine_exec(HermesEngine *e, bool abort)
+static void hermes_engine_exec(HermesEngine *e, bool with_abort)
 {
     if (e->dev->resetting) {
         qemu_log_mask(LOG_GUEST_ERROR,
@@ -1534,7 +1534,7 @@ static void hermes_engine_exec(HermesEngine *e, bool abort)
     e->reject = false;
     e->done = false;
     e->exec = true;
-    e->exec_abort = abort;
+    e->exec_abort = with_abort;
     e->cid = lduw_le_p(e->req + 2);
     trace_hermes_cmd_exec(e->index, e->req[0], e->cid);
 
@@ -1669,6 +1669,27 @@ static void hermes_reset_request(HermesState *s)
 
 /* BAR0 */
 
+/*
+ * Word @w of EHCAPHELPER: the XDP helpers of the engine, and with maps
+ * bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem.
+ */
+static uint32_t hermes_caps_helpers(HermesState *s, unsigned w)
+{
+    uint32_t bits = 0;
+    unsigned i;
+
+    for (i = 0; i < 32; i++) {
+        uint32_t id = 32 * w + i;
+
+        if (hermes_ebpf_xdp_has_helper(id) ||
+            (hermes_maps_enabled(s) && id >= HERMES_EBPF_FUNC_MAP_LOOKUP &&
+             id <= HERMES_EBPF_FUNC_MAP_DELETE)) {
+            bits |= 1u << i;
+        }
+    }
+    return bits;
+}
+
 static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
 {
     switch (addr) {
@@ -1690,9 +1711,6 @@ static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
     case EHCAPCMDS:
         return CAPCMDS_SLOT | CAPCMDS_RUN | CAPCMDS_BATCH |
                (hermes_maps_enabled(s) ? CAPCMDS_MAPS : 0);
-    case EHCAPHELPER:
-        /* bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem */
-        return hermes_maps_enabled(s) ? 0xe : 0;
     case EHCAPMAPTYPES:
         return hermes_maps_enabled(s) ? 1u << HERMES_EBPF_MAP_HASH |
                                         1u << HERMES_EBPF_MAP_ARRAY : 0;
@@ -1700,10 +1718,8 @@ static uint32_t hermes_caps_read(HermesState *s, hwaddr addr)
         return hermes_maps_enabled(s) ? HERMES_MAPS : 0;
     case EHCAPMAPMEM:
         return s->map_mem_size / KiB;
-    case EHCAPHELPER + 4 * (HERMES_EBPF_FUNC_XDP_ADJUST_HEAD / 32):
-        return 1u << (HERMES_EBPF_FUNC_XDP_ADJUST_HEAD % 32);
-    case EHCAPHELPER + 4 * (HERMES_EBPF_FUNC_XDP_ADJUST_TAIL / 32):
-        return 1u << (HERMES_EBPF_FUNC_XDP_ADJUST_TAIL % 32);
+    case EHCAPHELPER ... EHCAPHELPER_END - 1:
+        return hermes_caps_helpers(s, (addr - EHCAPHELPER) / 4);
     default:
         return 0;
     }

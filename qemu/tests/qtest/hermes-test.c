@@ -460,8 +460,10 @@ static void test_registers(void)
     g_assert_cmpuint(rd32(&h, 0, EHCAPBUDMAX), ==, UINT32_MAX);
     g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xf);
     for (k = 0; k < 8; k++) {
+        /* maps 1-3, xdp_adjust_head 44, _tail 65, packet bytes 188-190 */
         uint32_t want = k == 0 ? 0xe : k == 1 ? 1u << (44 - 32) :
-                        k == 2 ? 1u << (65 - 64) : 0;
+                        k == 2 ? 1u << (65 - 64) :
+                        k == 5 ? 7u << (188 - 160) : 0;
 
         g_assert_cmphex(rd32(&h, 0, EHCAPHELPER + 4 * k), ==, want);
     }

@@ -22,7 +22,8 @@ from hermes_lib import (BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_PROG_TEST_RUN,
                         mov64_reg, obj_get, parallel, pin_path, prog_load,
                         run, skip_all, sys_bpf, test_run, unpin)
 
-CORPUS = ["xor", "csum", "histogram", "search", "parse", "trim", "encap"]
+CORPUS = ["xor", "csum", "histogram", "search", "parse", "trim", "encap",
+          "bytes"]
 # Programs that grow the packet: the device's frame is its data slot, the
 # host's a page minus skb_shared_info, so growing past the host's frame
 # succeeds only on the device (Documentation/hermes/driver.rst).
@@ -230,7 +231,7 @@ def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(34)
+    ktap = Ktap(35)
 
     ktap.ok(len(devs) >= 1, "driver binds and registers hermes%d netdevs",
             "netdevs: %s" % devs)

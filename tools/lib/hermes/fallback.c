@@ -141,10 +141,9 @@ static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 			return hermes_err(-EOPNOTSUPP,
 					  "insn %u: calls of kernel functions (kfunc) are not supported by the device",
 					  i);
-		if (!insn->src_reg && insn->imm != BPF_FUNC_xdp_adjust_head &&
-		    insn->imm != BPF_FUNC_xdp_adjust_tail)
+		if (!insn->src_reg && !hermes_ebpf_xdp_has_helper(insn->imm))
 			return hermes_err(-EOPNOTSUPP,
-					  "insn %u: call to helper %s (%d) is not supported by the user-space fallback (only bpf_xdp_adjust_head and bpf_xdp_adjust_tail)",
+					  "insn %u: call to helper %s (%d) is not supported by the user-space fallback (only the XDP helpers bpf_xdp_adjust_head, bpf_xdp_adjust_tail, bpf_xdp_get_buff_len, bpf_xdp_load_bytes and bpf_xdp_store_bytes)",
 					  i, helper_name(insn->imm), insn->imm);
 	}
 	if ((cls == BPF_JMP || cls == BPF_JMP32) &&
