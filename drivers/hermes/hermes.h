@@ -209,7 +209,8 @@ struct hermes_dev {
 	struct list_head maps;
 	DECLARE_BITMAP(map_ids, HERMES_MAP_IDS);
 	unsigned int n_maps;
-	u32 map_max;			/* 0: no map offload */
+	u32 map_max;			/* 0: no map offload, ... */
+	const char *no_maps;		/* ... for this reason */
 	u64 map_mem;			/* bytes */
 	u64 map_mem_used;
 

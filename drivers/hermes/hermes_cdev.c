@@ -608,15 +608,15 @@ static int hermes_batch_device(struct hermes_dev *hd, struct hermes_breq *r,
 	put_unaligned_le32(b->budget, req + 28);
 
 	/*
-	 * From here on a cancellation aborts the command; one that comes
-	 * before the command is submitted aborts an idle engine, with no
-	 * effect, but hermes_engine_cmd_cancel() looks at r->cancelled once
-	 * it submitted.
+	 * From here on a cancellation aborts the command: one that comes
+	 * before the submission is seen by hermes_engine_cmd_cancel(), which
+	 * then submits the command with ABORT in the same write.
 	 */
 	timeout = hermes_cmd_timeout_ms(hd, r->max_records, b->budget);
 	/*
-	 * debugfs abort_batches: abort the command once it runs, as the
-	 * device does on its own when the VM is saved, to test resubmission.
+	 * debugfs abort_batches: the command is cancelled from the start, so
+	 * the device answers ABORTED as it does on its own when the VM is
+	 * saved, to test resubmission.
 	 */
 	cancel = &r->cancelled;
 	if (hermes_breq_set_engine(r, e)) {

@@ -356,8 +356,8 @@ int hermes_engine_cmd_cancel(struct hermes_engine *e, u8 *req, u8 *res,
 	e->commands++;
 	/*
 	 * Clear DONE and set EXEC in one write.  A command cancelled already
-	 * is aborted in the same write (the device applies EXEC, then ABORT),
-	 * so that it never runs to its end, however fast the device is.
+	 * is aborted in the same write: a device that applies EXEC, then
+	 * ABORT (device.rst) never runs it to its end, however fast it is.
 	 */
 	ctl = HERMES_CTRL_EXEC;
 	if (cancel && READ_ONCE(*cancel))

@@ -339,7 +339,7 @@ static int hermes_map_alloc(struct hermes_dev *hd,
 
 	if (!hd->map_max) {
 		dev_info_ratelimited(&hd->pdev->dev,
-				     "maps cannot be offloaded: the device has no map commands (EHCAPCMDS bit 3 clear)\n");
+				     "maps cannot be offloaded: %s\n", hd->no_maps);
 		return -EOPNOTSUPP;
 	}
 	err = hermes_map_check(hd, map);
@@ -460,11 +460,21 @@ void hermes_maps_init(struct hermes_dev *hd)
 	u32 kib = ioread32(hd->regs + HERMES_REG_EHCAPMAPMEM);
 
 	hd->map_max = 0;
-	if (!(hd->caps.cmds & HERMES_CMDS_MAP) || !max || !kib ||
-	    !(hd->caps.map_types & (BIT_ULL(BPF_MAP_TYPE_HASH) |
-				    BIT_ULL(BPF_MAP_TYPE_ARRAY))))
+	if (!(hd->caps.cmds & HERMES_CMDS_MAP)) {
+		hd->no_maps = "the device has no map commands (EHCAPCMDS bit 3 clear)";
 		return;
+	}
+	if (!max || !kib) {
+		hd->no_maps = "EHCAPMAPMAX or EHCAPMAPMEM is 0: no map IDs or no map memory";
+		return;
+	}
+	if (!(hd->caps.map_types & (BIT_ULL(BPF_MAP_TYPE_HASH) |
+				    BIT_ULL(BPF_MAP_TYPE_ARRAY)))) {
+		hd->no_maps = "the device has neither hash nor array maps (EHCAPMAPTYPES)";
+		return;
+	}
 	if (max > HERMES_MAP_IDS) {
+		hd->no_maps = "EHCAPMAPMAX is over the map IDs the driver tracks";
 		dev_warn(&hd->pdev->dev,
 			 "device reports %u map IDs, more than %u: no map offload\n",
 			 max, HERMES_MAP_IDS);

@@ -940,8 +940,9 @@ static void test_abort_responsive(void)
 
     /*
      * EXEC and ABORT in one write: the device applies EXEC, then ABORT, so
-     * the command never runs, however short (it would otherwise be done
-     * before an ABORT written after it, and complete with SUCCESS)
+     * the command never runs, however short.  (This checks the spec's
+     * order; the race of a worker finishing between the two cannot be
+     * forced from here.)
      */
     for (k = 0; k < 20; k++) {
         r = req_run(0x79, ps, ds, plen);
