@@ -32,13 +32,13 @@ engine-tools: $(ENGINE_OUT)/conformance-plugin $(ENGINE_OUT)/engine-unit
 check-engine: check-engine-conformance check-engine-unit check-engine-fuzz
 
 $(ENGINE_OUT)/conformance-plugin: $(ENGINE_TOOLS)/conformance-plugin.c \
-		$(ENGINE_SRC) $(ENGINE_HDR)
+		$(ENGINE_SRC) $(ENGINE_HDR) $(ENGINE_TOOLS)/jit-wanted.h
 	@mkdir -p $(@D)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) $(ENGINE_DEFS) \
 		-o $@ $(ENGINE_TOOLS)/conformance-plugin.c $(ENGINE_SRC)
 
 $(ENGINE_OUT)/engine-unit: $(ENGINE_TOOLS)/engine-unit.c \
-		$(ENGINE_SRC) $(ENGINE_HDR)
+		$(ENGINE_SRC) $(ENGINE_HDR) $(ENGINE_TOOLS)/jit-wanted.h
 	@mkdir -p $(@D)
 	$(ENGINE_CC) $(ENGINE_CFLAGS) $(ENGINE_SAN) -I$(ENGINE_DIR) $(ENGINE_DEFS) \
 		-o $@ $(ENGINE_TOOLS)/engine-unit.c $(ENGINE_SRC) -lpthread
@@ -51,7 +51,7 @@ check-engine-unit: $(ENGINE_OUT)/engine-unit
 	@$<
 # --- libFuzzer target (clang's libFuzzer, from libclang-rt-14-dev) ---
 $(ENGINE_OUT)/engine-fuzz: $(ENGINE_TOOLS)/engine-fuzz.c \
-		$(ENGINE_SRC) $(ENGINE_HDR)
+		$(ENGINE_SRC) $(ENGINE_HDR) $(ENGINE_TOOLS)/jit-wanted.h
 	@mkdir -p $(@D)
 	$(ENGINE_CLANG) -std=gnu11 -O1 -g -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined \

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "hermes-ebpf.h"
+#include "jit-wanted.h"
 
 #define MEM_ADDR    0x10000000ull
 #define STACK_ADDR  0x7ff00000ull
@@ -97,14 +98,6 @@ static char *read_all(FILE *f)
         buf[n] = '\0';
     }
     return buf;
-}
-
-/* The JIT leg runs unless HERMES_EBPF_JIT=0 or the host lacks the JIT */
-static bool jit_wanted(void)
-{
-    const char *e = getenv("HERMES_EBPF_JIT");
-
-    return (!e || strcmp(e, "0") != 0) && hermes_ebpf_jit_supported();
 }
 
 int main(int argc, char **argv)

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "hermes-ebpf.h"
+#include "jit-wanted.h"
 
 #define MEM_ADDR    0x1000ull
 #define RO_ADDR     0x200000000ull
@@ -143,18 +144,6 @@ static void fuzz_poll(void *opaque)
         __atomic_store_n(&ab->flag, ab->flag | HERMES_EBPF_ABORT,
                          __ATOMIC_RELAXED);
     }
-}
-
-/* unless HERMES_EBPF_JIT=0 or the host cannot run native code */
-static bool jit_wanted(void)
-{
-    static int wanted = -1;
-    const char *e = getenv("HERMES_EBPF_JIT");
-
-    if (wanted < 0) {
-        wanted = (!e || strcmp(e, "0") != 0) && hermes_ebpf_jit_supported();
-    }
-    return wanted;
 }
 
 /* Must hermes_ebpf_jit() take it? (valid with every capability) */

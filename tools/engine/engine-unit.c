@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "hermes-ebpf.h"
+#include "jit-wanted.h"
 
 #define I(op, dst, src, off, imm) \
     ((uint64_t)(uint8_t)(op) | (uint64_t)((dst) | (src) << 4) << 8 | \
@@ -165,18 +166,6 @@ static int jit_runs;
 static int jit_compiled;
 static int jit_native;
 static int jit_bad;
-
-/* unless HERMES_EBPF_JIT=0 or the host cannot run native code */
-static bool jit_wanted(void)
-{
-    static int wanted = -1;
-    const char *e = getenv("HERMES_EBPF_JIT");
-
-    if (wanted < 0) {
-        wanted = (!e || strcmp(e, "0") != 0) && hermes_ebpf_jit_supported();
-    }
-    return wanted;
-}
 
 /*
  * The JIT leg's run of @jcode with @cfg: of a program the JIT compiled
