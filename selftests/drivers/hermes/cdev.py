@@ -20,11 +20,12 @@ import stat
 import struct
 import time
 
-from hermes_lib import (Ktap, XDP_PASS, batch_gap, bpftool, build, debugfs,
-                        have_hermes_pci, helper_gap, helper_refused,
-                        ifindex, insn, load_driver,
-                        load_obj, mov64_imm, obj_get, pin_path, prog_load,
-                        skip_all, test_run, unpin, exit_insn)
+from hermes_lib import (Ktap, XDP_PASS, batch_gap, bpftool, build,
+                        child_errno, debugfs, have_hermes_pci, helper_gap,
+                        helper_refused, ifindex, insn, load_driver,
+                        load_obj, mov64_imm, obj_get, pin_path,
+                        program_engines, prog_load, skip_all, start_runs,
+                        test_run, unpin, exit_insn, wait_in_flight)
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
@@ -1020,12 +1021,23 @@ def test_signal(ktap, dev, progs):
             "errno %s" % errno.errorcode.get(err, err))
 
 
+def cdev_in_flight(dev):
+    return int(re.search(r"in flight: (\d+)",
+                         debugfs(dev, "cdev")).group(1))
+
+
 def test_unbind(ktap, devs, progs):
     """The device goes away under open files and batches in flight."""
     dev = devs[0]
     pci = os.path.basename(os.path.realpath("/sys/class/net/%s/device" %
                                             dev))
     fd = os.open("/dev/" + dev, os.O_RDWR)
+    # Every program engine runs a long test run, so that the two batches
+    # are still in flight at the unbind however fast the device is: they
+    # wait for an engine, pinned, and the runs end with the device.
+    engines = program_engines(dev)
+    runs = start_runs(progs["loopy_path"], engines)
+    held = wait_in_flight(dev, engines)
 
     def child():
         cfd = os.open("/dev/" + dev, os.O_RDWR)
@@ -1038,21 +1050,31 @@ def test_unbind(ktap, devs, progs):
     cmd = ctypes.create_string_buffer(pack_batch(**a), BATCH_SIZE)
     ring.submit(fd, IOC_BATCH, ctypes.addressof(cmd), 1)
     ring.enter(1, 0)
+    for _ in range(100):
+        if cdev_in_flight(dev) == 2:
+            break
+        time.sleep(0.1)
+    both = cdev_in_flight(dev)
     pinned = wait_pinned()
     t0 = time.time()
     with open("/sys/bus/pci/drivers/hermes/unbind", "w") as f:
         f.write(pci)
     dt = time.time() - t0
     err = collect(pid, r)
+    errs = [child_errno(p) for p in runs]
     ring.enter(0, 1)
     cqe = ring.reap()
     ring.close()
-    ktap.ok(pinned and err == errno.ENODEV and cqe == [(1, -errno.ENODEV)]
-            and dt < 10,
-            "unbind with an ioctl and an io_uring batch in flight (%d pages "
-            "pinned): both end with ENODEV, removal took %.2f s" %
-            (pinned, dt), "ioctl errno %s, completions %s" %
-            (errno.errorcode.get(err, err), cqe))
+    ktap.ok(held and both == 2 and pinned and err == errno.ENODEV and
+            cqe == [(1, -errno.ENODEV)] and
+            errs == [errno.ENODEV] * engines and dt < 10,
+            "unbind with an ioctl and an io_uring batch in flight behind "
+            "long runs on all %d engines (%d pages pinned): batches and "
+            "runs end with ENODEV, removal took %.2f s" %
+            (engines, pinned, dt),
+            "engines held %s, batches in flight %d, ioctl errno %s, "
+            "completions %s, runs %s" %
+            (held, both, errno.errorcode.get(err, err), cqe, errs))
     e1, _ = info(fd)
     e2, _ = batch(fd, **a)
     ktap.ok(not os.path.exists("/dev/" + dev) and e1 == errno.ENODEV and
