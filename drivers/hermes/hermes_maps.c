@@ -496,7 +496,7 @@ void hermes_debugfs_maps(struct seq_file *m, struct hermes_dev *hd)
 
 		seq_printf(m, "map %u: %s key %u value %u entries %u, %llu bytes, bpf map %u\n",
 			   hm->id,
-			   map->map_type == BPF_MAP_TYPE_HASH ? "hash" : "array",
+			   hermes_map_type_name(map->map_type),
 			   map->key_size, map->value_size, map->max_entries,
 			   hm->footprint, map->id);
 	}
