@@ -106,12 +106,12 @@ $(HT_STLIB): $(HT_PIC)/libhermes-in.o
 	rm -f $@
 	ar rcs $@ $<
 
-$(HT_OUT)/hermes: $(HT_SRC)/main.c $(HT_SRC)/bench.c $(HT_SRC)/advise.c \
-		$(wildcard $(HT_SRC)/*.h) $(HT_OUT)/libhermes.a
+HT_CLI_SRCS := $(addprefix $(HT_SRC)/,main.c bench.c advise.c explain.c \
+	offload-load.c)
+$(HT_OUT)/hermes: $(HT_CLI_SRCS) $(wildcard $(HT_SRC)/*.h) $(HT_OUT)/libhermes.a
 	$(HT_CC) $(HT_CFLAGS) $(HT_CPPFLAGS) \
-		-DHERMES_VERSION='"$(HERMES_VERSION)"' -o $@ $(HT_SRC)/main.c \
-		$(HT_SRC)/bench.c $(HT_SRC)/advise.c $(HT_OUT)/libhermes.a \
-		$(HT_LDLIBS) -lm
+		-DHERMES_VERSION='"$(HERMES_VERSION)"' -o $@ $(HT_CLI_SRCS) \
+		$(HT_OUT)/libhermes.a $(HT_LDLIBS) -lm
 
 $(HT_OUT)/filter-ref: $(HT_SRC)/filter-ref.c $(wildcard $(HT_SRC)/*.h)
 	@mkdir -p $(@D)

@@ -31,7 +31,8 @@ INSTALL ?= install
 
 HT_MAN_SRC := $(CURDIR)/Documentation/man
 HT_MAN_OUT := $(HT_OUT)/man
-HT_MAN_PAGES := hermes hermes-devices hermes-run hermes-bench hermes-advise
+HT_MAN_PAGES := hermes hermes-devices hermes-run hermes-bench hermes-advise \
+	hermes-explain
 HT_MANS := $(HT_MAN_PAGES:%=$(HT_MAN_OUT)/%.8)
 HT_COMPLETION := $(HT_SRC)/bash-completion/hermes
 

@@ -20,8 +20,11 @@ kselftest: kcorpus
 $(KC_OUT)/sources.tsv: $(KC_SRC)/build.sh $(BUILD)/tools/libbpf/libbpf.a
 	@. tools/build/lib.sh && stage "kcorpus: compile" $(KC_SRC)/build.sh
 
-$(KC_RUN): $(KC_SRC)/kcorpus-run.c $(BUILD)/tools/libbpf/libbpf.a
+# the loading and its reasons are `hermes explain`'s (tools/hermes)
+$(KC_RUN): $(KC_SRC)/kcorpus-run.c $(CURDIR)/tools/hermes/offload-load.c \
+		$(CURDIR)/tools/hermes/offload-load.h $(BUILD)/tools/libbpf/libbpf.a
 	@mkdir -p $(@D)
 	ccache gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror \
-		-I$(BUILD)/tools/include -I$(BUILD)/headers/include -o $@ $< \
+		-I$(CURDIR)/tools/hermes -I$(BUILD)/tools/include \
+		-I$(BUILD)/headers/include -o $@ $(filter %.c,$^) \
 		$(BUILD)/tools/libbpf/libbpf.a -lelf -lz

@@ -30,4 +30,7 @@ man_pages = [
     ('hermes-advise', 'hermes-advise',
      'predict where a program runs fastest: host JIT, device, F1 card',
      [author], 8),
+    ('hermes-explain', 'hermes-explain',
+     'whether a Hermes device takes each program of an object, and why not',
+     [author], 8),
 ]

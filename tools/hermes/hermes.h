@@ -54,6 +54,8 @@ int xdp_test_whole(uint32_t size);
 extern const char *const help_bench;
 int do_advise(int argc, char **argv);
 extern const char *const help_advise;
+int do_explain(int argc, char **argv);
+extern const char *const help_explain;
 /* where this process's clock runs: "native" or "tcg-guest"; *hv: a VM */
 const char *detect_where(bool *hv);
 

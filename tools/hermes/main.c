@@ -320,7 +320,7 @@ static const char *const help_main =
 "Usage: hermes [OPTIONS] COMMAND [ARGS]\n"
 "       hermes help [COMMAND]\n"
 "\n"
-"COMMAND := { devices | run | bench | advise | help }\n"
+"COMMAND := { devices | run | bench | advise | explain | help }\n"
 "OPTIONS := { -j | --json } [{ -p | --pretty }] | { -q | --quiet } |\n"
 "           { -d | --debug } | { -V | --version } | { -h | --help }\n"
 "\n"
@@ -329,8 +329,11 @@ static const char *const help_main =
 "  bench     throughput over record sizes and queue depths\n"
 "  advise    predicted time per record on the host, the device and an F1\n"
 "            card, from figures measured here: where to run a program\n"
+"  explain   whether a device takes each program of an object, and if\n"
+"            not, why and what to change\n"
 "\n"
-"  -j, --json      JSON output (devices, the summary of run, bench, advise)\n"
+"  -j, --json      JSON output (devices, the summary of run, bench, advise,\n"
+"                  explain)\n"
 "  -p, --pretty    indented JSON (implies -j)\n"
 "  -q, --quiet     no progress bar and no summary\n"
 "  -d, --debug     libbpf's messages (retries, warnings, debug) too\n"
@@ -352,6 +355,8 @@ static int do_help(int argc, char **argv)
 		fputs(help_bench, stdout);
 	} else if (!strcmp(argv[0], "advise")) {
 		fputs(help_advise, stdout);
+	} else if (!strcmp(argv[0], "explain")) {
+		fputs(help_explain, stdout);
 	} else if (!strcmp(argv[0], "help")) {
 		fputs(help_main, stdout);
 	} else {
@@ -943,6 +948,8 @@ int main(int argc, char **argv)
 		return do_bench(argc, argv);
 	if (!strcmp(cmd, "advise"))
 		return do_advise(argc, argv);
+	if (!strcmp(cmd, "explain"))
+		return do_explain(argc, argv);
 	p_err("unknown command '%s'", cmd);
 	fputs(help_main, stderr);
 	return 2;

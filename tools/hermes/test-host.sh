@@ -165,7 +165,7 @@ rc=$?
 ok $? "a helper the fallback lacks: refused, the helper named (status $rc)" "$T/helper.log"
 
 # the command line
-{ "$HERMES" --help | grep -q "COMMAND := { devices | run | bench | advise | help }" &&
+{ "$HERMES" --help | grep -q "COMMAND := { devices | run | bench | advise | explain | help }" &&
   "$HERMES" help run | grep -q -- "-r, --record SIZE" &&
   "$HERMES" help bench | grep -q -- "--plot FILE.png"; } > "$T/help.log" 2>&1
 ok $? "hermes --help, hermes help run, hermes help bench" "$T/help.log"

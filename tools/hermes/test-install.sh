@@ -43,6 +43,7 @@ f usr/share/bash-completion/completions/hermes
 f usr/share/man/man8/hermes-bench.8
 f usr/share/man/man8/hermes-advise.8
 f usr/share/man/man8/hermes-devices.8
+f usr/share/man/man8/hermes-explain.8
 f usr/share/man/man8/hermes-run.8
 f usr/share/man/man8/hermes.8
 l usr/lib/libhermes.so
@@ -223,7 +224,8 @@ M=$R/usr/share/man/man8
 # of them), as plain text (no hyphenation, long lines: for the checks
 # below), and each starts with its NAME line
 : > "$T/groff.log"
-for p in hermes hermes-devices hermes-run hermes-bench hermes-advise; do
+for p in hermes hermes-devices hermes-run hermes-bench hermes-advise \
+	hermes-explain; do
 	groff -man -Tutf8 -ww -z "$M/$p.8" >> "$T/groff.log" 2>&1 ||
 		echo "$p: groff status $?" >> "$T/groff.log"
 	groff -man -Tascii -ww -rHY=0 -rLL=300n -P-cbou "$M/$p.8" \
@@ -232,7 +234,7 @@ for p in hermes hermes-devices hermes-run hermes-bench hermes-advise; do
 		echo "$p: no NAME line" >> "$T/groff.log"
 done
 [ ! -s "$T/groff.log" ]
-ok $? "man pages hermes(8), hermes-devices(8), hermes-run(8), hermes-bench(8), hermes-advise(8): no groff warning, NAME lines" "$T/groff.log"
+ok $? "man pages hermes(8), hermes-devices(8), hermes-run(8), hermes-bench(8), hermes-advise(8), hermes-explain(8): no groff warning, NAME lines" "$T/groff.log"
 
 # The options the installed command says it accepts, by command
 H=$R/usr/bin/hermes

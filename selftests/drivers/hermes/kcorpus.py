@@ -19,6 +19,7 @@ from hermes_lib import (BUILD, Ktap, have_hermes_pci, load_driver,
 
 CORPUS = os.path.join(BUILD, "kcorpus")
 RUNNER = os.path.join(BUILD, "tools", "kcorpus", "kcorpus-run")
+HERMES = os.path.join(BUILD, "tools", "hermes", "hermes")
 # The share of the corpus that must run on each backend, in per cent: the
 # figure measured when it last rose, so that a regression fails.  The
 # issue's target is 90 (issue 18).
@@ -77,7 +78,7 @@ def main():
     results = run_all(dev, objs)
 
     corpus = [(r, v) for r in results for v in [verdict(r)] if v[0]]
-    ktap = Ktap(len(corpus) + 1)
+    ktap = Ktap(len(corpus) + 3)
     table = []
     for r, (_, runs, what) in corpus:
         name = "%s/%s" % (os.path.basename(r["obj"])[:-2], r["prog"])
@@ -110,7 +111,34 @@ def main():
             "kcorpus: %d of %d programs run on %s (%.0f%%, %s floor %d%%, "
             "target 90%%)" % (runs, len(corpus), dev, share, kind,
                              FLOOR[kind]))
+    test_explain(ktap, dev, corpus)
     ktap.finish()
+
+
+def test_explain(ktap, dev, corpus):
+    """hermes explain gives the corpus's answer for one program that runs
+    and for one refused because of a map it uses"""
+    def explain(r):
+        p = subprocess.run([HERMES, "explain", "--dev", dev, "--prog",
+                            r["prog"], r["obj"]], cwd=CORPUS,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           universal_newlines=True, timeout=600)
+        return p.returncode, p.stdout
+
+    runs = [r for r, v in corpus if v[1]]
+    maps = [r for r, v in corpus if v[2].startswith("refused: map '")]
+    for what, cases, rc_want in (("takes", runs, 0), ("refuses", maps, 3)):
+        if not cases:
+            ktap.ok(False, "hermes explain: a program %s %s" % (dev, what),
+                    "no such program in the corpus")
+            continue
+        r = cases[0]
+        rc, out = explain(r)
+        first = r.get("reason", "").split(";")[0]
+        ktap.ok(rc == rc_want and ("%s %s it" % (dev, what)) in out and
+                first in out,
+                "hermes explain: %s %s %s (exit %d)"
+                % (dev, what, r["prog"], rc), out)
 
 
 if __name__ == "__main__":

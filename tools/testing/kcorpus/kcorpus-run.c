@@ -18,43 +18,21 @@
  * and a map it does use is named as the reason.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#define LOG_SIZE        (1 << 20)
-#define MSG_SIZE        (64 << 10)
+#include "offload-load.h"
+
 #define OUT_SIZE        8192
 #define MAX_INPUTS      16
-#define MAX_RETRIES     16
-
-/* what libbpf printed during one load */
-static char msgs[MSG_SIZE];
-static size_t msgs_len;
-
-static int print_fn(enum libbpf_print_level level, const char *fmt,
-		    va_list ap)
-{
-	int n;
-
-	if (level == LIBBPF_DEBUG || msgs_len >= sizeof(msgs) - 1)
-		return 0;
-	n = vsnprintf(msgs + msgs_len, sizeof(msgs) - msgs_len, fmt, ap);
-	if (n > 0)
-		msgs_len += (size_t)n < sizeof(msgs) - msgs_len ?
-			    (size_t)n : sizeof(msgs) - msgs_len - 1;
-	return 0;
-}
 
 static void json_str(const char *key, const char *s, bool last)
 {
@@ -72,42 +50,6 @@ static void json_str(const char *key, const char *s, bool last)
 			putchar(c);
 	}
 	printf("\"%s", last ? "" : ", ");
-}
-
-/* the first line of @text that contains @needle, into @dst */
-static bool line_with(const char *text, const char *needle, char *dst,
-		      size_t size)
-{
-	const char *p = strstr(text, needle), *b, *e;
-	size_t n;
-
-	if (!p)
-		return false;
-	for (b = p; b > text && b[-1] != '\n'; b--)
-		;
-	e = strchr(p, '\n');
-	n = e ? (size_t)(e - b) : strlen(b);
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, b, n);
-	dst[n] = '\0';
-	return true;
-}
-
-/* the last non-empty line of @text */
-static void last_line(const char *text, char *dst, size_t size)
-{
-	size_t n = strlen(text), e;
-
-	while (n && text[n - 1] == '\n')
-		n--;
-	e = n;
-	while (n && text[n - 1] != '\n')
-		n--;
-	if (e - n >= size)
-		e = n + size - 1;
-	memcpy(dst, text + n, e - n);
-	dst[e - n] = '\0';
 }
 
 struct inputs {
@@ -236,159 +178,29 @@ static void describe(const struct result *r, char *dst, size_t size)
 		snprintf(dst, size, "retval %u, %u bytes", r->retval, r->size);
 }
 
-struct loaded {
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	char reason[1024];
-};
-
-/*
- * Open @path and load only @name, on the host (@ifindex 0) or offloaded.
- * On failure, @l->reason says why: the device's "[hermes]" verifier line,
- * the maps it could not hold, or the last line of the verifier log.
- */
-static int load_prog(const char *path, const char *name, int ifindex,
-		struct loaded *l, char *log)
-{
-	char dropped[512] = "", line[512];
-	int tries, err = 0;
-
-	for (tries = 0; tries < MAX_RETRIES; tries++) {
-		struct bpf_program *p;
-		struct bpf_map *m;
-
-		l->obj = bpf_object__open_file(path, NULL);
-		if (!l->obj) {
-			snprintf(l->reason, sizeof(l->reason), "open: %s",
-				 strerror(errno));
-			return -1;
-		}
-		l->prog = NULL;
-		bpf_object__for_each_program(p, l->obj) {
-			bool me = !strcmp(bpf_program__name(p), name);
-
-			bpf_program__set_autoload(p, me);
-			if (!me)
-				continue;
-			l->prog = p;
-			log[0] = '\0';
-			bpf_program__set_log_buf(p, log, LOG_SIZE);
-			if (ifindex)
-				bpf_program__set_ifindex(p, ifindex);
-		}
-		if (!l->prog) {
-			snprintf(l->reason, sizeof(l->reason), "no program %s",
-				 name);
-			bpf_object__close(l->obj);
-			return -1;
-		}
-		bpf_object__for_each_map(m, l->obj) {
-			snprintf(line, sizeof(line), "map '%s'",
-				 bpf_map__name(m));
-			if (ifindex)
-				bpf_map__set_ifindex(m, ifindex);
-			if (strstr(dropped, line))
-				bpf_map__set_autocreate(m, false);
-		}
-		msgs_len = 0;
-		msgs[0] = '\0';
-		err = bpf_object__load(l->obj);
-		if (!err)
-			return 0;
-		err = errno;
-		/* a map the device cannot hold: try without it */
-		if (ifindex && line_with(msgs, "failed to create", line,
-					 sizeof(line)) &&
-		    strlen(dropped) + strlen(line) + 4 < sizeof(dropped)) {
-			char *q = strstr(line, "map '");
-
-			if (q && !strstr(dropped, q)) {
-				strcat(dropped, dropped[0] ? "; " : "");
-				strcat(dropped, q);
-				bpf_object__close(l->obj);
-				continue;
-			}
-		}
-		break;
-	}
-	/*
-	 * A program's reference to a map left out becomes a call to an
-	 * unknown helper (libbpf's poison): the map is the reason then
-	 */
-	if (line_with(log, "[hermes]", line, sizeof(line)) &&
-	    !(dropped[0] && strstr(line, "(unknown)")))
-		snprintf(l->reason, sizeof(l->reason), "%s%s%s", line,
-			 dropped[0] ? "; " : "", dropped);
-	else if (dropped[0])
-		snprintf(l->reason, sizeof(l->reason), "%s", dropped);
-	else if (log[0])
-		last_line(log, l->reason, sizeof(l->reason));
-	else if (line_with(msgs, "load failed", line, sizeof(line)))
-		/* refused before the verifier ran: no log */
-		snprintf(l->reason, sizeof(l->reason), "%s (no verifier log)",
-			 line);
-	else if (msgs[0])
-		last_line(msgs, l->reason, sizeof(l->reason));
-	else
-		snprintf(l->reason, sizeof(l->reason), "%s", strerror(err));
-	bpf_object__close(l->obj);
-	l->obj = NULL;
-	return -1;
-}
-
-/* the kernel log lines about Hermes since the last call, into @dst */
-static void kmsg_hermes(int fd, char *dst, size_t size)
-{
-	char rec[1024];
-	ssize_t n;
-
-	dst[0] = '\0';
-	if (fd < 0)
-		return;
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
-	       (n < 0 && errno == EPIPE)) {
-		char *text;
-
-		if (n < 0)
-			continue;	/* overwritten records: go on */
-		rec[n] = '\0';
-		text = strchr(rec, ';');
-		if (!text || !strstr(text, "hermes"))
-			continue;
-		text++;
-		text[strcspn(text, "\n")] = '\0';
-		if (strlen(dst) + strlen(text) + 3 < size) {
-			strcat(dst, dst[0] ? "; " : "");
-			strcat(dst, text);
-		}
-	}
-}
-
 /* one JSON line: @name of @path on the host and, with @ifindex, offloaded */
 static void run_one(const char *path, const char *name, int ifindex,
-		    int kmsg, const struct inputs *in, char *log)
+		    const struct inputs *in)
 {
 	static struct result hr, dr;
-	struct loaded host = { 0 }, dev = { 0 };
-	char diff[512] = "", a[128], b[128], klog[1024];
+	static struct offload_load host, dev;
+	char diff[512] = "", a[128], b[128];
 	unsigned int i, same = 0, host_ok = 0;
 
 	printf("{");
 	json_str("obj", path, false);
 	json_str("prog", name, false);
-	if (load_prog(path, name, 0, &host, log)) {
+	if (offload_load(path, name, 0, &host)) {
 		json_str("host", "refused", false);
 		json_str("reason", host.reason, true);
 		printf("}\n");
 		return;
 	}
 	json_str("host", "loaded", false);
-	kmsg_hermes(kmsg, klog, sizeof(klog));
-	if (ifindex && load_prog(path, name, ifindex, &dev, log)) {
-		kmsg_hermes(kmsg, klog, sizeof(klog));
+	if (ifindex && offload_load(path, name, ifindex, &dev)) {
 		json_str("hermes", "refused", false);
 		json_str("reason", dev.reason, false);
-		json_str("kernel_log", klog, false);
+		json_str("kernel_log", dev.klog, false);
 	} else if (ifindex) {
 		json_str("hermes", "loaded", false);
 	}
@@ -419,56 +231,35 @@ static void run_one(const char *path, const char *name, int ifindex,
 	fflush(stdout);
 	if (dev.obj)
 		bpf_object__close(dev.obj);
+	dev.obj = NULL;
 	bpf_object__close(host.obj);
+	host.obj = NULL;
 }
 
 /* every XDP program of @path; run each, or with @list only name it */
-static int each_prog(const char *path, bool list, int ifindex, int kmsg,
-		     const struct inputs *in, char *log)
+static void each_prog(const char *path, bool list, int ifindex,
+		      const struct inputs *in)
 {
-	struct bpf_object *obj;
-	char names[64][128];
-	struct bpf_program *p;
-	unsigned int n = 0, i;
+	static char names[OFFLOAD_MAX_PROGS][OFFLOAD_NAME_LEN];
+	char why[512];
+	int n, i;
 
-	msgs_len = 0;
-	msgs[0] = '\0';
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj) {
+	n = offload_xdp_progs(path, names, why, sizeof(why));
+	if (n < 0 && !list) {
 		/* libbpf refuses the object itself (legacy maps, ...) */
-		char why[512];
-		int err = errno;
-
-		if (list)
-			return 0;
-		last_line(msgs, why, sizeof(why));
 		printf("{");
 		json_str("obj", path, false);
 		json_str("prog", "", false);
 		json_str("host", "refused", false);
-		json_str("reason", why[0] ? why : strerror(err), true);
+		json_str("reason", why, true);
 		printf("}\n");
-		return 0;
 	}
-	bpf_object__for_each_program(p, obj) {
-		if (bpf_program__type(p) != BPF_PROG_TYPE_XDP)
-			continue;
-		if (n == 64) {
-			fprintf(stderr, "kcorpus-run: %s: over 64 programs\n",
-				path);
-			break;
-		}
-		snprintf(names[n++], sizeof(names[0]), "%s",
-			 bpf_program__name(p));
-	}
-	bpf_object__close(obj);
 	for (i = 0; i < n; i++) {
 		if (list)
 			printf("%s\n", names[i]);
 		else
-			run_one(path, names[i], ifindex, kmsg, in, log);
+			run_one(path, names[i], ifindex, in);
 	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -480,9 +271,8 @@ int main(int argc, char **argv)
 	};
 	static struct inputs in;
 	const char *devname = NULL;
-	int ifindex = 0, kmsg = -1, c, rc = 0;
+	int ifindex = 0, c;
 	bool list = false;
-	char *log;
 
 	while ((c = getopt_long(argc, argv, "d:l", lopts, NULL)) != -1) {
 		switch (c) {
@@ -508,17 +298,10 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 2;
 		}
-		kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-		if (kmsg >= 0)
-			lseek(kmsg, 0, SEEK_END);
 	}
-	log = malloc(LOG_SIZE);
-	if (!log)
-		return 2;
-	libbpf_set_print(list ? NULL : print_fn);
+	offload_load_init(ifindex);
 	make_inputs(&in);
 	for (; optind < argc; optind++)
-		rc |= each_prog(argv[optind], list, ifindex, kmsg, &in, log);
-	free(log);
-	return rc;
+		each_prog(argv[optind], list, ifindex, &in);
+	return 0;
 }
