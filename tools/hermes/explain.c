@@ -43,7 +43,7 @@ static const struct {
 	{ "bpf-to-bpf",
 	  "mark the functions __always_inline" },
 	{ "(no verifier log)",
-	  "the kernel refused the load before verifying it; an xdp.frags program is not offloaded: use SEC(\"xdp\") (the device's packets are linear)" },
+	  "the kernel refused the load before verifying it (program flags, attach type); a kernel without the Hermes core series does not offload xdp.frags programs: use SEC(\"xdp\")" },
 };
 
 /* what to say about map @name that the device could not create */

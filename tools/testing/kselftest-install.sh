@@ -55,7 +55,7 @@ cp -r "$KSFT/kselftest" "$OUT.tmp/"
 cp "$KSFT/net/bpf_offload.py" "$KSFT/net/settings" "$OUT.tmp/net/"
 cp -r "$KSFT/net/lib/py" "$OUT.tmp/net/lib/"
 cp -r "$KSRC/tools/net/ynl/lib" "$OUT.tmp/net/lib/ynl/"
-for s in sample_ret0 sample_map_ret0; do
+for s in sample_ret0 sample_map_ret0 sample_frags_ret0; do
 	"${CLANG_BPF[@]}" -c "$KSFT/net/$s.bpf.c" -o "$OUT.tmp/net/$s.bpf.o"
 done
 echo "net:bpf_offload.py" > "$OUT.tmp/kselftest-list.txt"
