@@ -2,7 +2,7 @@
 /*
  * kcorpus-run: load one XDP program of an object on the host kernel and
  * on a Hermes device, run both over the same inputs and say whether every
- * result is identical.  selftests/drivers/hermes/kcorpus.py drives it over
+ * result, and then every map the program uses, is identical.  selftests/drivers/hermes/kcorpus.py drives it over
  * the corpus tools/testing/kcorpus/build.sh compiles.
  *
  *   kcorpus-run --list OBJ...       the objects' XDP programs, one a line
@@ -178,6 +178,62 @@ static void describe(const struct result *r, char *dst, size_t size)
 		snprintf(dst, size, "retval %u, %u bytes", r->retval, r->size);
 }
 
+#define MAX_KEYS        4096
+
+/*
+ * After the runs, every map the program uses must hold the same entries
+ * on the device as on the host: the first difference into @diff
+ */
+static void compare_maps(struct bpf_object *host, struct bpf_object *dev,
+			 char *diff, size_t size)
+{
+	static uint8_t key[512], next[512], hv[4096], dv[4096];
+	struct bpf_map *hm, *dm;
+
+	bpf_object__for_each_map(hm, host) {
+		int hfd = bpf_map__fd(hm), dfd, n;
+		unsigned int ks = bpf_map__key_size(hm);
+		unsigned int vs = bpf_map__value_size(hm);
+		void *prev = NULL;
+
+		dm = bpf_object__find_map_by_name(dev, bpf_map__name(hm));
+		dfd = dm && bpf_map__autocreate(dm) ? bpf_map__fd(dm) : -1;
+		/* a map the device could not create: the program runs without it */
+		if (hfd < 0 || dfd < 0 || ks > sizeof(key) || vs > sizeof(hv))
+			continue;
+		for (n = 0; n < MAX_KEYS; n++) {
+			if (bpf_map_get_next_key(hfd, prev, next))
+				break;
+			memcpy(key, next, ks);
+			prev = key;
+			if (bpf_map_lookup_elem(hfd, key, hv))
+				continue;
+			if (bpf_map_lookup_elem(dfd, key, dv)) {
+				snprintf(diff, size, "map %s: an entry of the host's is missing on the device",
+					 bpf_map__name(hm));
+				return;
+			}
+			if (memcmp(hv, dv, vs)) {
+				snprintf(diff, size, "map %s: an entry differs after the runs",
+					 bpf_map__name(hm));
+				return;
+			}
+		}
+		/* and no entry the host does not have */
+		for (prev = NULL, n = 0; n < MAX_KEYS; n++) {
+			if (bpf_map_get_next_key(dfd, prev, next))
+				break;
+			memcpy(key, next, ks);
+			prev = key;
+			if (bpf_map_lookup_elem(hfd, key, hv)) {
+				snprintf(diff, size, "map %s: the device has an entry the host does not",
+					 bpf_map__name(hm));
+				return;
+			}
+		}
+	}
+}
+
 /* one JSON line: @name of @path on the host and, with @ifindex, offloaded */
 static void run_one(const char *path, const char *name, int ifindex,
 		    const struct inputs *in)
@@ -225,6 +281,8 @@ static void run_one(const char *path, const char *name, int ifindex,
 				 hr.size == dr.size ? ", bytes differ" : "");
 		}
 	}
+	if (dev.obj && !diff[0])
+		compare_maps(host.obj, dev.obj, diff, sizeof(diff));
 	json_str("diff", diff, false);
 	printf("\"inputs\": %u, \"host_ok\": %u, \"same\": %u}\n", in->n,
 	       host_ok, same);
