@@ -1767,6 +1767,58 @@ static void tb_build(uint32_t nrec, const uint32_t *lens, uint32_t maxlen,
     tb.cfg.stack_host = tb.stack;
 }
 
+/* A test clock for bpf_ktime_get_ns(): each reading adds @step */
+typedef struct TClock {
+    uint64_t now;
+    uint64_t step;
+} TClock;
+
+static uint64_t tclock_ns(void *opaque)
+{
+    TClock *c = opaque;
+
+    c->now += c->step;
+    return c->now;
+}
+
+/*
+ * The state helpers 5, 7 and 8 change (the generator, a test clock), so
+ * that each engine of a differential run starts from the same one
+ */
+typedef struct EnvSnap {
+    HermesEbpfXdpEnv env;
+    TClock clock;
+} EnvSnap;
+
+static void env_take(const HermesEbpfXdpEnv *e, EnvSnap *sn)
+{
+    memset(sn, 0, sizeof(*sn));
+    if (e) {
+        sn->env = *e;
+        if (e->clock_ns == tclock_ns) {
+            sn->clock = *(const TClock *)e->clock_opaque;
+        }
+    }
+}
+
+static void env_put(HermesEbpfXdpEnv *e, const EnvSnap *sn)
+{
+    if (e) {
+        *e = sn->env;
+        if (e->clock_ns == tclock_ns) {
+            *(TClock *)e->clock_opaque = sn->clock;
+        }
+    }
+}
+
+static bool env_same(const HermesEbpfXdpEnv *e, const EnvSnap *sn)
+{
+    EnvSnap now;
+
+    env_take(e, &now);
+    return now.env.prng == sn->env.prng && now.clock.now == sn->clock.now;
+}
+
 /* hermes_ebpf_run_batch() and its decoded form, as run_both() */
 static HermesEbpfStatus batch_both(const uint64_t *p, uint32_t n,
                                    const HermesEbpfBatch *b,
@@ -1777,16 +1829,21 @@ static HermesEbpfStatus batch_both(const uint64_t *p, uint32_t n,
     HermesEbpfCode *code = decode(p, n), *jcode = decode_jit(p, n);
     HermesEbpfBatchResult ref, jres;
     Snap before, after, orig, thr;
+    EnvSnap env0, env_ref;
     bool same;
 
     snap_take(&before, &slot, 1, cfg);
     snap_take(&orig, &slot, 1, cfg);
+    env_take(b->env, &env0);
     hermes_ebpf_run_batch(p, n, b, cfg, &ref);
+    env_take(b->env, &env_ref);
     snap_take(&after, &slot, 1, cfg);
     snap_walk(&slot, 1, cfg, before.buf, -1);
+    env_put(b->env, &env0);
     hermes_ebpf_run_batch_code(code, b, cfg, res);
     snap_walk(&slot, 1, cfg, before.buf, 1);
-    same = ref.status == res->status && ref.check == res->check &&
+    same = env_same(b->env, &env_ref) &&
+           ref.status == res->status && ref.check == res->check &&
            ref.bad_record == res->bad_record &&
            ref.records_done == res->records_done && ref.runs == res->runs &&
            ref.records_out == res->records_out &&
@@ -1796,10 +1853,12 @@ static HermesEbpfStatus batch_both(const uint64_t *p, uint32_t n,
     diff_report(same, "batch", &ref.last, &res->last);
     snap_take(&thr, &slot, 1, cfg);
     snap_walk(&slot, 1, cfg, orig.buf, -1);
+    env_put(b->env, &env0);
     hermes_ebpf_run_batch_code(jcode, b, cfg, &jres);
     jit_count(jcode, cfg);
     snap_walk(&slot, 1, cfg, orig.buf, 1);
-    same = ref.status == jres.status && ref.check == jres.check &&
+    same = env_same(b->env, &env_ref) &&
+           ref.status == jres.status && ref.check == jres.check &&
            ref.bad_record == jres.bad_record &&
            ref.records_done == jres.records_done && ref.runs == jres.runs &&
            ref.records_out == jres.records_out &&
@@ -1988,7 +2047,8 @@ static void test_batch_context(void)
     tb_run(other_helper, N(other_helper));
     ok(tb.res.status == HERMES_EBPF_FAULT_HELPER &&
        tb.res.last.helper_id == 6 && tb.res.records_done == 0 &&
-       tb.res.runs == 1, "batch: helpers other than 44 and 65 fault", "");
+       tb.res.runs == 1, "batch: helpers the engine does not implement "
+       "fault", "");
 }
 
 static void test_batch_faults(void)
@@ -2138,7 +2198,7 @@ static int batch_len_helper(void *opaque, uint32_t id, const uint64_t args[5],
 {
     (void)opaque;
     (void)vm;
-    if (id != 7) {
+    if (id != 6) {
         return -1;
     }
     *ret = 2 | args[0] << 32;
@@ -2164,7 +2224,7 @@ static void test_batch_maps_helpers(void)
     };
     static const uint64_t other[] = {
         MOV64_REG(1, 2),
-        CALL_HELPER(7),
+        CALL_HELPER(6),
         EXIT,
     };
     HermesEbpfMap *maps[1];
@@ -2285,6 +2345,774 @@ static void test_batch_framing(void)
     ok(tb.res.status == HERMES_EBPF_ERR_BAD_CONFIG &&
        tb.res.check == HERMES_EBPF_BATCH_BAD_FIELD && tb.res.runs == 0,
        "batch run refuses RSIZE 0", "");
+}
+
+/* ------------------------------------------------------------------ */
+/* The engine's XDP helpers (hermes_ebpf_xdp_helper)                   */
+
+#define X_BASE  0x40000000ull       /* data_hard_start: byte 0 of xr.buf */
+#define X_CTX   0x50000000ull
+#define X_RO    0x60000000ull       /* a read-only region */
+#define X_BUF   1024
+#define X_HEAD  256                 /* the driver's headroom (XDP's) */
+#define STXW(d, s, o)   I(0x63, d, s, o, 0)
+#define XOR64_REG(d, s) I(0xaf, d, s, 0, 0)
+#define ADD64_REG(d, s) I(0x0f, d, s, 0, 0)
+#define JGT_REG(d, s, o) I(0x2d, d, s, o, 0)
+#define EACCES_ (-13)
+#define EFAULT_ (-14)
+
+/*
+ * One XDP run as the model makes it: a buffer of X_BUF bytes (hard start
+ * to hard end) with the packet at @doff, @dlen bytes, the context, a
+ * read-only region, the environment of helpers 5, 7 and 8 (NULL with
+ * @no_env).  r1 data, r2 length, r3 context unless @args is set.
+ */
+typedef struct XRun {
+    uint8_t buf[X_BUF] __attribute__((aligned(8)));
+    uint8_t ro[64];
+    uint64_t stack[HERMES_EBPF_MAX_CALL_DEPTH * 512 / 8];
+    uint32_t doff, dlen;
+    bool set_args;
+    uint64_t args[5];
+    bool no_env;
+    HermesEbpfXdp xdp;
+    HermesEbpfXdpEnv env;
+    TClock clock;
+    HermesEbpfResult res;
+} XRun;
+
+static XRun xr;
+
+/* A fresh run set-up: random packet and headroom bytes, a test clock */
+static void xr_reset(uint32_t doff, uint32_t dlen)
+{
+    uint32_t i;
+
+    memset(&xr, 0, sizeof(xr));
+    for (i = 0; i < X_BUF; i++) {
+        xr.buf[i] = (uint8_t)rnd(256);
+    }
+    for (i = 0; i < sizeof(xr.ro); i++) {
+        xr.ro[i] = (uint8_t)(0xa0 + i);
+    }
+    xr.doff = doff;
+    xr.dlen = dlen;
+    xr.clock = (TClock) { .now = 1000000, .step = 250 };
+    xr.env = (HermesEbpfXdpEnv) {
+        .clock_ns = tclock_ns, .clock_opaque = &xr.clock,
+        .prng = 0, .cpu = 3,
+    };
+}
+
+static uint64_t xr_ctx(unsigned off)
+{
+    return get_le((const uint8_t *)xr.xdp.ctx + off, 8);
+}
+
+/* One engine's run from the set-up as it is now */
+static void xr_leg(const uint64_t *p, uint32_t n, const HermesEbpfCode *code)
+{
+    uint64_t data = X_BASE + xr.doff;
+    HermesEbpfRegion r[3] = {
+        { X_BASE, X_BUF, xr.buf, HERMES_EBPF_MEM_RW },
+        { X_CTX, HERMES_EBPF_XDP_CTX_SIZE, xr.xdp.ctx, HERMES_EBPF_MEM_READ },
+        { X_RO, sizeof(xr.ro), xr.ro, HERMES_EBPF_MEM_READ },
+    };
+    HermesEbpfRunConfig cfg;
+
+    hermes_ebpf_xdp_init(&xr.xdp, X_CTX, data, data + xr.dlen, X_BASE,
+                         X_BASE + X_BUF, 0);
+    xr.xdp.env = xr.no_env ? NULL : &xr.env;
+    xr.xdp.next = NULL;
+    memset(&cfg, 0, sizeof(cfg));
+    if (xr.set_args) {
+        memcpy(cfg.args, xr.args, sizeof(cfg.args));
+    } else {
+        cfg.args[0] = data;
+        cfg.args[1] = xr.dlen;
+        cfg.args[2] = X_CTX;
+    }
+    cfg.stack_addr = STACK_ADDR;
+    cfg.stack_host = xr.stack;
+    cfg.helper = hermes_ebpf_xdp_helper;
+    cfg.helper_opaque = &xr.xdp;
+    if (code) {
+        hermes_ebpf_run_code(code, r, 3, &cfg, &xr.res);
+        jit_count(code, &cfg);
+    } else {
+        hermes_ebpf_run(p, n, r, 3, &cfg, &xr.res);
+    }
+}
+
+typedef struct XState {
+    uint8_t buf[X_BUF];
+    uint64_t ctx[HERMES_EBPF_XDP_CTX_SIZE / 8];
+    EnvSnap env;
+    HermesEbpfResult res;
+} XState;
+
+static void xs_take(XState *x)
+{
+    memcpy(x->buf, xr.buf, X_BUF);
+    memcpy(x->ctx, xr.xdp.ctx, sizeof(x->ctx));
+    env_take(&xr.env, &x->env);
+    x->res = xr.res;
+}
+
+static bool xs_same(const XState *a, const XState *b)
+{
+    return res_same(&a->res, &b->res) && !memcmp(a->buf, b->buf, X_BUF) &&
+           !memcmp(a->ctx, b->ctx, sizeof(a->ctx)) &&
+           a->env.env.prng == b->env.env.prng &&
+           a->env.clock.now == b->env.clock.now;
+}
+
+/*
+ * Run @p on the reference interpreter, the threaded one and the JIT, each
+ * from the same buffer, generator and clock: their outcomes, buffers,
+ * contexts and environments must agree.  Leaves the reference's.
+ */
+static HermesEbpfStatus xrun(const uint64_t *p, uint32_t n)
+{
+    HermesEbpfCode *code = decode(p, n), *jcode = decode_jit(p, n);
+    static XState start, ref, got;
+    HermesEbpfCaps caps;
+    uint32_t bad;
+
+    hermes_ebpf_caps_full(&caps);
+    if (hermes_ebpf_validate(p, n, &caps, &bad, NULL, 0) != HERMES_EBPF_OK) {
+        fprintf(stderr, "# XDP program invalid at %u\n", bad);
+        abort();
+    }
+    xs_take(&start);
+    xr_leg(p, n, NULL);
+    xs_take(&ref);
+    memcpy(xr.buf, start.buf, X_BUF);
+    env_put(&xr.env, &start.env);
+    xr_leg(p, n, code);
+    xs_take(&got);
+    diff_report(xs_same(&ref, &got), "xdp", &ref.res, &got.res);
+    memcpy(xr.buf, start.buf, X_BUF);
+    env_put(&xr.env, &start.env);
+    xr_leg(p, n, jcode);
+    xs_take(&got);
+    jit_report(xs_same(&ref, &got), "xdp", &ref.res, &got.res);
+    memcpy(xr.buf, ref.buf, X_BUF);
+    memcpy(xr.xdp.ctx, ref.ctx, sizeof(ref.ctx));
+    env_put(&xr.env, &ref.env);
+    xr.res = ref.res;
+    free(code);
+    free_code(jcode);
+    return xr.res.status;
+}
+
+/* One helper call with r1..r5 = @a..@e: its r0 (status in xr.res) */
+static uint64_t xcall(uint32_t id, uint64_t a, uint64_t b, uint64_t c,
+                      uint64_t d, uint64_t e)
+{
+    const uint64_t p[] = { CALL_HELPER(id), EXIT };
+
+    xr.set_args = true;
+    xr.args[0] = a;
+    xr.args[1] = b;
+    xr.args[2] = c;
+    xr.args[3] = d;
+    xr.args[4] = e;
+    xrun(p, N(p));
+    xr.set_args = false;
+    return xr.res.r0;
+}
+
+/*
+ * bpf_csum_diff() from its definition: the 32-bit one's complement sum
+ * (RFC 1071's, in 32-bit words: a carry out of bit 31 is added back) of
+ * seed, the complement of each from word and each to word, the words as
+ * the little-endian host reads them.  0 only when all of them are 0, as
+ * with the kernel's carry chains.
+ */
+static uint32_t csum_ref(const uint8_t *from, uint32_t fsize,
+                         const uint8_t *to, uint32_t tsize, uint32_t seed)
+{
+    uint64_t s = seed;
+    uint32_t i;
+
+    for (i = 0; i < fsize + tsize; i += 4) {
+        uint32_t w = i < fsize ? ~(uint32_t)get_le(from + i, 4)
+                               : (uint32_t)get_le(to + i - fsize, 4);
+
+        s += w;
+        s = (s & 0xffffffffu) + (s >> 32);
+    }
+    return (uint32_t)s;
+}
+
+static void test_xdp_csum_diff(void)
+{
+    /* hand-computed: words little-endian, ~from then to, with the seed */
+    static const struct {
+        uint8_t from[12], to[12];
+        uint32_t fsize, tsize, seed, want;
+    } hand[] = {
+        { {0}, {0}, 0, 0, 0, 0 },
+        { {0}, {0}, 0, 0, 0xffffffff, 0xffffffff },
+        { {0}, {0}, 0, 0, 0x12345678, 0x12345678 },
+        { {0}, {1, 0, 0, 0, 2, 0, 0, 0}, 0, 8, 0, 3 },
+        /* 0xffffffff + 1: the carry comes back */
+        { {0}, {0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0}, 0, 8, 0, 1 },
+        { {0, 0, 0, 0}, {0}, 4, 0, 0, 0xffffffff },
+        { {0}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0, 8, 0,
+          0xffffffff },
+        { {0}, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0, 8, 1, 1 },
+        /* the same 12 bytes both ways: all ones, never 0 */
+        { {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+          {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 12, 12, 0, 0xffffffff },
+        /* ~0x44332211 + 0x88776655 = 0x144444443, folded 0x44444444 */
+        { {0x11, 0x22, 0x33, 0x44}, {0x55, 0x66, 0x77, 0x88}, 4, 4, 0,
+          0x44444444 },
+        /* 4 bytes of 0x0000ffff from and to 0: 0xffff0000 */
+        { {0xff, 0xff, 0, 0}, {0}, 4, 0, 0, 0xffff0000 },
+    };
+    static const uint32_t err_sizes[][2] = {
+        { 516, 0 }, { 0, 516 }, { 256, 260 }, { 6, 0 }, { 0, 6 }, { 2, 2 },
+        { 4, 1 }, { 0xfffffffc, 8 }, { 8, 0xfffffffc },
+    };
+    /* the stack as from, a packet word as to, through r10 */
+    static const uint64_t stack_prog[] = {
+        I(0x18, 6, 0, 0, 0x04030201), I(0, 0, 0, 0, 0x08070605),
+        STXDW(10, 6, -16),
+        I(0x18, 6, 0, 0, 0x0c0b0a09), I(0, 0, 0, 0, 0x100f0e0d),
+        STXDW(10, 6, -8),
+        MOV64_REG(3, 1),            /* to: the packet's first 4 bytes */
+        MOV64_REG(1, 10),
+        ADD64_IMM(1, -16),
+        MOV64_IMM(2, 16),
+        MOV64_IMM(4, 4),
+        MOV64_IMM(5, 7),
+        CALL_HELPER(28),
+        EXIT,
+    };
+    uint8_t big[512], from[512], to[512];
+    uint32_t i, k, good = 1, bad_err = 0;
+    uint64_t r;
+
+    xr_reset(X_HEAD, 600);
+    for (i = 0; i < N(hand); i++) {
+        memcpy(xr.buf, hand[i].from, sizeof(hand[i].from));
+        memcpy(xr.buf + 16, hand[i].to, sizeof(hand[i].to));
+        r = xcall(28, hand[i].fsize ? X_BASE : 0, hand[i].fsize,
+                  hand[i].tsize ? X_BASE + 16 : 0, hand[i].tsize,
+                  hand[i].seed);
+        if (xr.res.status != HERMES_EBPF_OK || r != hand[i].want ||
+            csum_ref(hand[i].from, hand[i].fsize, hand[i].to,
+                     hand[i].tsize, hand[i].seed) != hand[i].want) {
+            fprintf(stderr, "# csum_diff vector %u: 0x%" PRIx64 "\n", i, r);
+            good = 0;
+        }
+    }
+    ok(good, "bpf_csum_diff: hand-computed vectors (empty, seeds 0 and "
+       "0xffffffff, carries, all-0xff data, identical data), and the "
+       "reference agrees", "");
+
+    /* every size 0 to 512 in 4s, both ways, odd seeds and patterns */
+    good = 1;
+    for (k = 0; k <= 512; k += 4) {
+        for (i = 0; i < 3; i++) {
+            uint32_t fs = i == 0 ? k : i == 1 ? 0 : (k / 8) * 4;
+            uint32_t ts = i == 0 ? 0 : i == 1 ? k : k - fs;
+            uint32_t seed = k % 12 == 0 ? 0 : k % 12 == 4 ? 0xffffffff
+                                                           : rnd(UINT32_MAX);
+            uint32_t j, pat = rnd(4);
+
+            for (j = 0; j < 512; j++) {
+                from[j] = pat == 0 ? 0xff : pat == 1 ? 0 : (uint8_t)rnd(256);
+                to[j] = pat == 0 ? 0xff : pat == 1 ? 0 : (uint8_t)rnd(256);
+            }
+            memcpy(xr.buf, from, 512);
+            memcpy(xr.buf + 512, to, 512);
+            r = xcall(28, X_BASE, fs, X_BASE + 512, ts,
+                      /* the high half of r5 is not the seed's */
+                      (uint64_t)rnd(UINT32_MAX) << 32 | seed);
+            if (xr.res.status != HERMES_EBPF_OK ||
+                r != csum_ref(from, fs, to, ts, seed)) {
+                fprintf(stderr, "# csum_diff %u + %u seed 0x%x: 0x%" PRIx64
+                        " want 0x%x\n", fs, ts, seed, r,
+                        csum_ref(from, fs, to, ts, seed));
+                good = 0;
+            }
+        }
+    }
+    ok(good, "bpf_csum_diff: every size from 0 to 512 (from, to, split), "
+       "random, all-0 and all-0xff data: the reference's sum", "");
+
+    memset(big, 0xff, sizeof(big));
+    memcpy(xr.buf, big, sizeof(big));
+    r = xcall(28, 0, 0, X_BASE, 512, 0);
+    ok(xr.res.status == HERMES_EBPF_OK && r == 0xffffffff,
+       "bpf_csum_diff: 512 bytes of 0xff sum to 0xffffffff", "");
+    /* the same bytes both ways add all ones: the seed stays */
+    r = xcall(28, X_BASE, 256, X_BASE, 256, 0x5a5a5a5a);
+    ok(xr.res.status == HERMES_EBPF_OK && r == 0x5a5a5a5a,
+       "bpf_csum_diff: from 256 + to 256 = 512 bytes is taken", "");
+
+    for (i = 0; i < N(err_sizes); i++) {
+        r = xcall(28, X_BASE, err_sizes[i][0], X_BASE, err_sizes[i][1], 0);
+        bad_err += xr.res.status != HERMES_EBPF_OK ||
+                   r != (uint64_t)(int64_t)EINVAL_;
+    }
+    ok(bad_err == 0, "bpf_csum_diff: -EINVAL (64-bit) for sizes 516, "
+       "256 + 260, 6, 2 + 2, 4 + 1 and two that wrap in 32 bits", "");
+
+    r = xcall(28, 0, 0, 0, 0, 9);
+    ok(xr.res.status == HERMES_EBPF_OK && r == 9,
+       "bpf_csum_diff: NULL pointers with size 0 give the seed", "");
+    r = xcall(28, 0x7777, 0, X_BASE + X_BUF, 0, 0);
+    ok(xr.res.status == HERMES_EBPF_OK && r == 0,
+       "bpf_csum_diff: pointers of size 0 are not read", "");
+    xcall(28, 0, 4, X_BASE, 4, 0);
+    ok(xr.res.status == HERMES_EBPF_FAULT_HELPER && xr.res.helper_id == 28 &&
+       xr.res.helper_err == EFAULT_ && xr.res.pc == 0,
+       "bpf_csum_diff: a NULL from of 4 bytes is a HELPER fault", "");
+    xcall(28, X_BASE, 4, X_BASE + X_BUF - 4, 8, 0);
+    ok(xr.res.status == HERMES_EBPF_FAULT_HELPER && xr.res.helper_id == 28,
+       "bpf_csum_diff: a to past its region is a HELPER fault", "");
+    memset(from, 0, sizeof(from));
+    r = xcall(28, X_RO, 64, 0, 0, 0);
+    ok(xr.res.status == HERMES_EBPF_OK &&
+       r == csum_ref(xr.ro, 64, from, 0, 0),
+       "bpf_csum_diff: read-only memory can be summed", "");
+
+    xr_reset(X_HEAD, 64);
+    {
+        static const uint8_t st[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                        12, 13, 14, 15, 16 };
+
+        xrun(stack_prog, N(stack_prog));
+        ok(xr.res.status == HERMES_EBPF_OK &&
+           xr.res.r0 == csum_ref(st, 16, xr.buf + X_HEAD, 4, 7),
+           "bpf_csum_diff: from the stack frame, to the packet", "");
+    }
+}
+
+static void test_xdp_meta(void)
+{
+    /* adjust_meta(-8), write the metadata, adjust_head(r6), read it back */
+    static const uint64_t move[] = {
+        MOV64_REG(7, 3),
+        MOV64_REG(1, 7),
+        MOV64_IMM(2, -8),
+        CALL_HELPER(54),
+        JNE_IMM(0, 0, 13),
+        LDXDW(2, 7, 0x10),          /* data_meta */
+        I(0x18, 3, 0, 0, 0x55667788), I(0, 0, 0, 0, 0x11223344),
+        STXDW(2, 3, 0),
+        MOV64_REG(1, 7),
+        MOV64_REG(2, 6),
+        CALL_HELPER(44),
+        JNE_IMM(0, 0, 5),
+        LDXDW(2, 7, 0x10),
+        LDXDW(0, 2, 0),             /* the metadata, moved */
+        LDXDW(3, 7, 0x00),
+        SUB64_REG(3, 2),            /* metalen: still 8 */
+        ADD64_REG(0, 3),
+        EXIT,
+    };
+    /* helper 54 with r1 the context and r2 the delta, then the length */
+    static const struct {
+        uint32_t doff;
+        int64_t delta;
+        int64_t want;
+    } meta[] = {
+        { X_HEAD, 0, 0 }, { X_HEAD, -4, 0 }, { X_HEAD, 1, EINVAL_ },
+        { X_HEAD, -1, EACCES_ }, { X_HEAD, -2, EACCES_ },
+        { X_HEAD, -3, EACCES_ },
+        /* the frame's end, 40 bytes above hard start: 216 below data */
+        { X_HEAD, -216, 0 }, { X_HEAD, -215, EACCES_ },
+        { X_HEAD, -217, EINVAL_ }, { X_HEAD, -220, EINVAL_ },
+        /* metalen 252 and 256 around the u8 limit, 255 */
+        { 600, -252, 0 }, { 600, -253, EACCES_ }, { 600, -255, EACCES_ },
+        { 600, -256, EACCES_ }, { 600, -560, EACCES_ },
+        { 600, -561, EINVAL_ },
+        /* headroom under 40 bytes: none of it can be claimed */
+        { 20, 0, 0 }, { 20, -4, EINVAL_ }, { 40, -4, EINVAL_ },
+        { 44, -4, 0 }, { 44, -8, EINVAL_ }, { 0, -4, EINVAL_ },
+        /* deltas that wrap or are the extremes of 32 bits */
+        { X_HEAD, INT32_MAX, EINVAL_ }, { X_HEAD, INT32_MIN, EINVAL_ },
+        /* r2's high half is not the delta's */
+        { X_HEAD, (int64_t)0x7fffffff00000000ull - 4, 0 },
+    };
+    static const struct {
+        uint32_t doff, dlen, metalen;
+        int64_t delta;
+        int64_t want;
+    } head[] = {
+        /* the kernel's bound: 40 bytes of frame, then the metadata */
+        { X_HEAD, 100, 0, -216, 0 }, { X_HEAD, 100, 0, -217, EINVAL_ },
+        { X_HEAD, 100, 8, -208, 0 }, { X_HEAD, 100, 8, -209, EINVAL_ },
+        { X_HEAD, 100, 0, 86, 0 }, { X_HEAD, 100, 0, 87, EINVAL_ },
+        { X_HEAD, 100, 8, 86, 0 }, { X_HEAD, 100, 8, 87, EINVAL_ },
+        /* less headroom than a frame: the entry data is the floor */
+        { 0, 100, 0, 14, 0 }, { 0, 100, 0, -1, EINVAL_ },
+        { 30, 100, 0, -1, EINVAL_ }, { 41, 100, 0, -1, 0 },
+        { 41, 100, 0, -2, EINVAL_ },
+    };
+    static const uint64_t head_prog[] = {
+        /* adjust_meta(-r7) if r7, then adjust_head(r6); r0 its result */
+        MOV64_REG(8, 3),
+        JEQ_IMM(7, 0, 5),
+        MOV64_REG(1, 8),
+        MOV64_IMM(2, 0),
+        SUB64_REG(2, 7),
+        CALL_HELPER(54),
+        JNE_IMM(0, 0, 3),
+        MOV64_REG(1, 8),
+        MOV64_REG(2, 6),
+        CALL_HELPER(44),
+        EXIT,
+    };
+    uint32_t i, bad = 0;
+    uint64_t r, want_meta;
+    uint8_t keep[8];
+
+    for (i = 0; i < N(meta); i++) {
+        xr_reset(meta[i].doff, 100);
+        r = xcall(54, X_CTX, (uint64_t)meta[i].delta, 0, 0, 0);
+        want_meta = X_BASE + meta[i].doff +
+                    (meta[i].want ? 0 : (int32_t)meta[i].delta);
+        if (xr.res.status != HERMES_EBPF_OK ||
+            r != (uint64_t)meta[i].want ||
+            xr_ctx(HERMES_EBPF_XDP_DATA_META) != want_meta ||
+            xr_ctx(HERMES_EBPF_XDP_DATA) != X_BASE + meta[i].doff) {
+            fprintf(stderr, "# adjust_meta %u: r0 %" PRId64 " meta 0x%"
+                    PRIx64 "\n", i, (int64_t)r,
+                    xr_ctx(HERMES_EBPF_XDP_DATA_META));
+            bad++;
+        }
+    }
+    xr_reset(X_HEAD, 100);
+    r = xcall(54, X_CTX + 8, (uint64_t)-4, 0, 0, 0);
+    bad += r != (uint64_t)(int64_t)EINVAL_;
+    ok(bad == 0, "bpf_xdp_adjust_meta: data_meta within [hard_start + 40, "
+       "data] else -EINVAL, metalen a multiple of 4 up to 255 else -EACCES, "
+       "each bound +-1; an r1 other than the context is -EINVAL", "");
+
+    bad = 0;
+    for (i = 0; i < N(head); i++) {
+        uint64_t data = X_BASE + head[i].doff;
+
+        xr_reset(head[i].doff, head[i].dlen);
+        memcpy(keep, xr.buf + head[i].doff - head[i].metalen,
+               head[i].metalen);
+        xr.set_args = false;
+        {
+            uint64_t p[N(head_prog) + 2];
+
+            p[0] = MOV64_IMM(6, (int32_t)head[i].delta);
+            p[1] = MOV64_IMM(7, (int32_t)head[i].metalen);
+            memcpy(p + 2, head_prog, sizeof(head_prog));
+            xrun(p, N(p));
+        }
+        if (!head[i].want) {
+            data += (int32_t)head[i].delta;
+        }
+        if (xr.res.status != HERMES_EBPF_OK ||
+            xr.res.r0 != (uint64_t)head[i].want ||
+            xr_ctx(HERMES_EBPF_XDP_DATA) != data ||
+            xr_ctx(HERMES_EBPF_XDP_DATA_META) != data - head[i].metalen ||
+            memcmp(xr.buf + (data - X_BASE) - head[i].metalen, keep,
+                   head[i].metalen)) {
+            fprintf(stderr, "# adjust_head %u: r0 %" PRId64 " data 0x%"
+                    PRIx64 "\n", i, (int64_t)xr.res.r0,
+                    xr_ctx(HERMES_EBPF_XDP_DATA));
+            bad++;
+        }
+    }
+    ok(bad == 0, "bpf_xdp_adjust_head: data within [hard_start + 40 + "
+       "metalen, data_end - 14] as in the kernel (the entry data when the "
+       "headroom is under 40 bytes), the metadata moving with it", "");
+
+    xr_reset(X_HEAD, 100);
+    xr.set_args = false;
+    {
+        uint64_t p[N(move) + 1];
+
+        p[0] = MOV64_IMM(6, -100);
+        memcpy(p + 1, move, sizeof(move));
+        xrun(p, N(p));
+        ok(xr.res.status == HERMES_EBPF_OK &&
+           xr.res.r0 == 0x1122334455667788ull + 8 &&
+           xr_ctx(HERMES_EBPF_XDP_DATA) == X_BASE + X_HEAD - 100 &&
+           get_le(xr.buf + X_HEAD - 108, 8) == 0x1122334455667788ull,
+           "metadata written through data_meta moves with "
+           "bpf_xdp_adjust_head(-100) and reads back", "");
+        p[0] = MOV64_IMM(6, 60);
+        xr_reset(X_HEAD, 100);
+        xrun(p, N(p));
+        ok(xr.res.status == HERMES_EBPF_OK &&
+           xr.res.r0 == 0x1122334455667788ull + 8 &&
+           get_le(xr.buf + X_HEAD + 52, 8) == 0x1122334455667788ull,
+           "... and with bpf_xdp_adjust_head(+60)", "");
+    }
+}
+
+/* Published outputs of SplitMix64 from state 0 (high halves) */
+static const uint32_t splitmix0[4] = {
+    0xe220a839, 0x6e789e6a, 0x06c45d18, 0xf88bb8a8,
+};
+
+static uint64_t mono_ns(void *opaque)
+{
+    struct timespec ts;
+
+    (void)opaque;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_xdp_env(void)
+{
+    /* four values of helper @id on the stack, r0 their count */
+    uint64_t four[] = {
+        CALL_HELPER(0), STXDW(10, 0, -8),
+        CALL_HELPER(0), STXDW(10, 0, -16),
+        CALL_HELPER(0), STXDW(10, 0, -24),
+        CALL_HELPER(0), STXDW(10, 0, -32),
+        MOV64_IMM(0, 4), EXIT,
+    };
+    /* two readings of the host's clock around a loop: r0 1 if in order */
+    static const uint64_t mono[] = {
+        CALL_HELPER(5), MOV64_REG(6, 0),
+        MOV64_IMM(7, 0), ADD64_IMM(7, 1), JNE_IMM(7, 1000, -2),
+        CALL_HELPER(5), MOV64_REG(7, 0),
+        MOV64_IMM(0, 1), I(0xad, 7, 6, 1, 0),  /* if r7 < r6: r0 = 0 */
+        EXIT,
+        MOV64_IMM(0, 0), EXIT,
+    };
+    const uint32_t ids[3] = { 5, 7, 8 };
+    uint64_t v[4];
+    uint32_t i, k, good;
+
+    xr_reset(X_HEAD, 64);
+    for (k = 0; k < 4; k++) {
+        four[2 * k] = CALL_HELPER(7);
+    }
+    xr.env.prng = 0;
+    xrun(four, N(four));
+    good = xr.res.status == HERMES_EBPF_OK;
+    for (k = 0; k < 4; k++) {
+        v[k] = xr.stack[N(xr.stack) - 1 - k];
+        good &= v[k] == splitmix0[k];
+    }
+    ok(good, "bpf_get_prandom_u32: SplitMix64's published sequence from "
+       "state 0, high halves, zero-extended", "");
+    xr.env.prng = 0x123456789abcdefull;
+    xrun(four, N(four));
+    good = xr.res.status == HERMES_EBPF_OK &&
+           xr.env.prng == 0x123456789abcdefull + 4 * 0x9e3779b97f4a7c15ull;
+    for (k = 0; k < 4; k++) {
+        good &= xr.stack[N(xr.stack) - 1 - k] != v[k];
+        for (i = 0; i < k; i++) {
+            good &= xr.stack[N(xr.stack) - 1 - k] !=
+                    xr.stack[N(xr.stack) - 1 - i];
+        }
+    }
+    ok(good, "bpf_get_prandom_u32: another seed, other values, all "
+       "different; the state advances once per call", "");
+
+    for (k = 0; k < 4; k++) {
+        four[2 * k] = CALL_HELPER(5);
+    }
+    xr_reset(X_HEAD, 64);
+    xr.clock = (TClock) { .now = 5000, .step = 7 };
+    xrun(four, N(four));
+    good = xr.res.status == HERMES_EBPF_OK && xr.clock.now == 5028;
+    for (k = 0; k < 4; k++) {
+        good &= xr.stack[N(xr.stack) - 1 - k] == 5007 + 7 * k;
+    }
+    ok(good, "bpf_ktime_get_ns: the embedder's clock, read once per call",
+       "");
+    xr.env.clock_ns = mono_ns;
+    xr.env.clock_opaque = NULL;
+    good = 1;
+    for (k = 0; k < 20; k++) {
+        xrun(mono, N(mono));
+        good &= xr.res.status == HERMES_EBPF_OK && xr.res.r0 == 1;
+    }
+    ok(good, "bpf_ktime_get_ns on CLOCK_MONOTONIC: never decreases within "
+       "a run", "");
+
+    for (k = 0; k < 4; k++) {
+        four[2 * k] = CALL_HELPER(8);
+    }
+    xr_reset(X_HEAD, 64);
+    xr.env.cpu = 5;
+    xrun(four, N(four));
+    good = xr.res.status == HERMES_EBPF_OK;
+    for (k = 0; k < 4; k++) {
+        good &= xr.stack[N(xr.stack) - 1 - k] == 5;
+    }
+    ok(good, "bpf_get_smp_processor_id: the engine index the embedder set",
+       "");
+
+    good = 1;
+    for (i = 0; i < 3; i++) {
+        xr_reset(X_HEAD, 64);
+        xr.no_env = true;
+        xcall(ids[i], 0, 0, 0, 0, 0);
+        good &= xr.res.status == HERMES_EBPF_FAULT_HELPER &&
+                xr.res.helper_id == ids[i] && xr.res.helper_err == -1;
+    }
+    ok(good, "helpers 5, 7 and 8 without an environment are a HELPER fault",
+       "");
+
+    good = 1;
+    for (i = 0; i < 256; i++) {
+        bool want = i == 5 || i == 7 || i == 8 || i == 28 || i == 44 ||
+                    i == 54 || i == 65 || (i >= 188 && i <= 190);
+
+        good &= hermes_ebpf_xdp_has_helper(i) == want;
+    }
+    ok(good, "hermes_ebpf_xdp_has_helper: 5, 7, 8, 28, 44, 54, 65, 188 to "
+       "190 and nothing else", "");
+}
+
+/*
+ * Every new helper in one program whose arguments come from the packet:
+ * csum_diff over packet bytes (sizes sometimes -EINVAL), adjust_meta by
+ * up to 63 bytes (any of its results), the metadata written and read
+ * back, adjust_head by -128 to 127, prandom, ktime, cpu; on random
+ * packets and headrooms, the three engines must agree.
+ */
+static void test_xdp_mix(void)
+{
+    static const uint64_t mix[] = {
+        MOV64_REG(6, 3),                /* ctx */
+        MOV64_REG(7, 1),                /* data */
+        LDXB(2, 7, 1), AND64_IMM(2, 0x3c),
+        MOV64_REG(3, 7), ADD64_IMM(3, 64),
+        LDXB(4, 7, 2), AND64_IMM(4, 0x3f),
+        LDXW(5, 7, 4),
+        MOV64_REG(1, 7),
+        CALL_HELPER(28),
+        MOV64_REG(8, 0),
+        LDXB(3, 7, 3), AND64_IMM(3, 0x3f),
+        MOV64_IMM(2, 0), SUB64_REG(2, 3),
+        MOV64_REG(1, 6),
+        CALL_HELPER(54),
+        XOR64_REG(8, 0),
+        LDXDW(2, 6, 0x10), LDXDW(3, 6, 0x00),
+        MOV64_REG(4, 2), ADD64_IMM(4, 4),
+        JGT_REG(4, 3, 1),
+        STXW(2, 8, 0),                  /* metadata */
+        LDXB(2, 7, 5), ADD64_IMM(2, -128),
+        MOV64_REG(1, 6),
+        CALL_HELPER(44),
+        ADD64_REG(8, 0),
+        CALL_HELPER(7), XOR64_REG(8, 0),
+        CALL_HELPER(5), ADD64_REG(8, 0),
+        CALL_HELPER(8), ADD64_REG(8, 0),
+        LDXDW(2, 6, 0x10), LDXDW(3, 6, 0x00),
+        MOV64_REG(4, 2), ADD64_IMM(4, 4),
+        JGT_REG(4, 3, 2),
+        LDXW(0, 2, 0), ADD64_REG(8, 0),
+        LDXDW(4, 6, 0x08), SUB64_REG(4, 3), ADD64_REG(8, 4),
+        MOV64_REG(0, 8),
+        EXIT,
+    };
+    int bad0 = diff_bad, jbad0 = jit_bad;
+    uint32_t k, ran = 0, faults = 0;
+
+    for (k = 0; k < 400; k++) {
+        xr_reset(rnd(300), 128 + rnd(200));
+        xr.env.prng = rng_state;
+        xrun(mix, N(mix));
+        ran++;
+        faults += xr.res.status != HERMES_EBPF_OK;
+    }
+    ok(diff_bad == bad0 && jit_bad == jbad0 && faults < ran / 2,
+       "the new helpers with arguments "
+       "from 400 random packets: reference, threaded and JIT agree "
+       "(outcome, packet, context, generator, clock)", "");
+}
+
+/* Helpers 5, 7, 8, 54 in batches: the batch's environment, no headroom */
+static void test_xdp_batch(void)
+{
+    static const uint64_t envp[] = {
+        MOV64_REG(7, 1),
+        CALL_HELPER(5), STXDW(7, 0, 0),
+        CALL_HELPER(7), STXW(7, 0, 8),
+        CALL_HELPER(8), STXW(7, 0, 12),
+        MOV64_IMM(0, 2),
+        EXIT,
+    };
+    /*
+     * adjust_meta(-4): -EINVAL; adjust_head(+8); adjust_meta(-8): 0, the
+     * metadata written; adjust_meta(-4) more: -EINVAL; r0 = 2 | the four
+     * results (6 bits each) << 32
+     */
+    static const uint64_t metap[] = {
+        MOV64_REG(6, 3),
+        MOV64_IMM(8, 0),
+        MOV64_REG(1, 6), MOV64_IMM(2, -4), CALL_HELPER(54),
+        AND64_IMM(0, 63), LSH64_IMM(8, 6), OR64_REG(8, 0),
+        MOV64_REG(1, 6), MOV64_IMM(2, 8), CALL_HELPER(44),
+        AND64_IMM(0, 63), LSH64_IMM(8, 6), OR64_REG(8, 0),
+        MOV64_REG(1, 6), MOV64_IMM(2, -8), CALL_HELPER(54),
+        AND64_IMM(0, 63), LSH64_IMM(8, 6), OR64_REG(8, 0),
+        LDXDW(2, 6, 0x10), STW(2, 0, 0x4d455441),
+        MOV64_REG(1, 6), MOV64_IMM(2, -4), CALL_HELPER(54),
+        AND64_IMM(0, 63), LSH64_IMM(8, 6), OR64_REG(8, 0),
+        LSH64_IMM(8, 32), MOV64_IMM(0, 2), OR64_REG(0, 8),
+        EXIT,
+    };
+    const uint64_t want_bits = (uint64_t)(42 << 18 | 0 << 12 | 0 << 6 | 42)
+                               << 32 | 2;
+    HermesEbpfXdpEnv env;
+    TClock clk = { .now = 77, .step = 3 };
+    uint64_t prng = 0;
+    uint32_t k, good = 1;
+
+    env = (HermesEbpfXdpEnv) { tclock_ns, &clk, 0, 2 };
+    tb_build(30, NULL, 0, 16);
+    tb.b.env = &env;
+    tb_run(envp, N(envp));
+    for (k = 0; k < 30; k++) {
+        const uint8_t *rec = tb.slot + 16 * k;
+        uint64_t z;
+
+        prng += 0x9e3779b97f4a7c15ull;
+        z = prng;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        good &= get_le(rec, 8) == 77 + 3 * (k + 1) &&
+                get_le(rec + 8, 4) == (uint32_t)(z >> 32) &&
+                get_le(rec + 12, 4) == 2 &&
+                (k > 3 || get_le(rec + 8, 4) == splitmix0[k]);
+    }
+    ok(tb.res.status == HERMES_EBPF_OK && tb.res.records_out == 30 && good &&
+       env.prng == prng,
+       "batch: helpers 5, 7 and 8 use the batch's environment across "
+       "records (clock, one generator, engine index)", "");
+
+    tb_build(3, NULL, 0, 16);
+    tb_run(envp, N(envp));
+    ok(tb.res.status == HERMES_EBPF_FAULT_HELPER &&
+       tb.res.last.helper_id == 5 && tb.res.last.helper_err == -1,
+       "batch: without an environment helper 5 faults", "");
+
+    tb_build(20, NULL, 0, 32);
+    tb_run(metap, N(metap));
+    good = 1;
+    for (k = 0; k < 20; k++) {
+        good &= get_le(tb.slot + tb.b.res_off + 16 * k, 8) == want_bits &&
+                get_le(tb.slot + tb.b.res_off + 16 * k + 8, 4) == 24 &&
+                !memcmp(tb.slot + 24 * k, tb.input + 32 * k + 8, 24);
+    }
+    ok(tb.res.status == HERMES_EBPF_OK && good && tb.res.out_len == 20 * 24,
+       "batch: no headroom for metadata (-EINVAL) but the bytes "
+       "adjust_head dropped, where it is written; the output from data", "");
 }
 
 /* ------------------------------------------------------------------ */
@@ -2799,6 +3627,11 @@ int main(void)
     test_batch_layouts();
     test_batch_maps_helpers();
     test_batch_framing();
+    test_xdp_csum_diff();
+    test_xdp_meta();
+    test_xdp_env();
+    test_xdp_mix();
+    test_xdp_batch();
     test_differential();
     ok(diff_bad == 0 && diff_runs > 0, "decoded engine = reference on every "
        "program run above", "");

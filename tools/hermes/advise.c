@@ -185,6 +185,7 @@ static int measure_engine(struct hermes_prog *fb, const uint8_t *in,
 		.record_size = size, .res_off = res_off,
 		.data_base = HERMES_FB_DATA_BASE,
 		.ctx_base = HERMES_FB_CTX_BASE,
+		.env = hermes_fb_env(),
 	};
 	HermesEbpfRunConfig cfg = {
 		.budget = fb->dev->info.budget_default,

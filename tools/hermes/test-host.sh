@@ -157,11 +157,11 @@ rc=$?
 [ $rc -eq 1 ] && grep -q "Error: .*uses maps, which the user-space fallback does not support" "$T/map.log"
 ok $? "a program with maps: the fallback refuses it with a clear message" "$T/map.log"
 # a helper it cannot run: named as bpftool names it (reject_helper.bpf.c
-# calls bpf_ktime_get_ns, UAPI ID 5)
+# calls bpf_ktime_get_boot_ns, UAPI ID 125)
 "$HERMES" run "$PROGS/reject_helper.bpf.o" --dev none --in "$T/fix64.in" \
 	--out "$T/helper.out" --record 64 > "$T/helper.log" 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -q "Error: .*insn [0-9]*: call to helper bpf_ktime_get_ns (5) is not supported by the user-space fallback" "$T/helper.log"
+[ $rc -eq 1 ] && grep -q "Error: .*insn [0-9]*: call to helper bpf_ktime_get_boot_ns (125) is not supported by the user-space fallback" "$T/helper.log"
 ok $? "a helper the fallback lacks: refused, the helper named (status $rc)" "$T/helper.log"
 
 # the command line

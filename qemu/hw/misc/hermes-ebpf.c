@@ -4317,6 +4317,10 @@ void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
 {
     memset(xdp->ctx, 0, sizeof(xdp->ctx));
     xdp->ctx_base = ctx_base;
+    /* the kernel's struct xdp_frame, where the headroom has room for it */
+    xdp->floor = data >= hard_start &&
+                 data - hard_start >= HERMES_EBPF_XDP_FRAME_SIZE ?
+                 hard_start + HERMES_EBPF_XDP_FRAME_SIZE : data;
     xdp_set(xdp, HERMES_EBPF_XDP_DATA, data);
     xdp_set(xdp, HERMES_EBPF_XDP_DATA_END, data_end);
     xdp_set(xdp, HERMES_EBPF_XDP_DATA_META, data);
@@ -4338,7 +4342,12 @@ uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp)
 bool hermes_ebpf_xdp_has_helper(uint32_t id)
 {
     switch (id) {
+    case HERMES_EBPF_FUNC_KTIME_GET_NS:
+    case HERMES_EBPF_FUNC_GET_PRANDOM_U32:
+    case HERMES_EBPF_FUNC_GET_SMP_PROC_ID:
+    case HERMES_EBPF_FUNC_CSUM_DIFF:
     case HERMES_EBPF_FUNC_XDP_ADJUST_HEAD:
+    case HERMES_EBPF_FUNC_XDP_ADJUST_META:
     case HERMES_EBPF_FUNC_XDP_ADJUST_TAIL:
     case HERMES_EBPF_FUNC_XDP_GET_BUFF_LEN:
     case HERMES_EBPF_FUNC_XDP_LOAD_BYTES:
@@ -4395,6 +4404,147 @@ static int xdp_copy_bytes(HermesEbpfXdp *xdp, bool store,
     return HERMES_EBPF_HELPER_CONTINUE;
 }
 
+/*
+ * The 32-bit one's complement sum x86-64's csum_partial() returns for the
+ * @len bytes at @buf and @seed: 8-byte little-endian chunks (the last one
+ * zero-padded) added to @seed in 64 bits with end-around carry, then the
+ * two halves added with end-around carry.  Both additions give 0 only
+ * when everything added is 0, as the kernel's carry chains do, so even
+ * the representation of zero (0 or all ones) is the kernel's.
+ */
+static uint32_t csum_partial64(const uint8_t *buf, uint32_t len,
+                               uint32_t seed)
+{
+    uint64_t sum = seed, v;
+    uint32_t i, k;
+
+    for (i = 0; i < len; i += 8) {
+        if (len - i >= 8) {
+            v = ld_le64(buf + i);
+        } else {
+            v = 0;
+            for (k = 0; k < len - i; k++) {
+                v |= (uint64_t)buf[i + k] << (8 * k);
+            }
+        }
+        sum += v;
+        sum += sum < v;
+    }
+    v = (sum >> 32) + (uint32_t)sum;
+    return (uint32_t)(v + (v >> 32));
+}
+
+/*
+ * bpf_csum_diff(): the kernel puts the complemented "from" words and the
+ * "to" words in a scratch buffer of MAX_BPF_STACK bytes and sums it with
+ * csum_partial(); so does the device.
+ */
+static int xdp_csum_diff(const uint64_t args[5], HermesEbpfVm *vm,
+                         uint64_t *ret)
+{
+    uint32_t from_size = (uint32_t)args[1], to_size = (uint32_t)args[3];
+    uint8_t diff[HERMES_EBPF_CSUM_DIFF_MAX];
+    const uint8_t *from = NULL, *to = NULL;
+    uint32_t i;
+
+    /* in 64 bits: two sizes whose sum wraps to a small one stay -EINVAL */
+    if ((from_size | to_size) % 4 ||
+        (uint64_t)from_size + to_size > HERMES_EBPF_CSUM_DIFF_MAX) {
+        *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+        return HERMES_EBPF_HELPER_CONTINUE;
+    }
+    if (from_size) {
+        from = vm_translate(vm, args[0], from_size, HERMES_EBPF_MEM_READ);
+    }
+    if (to_size) {
+        to = vm_translate(vm, args[2], to_size, HERMES_EBPF_MEM_READ);
+    }
+    if ((from_size && !from) || (to_size && !to)) {
+        return -HERMES_EBPF_EFAULT;
+    }
+    for (i = 0; i < from_size; i++) {
+        diff[i] = ~from[i];
+    }
+    if (to_size) {
+        memcpy(diff + from_size, to, to_size);
+    }
+    *ret = csum_partial64(diff, from_size + to_size, (uint32_t)args[4]);
+    return HERMES_EBPF_HELPER_CONTINUE;
+}
+
+/*
+ * bpf_get_prandom_u32(): one step of SplitMix64 (Steele, Lea and Flood,
+ * OOPSLA 2014): a Weyl sequence of the golden ratio, then a mix.
+ */
+static uint32_t xdp_prandom(HermesEbpfXdpEnv *env)
+{
+    uint64_t z;
+
+    env->prng += 0x9e3779b97f4a7c15ull;
+    z = env->prng;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (uint32_t)(z >> 32);
+}
+
+/*
+ * bpf_xdp_adjust_head(): the kernel keeps the metadata in front of data,
+ * so it moves with it, and data stays metalen bytes above the floor.
+ */
+static int xdp_adjust_head(HermesEbpfXdp *xdp, const uint64_t args[5],
+                           HermesEbpfVm *vm, uint64_t *ret)
+{
+    uint64_t delta = (uint64_t)(int64_t)(int32_t)(uint32_t)args[1];
+    uint64_t data = xdp_get(xdp, HERMES_EBPF_XDP_DATA);
+    uint64_t end = xdp_get(xdp, HERMES_EBPF_XDP_DATA_END);
+    uint64_t meta = xdp_get(xdp, HERMES_EBPF_XDP_DATA_META);
+    uint64_t metalen = data - meta, v = data + delta;
+    uint8_t *src, *dst;
+
+    *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+    if (args[0] != xdp->ctx_base ||
+        (is_neg64(delta) ? v > data : v < data) ||
+        v < xdp->floor || v - xdp->floor < metalen ||
+        end < HERMES_EBPF_ETH_HLEN || v > end - HERMES_EBPF_ETH_HLEN) {
+        return HERMES_EBPF_HELPER_CONTINUE;
+    }
+    if (metalen) {
+        src = vm_translate(vm, meta, metalen, HERMES_EBPF_MEM_READ);
+        dst = vm_translate(vm, meta + delta, metalen, HERMES_EBPF_MEM_WRITE);
+        if (!src || !dst) {
+            return -HERMES_EBPF_EFAULT;
+        }
+        memmove(dst, src, metalen);
+    }
+    xdp_set(xdp, HERMES_EBPF_XDP_DATA_META, meta + delta);
+    xdp_set(xdp, HERMES_EBPF_XDP_DATA, v);
+    *ret = 0;
+    return HERMES_EBPF_HELPER_CONTINUE;
+}
+
+/* bpf_xdp_adjust_meta(): the kernel's bounds, then its length rule */
+static int xdp_adjust_meta(HermesEbpfXdp *xdp, const uint64_t args[5],
+                           uint64_t *ret)
+{
+    uint64_t delta = (uint64_t)(int64_t)(int32_t)(uint32_t)args[1];
+    uint64_t data = xdp_get(xdp, HERMES_EBPF_XDP_DATA);
+    uint64_t meta = xdp_get(xdp, HERMES_EBPF_XDP_DATA_META);
+    uint64_t v = meta + delta;
+
+    if (args[0] != xdp->ctx_base ||
+        (is_neg64(delta) ? v > meta : v < meta) ||
+        v < xdp->floor || v > data) {
+        *ret = -(uint64_t)HERMES_EBPF_EINVAL;
+    } else if ((data - v) % 4 || data - v > HERMES_EBPF_XDP_META_MAX) {
+        *ret = -(uint64_t)HERMES_EBPF_EACCES;
+    } else {
+        xdp_set(xdp, HERMES_EBPF_XDP_DATA_META, v);
+        *ret = 0;
+    }
+    return HERMES_EBPF_HELPER_CONTINUE;
+}
+
 int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
                            HermesEbpfVm *vm, uint64_t *ret)
 {
@@ -4405,19 +4555,23 @@ int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
     uint64_t v;
 
     switch (id) {
-    case HERMES_EBPF_FUNC_XDP_ADJUST_HEAD:
-        v = data + delta;
-        if (args[0] != xdp->ctx_base ||
-            v < xdp_get(xdp, HERMES_EBPF_XDP_HARD_START) ||
-            end < HERMES_EBPF_ETH_HLEN || v > end - HERMES_EBPF_ETH_HLEN ||
-            (is_neg64(delta) ? v > data : v < data)) {
-            *ret = -(uint64_t)HERMES_EBPF_EINVAL;
-        } else {
-            xdp_set(xdp, HERMES_EBPF_XDP_DATA, v);
-            xdp_set(xdp, HERMES_EBPF_XDP_DATA_META, v);
-            *ret = 0;
+    case HERMES_EBPF_FUNC_KTIME_GET_NS:
+    case HERMES_EBPF_FUNC_GET_PRANDOM_U32:
+    case HERMES_EBPF_FUNC_GET_SMP_PROC_ID:
+        if (!xdp->env) {
+            return -1;
         }
+        *ret = id == HERMES_EBPF_FUNC_KTIME_GET_NS ?
+               xdp->env->clock_ns(xdp->env->clock_opaque) :
+               id == HERMES_EBPF_FUNC_GET_PRANDOM_U32 ? xdp_prandom(xdp->env) :
+               xdp->env->cpu;
         return HERMES_EBPF_HELPER_CONTINUE;
+    case HERMES_EBPF_FUNC_CSUM_DIFF:
+        return xdp_csum_diff(args, vm, ret);
+    case HERMES_EBPF_FUNC_XDP_ADJUST_HEAD:
+        return xdp_adjust_head(xdp, args, vm, ret);
+    case HERMES_EBPF_FUNC_XDP_ADJUST_META:
+        return xdp_adjust_meta(xdp, args, ret);
     case HERMES_EBPF_FUNC_XDP_ADJUST_TAIL:
         v = end + delta;
         if (args[0] != xdp->ctx_base ||
@@ -4570,6 +4724,7 @@ static HermesEbpfStatus run_batch(const uint64_t *insns, uint32_t ninsns,
         .host = xdp.ctx,
         .flags = HERMES_EBPF_MEM_READ,
     };
+    xdp.env = b->env;
     xdp.next = cfg->helper;
     xdp.next_opaque = cfg->helper_opaque;
     rc = *cfg;

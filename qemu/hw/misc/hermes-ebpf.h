@@ -234,6 +234,7 @@ typedef struct HermesEbpfRegion {
 #define HERMES_EBPF_ENOENT              2
 #define HERMES_EBPF_EINTR               4
 #define HERMES_EBPF_E2BIG               7
+#define HERMES_EBPF_EACCES              13
 #define HERMES_EBPF_EFAULT              14
 #define HERMES_EBPF_EEXIST              17
 #define HERMES_EBPF_EINVAL              22
@@ -546,7 +547,7 @@ bool hermes_ebpf_jit_covers(const HermesEbpfCode *code,
  * ---------------------------
  * The device's xdp_buff (Documentation/hermes/device.rst, "Run context"):
  * 64 bytes a program reads at a device address the embedder chooses
- * (CTX_BASE), written only by the device and by the two XDP helpers.
+ * (CTX_BASE), written only by the device and by the XDP helpers.
  * The embedder exposes HermesEbpfXdp.ctx as a read-only region
  * {ctx_base, HERMES_EBPF_XDP_CTX_SIZE, ctx, HERMES_EBPF_MEM_READ} and
  * passes hermes_ebpf_xdp_helper() as the helper callback with the
@@ -554,25 +555,63 @@ bool hermes_ebpf_jit_covers(const HermesEbpfCode *code,
  * use it, so the helpers have one implementation.
  */
 #define HERMES_EBPF_XDP_CTX_SIZE            64
+#define HERMES_EBPF_FUNC_KTIME_GET_NS       5
+#define HERMES_EBPF_FUNC_GET_PRANDOM_U32    7
+#define HERMES_EBPF_FUNC_GET_SMP_PROC_ID    8
+#define HERMES_EBPF_FUNC_CSUM_DIFF          28
 #define HERMES_EBPF_FUNC_XDP_ADJUST_HEAD    44
+#define HERMES_EBPF_FUNC_XDP_ADJUST_META    54
 #define HERMES_EBPF_FUNC_XDP_ADJUST_TAIL    65
 #define HERMES_EBPF_FUNC_XDP_GET_BUFF_LEN   188
 #define HERMES_EBPF_FUNC_XDP_LOAD_BYTES     189
 #define HERMES_EBPF_FUNC_XDP_STORE_BYTES    190
 /* Neither helper leaves fewer bytes than an Ethernet header (ETH_HLEN) */
 #define HERMES_EBPF_ETH_HLEN                14
+/*
+ * sizeof(struct xdp_frame) on a 64-bit kernel: the kernel keeps that
+ * structure at data_hard_start, so data and data_meta stay above it
+ */
+#define HERMES_EBPF_XDP_FRAME_SIZE          40
+/* Most metadata bytes: the kernel's skb_shared_info.meta_len is a u8 */
+#define HERMES_EBPF_XDP_META_MAX            255
+/* Most bytes of bpf_csum_diff(): the kernel's scratch buffer, MAX_BPF_STACK */
+#define HERMES_EBPF_CSUM_DIFF_MAX           512
 /* The XDP action that keeps a record in a batch (low 32 bits of r0) */
 #define HERMES_EBPF_XDP_PASS                2
 
 /* Byte offsets of the run context fields */
 #define HERMES_EBPF_XDP_DATA                0x00    /* u64 */
 #define HERMES_EBPF_XDP_DATA_END            0x08    /* u64 */
-#define HERMES_EBPF_XDP_DATA_META           0x10    /* u64, = data */
+#define HERMES_EBPF_XDP_DATA_META           0x10    /* u64, = data at entry */
 #define HERMES_EBPF_XDP_HARD_START          0x18    /* u64 */
 #define HERMES_EBPF_XDP_HARD_END            0x20    /* u64 */
 #define HERMES_EBPF_XDP_IFINDEX             0x28    /* u32, 0 */
 #define HERMES_EBPF_XDP_RX_QUEUE            0x2c    /* u32, 0 */
 #define HERMES_EBPF_XDP_ITERATION           0x30    /* u32 */
+
+/*
+ * What the device provides to helpers 5, 7 and 8: one per engine, set up
+ * by the embedder and used by one run at a time (the engine's).
+ * @clock_ns(@clock_opaque): bpf_ktime_get_ns(), the device clock in
+ *   nanoseconds; it must never go backwards.  The QEMU model's is the
+ *   guest's virtual clock (QEMU_CLOCK_VIRTUAL), the user-space fallback's
+ *   the host's CLOCK_MONOTONIC.
+ * @prng: state of the engine's generator behind bpf_get_prandom_u32(),
+ *   any 64-bit value; the embedder seeds it (the model from QEMU's guest
+ *   random source, so that -seed makes runs reproducible; the fallback
+ *   with getrandom()).  Each call advances it: SplitMix64 (Steele, Lea
+ *   and Flood, "Fast splittable pseudorandom number generators", 2014),
+ *   r0 the high 32 bits of its output.  The values are not the host's:
+ *   the kernel's generator and state are per CPU of the host.
+ * @cpu: bpf_get_smp_processor_id(), the index of the engine (the
+ *   device's CPU) that runs the program.
+ */
+typedef struct HermesEbpfXdpEnv {
+    uint64_t (*clock_ns)(void *opaque);
+    void *clock_opaque;
+    uint64_t prng;
+    uint32_t cpu;
+} HermesEbpfXdpEnv;
 
 typedef struct HermesEbpfXdp {
     /* the run context as the program sees it (little-endian fields) */
@@ -580,9 +619,21 @@ typedef struct HermesEbpfXdp {
     /* its device address: the only r1 the XDP helpers accept */
     uint64_t ctx_base;
     /*
-     * Helper IDs other than 44 and 65 are passed to @next (with
-     * @next_opaque); NULL makes them a HERMES_EBPF_FAULT_HELPER
-     * (helper_err -1).  hermes_ebpf_xdp_init() leaves both as they are.
+     * The lowest address data and data_meta may take, set by
+     * hermes_ebpf_xdp_init(): data_hard_start + HERMES_EBPF_XDP_FRAME_SIZE
+     * as in the kernel, or data itself when the headroom is smaller.
+     */
+    uint64_t floor;
+    /*
+     * The device services of helpers 5, 7 and 8; NULL makes those three
+     * a HERMES_EBPF_FAULT_HELPER (helper_err -1).
+     */
+    HermesEbpfXdpEnv *env;
+    /*
+     * Helper IDs hermes_ebpf_xdp_has_helper() does not list are passed
+     * to @next (with @next_opaque); NULL makes them a
+     * HERMES_EBPF_FAULT_HELPER (helper_err -1).  hermes_ebpf_xdp_init()
+     * leaves @env, @next and @next_opaque as they are.
      */
     HermesEbpfHelperFn next;
     void *next_opaque;
@@ -591,7 +642,8 @@ typedef struct HermesEbpfXdp {
 /*
  * hermes_ebpf_xdp_init: the context at entry of a run: data and data_meta
  * @data, data_end @data_end, data_hard_start @hard_start, data_hard_end
- * @hard_end (all device addresses), ifindex and queue 0, @iteration.
+ * @hard_end (all device addresses, @hard_start <= @data <= @data_end <=
+ * @hard_end), ifindex and queue 0, @iteration.
  */
 void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
                           uint64_t data, uint64_t data_end,
@@ -600,19 +652,37 @@ void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
 
 /* data and data_end of the context now (after the helpers moved them) */
 uint64_t hermes_ebpf_xdp_data(const HermesEbpfXdp *xdp);
+uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp);
 
 /* Is helper @id one that hermes_ebpf_xdp_helper() implements? */
 bool hermes_ebpf_xdp_has_helper(uint32_t id);
-uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp);
 
 /*
  * hermes_ebpf_xdp_helper: a HermesEbpfHelperFn, @opaque a HermesEbpfXdp.
+ * The kernel's (6.12) semantics; offsets and deltas are the low 32 bits
+ * of r2, signed, sizes the low 32 bits of their register; errors are
+ * negative in r0 (64 bits); an r1 other than ctx_base gives -EINVAL.
+ * 5 bpf_ktime_get_ns(): r0 = env->clock_ns(env->clock_opaque).
+ * 7 bpf_get_prandom_u32(): r0 = the next value of env->prng (32 bits).
+ * 8 bpf_get_smp_processor_id(): r0 = env->cpu.
+ * 28 bpf_csum_diff(from, from_size, to, to_size, seed): -EINVAL if a size
+ *    is not a multiple of 4 or from_size + to_size is over
+ *    HERMES_EBPF_CSUM_DIFF_MAX; else the 32-bit one's complement sum x86-64's
+ *    csum_partial() gives of the words ~from then to with the low 32 bits
+ *    of seed (zero-extended).  from and to may be anything with a size of
+ *    0; otherwise memory the program may not read is a HELPER fault.
  * 44 bpf_xdp_adjust_head(ctx, delta): data += delta if the result stays
- *    within [data_hard_start, data_end - 14]; r0 0, else -EINVAL.
+ *    within [floor + metalen, data_end - 14], the metadata moving with
+ *    it (memmove, data_meta += delta); r0 0, else -EINVAL.
+ * 54 bpf_xdp_adjust_meta(ctx, delta): data_meta += delta if the result
+ *    stays within [floor, data] (else -EINVAL) and leaves a metadata
+ *    length data - data_meta that is a multiple of 4 and at most
+ *    HERMES_EBPF_XDP_META_MAX (else -EACCES); r0 0.
  * 65 bpf_xdp_adjust_tail(ctx, delta): data_end += delta if the result
  *    stays within [data + 14, data_hard_end]; r0 0, else -EINVAL.
- * delta is the low 32 bits of r2, signed; r1 other than ctx_base gives
- * -EINVAL.  Other IDs: see HermesEbpfXdp.next.
+ * 188 bpf_xdp_get_buff_len(ctx): data_end - data.
+ * 189, 190 bpf_xdp_load_bytes(), bpf_xdp_store_bytes(): see device.rst.
+ * Other IDs: see HermesEbpfXdp.next.
  */
 int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
                            HermesEbpfVm *vm, uint64_t *ret);
@@ -636,11 +706,14 @@ int hermes_ebpf_xdp_helper(void *opaque, uint32_t id, const uint64_t args[5],
  * headroom, no tailroom); the only data the program can access is the
  * record's bytes (read/write) and the context (read only), plus its stack
  * frames (each zeroed on entry: stack_size bytes per record, not the whole
- * stack area) and the maps of the configuration.  Helpers 44 and 65 are the
- * engine's (hermes_ebpf_xdp_helper()), 1 to 3 the map helpers when
- * cfg->nmaps is non-zero, other IDs go to cfg->helper (NULL: FAULT_HELPER).
- * Nothing is allocated, nothing but the slot, the stack area and map
- * values is written.
+ * stack area) and the maps of the configuration.  The helpers
+ * hermes_ebpf_xdp_has_helper() lists are the engine's
+ * (hermes_ebpf_xdp_helper(), with @env as HermesEbpfXdp.env), 1 to 3 the
+ * map helpers when cfg->nmaps is non-zero, other IDs go to cfg->helper
+ * (NULL: FAULT_HELPER).  With data_hard_start at data, bpf_xdp_adjust_head
+ * can only drop bytes and bpf_xdp_adjust_meta only claim bytes it dropped.
+ * Nothing is allocated, nothing but the slot, the stack area, map values
+ * and env->prng is written.
  */
 #define HERMES_EBPF_BATCH_ENTRY_SIZE    16          /* result table entry */
 #define HERMES_EBPF_BATCH_KEPT          (1u << 0)   /* entry FLAGS: kept */
@@ -663,6 +736,8 @@ typedef struct HermesEbpfBatch {
     uint64_t data_base;
     /* device address of the 64-byte run context (CTX_BASE) */
     uint64_t ctx_base;
+    /* the engine's services for helpers 5, 7 and 8 (NULL: they fault) */
+    HermesEbpfXdpEnv *env;
 } HermesEbpfBatch;
 
 /* Verdict of hermes_ebpf_batch_check(), in the device's check order */

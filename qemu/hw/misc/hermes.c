@@ -30,6 +30,7 @@
 #include "qemu/main-loop.h"
 #include "qemu/log.h"
 #include "qemu/error-report.h"
+#include "qemu/guest-random.h"
 #include "qemu/module.h"
 #include "qapi/error.h"
 #include "sysemu/runstate.h"
@@ -405,6 +406,7 @@ typedef struct HermesEngine {
     uint64_t *code_prog;
     uint32_t code_ninsns;
     HermesEbpfXdp xdp;          /* run context of RUN PROGRAM */
+    HermesEbpfXdpEnv env;       /* clock, generator, index: 5, 7, 8 */
     uint64_t stack[HERMES_STACK_SIZE / 8];
 } HermesEngine;
 
@@ -1034,6 +1036,16 @@ static bool hermes_engine_admit(HermesEngine *e)
     return true;
 }
 
+/*
+ * The device clock of bpf_ktime_get_ns(): the guest's virtual clock, which
+ * stands still while the VM is stopped (and so do the engines).  Read on
+ * the engine's worker, without the BQL, as vCPU threads read it.
+ */
+static uint64_t hermes_engine_clock_ns(void *opaque)
+{
+    return qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+}
+
 static void hermes_engine_run(HermesEngine *e)
 {
     HermesState *s = e->dev;
@@ -1065,6 +1077,7 @@ static void hermes_engine_run(HermesEngine *e)
         .host = e->xdp.ctx,
         .flags = HERMES_EBPF_MEM_READ,
     };
+    e->xdp.env = &e->env;
     e->xdp.next = NULL;
 
     for (i = 0; i < job->repeat; i++) {
@@ -1143,6 +1156,7 @@ static void hermes_engine_batch(HermesEngine *e)
         .res_off = job->resoff,
         .data_base = HERMES_DATA_BASE,
         .ctx_base = HERMES_CTX_BASE,
+        .env = &e->env,
     };
     HermesEbpfRunConfig cfg = {
         .budget = job->budget,
@@ -2893,6 +2907,10 @@ static void hermes_realize(PCIDevice *pdev, Error **errp)
 
         e->dev = s;
         e->index = i;
+        e->env.clock_ns = hermes_engine_clock_ns;
+        e->env.cpu = i;
+        /* from QEMU's guest random source: -seed makes runs reproducible */
+        qemu_guest_getrandom_nofail(&e->env.prng, sizeof(e->env.prng));
         e->abort = s->vm_running ? 0 : HERMES_ENGINE_PAUSE;
         e->prog = g_new0(uint64_t, s->max_insns);
         e->code_size = hermes_ebpf_code_size(s->max_insns);

@@ -460,8 +460,14 @@ static void test_registers(void)
     g_assert_cmpuint(rd32(&h, 0, EHCAPBUDMAX), ==, UINT32_MAX);
     g_assert_cmphex(rd32(&h, 0, EHCAPCMDS), ==, 0xf);
     for (k = 0; k < 8; k++) {
-        /* maps 1-3, xdp_adjust_head 44, _tail 65, packet bytes 188-190 */
-        uint32_t want = k == 0 ? 0xe : k == 1 ? 1u << (44 - 32) :
+        /*
+         * maps 1-3, ktime_get_ns 5, get_prandom_u32 7,
+         * get_smp_processor_id 8, csum_diff 28, xdp_adjust_head 44,
+         * _meta 54, _tail 65, packet bytes 188-190
+         */
+        uint32_t want = k == 0 ? 0xe | 1u << 5 | 1u << 7 | 1u << 8 |
+                                 1u << 28 :
+                        k == 1 ? 1u << (44 - 32) | 1u << (54 - 32) :
                         k == 2 ? 1u << (65 - 64) :
                         k == 5 ? 7u << (188 - 160) : 0;
 
@@ -2593,7 +2599,8 @@ static void test_map_caps(void)
     g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 1u << 1 | 1u << 2);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMAX), ==, 64);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 4096);
-    g_assert_cmphex(rd32(&h, 0, EHCAPHELPER), ==, 0xe);
+    /* maps 1-3 beside ktime 5, prandom 7, processor id 8, csum_diff 28 */
+    g_assert_cmphex(rd32(&h, 0, EHCAPHELPER), ==, 0x100001ae);
     hermes_stop(&h);
 
     hermes_start(&h, "-device hermes,addr=04.0,map-memory=0");
@@ -2601,7 +2608,7 @@ static void test_map_caps(void)
     g_assert_cmphex(rd64(&h, 0, EHCAPMAPTYPES), ==, 0);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMAX), ==, 0);
     g_assert_cmpuint(rd32(&h, 0, EHCAPMAPMEM), ==, 0);
-    g_assert_cmphex(rd32(&h, 0, EHCAPHELPER), ==, 0);
+    g_assert_cmphex(rd32(&h, 0, EHCAPHELPER), ==, 0x100001a0);
     r = req_map_create(1, MAP_ARRAY, 4, 8, 1);
     g_assert_cmpuint(cmd(&h, &r, NULL), ==, ST_INVALID_OPCODE);
     hermes_stop(&h);

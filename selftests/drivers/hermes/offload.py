@@ -16,14 +16,14 @@ import time
 from hermes_lib import (BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_PROG_TEST_RUN,
                         BPF_PROG_TYPE_SCHED_CLS, Ktap, TMP, XDP_PASS, bpftool,
                         bpftool_json, build, call, debugfs, exit_insn,
-                        have_hermes_pci, helper_gap, helper_refused, ifindex,
-                        insn, ld_map_fd, ldx_w,
+                        have_hermes_pci, helper_gap, helper_refused,
+                        helpers_called, ifindex, insn, ld_map_fd, ldx_w,
                         load_driver, load_obj, map_create, mov64_imm,
                         mov64_reg, obj_get, parallel, pin_path, prog_load,
                         run, skip_all, sys_bpf, test_run, unpin)
 
 CORPUS = ["xor", "csum", "histogram", "search", "parse", "trim", "encap",
-          "bytes"]
+          "bytes", "csum_meta"]
 # Programs that grow the packet: the device's frame is its data slot, the
 # host's a page minus skb_shared_info, so growing past the host's frame
 # succeeds only on the device (Documentation/hermes/driver.rst).
@@ -197,6 +197,78 @@ def jited_image(fd):
     return img.raw[:size] if info_by_fd(info) == 0 else b""
 
 
+# The device's clock, generator and engine index (bpf_ktime_get_ns,
+# bpf_get_prandom_u32, bpf_get_smp_processor_id): values no host run can
+# give, so properties.  Writes t1, t2 (u64), two random u32 and the engine
+# index at the start of the packet.
+ENV_PROG = [
+    mov64_reg(6, 1),
+    call(5), mov64_reg(7, 0),
+    call(5), mov64_reg(8, 0),
+    call(7), mov64_reg(9, 0),
+    call(7), insn(0x7b, 10, 0, -8),     # *(u64 *)(r10 - 8) = r0
+    call(8), insn(0x7b, 10, 0, -16),
+    ldx_w(2, 6, 0),                     # data
+    ldx_w(3, 6, 4),                     # data_end
+    mov64_imm(0, XDP_PASS),
+    mov64_reg(4, 2),
+    insn(0x07, 4, 0, 0, 28),            # r4 += 28
+    insn(0x2d, 4, 3, 7),                # if r4 > r3 goto exit
+    insn(0x7b, 2, 7, 0),                # *(u64 *)(r2 + 0) = t1
+    insn(0x7b, 2, 8, 8),                # t2
+    insn(0x63, 2, 9, 16),               # *(u32 *)(r2 + 16) = random 1
+    insn(0x79, 5, 10, -8),
+    insn(0x63, 2, 5, 20),               # random 2
+    insn(0x79, 5, 10, -16),
+    insn(0x63, 2, 5, 24),               # engine index
+    exit_insn(),
+]
+
+
+def test_env(ktap, dev):
+    what = ["bpf_ktime_get_ns on %s: never decreases within a run, "
+            "increases from run to run" % dev,
+            "bpf_get_smp_processor_id on %s: the engine whose debugfs run "
+            "count grew" % dev,
+            "bpf_get_prandom_u32 on %s: values differ within and across "
+            "runs" % dev]
+    gap = helper_gap(dev, {5, 7, 8})
+    fd, _, log = prog_load(ENV_PROG, ifindex(dev))
+    if gap and fd < 0 and helper_refused(log, gap[0]):
+        for w in what:
+            ktap.skip(w, gap[1])
+        return
+    if fd < 0:
+        for w in what:
+            ktap.ok(False, w, log[-400:])
+        return
+    engines = caps(dev)["engines"]
+    runs = []
+    for i in range(12):
+        before = engine_runs(dev)
+        err, ret, out, _ = test_run(fd, bytes(64))
+        after = engine_runs(dev)
+        grew = [e for e, (a, b) in enumerate(zip(after, before)) if a > b]
+        if err or ret != XDP_PASS or len(out) != 64:
+            runs.append(None)
+        else:
+            runs.append(struct.unpack_from("<QQIII", out) + (grew,))
+        time.sleep(0.01)
+    os.close(fd)
+    bad = ["run %d failed" % i for i, r in enumerate(runs) if r is None]
+    runs = [r for r in runs if r]
+    bad += ["t1 %d > t2 %d" % r[:2] for r in runs if r[0] > r[1]]
+    bad += ["run %d starts at %d, run %d ended at %d" % (i + 1, b[0], i, a[1])
+            for i, (a, b) in enumerate(zip(runs, runs[1:])) if b[0] <= a[1]]
+    ktap.ok(runs and not bad, what[0], "\n".join(bad[:5]))
+    bad = ["engine %d of %d, debugfs says %s" % (r[4], engines, r[5])
+           for r in runs if r[4] >= engines or r[5] != [r[4]]]
+    ktap.ok(runs and not bad, what[1], "\n".join(bad[:5]))
+    vals = [v for r in runs for v in r[2:4]]
+    ktap.ok(len(runs) > 1 and len(set(vals)) == len(vals), what[2],
+            "values %s" % ["%#x" % v for v in vals])
+
+
 def test_ldsx(ktap, dev):
     hfd, _, log1 = prog_load(LDSX_PROG)
     dfd, _, log2 = prog_load(LDSX_PROG, ifindex(dev))
@@ -231,7 +303,7 @@ def main():
     if not have_hermes_pci():
         skip_all("no Hermes PCI device (run with tools/vm/run --hermes 2)")
     devs = load_driver()
-    ktap = Ktap(35)
+    ktap = Ktap(39)
 
     ktap.ok(len(devs) >= 1, "driver binds and registers hermes%d netdevs",
             "netdevs: %s" % devs)
@@ -361,20 +433,28 @@ def main():
     os.close(dfd)
 
     # rejections, with the exact [hermes] lines
-    fd, err, log = prog_load([call(5), mov64_imm(0, XDP_PASS), exit_insn()],
-                             ifindex(dev))
-    line = ("[hermes] insn 0: call to helper bpf_ktime_get_ns (5) is not "
-            "supported by the device")
+    fd, err, log = prog_load([call(125), mov64_imm(0, XDP_PASS),
+                              exit_insn()], ifindex(dev))
+    line = ("[hermes] insn 0: call to helper bpf_ktime_get_boot_ns (125) is "
+            "not supported by the device")
     ktap.ok(fd < 0 and line in log.splitlines(),
             "unsupported helper rejected: '%s'" % line, log[-400:])
+    # reject_helper.bpf.c calls a helper the device lacks: the line names
+    # it as bpftool does, at the instruction llvm-objdump shows
+    gap = helper_gap(dev, objs["reject_helper"])
     rc, dis = run(["llvm-objdump", "-d", objs["reject_helper"]])
-    m = re.search(r"^\s*(\d+):\s+85 00 00 00 05 00 00 00", dis, re.M)
+    m = gap and re.search(r"^\s*(\d+):\s+85 00 00 00 %s" % " ".join(
+        "%02x" % b for b in struct.pack("<i", gap[0])), dis, re.M)
     rc, out = load_obj(objs["reject_helper"], "reject", dev)
-    line = ("[hermes] insn %s: call to helper bpf_ktime_get_ns (5) is not "
-            "supported by the device" % (m.group(1) if m else "?"))
-    ktap.ok(rc != 0 and line in out.splitlines(),
-            "bpftool load of a bpf_ktime_get_ns() caller fails with '%s'"
-            % line, out[-600:])
+    line = m and re.search(r"^\[hermes\] insn %s: call to helper bpf_\w+ "
+                           r"\(%d\) is not supported by the device$"
+                           % (m.group(1), gap[0]), out, re.M)
+    ktap.ok(rc != 0 and line,
+            "bpftool load of reject_helper.bpf.c fails with the driver's "
+            "line for the helper %s lacks" % dev,
+            out[-600:] if gap else "reject_helper.bpf.c calls only helpers "
+            "%s implements: %s" % (dev, sorted(helpers_called(
+                objs["reject_helper"]))))
 
     fd, err, log = prog_load([mov64_imm(0, 0), exit_insn()], ifindex(dev),
                              prog_type=BPF_PROG_TYPE_SCHED_CLS)
@@ -398,6 +478,7 @@ def main():
     ktap.ok(fd < 0 and line in log.splitlines(),
             "egress_ifindex rejected: '%s'" % line, log[-400:])
     test_ldsx(ktap, dev)
+    test_env(ktap, dev)
 
     c = caps(dev)
     n = c["max_insns"]

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "hermes-ebpf.h"
 #include "libhermes_internal.h"
@@ -143,7 +145,7 @@ static int fb_check_insn(const struct bpf_insn *insn, uint32_t i)
 					  i);
 		if (!insn->src_reg && !hermes_ebpf_xdp_has_helper(insn->imm))
 			return hermes_err(-EOPNOTSUPP,
-					  "insn %u: call to helper %s (%d) is not supported by the user-space fallback (only the XDP helpers bpf_xdp_adjust_head, bpf_xdp_adjust_tail, bpf_xdp_get_buff_len, bpf_xdp_load_bytes and bpf_xdp_store_bytes)",
+					  "insn %u: call to helper %s (%d) is not supported by the user-space fallback (only the engine's helpers bpf_ktime_get_ns, bpf_get_prandom_u32, bpf_get_smp_processor_id, bpf_csum_diff, bpf_xdp_adjust_head, bpf_xdp_adjust_meta, bpf_xdp_adjust_tail, bpf_xdp_get_buff_len, bpf_xdp_load_bytes and bpf_xdp_store_bytes)",
 					  i, helper_name(insn->imm), insn->imm);
 	}
 	if ((cls == BPF_JMP || cls == BPF_JMP32) &&
@@ -381,6 +383,37 @@ static uint32_t fb_fault_kind(HermesEbpfStatus s)
 	}
 }
 
+/* bpf_ktime_get_ns() of the fallback: the host's CLOCK_MONOTONIC */
+static uint64_t fb_clock_ns(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The engine's services for helpers 5, 7 and 8: one per thread that runs
+ * batches, so that no two threads share a generator.  The fallback shows
+ * itself as one engine: bpf_get_smp_processor_id() is 0 on every thread.
+ */
+HermesEbpfXdpEnv *hermes_fb_env(void)
+{
+	static __thread HermesEbpfXdpEnv env;
+	static __thread bool seeded;
+
+	if (!seeded) {
+		env.clock_ns = fb_clock_ns;
+		env.cpu = 0;
+		/* without getrandom() (old kernels), the clock as a seed */
+		if (getrandom(&env.prng, sizeof(env.prng), 0) < 0)
+			env.prng = fb_clock_ns(NULL);
+		seeded = true;
+	}
+	return &env;
+}
+
 int hermes_fb_run(struct hermes_prog *prog, struct hermes_fb_batch *fb,
 		  struct hermes_batch *b)
 {
@@ -394,6 +427,7 @@ int hermes_fb_run(struct hermes_prog *prog, struct hermes_fb_batch *fb,
 		.res_off = fb->res_off,
 		.data_base = HERMES_FB_DATA_BASE,
 		.ctx_base = HERMES_FB_CTX_BASE,
+		.env = hermes_fb_env(),
 	};
 	HermesEbpfRunConfig cfg = {
 		.budget = b->budget ? b->budget : prog->dev->info.budget_default,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <linux/bpf.h>
 
+#include "hermes-ebpf.h"
 #include "libhermes.h"
 
 struct bpf_object;
@@ -61,5 +62,11 @@ struct hermes_fb_batch {
 };
 int hermes_fb_run(struct hermes_prog *prog, struct hermes_fb_batch *fb,
 		  struct hermes_batch *b);
+
+/*
+ * The engine's services for helpers 5, 7 and 8 on this thread (clock,
+ * generator, engine index 0), for every batch the thread runs
+ */
+HermesEbpfXdpEnv *hermes_fb_env(void);
 
 #endif /* __LIBHERMES_INTERNAL_H */
