@@ -61,7 +61,7 @@ static const char *map_hint(const char *name, const char *why)
 			return "global variables: libbpf keeps them in a map it maps into the process, and an offloaded map has no memory on the host to map; keep the state in an ARRAY map of your own";
 	}
 	if (strstr(why, "Operation not supported"))
-		return "the kernel offloads ARRAY and HASH maps only: use one of them if the program allows, or run it on the host";
+		return "the kernel or the device cannot hold this map type (the kernel offloads ARRAY, HASH, PERCPU_ARRAY and LRU_HASH, the device says in the kernel log which it holds): use one it holds if the program allows, or run it on the host";
 	if (strstr(why, "Invalid argument"))
 		return "the device refused the map's flags or sizes: the kernel log line says which";
 	return NULL;
