@@ -569,6 +569,8 @@ module hermes_cl #(
                         5'h0b: v = e_dlen[g*32 +: 32];
                         5'h0c: v = e_iters[g*32 +: 32];
                         5'h0d: v = e_status[g*32 +: 32];
+                        // RES_MLEN: no helpers, so never any metadata
+                        5'h0e: v = 32'd0;
                         5'h10, 5'h11: v = half(e_runs[g*64 +: 64], oblk[2]);
                         5'h12, 5'h13: v = half(e_cinsns[g*64 +: 64], oblk[2]);
                         5'h14, 5'h15: v = half(e_errors[g*64 +: 64], oblk[2]);

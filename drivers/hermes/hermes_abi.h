@@ -75,6 +75,9 @@
 #define HERMES_RES_FAULT	0x24
 #define HERMES_RES_DOFF		0x28
 #define HERMES_RES_DLEN		0x2c
+#define HERMES_RES_MLEN		0x38
+/* bpf_xdp_adjust_meta() leaves at most this much metadata (a u8) */
+#define HERMES_META_MAX		255
 #define HERMES_RES_ITERS	0x30
 #define HERMES_CNT_RUNS		0x40
 #define HERMES_CNT_INSNS	0x48

@@ -68,11 +68,12 @@ static int hermes_run_error(struct hermes_dev *hd, struct hermes_engine *e,
 /*
  * One RUN PROGRAM command of @repeat iterations on the packet at
  * [*doff, *doff + *dlen) of the engine's data slot; on success the new
- * packet bounds, r0 and the device time are returned in place.
+ * packet bounds, the metadata length in front of them, r0 and the device
+ * time are returned in place.
  */
 static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
-			  int slot, u32 repeat, u32 *doff, u32 *dlen, u64 *r0,
-			  u64 *time)
+			  int slot, u32 repeat, u32 *doff, u32 *dlen,
+			  u32 *mlen, u64 *r0, u64 *time)
 {
 	struct hermes_dev *hd = e->hd;
 	u8 req[HERMES_REQ_SIZE] = { HERMES_OPC_RUN, HERMES_RUN_WINDOW };
@@ -94,6 +95,7 @@ static int hermes_run_cmd(struct hermes_engine *e, struct hermes_prog *hp,
 
 	*doff = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DOFF);
 	*dlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_DLEN);
+	*mlen = ioread32(hd->regs + HERMES_ENGBLK(e->idx) + HERMES_RES_MLEN);
 	*time += hermes_read64(hd, HERMES_ENGBLK(e->idx) + HERMES_RES_TIME);
 	*r0 = get_unaligned_le64(res + 8);
 	return 0;
@@ -105,7 +107,7 @@ static int hermes_test_run_device(struct hermes_prog *hp,
 {
 	struct hermes_dev *hd = hp->hd;
 	struct bpf_prog *prog = hp->prog;
-	u32 repeat = max(run->repeat, 1U), doff, dlen, base, win, i;
+	u32 repeat = max(run->repeat, 1U), doff, dlen, mlen = 0, base, win, i;
 	struct hermes_engine *e;
 	u64 dbase, time = 0, r0 = 0;
 	void *buf;
@@ -140,8 +142,8 @@ static int hermes_test_run_device(struct hermes_prog *hp,
 	doff = run->data - base;
 	dlen = run->data_end - run->data;
 	if (!err && !hp->moves_packet) {
-		err = hermes_run_cmd(e, hp, slot, repeat, &doff, &dlen, &r0,
-				     &time);
+		err = hermes_run_cmd(e, hp, slot, repeat, &doff, &dlen, &mlen,
+				     &r0, &time);
 	} else if (!err) {
 		/*
 		 * The device starts every iteration from the packet bounds of
@@ -154,7 +156,7 @@ static int hermes_test_run_device(struct hermes_prog *hp,
 				err = -EINTR;
 			else
 				err = hermes_run_cmd(e, hp, slot, 1, &doff,
-						     &dlen, &r0, &time);
+						     &dlen, &mlen, &r0, &time);
 			if (!err && (doff > win || dlen > win - doff))
 				break;
 			cond_resched();
@@ -164,14 +166,21 @@ static int hermes_test_run_device(struct hermes_prog *hp,
 	if (err)
 		goto out_put;
 
-	/* Never trust the device: the packet must lie inside the buffer. */
-	if (doff > win || dlen > win - doff) {
+	/*
+	 * Never trust the device: the packet, and the metadata in front of
+	 * it, must lie inside the buffer.
+	 */
+	if (doff > win || dlen > win - doff || mlen > doff ||
+	    mlen > HERMES_META_MAX) {
 		hermes_set_error(hd,
-				 "engine %u: prog %u: packet [%u, +%u) outside the %u-byte buffer",
-				 e->idx, prog->aux->id, doff, dlen, win);
+				 "engine %u: prog %u: packet [%u, +%u) after %u bytes of metadata outside the %u-byte buffer",
+				 e->idx, prog->aux->id, doff, dlen, mlen, win);
 		err = -EMSGSIZE;
 		goto out_put;
 	}
+	/* as the host's test run, the output starts with the metadata */
+	doff -= mlen;
+	dlen += mlen;
 	err = hermes_mem_read(hd, dbase + doff, buf + doff, dlen);
 	if (err)
 		goto out_put;

@@ -4339,6 +4339,11 @@ uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp)
     return xdp_get(xdp, HERMES_EBPF_XDP_DATA_END);
 }
 
+uint64_t hermes_ebpf_xdp_data_meta(const HermesEbpfXdp *xdp)
+{
+    return xdp_get(xdp, HERMES_EBPF_XDP_DATA_META);
+}
+
 bool hermes_ebpf_xdp_has_helper(uint32_t id)
 {
     switch (id) {

@@ -653,6 +653,8 @@ void hermes_ebpf_xdp_init(HermesEbpfXdp *xdp, uint64_t ctx_base,
 /* data and data_end of the context now (after the helpers moved them) */
 uint64_t hermes_ebpf_xdp_data(const HermesEbpfXdp *xdp);
 uint64_t hermes_ebpf_xdp_data_end(const HermesEbpfXdp *xdp);
+/* data_meta now: data less the metadata bpf_xdp_adjust_meta() made */
+uint64_t hermes_ebpf_xdp_data_meta(const HermesEbpfXdp *xdp);
 
 /* Is helper @id one that hermes_ebpf_xdp_helper() implements? */
 bool hermes_ebpf_xdp_has_helper(uint32_t id);

@@ -135,6 +135,7 @@ OBJECT_DECLARE_TYPE(HermesState, HermesClass, HERMES_BASE)
 #define RES_DLEN                0x2c
 #define RES_ITERS               0x30
 #define RES_STATUS              0x34
+#define RES_MLEN                0x38
 #define CNT_RUNS                0x40
 #define CNT_INSNS               0x48
 #define CNT_ERRORS              0x50
@@ -331,6 +332,7 @@ typedef struct HermesOutcome {
     uint32_t iters;
     uint32_t doff;
     uint32_t dlen;
+    uint32_t mlen;
 } HermesOutcome;
 
 /* A command for the worker, latched from the request when accepted. */
@@ -371,6 +373,7 @@ typedef struct HermesEngine {
     uint32_t res_fault;
     uint32_t res_doff;
     uint32_t res_dlen;
+    uint32_t res_mlen;          /* metadata in front of RES_DOFF */
     uint32_t res_iters;
     uint32_t res_status;
     uint64_t cnt_runs;
@@ -628,6 +631,7 @@ static void hermes_engine_finish_now(HermesEngine *e, uint8_t status,
     e->res_fault = 0;
     e->res_doff = 0;
     e->res_dlen = 0;
+    e->res_mlen = 0;
     e->res_iters = 0;
     hermes_engine_complete(e, status, 0, 0, status == ST_SUCCESS ? value : 0);
 }
@@ -668,6 +672,7 @@ static void hermes_engine_bh(void *opaque)
                    (out.helper_id & 0xffff) << 16;
     e->res_doff = out.doff;
     e->res_dlen = out.dlen;
+    e->res_mlen = out.mlen;
     e->res_iters = out.iters;
     e->cnt_runs += out.runs;
     e->cnt_insns += out.insns;
@@ -1123,6 +1128,8 @@ static void hermes_engine_run(HermesEngine *e)
         out->doff = hermes_ebpf_xdp_data(&e->xdp) - HERMES_DATA_BASE;
         out->dlen = hermes_ebpf_xdp_data_end(&e->xdp) -
                     hermes_ebpf_xdp_data(&e->xdp);
+        out->mlen = hermes_ebpf_xdp_data(&e->xdp) -
+                    hermes_ebpf_xdp_data_meta(&e->xdp);
         if (st != HERMES_EBPF_OK) {
             out->status = hermes_status_of(st);
             out->fault = st;
@@ -1275,6 +1282,7 @@ static void hermes_engine_reset(HermesEngine *e)
     e->cid = 0;
     e->res_r0 = e->res_insns = e->res_time = e->res_faddr = 0;
     e->res_fpc = e->res_fault = e->res_doff = e->res_dlen = 0;
+    e->res_mlen = 0;
     e->res_iters = e->res_status = 0;
     e->cnt_runs = e->cnt_insns = e->cnt_errors = e->cnt_busy = 0;
 }
@@ -1764,6 +1772,9 @@ static uint32_t hermes_engine_block_read(HermesEngine *e, hwaddr addr)
         break;
     case RES_ITERS:
         v = e->res_iters | (uint64_t)e->res_status << 32;
+        break;
+    case RES_MLEN:
+        v = e->res_mlen;
         break;
     case CNT_RUNS:
         v = e->cnt_runs;
@@ -3161,6 +3172,25 @@ static const VMStateDescription vmstate_hermes_engine_irq = {
     },
 };
 
+/* Only with metadata left: a model without RES_MLEN reads it as 0. */
+static bool hermes_engine_mlen_needed(void *opaque)
+{
+    HermesEngine *e = opaque;
+
+    return e->res_mlen != 0;
+}
+
+static const VMStateDescription vmstate_hermes_engine_mlen = {
+    .name = TYPE_HERMES "/engine/mlen",
+    .version_id = 1,
+    .minimum_version_id = 1,
+    .needed = hermes_engine_mlen_needed,
+    .fields = (VMStateField[]) {
+        VMSTATE_UINT32(res_mlen, HermesEngine),
+        VMSTATE_END_OF_LIST()
+    },
+};
+
 static const VMStateDescription vmstate_hermes_engine = {
     .name = TYPE_HERMES "/engine",
     .version_id = 1,
@@ -3190,6 +3220,7 @@ static const VMStateDescription vmstate_hermes_engine = {
     },
     .subsections = (const VMStateDescription * []) {
         &vmstate_hermes_engine_irq,
+        &vmstate_hermes_engine_mlen,
         NULL
     },
 };
