@@ -21,15 +21,16 @@ const char *const help_explain =
 "Usage: hermes explain [--dev hermesN] [--prog NAME] OBJ\n"
 "\n"
 "Load each XDP program of OBJ (or only NAME) on the device (default the\n"
-"first) as `bpftool prog load OBJ PATH offload_dev IFNAME` would, with\n"
-"only the maps the program uses, and say for each whether the device\n"
-"takes it; for one it refuses, the reason (the driver's \"[hermes]\"\n"
-"verifier line, the maps it cannot hold, the kernel's log lines) and\n"
-"what to change.  Each program is loaded on the host kernel first: what\n"
-"the host refuses is not a question of offload.\n"
+"first) as `bpftool prog load OBJ PATH offload_dev IFNAME` would, but\n"
+"leaving out the maps the device cannot create (so that only a map the\n"
+"program uses refuses it), and say for each whether the device takes\n"
+"it; for one it refuses, the reason (the driver's \"[hermes]\" verifier\n"
+"line, the map it cannot hold, the kernel's log lines) and what to\n"
+"change.  Each program is loaded on the host kernel first: what the host\n"
+"refuses is not a question of offload.\n"
 "\n"
 "Exit status: 0 the device takes every program; 1 error; 2 usage; 3 a\n"
-"program is refused.\n";
+"program is refused (by the device, or by the host kernel too).\n";
 
 /* a refusal's cause, as the reason's text names it, and the way out */
 static const struct {
@@ -52,12 +53,11 @@ static const char *map_hint(const char *name, const char *why)
 	static const char *const sections[] = {
 		".bss", ".data", ".rodata", ".kconfig",
 	};
-	size_t i, n = strlen(name);
+	size_t i;
 
+	/* libbpf names them OBJ.bss, OBJ.rodata, .rodata.str1.1, ... */
 	for (i = 0; i < ARRAY_SIZE(sections); i++) {
-		size_t s = strlen(sections[i]);
-
-		if (n >= s && !strcmp(name + n - s, sections[i]))
+		if (strstr(name, sections[i]))
 			return "global variables: libbpf keeps them in a map it maps into the process, and an offloaded map has no memory on the host to map; keep the state in an ARRAY map of your own";
 	}
 	if (strstr(why, "Operation not supported"))
@@ -118,6 +118,7 @@ static int explain_one(const char *path, const char *name, int ifindex,
 			json_object_start(NULL);
 			json_string("prog", name);
 			json_bool("host", false);
+			json_bool("offloaded", false);
 			json_string("reason", host.reason);
 			json_object_end();
 		} else {
@@ -239,6 +240,14 @@ int do_explain(int argc, char **argv)
 		hermes_close(dev);
 		return 1;
 	}
+	for (i = 0; i < n; i++)
+		found += !pname || !strcmp(pname, names[i]);
+	if (!found) {
+		p_err("%s: no XDP program%s%s", path, pname ? " " : "",
+		      pname ? pname : "");
+		hermes_close(dev);
+		return 1;
+	}
 	/* opened once more only to name the types of the maps refused */
 	types = bpf_object__open_file(path, NULL);
 	if (json_output) {
@@ -248,7 +257,6 @@ int do_explain(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		if (pname && strcmp(pname, names[i]))
 			continue;
-		found++;
 		if (explain_one(path, names[i], (int)info.ifindex, info.ifname,
 				types))
 			ret = 3;
@@ -256,11 +264,6 @@ int do_explain(int argc, char **argv)
 	if (json_output) {
 		json_array_end();
 		json_end();
-	}
-	if (!found) {
-		p_err("%s: no XDP program%s%s", path, pname ? " " : "",
-		      pname ? pname : "");
-		ret = 1;
 	}
 	bpf_object__close(types);
 	hermes_close(dev);

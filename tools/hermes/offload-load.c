@@ -19,6 +19,10 @@
 #define MSG_SIZE	(64 << 10)
 /* each retry leaves out one more map */
 #define MAX_TRIES	16
+/* a /dev/kmsg record: text up to the kernel's CONSOLE_EXT_LOG_MAX */
+#define KMSG_REC	8192
+/* the call libbpf puts where a program loads a map it did not create */
+#define POISON_MAP_CALL	2001000000
 
 /* what libbpf printed during one load */
 static char msgs[MSG_SIZE];
@@ -91,18 +95,21 @@ static void last_line(const char *text, char *dst, size_t size)
 	dst[e - n] = '\0';
 }
 
-static void append(char *dst, size_t size, const char *s)
+/* "; "-separated @s after @dst; false if it does not fit */
+static bool append(char *dst, size_t size, const char *s)
 {
 	size_t len = strlen(dst);
 
-	if (len + strlen(s) + 3 < size)
-		snprintf(dst + len, size - len, "%s%s", len ? "; " : "", s);
+	if (len + strlen(s) + 3 >= size)
+		return false;
+	snprintf(dst + len, size - len, "%s%s", len ? "; " : "", s);
+	return true;
 }
 
 /* the kernel's log lines about Hermes since the last call, into @dst */
 static void kmsg_hermes(char *dst, size_t size)
 {
-	char rec[1024];
+	static char rec[KMSG_REC];
 	ssize_t n;
 
 	dst[0] = '\0';
@@ -115,17 +122,32 @@ static void kmsg_hermes(char *dst, size_t size)
 		if (n < 0 && errno == EPIPE)
 			continue;	/* records overwritten: go on */
 		if (n <= 0)
-			break;
+			break;		/* none left (EAGAIN), or an error */
 		rec[n] = '\0';
 		text = strchr(rec, ';');
-		if (!text || !strstr(text, "hermes"))
+		if (!text)
 			continue;
 		text++;
+		/* the message, not the dictionary lines after it */
 		text[strcspn(text, "\n")] = '\0';
+		if (!strstr(text, "hermes"))
+			continue;
 		/* each retry of the load logs the same refusal again */
 		if (!strstr(dst, text))
 			append(dst, size, text);
 	}
+}
+
+/*
+ * An XDP program: by libbpf's section names, or in a section libbpf does
+ * not know whose name starts with "xdp" (iproute2's convention, which
+ * the older selftests and samples follow: ip link set ... sec xdp_foo)
+ */
+static bool is_xdp(const struct bpf_program *p)
+{
+	return bpf_program__type(p) == BPF_PROG_TYPE_XDP ||
+	       (bpf_program__type(p) == BPF_PROG_TYPE_UNSPEC &&
+		!strncmp(bpf_program__section_name(p), "xdp", 3));
 }
 
 int offload_xdp_progs(const char *path, char names[][OFFLOAD_NAME_LEN],
@@ -146,10 +168,14 @@ int offload_xdp_progs(const char *path, char names[][OFFLOAD_NAME_LEN],
 		return -1;
 	}
 	bpf_object__for_each_program(p, obj) {
-		if (bpf_program__type(p) != BPF_PROG_TYPE_XDP)
+		if (!is_xdp(p))
 			continue;
-		if (n == OFFLOAD_MAX_PROGS)
+		if (n == OFFLOAD_MAX_PROGS) {
+			snprintf(why, size, "over %d XDP programs",
+				 OFFLOAD_MAX_PROGS);
+			n = -1;
 			break;
+		}
 		snprintf(names[n++], OFFLOAD_NAME_LEN, "%s",
 			 bpf_program__name(p));
 	}
@@ -179,6 +205,8 @@ static int open_one(const char *path, const char *name, int ifindex,
 		if (!me)
 			continue;
 		l->prog = p;
+		if (bpf_program__type(p) == BPF_PROG_TYPE_UNSPEC)
+			bpf_program__set_type(p, BPF_PROG_TYPE_XDP);
 		l->log[0] = '\0';
 		bpf_program__set_log_buf(p, l->log, LOG_SIZE);
 		if (ifindex)
@@ -198,6 +226,42 @@ static int open_one(const char *path, const char *name, int ifindex,
 			bpf_map__set_autocreate(m, false);
 	}
 	return 0;
+}
+
+/*
+ * If the "[hermes]" line @line is the call libbpf put in place of a map
+ * it did not create, the failure of that map (from @maps) into @dst
+ */
+static bool poisoned_map(const char *path, const char *line,
+			 const char *maps, char *dst, size_t size)
+{
+	const char *p = strstr(line, "(unknown) (");
+	char needle[OFFLOAD_NAME_LEN + 8];
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	long idx, i = 0;
+	size_t n;
+
+	if (!p || !maps[0])
+		return false;
+	idx = strtol(p + strlen("(unknown) ("), NULL, 10) - POISON_MAP_CALL;
+	if (idx < 0 || idx >= 4096)
+		return false;
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return false;
+	needle[0] = '\0';
+	bpf_object__for_each_map(m, obj)
+		if (i++ == idx)
+			snprintf(needle, sizeof(needle), "map '%s'",
+				 bpf_map__name(m));
+	bpf_object__close(obj);
+	p = needle[0] ? strstr(maps, needle) : NULL;
+	if (!p)
+		return false;
+	n = strcspn(p, ";");
+	snprintf(dst, size, "%.*s", (int)n, p);
+	return true;
 }
 
 int offload_load(const char *path, const char *name, int ifindex,
@@ -230,31 +294,35 @@ int offload_load(const char *path, const char *name, int ifindex,
 						   line, sizeof(line)))
 			break;
 		q = strstr(line, "map '");
-		if (!q || strstr(l->maps, q))
+		if (!q || strstr(l->maps, q) ||
+		    !append(l->maps, sizeof(l->maps), q))
 			break;
-		append(l->maps, sizeof(l->maps), q);
 	}
 	kmsg_hermes(l->klog, sizeof(l->klog));
 	/*
 	 * A reference to a map left out becomes a call of an unknown helper
-	 * (libbpf's poison): the map is the reason then, not the call
+	 * (libbpf's poison, POISON_MAP_CALL + the map's index): that map is
+	 * the reason then, not the call
 	 */
-	if (offload_line_with(l->log, "[hermes]", line, sizeof(line)) &&
-	    !(l->maps[0] && strstr(line, "(unknown)")))
-		snprintf(l->reason, sizeof(l->reason), "%s%s%s", line,
-			 l->maps[0] ? "; " : "", l->maps);
-	else if (l->maps[0])
+	if (offload_line_with(l->log, "[hermes]", line, sizeof(line))) {
+		if (!poisoned_map(path, line, l->maps, l->reason,
+				  sizeof(l->reason)))
+			snprintf(l->reason, sizeof(l->reason), "%s%s%s", line,
+				 l->maps[0] ? "; " : "", l->maps);
+	} else if (l->maps[0]) {
 		snprintf(l->reason, sizeof(l->reason), "%s", l->maps);
-	else if (l->log[0])
+	} else if (l->log[0]) {
 		last_line(l->log, l->reason, sizeof(l->reason));
-	else if (offload_line_with(msgs, "load failed", line, sizeof(line)))
+	} else if (offload_line_with(msgs, "load failed", line,
+				     sizeof(line))) {
 		/* refused before the verifier ran: no log */
 		snprintf(l->reason, sizeof(l->reason), "%s (no verifier log)",
 			 line);
-	else if (msgs[0])
+	} else if (msgs[0]) {
 		last_line(msgs, l->reason, sizeof(l->reason));
-	else
+	} else {
 		snprintf(l->reason, sizeof(l->reason), "%s", strerror(err));
+	}
 	return -1;
 }
 
