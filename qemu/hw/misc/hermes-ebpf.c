@@ -2154,9 +2154,9 @@ out:
  * the program).  Each names its handler by address (computed goto, a GNU
  * C extension GCC and clang share), with the operands it needs already
  * extracted: constant access sizes, immediates sign-extended (shift counts
- * masked), lddw's 64-bit value, absolute jump targets.  A wide instruction
- * keeps its second slot decoded as an instruction of its own, exactly as
- * the reference interpreter treats a jump into it.
+ * masked), lddw's 64-bit value, jump targets (DINSN_AT()).  A wide
+ * instruction keeps its second slot decoded as an instruction of its own,
+ * exactly as the reference interpreter treats a jump into it.
  *
  * Budget: @blen is the number of instructions a run executes from this
  * slot to the next control transfer (jump, call, exit, or an invalid
@@ -2173,7 +2173,7 @@ typedef struct DInsn {
         uint64_t imm;           /* operand, lddw value, ST value */
         struct {
             int32_t k;          /* compared immediate, helper ID, atomic op */
-            uint32_t tgt;       /* jump or call target: DINSN_AT() */
+            int32_t tgt;        /* jump or call target: DINSN_AT() */
         } j;
     } u;
     uint32_t blen;
@@ -2185,13 +2185,14 @@ typedef struct DInsn {
 #define DINSN_WIDE      0xff
 
 /*
- * A jump target is kept as the byte offset of its slot, so that a taken
- * jump finds it with one add, not a multiply: a loop's back edge is on
- * the chain of loads from slot to slot (HERMES_EBPF_MAX_INSNS slots of
- * 24 bytes fit in 32 bits)
+ * A jump target is kept as the byte offset of its slot from the jump's
+ * own, so that a taken jump finds it with one add to the slot pointer,
+ * not a multiply nor the program's base: a loop's back edge is on the
+ * chain of loads from slot to slot (HERMES_EBPF_MAX_INSNS slots of 24
+ * bytes fit in 32 bits either way).  A backward jump has tgt <= 0.
  */
-#define DINSN_AT(d, tgt) \
-    ((const DInsn *)((const char *)(d) + (tgt)))
+#define DINSN_AT(ip, tgt) \
+    ((const DInsn *)((const char *)(ip) + (tgt)))
 
 /* The next slot of a straight-line run */
 static inline const DInsn *dinsn_next(const DInsn *ip)
@@ -2684,6 +2685,12 @@ typedef struct RunEnv {
     uint64_t stack_size;
     bool polls;
     int first;                  /* window of regions[0], or -1 */
+    /*
+     * run_threaded(): the count the straight runs may reach without a
+     * stop (run_limit()), here rather than in a local, which the
+     * compiler would keep in registers across every dispatch
+     */
+    uint64_t limit;
 } RunEnv;
 
 /*
@@ -2922,11 +2929,13 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     uint64_t s_lo, s_live;      /* the live stack */
     uint8_t *s_host;
     HermesEbpfStatus st = HERMES_EBPF_OK;
-    uint64_t budget, executed = 0, limit, stack_size;
+    uint64_t budget, executed, stack_size;
+    int64_t left;               /* e->limit - instructions executed */
     const DInsn *d, *ip, *stop = NULL;
     DInsn step[3];              /* a slot stepped alone, then STEPPED */
     const DInsn *step_ip = NULL;
     bool polls;
+    int64_t poll_max;           /* a jump back polls: tgt <= this */
     unsigned depth = 0;
 
     if (labels) {
@@ -2941,6 +2950,7 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
     fshift = xl->fshift;
     budget = e->budget;
     polls = e->polls;
+    poll_max = polls ? 0 : INT64_MIN;
     stack_size = e->stack_size;
 
     /* a fault in a call leaves its frame entered */
@@ -2973,11 +2983,12 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
 
     d = code->d;
     ip = d;
+    e->limit = run_limit(0, budget, polls);
+    left = (int64_t)e->limit;
     if (abort_requested(cfg)) {
         st = HERMES_EBPF_FAULT_ABORTED;
         goto out;
     }
-    limit = run_limit(0, budget, polls);
 
 /* Operands */
 #define DST     reg[ip->dst]
@@ -3001,34 +3012,37 @@ static HermesEbpfStatus run_threaded(const HermesEbpfCode *code, RunEnv *e,
         goto *ip->h; \
     } while (0)
 
-/* Enter the straight-line run at ip (after a control transfer) */
+/*
+ * Enter the straight-line run at ip (after a control transfer): left
+ * counts down to the next planned stop, so one compare and a subtract
+ */
 #define ENTER() \
     do { \
-        if (__builtin_expect(executed + ip->blen > limit, 0)) { \
+        if (__builtin_expect((int64_t)ip->blen > left, 0)) { \
             goto slow_enter; \
         } \
-        executed += ip->blen; \
+        left -= ip->blen; \
         goto *ip->h; \
     } while (0)
 
 /* ENTER() for the slot a fused sequence goes on with */
 #define ENTER_HERE() \
     do { \
-        if (__builtin_expect(executed + ip->blen > limit, 0)) { \
+        if (__builtin_expect((int64_t)ip->blen > left, 0)) { \
             goto slow_enter; \
         } \
-        executed += ip->blen; \
+        left -= ip->blen; \
     } while (0)
 
 /* A taken jump: a backward one polls the abort flag */
 #define TAKE() \
     do { \
-        const DInsn *t_ = DINSN_AT(d, ip->u.j.tgt); \
-        if (polls && t_ <= ip && abort_requested(cfg)) { \
+        int32_t t_ = ip->u.j.tgt; \
+        if (t_ <= poll_max && abort_requested(cfg)) { \
             st = HERMES_EBPF_FAULT_ABORTED; \
             goto out; \
         } \
-        ip = t_; \
+        ip = DINSN_AT(ip, t_); \
         ENTER(); \
     } while (0)
 
@@ -3499,7 +3513,7 @@ op_CALL_LOCAL:
     STACK_MOVED();
     reg[REG_FP] = vm->stack_lo + stack_size;
     memset(vm->stack_host + (vm->stack_lo - vm->stack_addr), 0, stack_size);
-    ip = DINSN_AT(d, ip->u.j.tgt);
+    ip = DINSN_AT(ip, ip->u.j.tgt);
     ENTER();
 
 op_CALL_HELPER:
@@ -3666,16 +3680,17 @@ op_MOV64X_ADD64K_JGT64X:
     SECOND();
     JCC64(SRC, a > b);
 op_BOUNDS:
-    /* the value flows through (fuse_flows()) */
+    /*
+     * the value flows through (fuse_flows()); the first and third slots'
+     * registers are overwritten by the next slot, so only it stores them
+     */
     {
         uint64_t v = SRC;
 
-        DST = v;
         SECOND();
         v += SRC;
         DST = v;
         SECOND();
-        DST = v;
         SECOND();
         v += IMM;
         DST = v;
@@ -3762,33 +3777,49 @@ op_LDXB_AND64K_F:
         uint64_t v;
 
         LOAD_V(v, 1);
-        DST = v;
         SECOND();
-        DST = v & IMM;
+        DST = v & IMM;          /* the load's register too */
         NEXT(1);
     }
 op_MOV64X_ADD64K_ADD64X_F:
+    /* one register: stored once, by the last slot */
     {
         uint64_t v = SRC;
 
-        DST = v;
         SECOND();
         v += IMM;
-        DST = v;
         SECOND();
         v += SRC;
         DST = v;
         NEXT(1);
     }
 op_LDXW_ADD32K_STXW_F:
+    /*
+     * A counter on the live stack (read-write): where the store goes to
+     * the address the load came from, it is the load's host byte
+     */
     {
-        uint64_t v;
+        uint64_t v, addr = SRC + (uint64_t)(int64_t)ip->off;
+        uint64_t so = addr - s_lo;
 
+        if (so <= s_live - 4) {
+            uint8_t *p = s_host + so;
+
+            v = (uint32_t)(ld_n(p, 4) + ip[1].u.imm);
+            SECOND();
+            DST = v;            /* the load's register too */
+            SECOND();
+            if (DST + (uint64_t)(int64_t)ip->off == addr) {
+                st_n(p, 4, v);
+                NEXT(1);
+            }
+            STORE_DO(4, v);
+            NEXT(1);
+        }
         LOAD_V(v, 4);
-        DST = v;
         SECOND();
         v = (uint32_t)(v + IMM);
-        DST = v;
+        DST = v;                /* the load's register too */
         SECOND();
         STORE_DO(4, v);
         NEXT(1);
@@ -3801,13 +3832,15 @@ op_INVALID:
 op_END_OF_PROG:
     /* the reference checks the program counter before the budget */
     st = HERMES_EBPF_ERR_BAD_JUMP;
-    executed -= ip->blen;
+    left += ip->blen;
     goto out;
 
 slow_enter:
     /* a straight run the budget or an abort poll cuts: find where */
-    limit = run_limit(executed, budget, polls);
+    executed = e->limit - (uint64_t)left;
+    e->limit = run_limit(executed, budget, polls);
     stop = plan_stop(ip, executed, budget, polls, &executed);
+    left = (int64_t)(e->limit - executed);
     if (!stop) {
         goto *ip->h;
     }
@@ -3819,17 +3852,17 @@ slow_enter:
 brk:
     /* ip is the instruction where the budget ends or the flag is polled */
     {
-        uint64_t cnt = executed - ip->blen;
+        uint64_t cnt = e->limit - (uint64_t)left - ip->blen;
 
         if (cnt >= budget) {
-            executed = cnt;
+            left = (int64_t)(e->limit - cnt);
             st = HERMES_EBPF_FAULT_BUDGET;
             goto out;
         }
         cnt++;
         if ((cnt % HERMES_EBPF_ABORT_POLL_INTERVAL) == 0 &&
             abort_requested(cfg)) {
-            executed = cnt;
+            left = (int64_t)(e->limit - cnt);
             st = HERMES_EBPF_FAULT_ABORTED;
             goto out;
         }
@@ -3877,13 +3910,13 @@ fault:
         ip = step_ip;           /* the slot, not its copy */
     }
     /* the instructions of the straight run after the faulting one */
-    executed -= ip->blen - 1;
+    left += ip->blen - 1;
 
 out:
     res->status = st;
     res->r0 = reg[0];
     res->pc = (uint32_t)(ip - d);
-    res->insns = executed;
+    res->insns = e->limit - (uint64_t)left;
     return st;
 
 #undef DST
@@ -4188,8 +4221,9 @@ static bool fuse_flows(int f, const DInsn *d)
 {
     switch (f) {
     case H_BOUNDS:
-        return d[1].dst == d[0].dst && d[2].src == d[1].dst &&
-               d[3].dst == d[2].dst && d[4].dst == d[3].dst;
+        return d[1].dst == d[0].dst && d[1].src != d[0].dst &&
+               d[2].src == d[1].dst && d[3].dst == d[2].dst &&
+               d[4].dst == d[3].dst;
     case H_ADD64K_JNE64K_F:
         return d[1].dst == d[0].dst;
     case H_ADD64K_JLT64X_F:
@@ -4205,7 +4239,8 @@ static bool fuse_flows(int f, const DInsn *d)
     case H_LDXB_AND64K_F:
         return d[1].dst == d[0].dst;
     case H_MOV64X_ADD64K_ADD64X_F:
-        return d[1].dst == d[0].dst && d[2].dst == d[0].dst;
+        return d[1].dst == d[0].dst && d[2].dst == d[0].dst &&
+               d[2].src != d[0].dst;
     case H_LDXW_ADD32K_STXW_F:
         return d[1].dst == d[0].dst && d[2].src == d[0].dst;
     default:
@@ -4246,7 +4281,8 @@ HermesEbpfCode *hermes_ebpf_decode(const uint64_t *insns, uint32_t ninsns,
                 code->ref_only = true;
                 target = ninsns;
             }
-            di->u.j.tgt = target * (uint32_t)sizeof(DInsn);
+            di->u.j.tgt = ((int32_t)target - (int32_t)pc) *
+                          (int32_t)sizeof(DInsn);
         }
         di->h = table[h];
         di->blen = ends_run(h) ? 1 : 1 + dinsn_next(di)->blen;
