@@ -171,7 +171,7 @@ static int hermes_test_run_device(struct hermes_prog *hp,
 	 * it, must lie inside the buffer.
 	 */
 	if (doff > win || dlen > win - doff || mlen > doff ||
-	    mlen > HERMES_META_MAX) {
+	    mlen > HERMES_META_MAX || mlen % 4) {
 		hermes_set_error(hd,
 				 "engine %u: prog %u: packet [%u, +%u) after %u bytes of metadata outside the %u-byte buffer",
 				 e->idx, prog->aux->id, doff, dlen, mlen, win);

@@ -19,7 +19,7 @@
 #define MSG_SIZE	(64 << 10)
 /* each retry leaves out one more map */
 #define MAX_TRIES	16
-/* a /dev/kmsg record: text up to the kernel's CONSOLE_EXT_LOG_MAX */
+/* a /dev/kmsg record: up to the kernel's CONSOLE_EXT_LOG_MAX bytes */
 #define KMSG_REC	8192
 /* the call libbpf puts where a program loads a map it did not create */
 #define POISON_MAP_CALL	2001000000
@@ -109,7 +109,7 @@ static bool append(char *dst, size_t size, const char *s)
 /* the kernel's log lines about Hermes since the last call, into @dst */
 static void kmsg_hermes(char *dst, size_t size)
 {
-	static char rec[KMSG_REC];
+	static char rec[KMSG_REC + 1];
 	ssize_t n;
 
 	dst[0] = '\0';
@@ -119,8 +119,9 @@ static void kmsg_hermes(char *dst, size_t size)
 		char *text;
 
 		n = read(kmsg_fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten: go on */
+		/* records overwritten, or one too long (skipped): go on */
+		if (n < 0 && (errno == EPIPE || errno == EINVAL))
+			continue;
 		if (n <= 0)
 			break;		/* none left (EAGAIN), or an error */
 		rec[n] = '\0';

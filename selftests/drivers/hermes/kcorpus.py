@@ -52,10 +52,12 @@ def run_all(dev, objs):
     return [json.loads(line) for line in p.stdout.splitlines()]
 
 
-# The forms of a reason the user can act on (offload-load.c): the
-# driver's verifier line, a map the device could not create, a load the
-# kernel refused before verifying it
-REASONS = re.compile(r"^\[hermes\] insn \d+: |^map '[^']+': failed to create: "
+# The forms of a reason the user can act on (offload-load.c): one of the
+# driver's verifier lines (an instruction, the stack, the call depth, the
+# length), a map the device could not create, a load the kernel refused
+# before verifying it.  A bare errno or a line of the kernel's own
+# verifier is not one: the driver must say why it refused.
+REASONS = re.compile(r"^\[hermes\] |^map '[^']+': failed to create: "
                      r"|\(no verifier log\)$")
 
 
