@@ -63,6 +63,7 @@
 #define RES_DLEN        0x2c
 #define RES_ITERS       0x30
 #define RES_STATUS      0x34
+#define RES_MLEN        0x38
 #define CNT_RUNS        0x40
 #define CNT_INSNS       0x48
 #define CNT_ERRORS      0x50
@@ -638,6 +639,13 @@ static void test_repeat_and_helpers(void)
         MOV64_IMM(0, 99),
         EXIT(),
     };
+    /* 8 bytes of metadata in front of the packet: RES_MLEN says so */
+    static const uint64_t prog_meta[] = {
+        MOV64_REG(1, 3),
+        MOV64_IMM(2, -8),
+        CALL(54),
+        EXIT(),
+    };
     /* an adjust that leaves less than an Ethernet header fails */
     static const uint64_t prog_adjust_bad[] = {
         MOV64_REG(1, 3),
@@ -676,6 +684,20 @@ static void test_repeat_and_helpers(void)
     g_assert_cmpuint(r0, ==, 114);
     g_assert_cmpuint(res32(&h, 0, RES_DOFF), ==, 60);
     g_assert_cmpuint(res32(&h, 0, RES_DLEN), ==, 114);
+    g_assert_cmpuint(res32(&h, 0, RES_MLEN), ==, 0);
+
+    plen = LOAD_PROG(&h, ps, prog_meta);
+    r = req_run(4, ps, ds, plen);
+    req_window(&r, 64, 100);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmpuint(r0, ==, 0);
+    g_assert_cmpuint(res32(&h, 0, RES_DOFF), ==, 64);
+    g_assert_cmpuint(res32(&h, 0, RES_MLEN), ==, 8);
+    /* the next command's run starts without metadata */
+    plen = LOAD_PROG(&h, ps, prog_inc);
+    r = req_run(5, ps, ds, plen);
+    g_assert_cmpuint(cmd(&h, &r, &r0), ==, ST_SUCCESS);
+    g_assert_cmpuint(res32(&h, 0, RES_MLEN), ==, 0);
 
     plen = LOAD_PROG(&h, ps, prog_adjust_bad);
     r = req_run(3, ps, ds, plen);
