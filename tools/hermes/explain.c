@@ -105,20 +105,25 @@ static void explain_maps(const char *maps, const struct bpf_object *obj)
 	}
 }
 
+/* -j: the object of a program, opened, with what every answer has */
+static void json_prog_start(const char *name, bool host, bool offloaded)
+{
+	json_object_start(NULL);
+	json_string("prog", name);
+	json_bool("host", host);
+	json_bool("offloaded", offloaded);
+}
+
 static int explain_one(const char *path, const char *name, int ifindex,
 		       const char *dev, struct bpf_object *types)
 {
 	static struct offload_load host, l;
 	const char *hint = NULL;
 	size_t i;
-	int ret = 0;
 
 	if (offload_load(path, name, 0, &host)) {
 		if (json_output) {
-			json_object_start(NULL);
-			json_string("prog", name);
-			json_bool("host", false);
-			json_bool("offloaded", false);
+			json_prog_start(name, false, false);
 			json_string("reason", host.reason);
 			json_object_end();
 		} else {
@@ -131,27 +136,20 @@ static int explain_one(const char *path, const char *name, int ifindex,
 	if (!offload_load(path, name, ifindex, &l)) {
 		offload_load_close(&l);
 		if (json_output) {
-			json_object_start(NULL);
-			json_string("prog", name);
-			json_bool("host", true);
-			json_bool("offloaded", true);
+			json_prog_start(name, true, true);
 			json_object_end();
 		} else {
 			printf("%s: %s takes it\n", name, dev);
 		}
 		return 0;
 	}
-	ret = 3;
 	for (i = 0; i < ARRAY_SIZE(hints); i++)
 		if (strstr(l.reason, hints[i].match)) {
 			hint = hints[i].hint;
 			break;
 		}
 	if (json_output) {
-		json_object_start(NULL);
-		json_string("prog", name);
-		json_bool("host", true);
-		json_bool("offloaded", false);
+		json_prog_start(name, true, false);
 		json_string("reason", l.reason);
 		json_string("kernel_log", l.klog);
 		json_string("hint", hint ? hint : "");
@@ -168,7 +166,7 @@ static int explain_one(const char *path, const char *name, int ifindex,
 			printf("  kernel log: %s\n", l.klog);
 	}
 	offload_load_close(&l);
-	return ret;
+	return 3;
 }
 
 int do_explain(int argc, char **argv)
